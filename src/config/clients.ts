@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError, describeIssue } from './errors.js';
+
+const legacyLinkSchema = z
+  .object({
+    system: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, - or _'),
+    display_name: z.string().min(1).max(100),
+    claim: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).optional(),
+  })
+  .strict();
+
+/**
+ * One relying portal. Standard OIDC client metadata passes through to oidc-provider, which
+ * validates it (RFC 7591 / OIDC Registration); the fields below are Portico's own.
+ */
+const clientSchema = z
+  .object({
+    client_id: z.string().min(1).max(200),
+    client_secret: z.string().min(16, 'must be at least 16 characters').optional(),
+    client_secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
+    client_name: z.string().min(1).max(200),
+    redirect_uris: z.array(z.string()).optional(),
+    first_party: z.boolean().default(false),
+    legacy_link: legacyLinkSchema.optional(),
+  })
+  .passthrough();
+
+const fileSchema = z.object({ clients: z.array(z.unknown()) }).strict();
+
+export interface PorticoClientSettings {
+  clientName: string;
+  firstParty: boolean;
+  legacyLink?: { system: string; displayName: string; claim: string };
+}
+
+export interface ClientsConfig {
+  /** Metadata handed to oidc-provider, Portico's own fields removed. */
+  metadata: Record<string, unknown>[];
+  /** Portico's per-client settings, by client_id. */
+  settings: Map<string, PorticoClientSettings>;
+}
+
+function entryName(raw: unknown, index: number): string {
+  const id = (raw as { client_id?: unknown } | null)?.client_id;
+  return typeof id === 'string' && id ? `client "${id}"` : `clients[${index}]`;
+}
+
+export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv): ClientsConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  const top = fileSchema.safeParse(json);
+  if (!top.success) throw new ConfigError(`${file}: ${describeIssue(top.error.issues[0]!)}`);
+
+  const metadata: Record<string, unknown>[] = [];
+  const settings = new Map<string, PorticoClientSettings>();
+  top.data.clients.forEach((raw, index) => {
+    const where = `${file}: ${entryName(raw, index)}`;
+    const parsed = clientSchema.safeParse(raw);
+    if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0]!)}`);
+    const { first_party, legacy_link, client_secret_env, ...oidc } = parsed.data;
+    if (settings.has(oidc.client_id)) throw new ConfigError(`${where}: client_id: used by another client`);
+    if (client_secret_env) {
+      const secret = env[client_secret_env];
+      if (!secret) throw new ConfigError(`${where}: client_secret_env: ${client_secret_env} is not set`);
+      oidc.client_secret = secret;
+    }
+    metadata.push(oidc);
+    settings.set(oidc.client_id, {
+      clientName: oidc.client_name,
+      firstParty: first_party,
+      legacyLink: legacy_link && {
+        system: legacy_link.system,
+        displayName: legacy_link.display_name,
+        claim: legacy_link.claim ?? `${legacy_link.system}_subject`,
+      },
+    });
+  });
+  return { metadata, settings };
+}
+
+export function loadClients(file: string, env: NodeJS.ProcessEnv): ClientsConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(`${file}: cannot be read (${code === 'ENOENT' ? 'no such file' : code})`);
+  }
+  return parseClients(file, text, env);
+}

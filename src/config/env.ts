@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { ConfigError, describeIssue } from './errors.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL (${protocols.join(' or ')})` },
+  );
+
+/** The environment variables of design.md, with their defaults. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  ISSUER: url(['http:', 'https:']).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().min(3).default('Portico <no-reply@localhost>'),
+  CLIENTS_FILE: z.string().min(1).default('config/clients.json'),
+  POLICY_FILE: z.string().min(1).default('config/policy.json'),
+  COOKIE_SECRETS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined))
+    .refine((v) => !v || v.every((s) => s.length >= 32), { message: 'each secret must be at least 32 characters' }),
+  TRUST_PROXY: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AUTO_MIGRATE: bool.default(true),
+  KEYS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function parseEnv(source: NodeJS.ProcessEnv): Env {
+  // Empty strings are how shells and compose files spell "unset".
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(`environment: ${describeIssue(issue)}`);
+  }
+  const env = result.data;
+  if (env.NODE_ENV === 'production' && !env.COOKIE_SECRETS) {
+    throw new ConfigError('environment: COOKIE_SECRETS: required when NODE_ENV=production');
+  }
+  return env;
+}

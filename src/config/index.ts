@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { loadClients, type ClientsConfig } from './clients.js';
+import { parseEnv, type Env } from './env.js';
+import { loadPolicy, type Policy } from './policy.js';
+
+export { ConfigError } from './errors.js';
+export type { ClientsConfig, PorticoClientSettings } from './clients.js';
+export type { Policy } from './policy.js';
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  production: boolean;
+  port: number;
+  host: string;
+  issuer: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  cookieSecrets?: string[];
+  trustProxy: boolean;
+  logLevel: Env['LOG_LEVEL'];
+  autoMigrate: boolean;
+  keysRefreshSeconds: number;
+  clientsFile: string;
+  clients: ClientsConfig;
+  policy: Policy;
+}
+
+/** Reads the environment and the files it names into one validated Config; throws ConfigError. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const env = parseEnv(source);
+  return {
+    env: env.NODE_ENV,
+    production: env.NODE_ENV === 'production',
+    port: env.PORT,
+    host: env.HOST,
+    issuer: (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    dataDir: path.resolve(env.DATA_DIR),
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    smtpUrl: env.SMTP_URL,
+    mailFrom: env.MAIL_FROM,
+    cookieSecrets: env.COOKIE_SECRETS,
+    trustProxy: env.TRUST_PROXY,
+    logLevel: env.LOG_LEVEL,
+    autoMigrate: env.AUTO_MIGRATE,
+    keysRefreshSeconds: env.KEYS_REFRESH_SECONDS,
+    clientsFile: env.CLIENTS_FILE,
+    clients: loadClients(env.CLIENTS_FILE, source),
+    policy: loadPolicy(env.POLICY_FILE),
+  };
+}

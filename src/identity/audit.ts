@@ -1,0 +1,28 @@
+import type { Db } from '../storage/database.js';
+
+export interface AuditEvent {
+  action: string;
+  /** `account:<id>`, `operator:<name>` or `anonymous`. */
+  actor: string;
+  accountId?: string | null;
+  clientId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** Writes one security-relevant event. Callers pass a transaction when the event belongs to a change. */
+export async function recordAudit(db: Db, event: AuditEvent): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      action: event.action,
+      actor: event.actor,
+      account_id: event.accountId ?? null,
+      client_id: event.clientId ?? null,
+      ip: event.ip ?? null,
+      user_agent: event.userAgent?.slice(0, 400) ?? null,
+      details: JSON.stringify(event.details ?? {}),
+    })
+    .execute();
+}

@@ -1,0 +1,29 @@
+import type { Policy } from '../config/policy.js';
+
+export interface PasswordContext {
+  username?: string;
+  email?: string;
+}
+
+/**
+ * The password rules users of the replaced portals know (shared/seeds): length, character
+ * classes, forbidden characters, and never the username or email inside it. Returns the
+ * message for the first rule broken, or undefined.
+ */
+export function checkPassword(policy: Policy['password'], password: string, who: PasswordContext = {}): string | undefined {
+  const length = [...password].length;
+  if (length < policy.min_length) return `Use at least ${policy.min_length} characters.`;
+  if (length > policy.max_length) return `Use at most ${policy.max_length} characters.`;
+  if (policy.require_upper && !/\p{Lu}/u.test(password)) return 'Include at least one upper-case letter.';
+  if (policy.require_lower && !/\p{Ll}/u.test(password)) return 'Include at least one lower-case letter.';
+  if (policy.require_digit && !/\p{Nd}/u.test(password)) return 'Include at least one number.';
+  for (const ch of policy.forbidden_characters) {
+    if (password.includes(ch)) return ch === ' ' ? 'Do not use spaces.' : `Do not use the character ${ch}`;
+  }
+  if (/[\p{Cc}]/u.test(password)) return 'Do not use control characters.';
+  const lower = password.toLowerCase();
+  for (const [label, value] of [['username', who.username], ['email address', who.email]] as const) {
+    if (value && lower.includes(value.toLowerCase())) return `Do not include your ${label}.`;
+  }
+  return undefined;
+}

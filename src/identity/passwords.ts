@@ -1,0 +1,54 @@
+import argon2 from 'argon2';
+import type { Policy } from '../config/policy.js';
+
+export type Argon2Params = Policy['argon2'];
+
+/**
+ * argon2id hashing. The argon2 package runs hashing on libuv's thread pool, so the event loop
+ * stays free while a password is checked.
+ */
+export class PasswordHasher {
+  readonly #options: { type: typeof argon2.argon2id; memoryCost: number; timeCost: number; parallelism: number };
+  #decoy: Promise<string> | undefined;
+
+  constructor(params: Argon2Params) {
+    this.#options = {
+      type: argon2.argon2id,
+      memoryCost: params.memory_kib,
+      timeCost: params.time_cost,
+      parallelism: params.parallelism,
+    };
+  }
+
+  hash(password: string): Promise<string> {
+    return argon2.hash(password, this.#options);
+  }
+
+  async verify(hash: string, password: string): Promise<boolean> {
+    try {
+      return await argon2.verify(hash, password);
+    } catch {
+      // A malformed stored hash never matches.
+      return false;
+    }
+  }
+
+  /** True when the stored hash was made with other parameters than the configured ones. */
+  needsRehash(hash: string): boolean {
+    try {
+      return argon2.needsRehash(hash, this.#options);
+    } catch {
+      return true;
+    }
+  }
+
+  /**
+   * Spends the same time as a real verification, for usernames that do not exist, so that
+   * response timing does not reveal which accounts exist.
+   */
+  async verifyDecoy(password: string): Promise<false> {
+    this.#decoy ??= this.hash('portico-decoy-password-never-matches');
+    await this.verify(await this.#decoy, password);
+    return false;
+  }
+}

@@ -1,0 +1,76 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface AccountsTable {
+  id: string;
+  username: string;
+  email: string;
+  email_verified_at: NullableTimestamp;
+  given_name: string;
+  family_name: string;
+  birth_year: number | null;
+  status: 'active' | 'disabled';
+  lock_reason: string | null;
+  password_hash: string;
+  password_changed_at: Timestamp;
+  must_change_password: ColumnType<boolean, boolean | undefined, boolean>;
+  terms_version: string | null;
+  last_sign_in_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  occurred_at: Timestamp;
+  action: string;
+  actor: string;
+  account_id: string | null;
+  client_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: Json<Record<string, unknown>>;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  status: 'next' | 'current' | 'retired';
+  private_jwk: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  activated_at: NullableTimestamp;
+  retired_at: NullableTimestamp;
+  expires_at: NullableTimestamp;
+}
+
+export interface OidcModelsTable {
+  model: string;
+  id: string;
+  payload: Json<Record<string, unknown>>;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  expires_at: NullableTimestamp;
+  consumed_at: NullableTimestamp;
+}
+
+export interface InstanceSettingsTable {
+  key: string;
+  value: string;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  audit_events: AuditEventsTable;
+  signing_keys: SigningKeysTable;
+  oidc_models: OidcModelsTable;
+  instance_settings: InstanceSettingsTable;
+}
+
+export type Account = Selectable<AccountsTable>;
+export type NewAccount = Insertable<AccountsTable>;
+export type AccountUpdate = Updateable<AccountsTable>;
