@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_foundation.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */

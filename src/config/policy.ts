@@ -18,7 +18,7 @@ const policySchema = z
         forbidden_characters: z.string().default(' &'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     argon2: z
       .object({
         memory_kib: z.number().int().min(8192).default(19456),
@@ -26,7 +26,7 @@ const policySchema = z
         parallelism: z.number().int().min(1).default(1),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     sessions: z
       .object({
         session_ttl_seconds: z.number().int().min(60).default(14 * 24 * 3600),
@@ -36,7 +36,7 @@ const policySchema = z
         interaction_ttl_seconds: z.number().int().min(60).default(3600),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
   })
   .strict();
 

@@ -12,7 +12,7 @@ export interface AccountsTable {
   given_name: string;
   family_name: string;
   birth_year: number | null;
-  status: 'active' | 'disabled';
+  status: ColumnType<'active' | 'disabled', 'active' | 'disabled' | undefined, 'active' | 'disabled'>;
   lock_reason: string | null;
   password_hash: string;
   password_changed_at: Timestamp;

@@ -1,0 +1,55 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { sendPage } from '../../web/render.js';
+import type { FlowDeps } from '../deps.js';
+import { checkFormPost, clientName, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
+
+const scopeDescriptions: Record<string, string> = {
+  openid: 'That you are signed in with your ID',
+  profile: 'Your name and username',
+  email: 'Your email address and whether it is verified',
+  offline_access: 'Keep you signed in when you are not using it',
+};
+
+/** Scopes and claims the portal asks for that the existing grant does not cover. */
+function missing(details: InteractionDetails) {
+  const d = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  return { scopes: d.missingOIDCScope ?? [], claims: d.missingOIDCClaims ?? [], resources: d.missingResourceScopes ?? {} };
+}
+
+export function renderConsent(ctx: Context, deps: FlowDeps, details: InteractionDetails): void {
+  sendPage(ctx, deps.renderer, 'consent', {
+    action: `/interaction/${details.uid}/confirm`,
+    denyAction: `/interaction/${details.uid}/deny`,
+    csrf: deps.csrf.token(`interaction:${details.uid}`),
+    clientName: clientName(deps, details.params.client_id) ?? details.params.client_id,
+    scopes: missing(details).scopes.map((s) => scopeDescriptions[s] ?? s),
+  });
+}
+
+/** The `consent` prompt, seen only by third-party portals (first-party grants: first-party-grant.ts). */
+export function consentRoutes(router: Router, deps: FlowDeps): void {
+  router.post('/interaction/:uid/confirm', async (ctx) => {
+    const details = await loadInteraction(ctx, deps);
+    if (!details || !checkFormPost(ctx, deps, details.uid)) return;
+    if (details.prompt.name !== 'consent' || !details.session?.accountId) {
+      return ctx.redirect(`/interaction/${details.uid}`);
+    }
+    const { Grant } = deps.host.provider;
+    const grant = details.grantId
+      ? (await Grant.find(details.grantId))!
+      : new Grant({ accountId: details.session.accountId, clientId: details.params.client_id as string });
+    const need = missing(details);
+    if (need.scopes.length) grant.addOIDCScope(need.scopes.join(' '));
+    if (need.claims.length) grant.addOIDCClaims(need.claims);
+    for (const [indicator, scopes] of Object.entries(need.resources)) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    await finishInteraction(ctx, deps, { consent: { grantId } });
+  });
+
+  router.post('/interaction/:uid/deny', async (ctx) => {
+    const details = await loadInteraction(ctx, deps);
+    if (!details || !checkFormPost(ctx, deps, details.uid)) return;
+    await finishInteraction(ctx, deps, { error: 'access_denied', error_description: 'The user did not allow access.' });
+  });
+}

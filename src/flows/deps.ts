@@ -1,0 +1,16 @@
+import type { Config } from '../config/index.js';
+import type { PasswordHasher } from '../identity/passwords.js';
+import type { ProviderHost } from '../oidc/host.js';
+import type { Db } from '../storage/database.js';
+import type { Csrf } from '../web/csrf.js';
+import type { Renderer } from '../web/render.js';
+
+/** What every hosted step needs; built once in main.ts. */
+export interface FlowDeps {
+  config: Config;
+  db: Db;
+  host: ProviderHost;
+  renderer: Renderer;
+  csrf: Csrf;
+  hasher: PasswordHasher;
+}

@@ -1,0 +1,51 @@
+import type { Context } from 'koa';
+import { errors } from 'oidc-provider';
+import type { FlowDeps } from './deps.js';
+import { sendPage } from '../web/render.js';
+import { isCrossOrigin } from '../web/csrf.js';
+
+export type InteractionDetails = Awaited<ReturnType<FlowDeps['host']['provider']['interactionDetails']>>;
+
+/**
+ * Loads the interaction the browser is in. A missing interaction cookie or an expired
+ * interaction is oidc-provider's SessionNotFound (design.md pitfalls): the user gets a page
+ * telling them to start again from the portal, never an error dump.
+ */
+export async function loadInteraction(ctx: Context, deps: FlowDeps): Promise<InteractionDetails | undefined> {
+  try {
+    const details = await deps.host.provider.interactionDetails(ctx.req, ctx.res);
+    if (ctx.params.uid && details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction uid mismatch');
+    return details;
+  } catch (error) {
+    if (!(error instanceof errors.SessionNotFound)) throw error;
+    sendPage(ctx, deps.renderer, 'error', {
+      title: 'This sign-in page has expired',
+      message: 'For your security, sign-in pages expire. Go back to the portal you came from and sign in again.',
+      requestId: ctx.state.requestId,
+    }, 400);
+    return undefined;
+  }
+}
+
+/** Form posts must carry the interaction's CSRF token and come from Portico's own pages. */
+export function checkFormPost(ctx: Context, deps: FlowDeps, uid: string): boolean {
+  const body = ctx.request.body as Record<string, unknown> | undefined;
+  if (!isCrossOrigin(ctx, new URL(deps.config.issuer).origin) && deps.csrf.verify(`interaction:${uid}`, body?.csrf)) return true;
+  sendPage(ctx, deps.renderer, 'error', {
+    title: 'Please try again',
+    message: 'This form was open too long or was sent from another site. Go back to the portal and sign in again.',
+    requestId: ctx.state.requestId,
+  }, 403);
+  return false;
+}
+
+export function clientName(deps: FlowDeps, clientId: unknown): string | undefined {
+  return typeof clientId === 'string' ? deps.config.clients.settings.get(clientId)?.clientName : undefined;
+}
+
+/** Ends the interaction and sends the browser back to oidc-provider's /auth resume endpoint. */
+export async function finishInteraction(ctx: Context, deps: FlowDeps, result: Record<string, unknown>): Promise<void> {
+  const redirectTo = await deps.host.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  ctx.status = 303;
+  ctx.redirect(redirectTo);
+}

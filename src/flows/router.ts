@@ -1,0 +1,32 @@
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import { consentRoutes, renderConsent } from './consent/routes.js';
+import type { FlowDeps } from './deps.js';
+import { loadInteraction } from './interaction.js';
+import { renderSignIn, signInRoutes } from './sign-in/routes.js';
+
+/**
+ * The hosted pages. GET /interaction/:uid shows the step oidc-provider's policy asks for;
+ * each step's module handles its own posts.
+ */
+export function createFlowRouter(deps: FlowDeps): Router {
+  const router = new Router();
+  router.use(bodyParser({ enableTypes: ['form'], formLimit: '64kb', encoding: 'utf-8' }));
+
+  router.get('/interaction/:uid', async (ctx) => {
+    const details = await loadInteraction(ctx, deps);
+    if (!details) return;
+    switch (details.prompt.name) {
+      case 'login':
+        return renderSignIn(ctx, deps, details);
+      case 'consent':
+        return renderConsent(ctx, deps, details);
+      default:
+        ctx.throw(500, `no page for prompt ${details.prompt.name}`);
+    }
+  });
+
+  signInRoutes(router, deps);
+  consentRoutes(router, deps);
+  return router;
+}

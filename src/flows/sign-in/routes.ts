@@ -1,0 +1,50 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { authenticate } from '../../identity/authenticate.js';
+import { recordAudit } from '../../identity/audit.js';
+import { sendPage } from '../../web/render.js';
+import type { FlowDeps } from '../deps.js';
+import { checkFormPost, clientName, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
+import { signInForm } from './form.js';
+
+const genericError = 'The username or password you entered is not correct. Check them and try again.';
+
+export function renderSignIn(ctx: Context, deps: FlowDeps, details: InteractionDetails, extra: { login?: string; error?: string } = {}, status = 200): void {
+  sendPage(ctx, deps.renderer, 'sign-in', {
+    action: `/interaction/${details.uid}/login`,
+    abortUrl: `/interaction/${details.uid}/abort`,
+    csrf: deps.csrf.token(`interaction:${details.uid}`),
+    clientName: clientName(deps, details.params.client_id),
+    login: extra.login ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
+    error: extra.error,
+  }, status);
+}
+
+/** The `login` prompt: username or email, and password. */
+export function signInRoutes(router: Router, deps: FlowDeps): void {
+  router.post('/interaction/:uid/login', async (ctx) => {
+    const details = await loadInteraction(ctx, deps);
+    if (!details || !checkFormPost(ctx, deps, details.uid)) return;
+    const parsed = signInForm.safeParse(ctx.request.body);
+    const login = typeof (ctx.request.body as { login?: unknown })?.login === 'string' ? (ctx.request.body as { login: string }).login.slice(0, 254) : '';
+    if (!parsed.success) {
+      await deps.hasher.verifyDecoy('');
+      return renderSignIn(ctx, deps, details, { login, error: genericError }, 400);
+    }
+    const result = await authenticate(deps.db, deps.hasher, parsed.data.login, parsed.data.password);
+    const clientId = details.params.client_id as string;
+    const where = { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') };
+    if (!result.ok) {
+      await recordAudit(deps.db, { action: 'sign_in.failed', actor: 'anonymous', accountId: result.account?.id, details: { reason: result.reason }, ...where });
+      return renderSignIn(ctx, deps, details, { login, error: genericError }, 400);
+    }
+    await recordAudit(deps.db, { action: 'sign_in.succeeded', actor: `account:${result.account.id}`, accountId: result.account.id, details: { amr: ['pwd'] }, ...where });
+    await finishInteraction(ctx, deps, { login: { accountId: result.account.id, amr: ['pwd'] } });
+  });
+
+  router.get('/interaction/:uid/abort', async (ctx) => {
+    const details = await loadInteraction(ctx, deps);
+    if (!details) return;
+    await finishInteraction(ctx, deps, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
+  });
+}

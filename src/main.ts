@@ -1,0 +1,50 @@
+import { ConfigError, loadConfig } from './config/index.js';
+import { createLogger } from './log.js';
+import { startServer } from './server.js';
+
+/** `npm start`: config -> stores -> app -> listen; SIGTERM drains and exits. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`portico: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+  let server;
+  try {
+    server = await startServer(config, log);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`portico: ${error.message}\n`);
+      process.exit(1);
+    }
+    log.fatal({ err: error }, 'start-up failed');
+    process.exit(1);
+  }
+  log.info({ issuer: config.issuer, port: config.port, database: server.database.kind, redis: Boolean(server.redis) }, 'Portico is listening');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,66 @@
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Logger } from '../log.js';
+import { ensureSigningKeys, loadSigningJwks } from './keys.js';
+import { createProvider, type ProviderDeps } from './provider.js';
+
+type Handler = (req: Context['req'], res: Context['res']) => Promise<void> | void;
+
+/**
+ * Holds the live oidc-provider instance. oidc-provider takes its keys at construction, so
+ * when an operator rotates keys (in the database) the host builds a new instance and swaps it
+ * in; all protocol state lives in the adapter, so requests in flight on the old one finish.
+ */
+export class ProviderHost {
+  #provider!: Provider;
+  #handler!: Handler;
+  #fingerprint = '';
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly deps: ProviderDeps,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(deps: ProviderDeps, log: Logger): Promise<ProviderHost> {
+    await ensureSigningKeys(deps.db);
+    const host = new ProviderHost(deps, log);
+    await host.refresh();
+    return host;
+  }
+
+  get provider(): Provider {
+    return this.#provider;
+  }
+
+  /** Hands the request to oidc-provider's own Koa app. */
+  handle(ctx: Context): Promise<void> | void {
+    ctx.respond = false;
+    return this.#handler(ctx.req, ctx.res);
+  }
+
+  /** Rebuilds the provider when the signing keys changed; true if it did. */
+  async refresh(): Promise<boolean> {
+    const { keys, fingerprint } = await loadSigningJwks(this.deps.db);
+    if (fingerprint === this.#fingerprint) return false;
+    const provider = createProvider(this.deps, { keys });
+    provider.on('server_error', (_ctx: unknown, error: Error) => this.log.error({ err: error }, 'oidc server error'));
+    this.#provider = provider;
+    this.#handler = provider.callback() as Handler;
+    if (this.#fingerprint) this.log.info({ kids: keys.map((k: { kid?: string }) => k.kid) }, 'signing keys reloaded');
+    this.#fingerprint = fingerprint;
+    return true;
+  }
+
+  /** Polls the key set so every process picks up `portico keys rotate` without a restart. */
+  watchKeys(intervalSeconds: number): void {
+    this.#timer = setInterval(() => {
+      this.refresh().catch((error: unknown) => this.log.warn({ err: error }, 'signing key refresh failed'));
+    }, intervalSeconds * 1000);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+}

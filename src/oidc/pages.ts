@@ -1,0 +1,42 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Renderer } from '../web/render.js';
+
+export interface PageRenderer {
+  renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: Error): Promise<void>;
+  logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void>;
+  postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void>;
+}
+
+function html(ctx: KoaContextWithOIDC, body: string): void {
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = body;
+}
+
+/** Portico's look for the pages oidc-provider renders itself (errors and RP-initiated logout). */
+export function createPageRenderer(renderer: Renderer): PageRenderer {
+  return {
+    async renderError(ctx, out) {
+      const serverError = out.error === 'server_error';
+      html(
+        ctx,
+        renderer.page('error', {
+          title: serverError ? 'Something went wrong' : 'We could not complete this request',
+          message: serverError
+            ? 'Please try again in a few minutes.'
+            : 'The portal that sent you here made a request we cannot accept. Go back to the portal and try again.',
+          // error_description is oidc-provider's own text, never user input echoed raw (escaped anyway).
+          detail: serverError ? undefined : out.error_description,
+          requestId: ctx.get('x-request-id') || undefined,
+        }),
+      );
+    },
+    async logoutSource(ctx, form) {
+      // `form` is oidc-provider's hidden form (with its xsrf token) posting to /session/end/confirm.
+      html(ctx, renderer.page('logout', { form, clientName: ctx.oidc.client?.clientName }));
+    },
+    async postLogoutSuccessSource(ctx) {
+      html(ctx, renderer.page('logged-out', { clientName: ctx.oidc.client?.clientName }));
+    },
+  };
+}

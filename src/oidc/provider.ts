@@ -1,0 +1,88 @@
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config/index.js';
+import type { Db } from '../storage/database.js';
+import type { AdapterFactory } from './adapters/index.js';
+import { scopeClaims } from './claims.js';
+import { makeFindAccount } from './find-account.js';
+import { buildInteractionPolicy } from './interaction-policy.js';
+import { makeLoadExistingGrant } from './first-party-grant.js';
+import type { PageRenderer } from './pages.js';
+
+export interface ProviderDeps {
+  config: Config;
+  db: Db;
+  adapter: AdapterFactory;
+  cookieKeys: string[];
+  pages: PageRenderer;
+}
+
+type Ttl = NonNullable<Configuration['ttl']>;
+
+function ttls(config: Config): Ttl {
+  const s = config.policy.sessions;
+  return {
+    AccessToken: s.access_token_ttl_seconds,
+    AuthorizationCode: 60,
+    ClientCredentials: s.access_token_ttl_seconds,
+    IdToken: s.id_token_ttl_seconds,
+    Interaction: s.interaction_ttl_seconds,
+    RefreshToken: s.refresh_token_ttl_seconds,
+    Session: s.session_ttl_seconds,
+    // design.md: ttl.Grant silently caps refresh tokens; keep it at least as long.
+    Grant: Math.max(s.refresh_token_ttl_seconds, s.session_ttl_seconds),
+  };
+}
+
+/** Only the token's own client may introspect or revoke it (RFC 7662 §4, RFC 7009 §2.1). */
+function ownTokenOnly(_ctx: KoaContextWithOIDC, client: { clientId: string }, token: { clientId?: string }) {
+  return Promise.resolve(token.clientId === client.clientId);
+}
+
+export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: object[] }): Configuration {
+  const { config, pages } = deps;
+  const secure = config.issuer.startsWith('https:');
+  return {
+    adapter: deps.adapter as unknown as Configuration['adapter'],
+    clients: config.clients.metadata as unknown as Configuration['clients'],
+    jwks: jwks as Configuration['jwks'],
+    findAccount: makeFindAccount(deps.db) as unknown as Configuration['findAccount'],
+    claims: scopeClaims as unknown as Configuration['claims'],
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    // Portals read profile and email claims from the ID token as well as userinfo.
+    conformIdTokenClaims: false,
+    cookies: {
+      keys: deps.cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax', signed: true, secure },
+      short: { httpOnly: true, sameSite: 'lax', signed: true, secure },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: ownTokenOnly as never },
+      revocation: { enabled: true, allowedPolicy: ownTokenOnly as never },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: pages.logoutSource,
+        postLogoutSuccessSource: pages.postLogoutSuccessSource,
+      },
+    },
+    clientBasedCORS: (_ctx, origin, client) =>
+      origin !== 'null' && client.redirectUris!.some((uri) => URL.parse(uri)?.origin === origin),
+    // Rotate on every use, so a stolen refresh token is detected at its next use (RFC 9700 §4.14.2).
+    rotateRefreshToken: true,
+    loadExistingGrant: makeLoadExistingGrant(config) as Configuration['loadExistingGrant'],
+    interactions: {
+      policy: buildInteractionPolicy(),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    renderError: pages.renderError,
+    ttl: ttls(config),
+  };
+}
+
+export function createProvider(deps: ProviderDeps, jwks: { keys: object[] }): Provider {
+  const provider = new Provider(deps.config.issuer, buildProviderConfiguration(deps, jwks));
+  provider.proxy = deps.config.trustProxy;
+  return provider;
+}

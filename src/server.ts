@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type Koa from 'koa';
+import type { Config } from './config/index.js';
+import { PasswordHasher } from './identity/passwords.js';
+import type { Logger } from './log.js';
+import { createAdapterFactory } from './oidc/adapters/index.js';
+import { purgeExpiredModels } from './oidc/adapters/sql.js';
+import { ProviderHost } from './oidc/host.js';
+import { createPageRenderer } from './oidc/pages.js';
+import { openDatabase, type DatabaseHandle } from './storage/database.js';
+import { getOrCreateSetting } from './storage/instance-settings.js';
+import { migrateToLatest } from './storage/migrator.js';
+import { openRedis } from './storage/redis.js';
+import { createApp } from './web/app.js';
+import { Csrf } from './web/csrf.js';
+import { createRenderer } from './web/render.js';
+
+export interface RunningServer {
+  app: Koa;
+  http: Server;
+  url: string;
+  database: DatabaseHandle;
+  redis?: Redis;
+  host: ProviderHost;
+  close(): Promise<void>;
+}
+
+/**
+ * Outside production a missing COOKIE_SECRETS falls back to one generated per installation
+ * and kept in the database, so sessions survive restarts and are shared by all processes.
+ */
+async function cookieSecrets(config: Config, database: DatabaseHandle): Promise<string[]> {
+  if (config.cookieSecrets) return config.cookieSecrets;
+  return [await getOrCreateSetting(database.db, 'cookie_secret', () => randomBytes(32).toString('base64url'))];
+}
+
+/** Starts Portico: stores, migrations, provider, app, HTTP listener. */
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server' });
+  const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];
+  try {
+    if (config.autoMigrate) await migrateToLatest(database.db);
+    const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
+    if (redis) cleanup.unshift(() => redis.quit().catch(() => redis.disconnect()));
+    const secrets = await cookieSecrets(config, database);
+    const renderer = createRenderer({ production: config.production });
+    const host = await ProviderHost.start(
+      {
+        config,
+        db: database.db,
+        adapter: createAdapterFactory({ db: database.db, redis }),
+        cookieKeys: secrets,
+        pages: createPageRenderer(renderer),
+      },
+      log,
+    );
+    host.watchKeys(config.keysRefreshSeconds);
+    cleanup.unshift(() => host.stop());
+    if (!redis) {
+      const purge = setInterval(() => purgeExpiredModels(database.db).catch(() => {}), 60_000);
+      purge.unref();
+      cleanup.unshift(() => clearInterval(purge));
+    }
+    const app = createApp({
+      config,
+      db: database.db,
+      redis,
+      host,
+      renderer,
+      csrf: new Csrf(secrets[0]!),
+      hasher: new PasswordHasher(config.policy.argon2),
+      log,
+    });
+    const http = app.listen(config.port, config.host);
+    await new Promise<void>((resolve, reject) => {
+      http.once('listening', resolve);
+      http.once('error', reject);
+    });
+    // Keep-alive sockets must not hold shutdown open longer than in-flight requests need.
+    http.keepAliveTimeout = 5000;
+    const { port } = http.address() as AddressInfo;
+    const close = async () => {
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeIdleConnections();
+      });
+      for (const step of cleanup) await step();
+    };
+    return { app, http, url: `http://127.0.0.1:${port}`, database, redis, host, close };
+  } catch (error) {
+    for (const step of cleanup) await Promise.resolve(step()).catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,33 @@
+import Koa from 'koa';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { createFlowRouter } from '../flows/router.js';
+import type { FlowDeps } from '../flows/deps.js';
+import { assets } from './assets.js';
+import { errorHandler } from './errors.js';
+import { healthRouter } from './health.js';
+import { requestLog } from './request-log.js';
+import { portalOrigins, securityHeaders } from './security-headers.js';
+
+export interface AppDeps extends FlowDeps {
+  redis?: Redis;
+  log: Logger;
+}
+
+/** Portico's Koa application: its own pages first, then oidc-provider at the issuer root. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = deps.config.trustProxy;
+  app.silent = true;
+  app.use(requestLog(deps.log));
+  app.use(errorHandler(deps.renderer));
+  app.use(securityHeaders({ secure: deps.config.issuer.startsWith('https:'), formTargets: portalOrigins(deps.config.clients.metadata) }));
+  app.use(assets());
+  const health = healthRouter({ db: deps.db, redis: deps.redis });
+  app.use(health.routes());
+  const flows = createFlowRouter(deps);
+  app.use(flows.routes());
+  app.use(flows.allowedMethods());
+  app.use((ctx) => deps.host.handle(ctx));
+  return app;
+}

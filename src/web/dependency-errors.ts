@@ -1,0 +1,20 @@
+/**
+ * Errors that mean a dependency (PostgreSQL, Redis) is unreachable rather than a bug: these
+ * answer 503 so that load balancers and portals retry, never a stack trace.
+ */
+const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
+export function isDependencyError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const e = current as { code?: string; name?: string; message?: string; cause?: unknown; errors?: unknown[] };
+    if (e.code && networkCodes.has(e.code)) return true;
+    // SQLSTATE class 08 (connection exception), 57P01..03 (admin shutdown, crash, cannot connect now).
+    if (e.code && (/^08/.test(e.code) || /^57P0[1-3]$/.test(e.code))) return true;
+    if (e.name === 'MaxRetriesPerRequestError') return true;
+    if (e.message && /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|Stream isn't writeable/i.test(e.message)) return true;
+    if (Array.isArray(e.errors) && e.errors.some(isDependencyError)) return true;
+    current = e.cause;
+  }
+  return false;
+}

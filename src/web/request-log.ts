@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from '../log.js';
+
+const validId = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * One log line per request, with a request id. Only the path is logged: query strings carry
+ * codes, hints and tokens (RFC 6749 §4.1.2), and bodies carry passwords. The line is written
+ * when the response ends, because oidc-provider writes its responses itself.
+ */
+export function requestLog(log: Logger): Middleware {
+  return async (ctx, next) => {
+    const incoming = ctx.get('x-request-id');
+    const id = validId.test(incoming) ? incoming : randomUUID();
+    const reqLog = log.child({ reqId: id });
+    ctx.state.requestId = id;
+    ctx.state.log = reqLog;
+    ctx.set('X-Request-Id', id);
+    const started = performance.now();
+    const { method, path } = ctx;
+    ctx.res.once('close', () => {
+      reqLog.info({ method, path, status: ctx.res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+    });
+    await next();
+  };
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/errors.js';
+import { parseClients } from '../../src/config/clients.js';
+import { parseEnv } from '../../src/config/env.js';
+import { parsePolicy } from '../../src/config/policy.js';
+
+const good = { client_id: 'bill', client_name: 'Bill Tracker', client_secret: '0123456789abcdef0123', redirect_uris: ['https://bill.example/cb'] };
+
+function clientsError(json: unknown): string {
+  try {
+    parseClients('config/clients.json', JSON.stringify(json), {});
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('clients file', () => {
+  it('splits Portico settings from OIDC metadata', () => {
+    const parsed = parseClients('c.json', JSON.stringify({ clients: [{ ...good, first_party: true, legacy_link: { system: 'trucase', display_name: 'TruCase' } }] }), {});
+    expect(parsed.metadata[0]).not.toHaveProperty('first_party');
+    expect(parsed.metadata[0]).not.toHaveProperty('legacy_link');
+    expect(parsed.settings.get('bill')).toEqual({
+      clientName: 'Bill Tracker',
+      firstParty: true,
+      legacyLink: { system: 'trucase', displayName: 'TruCase', claim: 'trucase_subject' },
+    });
+  });
+
+  it('names the file, the client and the field in one line', () => {
+    const message = clientsError({ clients: [good, { ...good, client_id: 'claims', client_name: '' }] });
+    expect(message).toBe('config/clients.json: client "claims": client_name: Too small: expected string to have >=1 characters');
+    expect(message).not.toContain('\n');
+  });
+
+  it('names the entry by position when it has no client_id', () => {
+    expect(clientsError({ clients: [good, { client_name: 'x' }] })).toMatch(/^config\/clients\.json: clients\[1\]: client_id: /);
+  });
+
+  it('refuses a duplicate client_id', () => {
+    expect(clientsError({ clients: [good, good] })).toBe('config/clients.json: client "bill": client_id: used by another client');
+  });
+
+  it('refuses invalid JSON and unknown top-level keys', () => {
+    expect(() => parseClients('c.json', '{nope', {})).toThrow(/^c\.json: not valid JSON/);
+    expect(clientsError({ clients: [], extra: 1 })).toMatch(/^config\/clients\.json: Unrecognized key/);
+  });
+
+  it('reads a secret from the environment variable it names', () => {
+    const parsed = parseClients('c.json', JSON.stringify({ clients: [{ ...good, client_secret: undefined, client_secret_env: 'BILL_SECRET' }] }), { BILL_SECRET: 's'.repeat(32) });
+    expect(parsed.metadata[0]!.client_secret).toBe('s'.repeat(32));
+    expect(() => parseClients('c.json', JSON.stringify({ clients: [{ ...good, client_secret_env: 'MISSING_SECRET' }] }), {})).toThrow(
+      'c.json: client "bill": client_secret_env: MISSING_SECRET is not set',
+    );
+  });
+});
+
+describe('environment', () => {
+  it('applies design.md defaults', () => {
+    const env = parseEnv({});
+    expect(env.PORT).toBe(3000);
+    expect(env.CLIENTS_FILE).toBe('config/clients.json');
+    expect(env.TRUST_PROXY).toBe(false);
+    expect(env.DATABASE_URL).toBeUndefined();
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => parseEnv({ PORT: 'eighty' })).toThrow(/^environment: PORT: /);
+    expect(() => parseEnv({ DATABASE_URL: 'mysql://x' })).toThrow(/^environment: DATABASE_URL: must be a URL/);
+    expect(() => parseEnv({ TRUST_PROXY: 'maybe' })).toThrow('environment: TRUST_PROXY: must be true or false');
+  });
+
+  it('requires COOKIE_SECRETS in production, newest first', () => {
+    expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow('environment: COOKIE_SECRETS: required when NODE_ENV=production');
+    const env = parseEnv({ NODE_ENV: 'production', COOKIE_SECRETS: `${'a'.repeat(32)}, ${'b'.repeat(32)}` });
+    expect(env.COOKIE_SECRETS).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
+    expect(() => parseEnv({ COOKIE_SECRETS: 'short' })).toThrow(/COOKIE_SECRETS: each secret must be at least 32 characters/);
+  });
+});
+
+describe('policy file', () => {
+  it('defaults to the OWASP argon2id minimum', () => {
+    expect(parsePolicy('p.json', {}).argon2).toEqual({ memory_kib: 19456, time_cost: 2, parallelism: 1 });
+  });
+
+  it('names the field that is wrong', () => {
+    expect(() => parsePolicy('config/policy.json', { argon2: { time_cost: 0 } })).toThrow(/^config\/policy\.json: argon2\.time_cost: /);
+  });
+});
