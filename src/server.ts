@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis';
 import type Koa from 'koa';
 import type { Config } from './config/index.js';
 import { PasswordHasher } from './identity/passwords.js';
+import { startMailSender, type MailSender } from './notify/sender.js';
+import { createTransport } from './notify/transport.js';
 import type { Logger } from './log.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
 import { purgeExpiredModels } from './oidc/adapters/sql.js';
@@ -25,6 +27,7 @@ export interface RunningServer {
   database: DatabaseHandle;
   redis?: Redis;
   host: ProviderHost;
+  mailer: MailSender;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];
   try {
     if (config.autoMigrate) await migrateToLatest(database.db);
+    const mailer = startMailSender({ db: database.db, transport: createTransport(config, log), log });
+    cleanup.unshift(() => mailer.stop());
     const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
     if (redis) cleanup.unshift(() => redis.quit().catch(() => redis.disconnect()));
     const secrets = await cookieSecrets(config, database);
@@ -89,7 +94,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       });
       for (const step of cleanup) await step();
     };
-    return { app, http, url: `http://127.0.0.1:${port}`, database, redis, host, close };
+    return { app, http, url: `http://127.0.0.1:${port}`, database, redis, host, mailer, close };
   } catch (error) {
     for (const step of cleanup) await Promise.resolve(step()).catch(() => {});
     throw error;

@@ -63,14 +63,37 @@ export interface InstanceSettingsTable {
   created_at: Timestamp;
 }
 
+export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+export interface MailOutboxTable {
+  id: string;
+  created_at: Timestamp;
+  to_address: string;
+  template: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: ColumnType<MailStatus, MailStatus | undefined, MailStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  locked_until: NullableTimestamp;
+  last_error: string | null;
+  sent_at: NullableTimestamp;
+  account_id: string | null;
+  /** Left-hand side of the SMTP Message-ID; the transport adds the sender's domain. */
+  message_id: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
   signing_keys: SigningKeysTable;
   oidc_models: OidcModelsTable;
   instance_settings: InstanceSettingsTable;
+  mail_outbox: MailOutboxTable;
 }
 
 export type Account = Selectable<AccountsTable>;
 export type NewAccount = Insertable<AccountsTable>;
 export type AccountUpdate = Updateable<AccountsTable>;
+export type OutboxMail = Selectable<MailOutboxTable>;

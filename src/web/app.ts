@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { createFlowRouter } from '../flows/router.js';
 import type { FlowDeps } from '../flows/deps.js';
 import { assets } from './assets.js';
+import { devOutboxRouter } from './dev-outbox.js';
 import { errorHandler } from './errors.js';
 import { healthRouter } from './health.js';
 import { requestLog } from './request-log.js';
@@ -25,6 +26,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(assets());
   const health = healthRouter({ db: deps.db, redis: deps.redis });
   app.use(health.routes());
+  app.use(devOutboxRouter({ db: deps.db, renderer: deps.renderer, production: deps.config.production }).routes());
   const flows = createFlowRouter(deps);
   app.use(flows.routes());
   app.use(flows.allowedMethods());

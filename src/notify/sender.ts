@@ -1,0 +1,132 @@
+import type { Logger } from '../log.js';
+import type { Db } from '../storage/database.js';
+import type { OutboxMail } from '../storage/schema.js';
+import { claimDueMails, markFailed, markSent, scheduleRetry } from './outbox-queue.js';
+import type { MailTransport, OutgoingMail } from './transport.js';
+
+export interface MailSenderOptions {
+  db: Db;
+  transport: MailTransport;
+  log: Logger;
+  /** How often to look for due mail. */
+  intervalMs?: number;
+  /** Mails claimed, and sent side by side, per round. */
+  batchSize?: number;
+  /** How long a claim lasts: longer than a send can take (see the SMTP timeouts in transport.ts). */
+  lockMs?: number;
+  /** Attempts before a mail is marked 'failed'. */
+  maxAttempts?: number;
+}
+
+export interface MailSender {
+  /** Stops polling, waits for the round in progress, closes the transport. */
+  stop(): Promise<void>;
+  /** Sends everything due now (tests; also what each poll does). */
+  drain(): Promise<void>;
+}
+
+const DEFAULTS = { intervalMs: 2000, batchSize: 5, lockMs: 5 * 60_000, maxAttempts: 12 };
+const FIRST_RETRY_MS = 30_000;
+const MAX_RETRY_MS = 60 * 60_000;
+
+/** Delay before attempt n+1: 30 s, 1 min, 2 min ... capped at 1 h, with ±20 % jitter so retries spread out. */
+export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
+  const base = Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_MS);
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** An error as a short line for last_error and the log: code and reply, never the message sent. */
+export function describeError(error: unknown): string {
+  const { code, responseCode, message } = (error ?? {}) as { code?: string; responseCode?: number; message?: string };
+  const prefix = [code, responseCode].filter(Boolean).join(' ');
+  const text = `${prefix ? `${prefix}: ` : ''}${message ?? String(error)}`;
+  return text.replace(/\s+/g, ' ').slice(0, 200);
+}
+
+function outgoing(row: OutboxMail): OutgoingMail {
+  return {
+    id: row.id,
+    to: row.to_address,
+    subject: row.subject,
+    text: row.text_body,
+    html: row.html_body,
+    template: row.template,
+    messageId: row.message_id,
+  };
+}
+
+/**
+ * Delivers the outbox in the background. Any number of processes may run one: each mail is
+ * claimed by one sender at a time, retried with backoff while SMTP fails, and picked up again
+ * if the process holding it dies.
+ */
+export function startMailSender(options: MailSenderOptions): MailSender {
+  const settings = { ...DEFAULTS, ...options };
+  const { db, transport, log } = settings;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  // One round at a time per process: a drain() during a poll waits for it, then runs.
+  let current: Promise<unknown> = Promise.resolve();
+
+  const deliver = async (row: OutboxMail) => {
+    const mail = { mailId: row.id, template: row.template, attempt: row.attempts };
+    // Claimed again and again with no outcome: the senders holding it died (perhaps because of it).
+    if (row.attempts > settings.maxAttempts) {
+      await markFailed(db, row.id, 'abandoned: no sender finished it');
+      log.error({ mail }, 'mail not delivered: every sender that claimed it stopped');
+      return;
+    }
+    try {
+      await transport.send(outgoing(row));
+    } catch (error) {
+      const reason = describeError(error);
+      if (row.attempts >= settings.maxAttempts) {
+        await markFailed(db, row.id, reason);
+        log.error({ mail, reason }, 'mail not delivered: giving up after repeated failures');
+        return;
+      }
+      const delay = retryDelayMs(row.attempts);
+      await scheduleRetry(db, row.id, delay, reason);
+      log.warn({ mail, reason, retryInSeconds: Math.round(delay / 1000) }, 'mail not delivered yet: will retry');
+      return;
+    }
+    await markSent(db, row.id);
+    log.info({ mail }, 'mail sent');
+  };
+
+  const round = async () => {
+    while (!stopped) {
+      const rows = await claimDueMails(db, { limit: settings.batchSize, lockMs: settings.lockMs });
+      if (rows.length === 0) return;
+      const results = await Promise.allSettled(rows.map(deliver));
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
+    }
+  };
+
+  const drain = (): Promise<void> => {
+    const run = current.then(round);
+    current = run.catch(() => {});
+    return run;
+  };
+
+  const poll = async () => {
+    await drain().catch((error: unknown) => log.warn({ reason: describeError(error) }, 'mail sender could not read the outbox'));
+    if (!stopped) schedule();
+  };
+  const schedule = () => {
+    timer = setTimeout(() => void poll(), settings.intervalMs);
+    timer.unref();
+  };
+  schedule();
+
+  return {
+    drain,
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+      transport.close();
+    },
+  };
+}

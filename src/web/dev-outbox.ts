@@ -1,0 +1,58 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Db } from '../storage/database.js';
+import { sendPage, type Renderer } from './render.js';
+
+export interface DevOutboxDeps {
+  db: Db;
+  renderer: Renderer;
+  production: boolean;
+}
+
+const RECENT = 50;
+
+// The rendered mail is shown on its own page, sandboxed: no script, no form, no same-origin access.
+const MAIL_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; sandbox";
+
+const when = (date: Date | null) => (date ? { iso: date.toISOString(), text: date.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' } : null);
+
+/**
+ * /dev/outbox: the mail Portico queued, readable in a browser when no SMTP server is at hand.
+ * Codes and links are in these bodies, so in production the router has no routes at all.
+ */
+export function devOutboxRouter(deps: DevOutboxDeps): Router {
+  const router = new Router();
+  if (deps.production) return router;
+  router.get('/dev/outbox', (ctx) => listPage(ctx, deps));
+  router.get('/dev/outbox/:id', (ctx) => messagePage(ctx, deps, ctx.params.id!));
+  router.get('/dev/outbox/:id/html', (ctx) => htmlBody(ctx, deps, ctx.params.id!));
+  return router;
+}
+
+async function listPage(ctx: Context, deps: DevOutboxDeps): Promise<void> {
+  const rows = await deps.db
+    .selectFrom('mail_outbox')
+    .select(['id', 'to_address', 'subject', 'status', 'created_at'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(RECENT)
+    .execute();
+  const mails = rows.map((row) => ({ id: row.id, to: row.to_address, subject: row.subject, status: row.status, created: when(row.created_at) }));
+  sendPage(ctx, deps.renderer, 'dev-outbox', { mails });
+}
+
+async function messagePage(ctx: Context, deps: DevOutboxDeps, id: string): Promise<void> {
+  const row = await deps.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return;
+  const mail = { ...row, created: when(row.created_at), sent: when(row.sent_at) };
+  sendPage(ctx, deps.renderer, 'dev-outbox-message', { mail });
+}
+
+async function htmlBody(ctx: Context, deps: DevOutboxDeps, id: string): Promise<void> {
+  const row = await deps.db.selectFrom('mail_outbox').select('html_body').where('id', '=', id).executeTakeFirst();
+  if (!row) return;
+  ctx.set('Content-Security-Policy', MAIL_HTML_CSP);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'html';
+  ctx.body = row.html_body;
+}
