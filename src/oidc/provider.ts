@@ -48,6 +48,8 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
     findAccount: makeFindAccount(deps.db) as unknown as Configuration['findAccount'],
     claims: scopeClaims as unknown as Configuration['claims'],
     scopes: ['openid', 'offline_access', 'profile', 'email'],
+    // Authorization code only (with PKCE): no implicit or hybrid flows (RFC 9700 §2.1.2).
+    responseTypes: ['code'],
     // Portals read profile and email claims from the ID token as well as userinfo.
     conformIdTokenClaims: false,
     cookies: {
