@@ -1,4 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { isDependencyError } from '../web/dependency-errors.js';
 import type { Renderer } from '../web/render.js';
 
 export interface PageRenderer {
@@ -16,8 +17,13 @@ function html(ctx: KoaContextWithOIDC, body: string): void {
 /** Portico's look for the pages oidc-provider renders itself (errors and RP-initiated logout). */
 export function createPageRenderer(renderer: Renderer): PageRenderer {
   return {
-    async renderError(ctx, out) {
+    async renderError(ctx, out, error) {
       const serverError = out.error === 'server_error';
+      // A store outage is not a bug: 503 tells the browser and load balancer to retry.
+      if (serverError && isDependencyError(error)) {
+        ctx.status = 503;
+        ctx.set('Retry-After', '5');
+      }
       html(
         ctx,
         renderer.page('error', {
