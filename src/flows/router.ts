@@ -1,8 +1,9 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import { consentRoutes, renderConsent } from './consent/routes.js';
+import { consentRoutes, grantConsent, renderConsent } from './consent/routes.js';
 import type { FlowDeps } from './deps.js';
 import { loadInteraction } from './interaction.js';
+import { isFirstParty } from './first-party.js';
 import { renderSignIn, signInRoutes } from './sign-in/routes.js';
 
 /**
@@ -20,6 +21,8 @@ export function createFlowRouter(deps: FlowDeps): Router {
       case 'login':
         return renderSignIn(ctx, deps, details);
       case 'consent':
+        // First-party portals never show a consent page, even when a portal sends prompt=consent.
+        if (isFirstParty(deps, details.params.client_id) && details.session?.accountId) return grantConsent(ctx, deps, details);
         return renderConsent(ctx, deps, details);
       default:
         ctx.throw(500, `no page for prompt ${details.prompt.name}`);

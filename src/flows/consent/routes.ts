@@ -27,6 +27,19 @@ export function renderConsent(ctx: Context, deps: FlowDeps, details: Interaction
   });
 }
 
+/** Records what the portal asked for on the account's grant and resumes the authorization. */
+export async function grantConsent(ctx: Context, deps: FlowDeps, details: InteractionDetails): Promise<void> {
+  const { Grant } = deps.host.provider;
+  const existing = details.grantId ? await Grant.find(details.grantId) : undefined;
+  const grant = existing ?? new Grant({ accountId: details.session!.accountId, clientId: details.params.client_id as string });
+  const need = missing(details);
+  if (need.scopes.length) grant.addOIDCScope(need.scopes.join(' '));
+  if (need.claims.length) grant.addOIDCClaims(need.claims);
+  for (const [indicator, scopes] of Object.entries(need.resources)) grant.addResourceScope(indicator, scopes.join(' '));
+  const grantId = await grant.save();
+  await finishInteraction(ctx, deps, { consent: { grantId } });
+}
+
 /** The `consent` prompt, seen only by third-party portals (first-party grants: first-party-grant.ts). */
 export function consentRoutes(router: Router, deps: FlowDeps): void {
   router.post('/interaction/:uid/confirm', async (ctx) => {
@@ -35,16 +48,7 @@ export function consentRoutes(router: Router, deps: FlowDeps): void {
     if (details.prompt.name !== 'consent' || !details.session?.accountId) {
       return ctx.redirect(`/interaction/${details.uid}`);
     }
-    const { Grant } = deps.host.provider;
-    const grant = details.grantId
-      ? (await Grant.find(details.grantId))!
-      : new Grant({ accountId: details.session.accountId, clientId: details.params.client_id as string });
-    const need = missing(details);
-    if (need.scopes.length) grant.addOIDCScope(need.scopes.join(' '));
-    if (need.claims.length) grant.addOIDCClaims(need.claims);
-    for (const [indicator, scopes] of Object.entries(need.resources)) grant.addResourceScope(indicator, scopes.join(' '));
-    const grantId = await grant.save();
-    await finishInteraction(ctx, deps, { consent: { grantId } });
+    await grantConsent(ctx, deps, details);
   });
 
   router.post('/interaction/:uid/deny', async (ctx) => {
