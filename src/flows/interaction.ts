@@ -18,11 +18,7 @@ export async function loadInteraction(ctx: Context, deps: FlowDeps): Promise<Int
     return details;
   } catch (error) {
     if (!(error instanceof errors.SessionNotFound)) throw error;
-    sendPage(ctx, deps.renderer, 'error', {
-      title: 'This sign-in page has expired',
-      message: 'For your security, sign-in pages expire. Go back to the portal you came from and sign in again.',
-      requestId: ctx.state.requestId,
-    }, 400);
+    sendError(ctx, deps, 400, 'This sign-in page has expired', 'For your security, sign-in pages expire. Go back to the portal you came from and sign in again.');
     return undefined;
   }
 }
@@ -31,12 +27,12 @@ export async function loadInteraction(ctx: Context, deps: FlowDeps): Promise<Int
 export function checkFormPost(ctx: Context, deps: FlowDeps, uid: string): boolean {
   const body = ctx.request.body as Record<string, unknown> | undefined;
   if (!isCrossOrigin(ctx, new URL(deps.config.issuer).origin) && deps.csrf.verify(`interaction:${uid}`, body?.csrf)) return true;
-  sendPage(ctx, deps.renderer, 'error', {
-    title: 'Please try again',
-    message: 'This form was open too long or was sent from another site. Go back to the portal and sign in again.',
-    requestId: ctx.state.requestId,
-  }, 403);
+  sendError(ctx, deps, 403, 'Please try again', 'This form was open too long or was sent from another site. Go back to the portal and sign in again.');
   return false;
+}
+
+export function sendError(ctx: Context, deps: FlowDeps, status: number, title: string, message: string): void {
+  sendPage(ctx, deps.renderer, 'error', { title, message, requestId: ctx.state.requestId }, status);
 }
 
 export function clientName(deps: FlowDeps, clientId: unknown): string | undefined {
