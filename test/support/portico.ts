@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { insertAccount } from '../../src/identity/accounts.js';
+import { PasswordHasher } from '../../src/identity/passwords.js';
+import { createLogger } from '../../src/log.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { freePort } from './servers.js';
+
+/** The portal callback origin used by every test client; nothing needs to listen there for the RP tests. */
+export const portalOrigin = 'http://127.0.0.1:9';
+export const clients = {
+  firstParty: { id: 'portal-a', secret: 'portal-a-secret-0123456789abcdef', redirectUri: `${portalOrigin}/a/callback`, logoutUri: `${portalOrigin}/a/` },
+  thirdParty: { id: 'spa-b', redirectUri: `${portalOrigin}/b/callback` },
+  service: { id: 'service-c', secret: 'service-c-secret-0123456789abcdef' },
+};
+
+function clientsJson(portal = portalOrigin) {
+  return {
+    clients: [
+      {
+        client_id: clients.firstParty.id,
+        client_name: 'Portal A',
+        client_secret: clients.firstParty.secret,
+        redirect_uris: [clients.firstParty.redirectUri.replace(portalOrigin, portal)],
+        post_logout_redirect_uris: [clients.firstParty.logoutUri.replace(portalOrigin, portal)],
+        grant_types: ['authorization_code', 'refresh_token'],
+        first_party: true,
+      },
+      {
+        client_id: clients.thirdParty.id,
+        client_name: 'Portal B',
+        token_endpoint_auth_method: 'none',
+        redirect_uris: [clients.thirdParty.redirectUri.replace(portalOrigin, portal)],
+        grant_types: ['authorization_code', 'refresh_token'],
+      },
+      {
+        client_id: clients.service.id,
+        client_name: 'Service C',
+        client_secret: clients.service.secret,
+        redirect_uris: [],
+        response_types: [],
+        grant_types: ['client_credentials'],
+        first_party: true,
+      },
+    ],
+  };
+}
+
+/** In CI's second pass DATABASE_URL names a server: each test server gets a fresh database on it. */
+async function freshDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `portico_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export interface PorticoOptions {
+  /** Reuse stores (restart and multi-process tests). */
+  dataDir?: string;
+  databaseUrl?: string;
+  redisUrl?: string | null;
+  portalOrigin?: string;
+  env?: Record<string, string>;
+}
+
+export interface TestPortico {
+  url: string;
+  server: RunningServer;
+  config: Config;
+  databaseUrl?: string;
+  createUser(input?: Partial<{ username: string; email: string; password: string; givenName: string; familyName: string }>): Promise<{ id: string; username: string; email: string; password: string }>;
+  stop(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startPortico(options: PorticoOptions = {}): Promise<TestPortico> {
+  const work = mkdtempSync(path.join(tmpdir(), 'portico-test-'));
+  const clientsFile = path.join(work, 'clients.json');
+  writeFileSync(clientsFile, JSON.stringify(clientsJson(options.portalOrigin)));
+  let database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => {} } : undefined;
+  if (!database && !options.dataDir && process.env.DATABASE_URL) database = await freshDatabase(process.env.DATABASE_URL);
+  const redisUrl = options.redisUrl === null ? undefined : (options.redisUrl ?? process.env.REDIS_URL);
+  const port = await freePort();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ISSUER: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'silent',
+    CLIENTS_FILE: clientsFile,
+    POLICY_FILE: path.join(work, 'no-policy.json'),
+    DATA_DIR: options.dataDir ?? 'memory://',
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    ...options.env,
+  });
+  const server = await startServer(config, createLogger('silent'));
+  const hasher = new PasswordHasher(config.policy.argon2);
+  return {
+    url: server.url,
+    server,
+    config,
+    databaseUrl: database?.url,
+    async createUser(input = {}) {
+      const n = `${Date.now().toString(36)}${++counter}`;
+      const user = {
+        username: input.username ?? `user${n}`,
+        email: input.email ?? `user${n}@example.com`,
+        password: input.password ?? 'Correct7Horse',
+      };
+      const account = await insertAccount(server.database.db, {
+        ...user,
+        givenName: input.givenName ?? 'Jane',
+        familyName: input.familyName ?? 'Smith',
+        passwordHash: await hasher.hash(user.password),
+        emailVerified: true,
+      });
+      return { id: account.id, ...user };
+    },
+    async stop() {
+      await server.close();
+      if (!options.databaseUrl) await database?.drop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
