@@ -77,6 +77,10 @@ export interface PorticoOptions {
   redisUrl?: string | null;
   portalOrigin?: string;
   env?: Record<string, string>;
+  /** Listen on this port (a restart keeps its issuer). */
+  port?: number;
+  /** Leave the fresh database in place on stop, for a restart to reuse. */
+  keepDatabase?: boolean;
 }
 
 export interface TestPortico {
@@ -84,6 +88,7 @@ export interface TestPortico {
   server: RunningServer;
   config: Config;
   databaseUrl?: string;
+  dropDatabase(): Promise<void>;
   createUser(input?: Partial<{ username: string; email: string; password: string; givenName: string; familyName: string }>): Promise<{ id: string; username: string; email: string; password: string }>;
   stop(): Promise<void>;
 }
@@ -97,7 +102,7 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
   let database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => {} } : undefined;
   if (!database && !options.dataDir && process.env.DATABASE_URL) database = await freshDatabase(process.env.DATABASE_URL);
   const redisUrl = options.redisUrl === null ? undefined : (options.redisUrl ?? process.env.REDIS_URL);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: String(port),
@@ -118,6 +123,7 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
     server,
     config,
     databaseUrl: database?.url,
+    dropDatabase: async () => database?.drop(),
     async createUser(input = {}) {
       const n = `${Date.now().toString(36)}${++counter}`;
       const user = {
@@ -136,7 +142,7 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
     },
     async stop() {
       await server.close();
-      if (!options.databaseUrl) await database?.drop();
+      if (!options.databaseUrl && !options.keepDatabase) await database?.drop();
       rmSync(work, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rotateSigningKeys } from '../../src/oidc/keys.js';
+import { clients, startPortico, type TestPortico } from '../support/portico.js';
+import { oidc, RelyingParty } from '../support/rp.js';
+import { hiddenInput } from '../support/user-agent.js';
+import { startPostgres, startRedis, type RunningService } from '../support/servers.js';
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterAll(async () => {
+  for (const step of cleanups.reverse()) await step();
+});
+
+describe('restart', () => {
+  it('keeps SSO sessions and refresh tokens across a restart of Portico', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'portico-restart-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = await startPortico({ dataDir: process.env.DATABASE_URL ? undefined : dataDir, keepDatabase: true });
+    const user = await first.createUser();
+    const rp = await RelyingParty.discover(first.url);
+    const { tokens } = await rp.signIn(user.username, user.password);
+    await first.stop();
+
+    const second = await startPortico({ dataDir, databaseUrl: first.databaseUrl, port: Number(new URL(first.url).port) });
+    cleanups.push(() => second.stop(), () => first.dropDatabase());
+    const silent = await rp.authorizationRequest({ prompt: 'none' });
+    const back = await rp.browser.follow(silent.url);
+    expect(new URL(back.url).searchParams.get('code')).toBeTruthy();
+    expect((await rp.exchange(back.url, silent)).claims()!.sub).toBe(user.id);
+    const refreshed = await oidc.refreshTokenGrant(rp.config, tokens.refresh_token!);
+    expect(refreshed.access_token).toBeTruthy();
+  });
+});
+
+describe('several Portico processes on one PostgreSQL and Redis', () => {
+  let a: TestPortico;
+  let b: TestPortico;
+
+  it('finishes on one process a flow started on another', async () => {
+    // CI's PostgreSQL and Redis when given (startPortico makes a fresh database), else our own.
+    let databaseUrl: string | undefined;
+    let redisUrl = process.env.REDIS_URL;
+    if (!process.env.DATABASE_URL) {
+      const pgServer: RunningService = await startPostgres();
+      cleanups.push(() => pgServer.stop());
+      databaseUrl = pgServer.url;
+    }
+    if (!redisUrl) {
+      const redisServer: RunningService = await startRedis();
+      cleanups.push(() => redisServer.stop());
+      redisUrl = redisServer.url;
+    }
+    a = await startPortico({ redisUrl, databaseUrl });
+    cleanups.push(() => a.stop());
+    // Behind a load balancer both answer for one issuer; B listens elsewhere.
+    b = await startPortico({ databaseUrl: a.config.databaseUrl, redisUrl, env: { ISSUER: a.url } });
+    cleanups.push(() => b.stop());
+    const user = await a.createUser();
+
+    const rp = await RelyingParty.discover(a.url);
+    const request = await rp.authorizationRequest();
+    const page = await rp.browser.follow(request.url);
+    const onB = page.url.replace(a.url, b.url);
+    const back = await rp.browser.follow(`${onB}/login`, { form: { csrf: hiddenInput(page.html!, 'csrf')!, login: user.username, password: user.password } });
+    const code = new URL(back.url).searchParams.get('code')!;
+    expect(code).toBeTruthy();
+
+    const response = await fetch(`${b.url}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${clients.firstParty.id}:${clients.firstParty.secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: clients.firstParty.redirectUri, code_verifier: request.verifier }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { id_token: string };
+    const { payload } = await jwtVerify(body.id_token, createRemoteJWKSet(new URL(`${b.url}/jwks`)), { issuer: a.url, audience: clients.firstParty.id });
+    expect(payload.sub).toBe(user.id);
+  });
+});
+
+describe('signing key rotation', () => {
+  it('keeps verifying tokens signed before the rotation and signs new ones with the new key', async () => {
+    const portico = await startPortico();
+    cleanups.push(() => portico.stop());
+    const user = await portico.createUser();
+    const rp = await RelyingParty.discover(portico.url);
+    const before = (await rp.signIn(user.username, user.password)).tokens.id_token!;
+
+    const [rsa] = await rotateSigningKeys(portico.server.database.db, { retireAfterSeconds: 3600 });
+    expect(await portico.server.host.refresh()).toBe(true);
+
+    const jwks = createRemoteJWKSet(new URL(`${portico.url}/jwks`));
+    const verified = await jwtVerify(before, jwks, { issuer: portico.url });
+    expect(verified.protectedHeader.kid).toBe(rsa!.retiredKid);
+
+    const after = (await rp.signIn(user.username, user.password)).tokens.id_token!;
+    expect(decodeProtectedHeader(after).kid).toBe(rsa!.newKid);
+    await jwtVerify(after, jwks, { issuer: portico.url });
+  });
+});
