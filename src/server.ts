@@ -11,6 +11,7 @@ import type { Logger } from './log.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
 import { purgeExpiredModels } from './oidc/adapters/sql.js';
 import { ProviderHost } from './oidc/host.js';
+import { validateClients } from './oidc/validate-clients.js';
 import { createPageRenderer } from './oidc/pages.js';
 import { openDatabase, type DatabaseHandle } from './storage/database.js';
 import { getOrCreateSetting } from './storage/instance-settings.js';
@@ -62,6 +63,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       },
       log,
     );
+    await validateClients(host.provider, config);
     host.watchKeys(config.keysRefreshSeconds);
     cleanup.unshift(() => host.stop());
     if (!redis) {
