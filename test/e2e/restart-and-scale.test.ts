@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { rotateSigningKeys } from '../../src/oidc/keys.js';
 import { clients, startPortico, type TestPortico } from '../support/portico.js';
 import { oidc, RelyingParty } from '../support/rp.js';
 import { hiddenInput } from '../support/user-agent.js';
-import { startPostgres, startRedis, type RunningService } from '../support/servers.js';
+import { freePort, startPostgres, startRedis, type RunningService } from '../support/servers.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterAll(async () => {
@@ -37,7 +38,30 @@ describe('restart', () => {
 
 describe('several Portico processes on one PostgreSQL and Redis', () => {
   let a: TestPortico;
-  let b: TestPortico;
+  let b: { url: string };
+
+  /** `npm start`'s entry point in its own process; stopped with SIGTERM, which must exit 0. */
+  async function startProcess(env: Record<string, string>) {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { PATH: process.env.PATH, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const url = `http://127.0.0.1:${port}`;
+    cleanups.push(async () => {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    });
+    for (let i = 0; i < 150; i++) {
+      if (child.exitCode !== null) throw new Error(`Portico exited: ${stderr}`);
+      if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { url };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`Portico did not become ready: ${stderr}`);
+  }
 
   it('finishes on one process a flow started on another', async () => {
     // CI's PostgreSQL and Redis when given (startPortico makes a fresh database), else our own.
@@ -55,9 +79,13 @@ describe('several Portico processes on one PostgreSQL and Redis', () => {
     }
     a = await startPortico({ redisUrl, databaseUrl });
     cleanups.push(() => a.stop());
-    // Behind a load balancer both answer for one issuer; B listens elsewhere.
-    b = await startPortico({ databaseUrl: a.config.databaseUrl, redisUrl, env: { ISSUER: a.url } });
-    cleanups.push(() => b.stop());
+    // B is a separate OS process; behind a load balancer both answer for one issuer.
+    b = await startProcess({
+      ISSUER: a.url,
+      DATABASE_URL: a.config.databaseUrl!,
+      REDIS_URL: redisUrl,
+      CLIENTS_FILE: a.config.clientsFile,
+    });
     const user = await a.createUser();
 
     const rp = await RelyingParty.discover(a.url);
