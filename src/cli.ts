@@ -1,44 +1,61 @@
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { runCommand } from './cli/commands.js';
-import type { CommandContext } from './cli/context.js';
-import { passwordReader } from './cli/password-input.js';
+import { UsageError } from './cli/args.js';
+import { helpText, isHelp, planCommand, runCommand, type CommandPlan } from './cli/commands.js';
+import { sendToControlServer } from './cli/control-channel.js';
+import { firstLine, terminal } from './cli/output.js';
+import { readPassword } from './cli/password-input.js';
 import { openDatabase, type DatabaseHandle } from './storage/database.js';
 
 /**
- * `portico <command>`. On the embedded default the data directory can be open in one process
- * only: while the server runs, commands that need the database stop with one line saying so
- * (storage/data-dir-lock.ts); use PostgreSQL (DATABASE_URL) to run them alongside it.
+ * `portico <command>`. Commands that need the database run here, or, on the embedded default
+ * while a server holds the data directory, inside that server over its control socket
+ * (cli/control-channel.ts): never two processes on one PGlite directory.
  */
-async function main(argv: string[]): Promise<number> {
-  const fail = (message: string) => {
-    process.stderr.write(`portico: ${message}\n`);
-    return 1;
-  };
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) return fail(error.message);
-    throw error;
-  }
+
+/** The embedded database in a directory: the only case where a server can hold it exclusively. */
+function embeddedDataDir(config: Config): boolean {
+  return !config.databaseUrl && !config.dataDir.startsWith('memory://');
+}
+
+async function runHere(argv: string[], config: Config, stdinPassword: string | undefined): Promise<number> {
   let handle: DatabaseHandle | undefined;
-  const ctx: CommandContext = {
-    config,
-    db: async () => {
-      handle ??= await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: `portico ${argv[0]}` });
-      return handle.db;
-    },
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`portico: ${line}\n`),
-    readPassword: passwordReader(argv),
-  };
   try {
-    return await runCommand(argv, ctx);
-  } catch (error) {
-    if (error instanceof ConfigError) return fail(error.message);
-    return fail(`${(error as Error).message.split('\n')[0]}`);
+    return await runCommand(argv, {
+      ...terminal,
+      config,
+      stdinPassword,
+      db: async () => {
+        handle ??= await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: `portico ${argv[0]}` });
+        return handle.db;
+      },
+    });
   } finally {
     await handle?.close();
+  }
+}
+
+async function run(argv: string[], plan: CommandPlan, config: Config): Promise<number> {
+  const stdinPassword = plan.password ? await readPassword(argv.includes('--password-stdin')) : undefined;
+  if (plan.database && embeddedDataDir(config)) {
+    const served = await sendToControlServer(config.dataDir, argv, stdinPassword);
+    if (served !== undefined) return served;
+    // No server answers: open the directory here. If a process still holds it (a server
+    // without a control socket, or another command), openDatabase refuses in one line.
+  }
+  return runHere(argv, config, stdinPassword);
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (isHelp(argv)) {
+    terminal.out(helpText);
+    return 0;
+  }
+  try {
+    const plan = planCommand(argv);
+    return await run(argv, plan, loadConfig());
+  } catch (error) {
+    terminal.err(error instanceof ConfigError || error instanceof UsageError ? error.message : firstLine(String((error as Error)?.message ?? error)));
+    return error instanceof UsageError ? 2 : 1;
   }
 }
 

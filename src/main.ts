@@ -1,4 +1,6 @@
 import { ConfigError, loadConfig } from './config/index.js';
+import { runCommand } from './cli/commands.js';
+import { startControlServer } from './cli/control-channel.js';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
 
@@ -26,6 +28,19 @@ async function main(): Promise<void> {
     log.fatal({ err: error }, 'start-up failed');
     process.exit(1);
   }
+  // PGlite allows one process per data directory: operator commands run inside this one.
+  let control: { close(): Promise<void> } | undefined;
+  if (!config.databaseUrl && !config.dataDir.startsWith('memory://')) {
+    const running = server;
+    try {
+      control = await startControlServer({
+        dataDir: config.dataDir,
+        runCommand: (argv, io) => runCommand(argv, { ...io, config, db: async () => running.database.db, onKeysChanged: () => running.host.refresh() }),
+      });
+    } catch (error) {
+      log.warn({ err: error }, 'operator control socket not started; portico commands will refuse while this server runs');
+    }
+  }
   log.info({ issuer: config.issuer, port: config.port, database: server.database.kind, redis: Boolean(server.redis) }, 'Portico is listening');
 
   let stopping = false;
@@ -35,7 +50,9 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    server.close().then(
+    Promise.resolve(control?.close())
+      .then(() => server.close())
+      .then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');

@@ -1,16 +1,24 @@
+import { parseFlags, UsageError } from './args.js';
 import type { Command } from './context.js';
-import { UsageError } from './context.js';
 
-/** Config was already loaded (and so validated) to build the context: list what it holds. */
-export const clients: Command = async ([sub], ctx) => {
-  if (sub !== 'check') throw new UsageError('usage: portico clients check');
+/**
+ * The config was loaded, and so validated, to build the context: a bad clients file never
+ * gets here (the CLI prints loadConfig's one-line ConfigError). List what it holds.
+ */
+const check: Command = async (args, ctx) => {
+  parseFlags(args, {});
   const { metadata, settings } = ctx.config.clients;
   for (const client of metadata) {
-    const id = client.client_id as string;
+    const id = String(client.client_id);
     const s = settings.get(id)!;
     const extras = [s.firstParty ? 'first-party' : 'third-party', s.legacyLink ? `legacy link: ${s.legacyLink.system}` : ''].filter(Boolean);
     ctx.out(`${id}  "${s.clientName}"  ${extras.join(', ')}`);
   }
   ctx.out(`${ctx.config.clientsFile}: ${metadata.length} client(s), valid`);
   return 0;
+};
+
+export const clients: Command = async ([sub, ...rest], ctx) => {
+  if (sub === 'check') return check(rest, ctx);
+  throw new UsageError('usage: portico clients check');
 };

@@ -1,17 +1,28 @@
 import type { Config } from '../config/index.js';
 import type { Db } from '../storage/database.js';
 
-/** What a command needs; the CLI entry builds it. Commands write only through out/err. */
-export interface CommandContext {
+/** Where a command writes, and what the operator typed that is not in argv. */
+export interface CommandIo {
+  out(line: string): void;
+  /** One line per error; the terminal prefixes it with "portico:". */
+  err(line: string): void;
+  /** The password read by the CLI process (stdin or terminal) before the command ran. */
+  stdinPassword?: string;
+  /** Who runs the command, for the audit log; the CLI's OS user unless given. */
+  operator?: string;
+}
+
+/**
+ * What a command needs. The CLI builds it in its own process; the running server builds it
+ * for commands that reach it over the control channel (control-channel.ts).
+ */
+export interface CommandContext extends CommandIo {
   config: Config;
   /** Opened on first use, so commands that need no database never lock the data directory. */
   db(): Promise<Db>;
-  out(line: string): void;
-  err(line: string): void;
-  readPassword(): Promise<string | undefined>;
+  /** Called after the signing keys changed, so a server in this process reloads them now. */
+  onKeysChanged?(): unknown;
 }
 
+/** A command: its arguments after the command name(s); resolves to the exit code. */
 export type Command = (args: string[], ctx: CommandContext) => Promise<number>;
-
-/** A usage mistake: exit code 2 with one line. */
-export class UsageError extends Error {}

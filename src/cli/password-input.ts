@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline';
+/** Reads the password on the operator's side, before a command runs here or in the server. */
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -7,22 +7,53 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-/** Asks on the terminal without echoing what is typed. */
-async function promptHidden(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const output = rl as unknown as { _writeToOutput: (s: string) => void };
+const ENTER = new Set(['\r', '\n', '\u0004']);
+const ERASE = new Set(['\u007f', '\b']);
+
+/** Asks on the terminal in raw mode, so nothing typed is echoed. */
+function promptHidden(question: string): Promise<string> {
+  const input = process.stdin;
   process.stderr.write(question);
-  output._writeToOutput = () => {};
-  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
-  rl.close();
-  process.stderr.write('\n');
-  return answer;
+  input.setRawMode(true);
+  input.setEncoding('utf8');
+  input.resume();
+  return new Promise((resolve, reject) => {
+    let typed: string[] = [];
+    const finish = () => {
+      input.off('data', onData);
+      input.setRawMode(false);
+      input.pause();
+      process.stderr.write('\n');
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\u0003') {
+          finish();
+          reject(new Error('cancelled'));
+          return;
+        }
+        if (ENTER.has(ch)) {
+          finish();
+          resolve(typed.join(''));
+          return;
+        }
+        if (ERASE.has(ch)) typed = typed.slice(0, -1);
+        else if (ch >= ' ') typed.push(ch);
+      }
+    };
+    input.on('data', onData);
+  });
 }
 
-export function passwordReader(argv: string[]): () => Promise<string | undefined> {
-  return async () => {
-    if (argv.includes('--password-stdin')) return readStdin();
-    if (process.stdin.isTTY) return promptHidden('Password: ');
-    return undefined;
-  };
+/**
+ * The password for `users create`: all of stdin with --password-stdin, else asked twice on a
+ * terminal; undefined when there is neither (the command then refuses).
+ */
+export async function readPassword(fromStdin: boolean): Promise<string | undefined> {
+  if (fromStdin) return readStdin();
+  if (!process.stdin.isTTY) return undefined;
+  const first = await promptHidden('Password: ');
+  const again = await promptHidden('Password again: ');
+  if (first !== again) throw new Error('the two passwords differ; nothing was created');
+  return first;
 }

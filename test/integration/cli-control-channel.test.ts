@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../../src/cli/commands.js';
+import { controlSocketPath, startControlServer } from '../../src/cli/control-channel.js';
+import { loadConfig } from '../../src/config/index.js';
+import { ensureSigningKeys, loadSigningJwks } from '../../src/oidc/keys.js';
+import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
+import { migrateToLatest } from '../../src/storage/migrator.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'portico-cli-ctl-'));
+const dataDir = path.join(dir, 'data');
+const clientsFile = path.join(dir, 'clients.json');
+writeFileSync(
+  clientsFile,
+  JSON.stringify({ clients: [{ client_id: 'demo', client_name: 'Demo', client_secret: '0123456789abcdef0123', redirect_uris: ['http://127.0.0.1:9999/cb'], first_party: true }] }),
+);
+const env = { ...process.env, DATA_DIR: dataDir, CLIENTS_FILE: clientsFile, POLICY_FILE: path.join(dir, 'none.json'), DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'silent' };
+
+/** Spawned asynchronously: the control server answering it runs in this process's event loop. */
+function portico(args: string[], input?: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/portico.js', ...args], { env });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (err += chunk));
+    child.on('error', reject).on('close', (code) => resolve({ code, out, err }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+describe('operator commands while a server holds the embedded data directory', () => {
+  let server: DatabaseHandle;
+  let control: { close(): Promise<void> } | undefined;
+  let reloads = 0;
+
+  beforeAll(async () => {
+    // This process plays the running server: it holds the data directory's lock.
+    const config = loadConfig(env);
+    server = await openDatabase({ dataDir, holder: 'portico server' });
+    await migrateToLatest(server.db);
+    await ensureSigningKeys(server.db);
+    control = await startControlServer({
+      dataDir,
+      runCommand: (argv, io) =>
+        runCommand(argv, {
+          ...io,
+          config,
+          db: async () => server.db,
+          onKeysChanged: () => {
+            reloads++;
+          },
+        }),
+    });
+  });
+  afterAll(async () => {
+    await control?.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rotates keys inside the server, which reloads them at once', async () => {
+    const run = await portico(['keys', 'rotate', '--retire-after', '900']);
+    expect(run).toMatchObject({ code: 0, err: '' });
+    expect(run.out).toContain('the running server signs with the new keys now');
+    expect(reloads).toBe(1);
+    const newRsa = /RS256: new current key (\S+); \S+ retired, published for 900 s more/.exec(run.out)![1];
+    const { keys } = await loadSigningJwks(server.db);
+    expect(keys.find((k) => k.alg === 'RS256')!.kid).toBe(newRsa);
+  });
+
+  it('creates a user in the server with the password read by the CLI', async () => {
+    const args = ['users', 'create', '--username', 'ctl01', '--email', 'ctl@example.com', '--given-name', 'Cara', '--family-name', 'Lee', '--password-stdin'];
+    const run = await portico(args, 'Correct7Horse\n');
+    expect(run).toMatchObject({ code: 0, err: '', out: expect.stringMatching(/^created ctl01 /) });
+    const account = await server.db.selectFrom('accounts').selectAll().where('username', '=', 'ctl01').executeTakeFirstOrThrow();
+    expect(account.email_verified_at).not.toBeNull();
+    const audit = await server.db.selectFrom('audit_events').selectAll().where('account_id', '=', account.id).execute();
+    expect(audit.map((e) => [e.action, e.actor])).toEqual([['account.created', `operator:${userInfo().username}`]]);
+    expect(await portico(args, 'Correct7Horse\n')).toEqual({ code: 1, out: '', err: 'portico: an ID with this username or email address already exists\n' });
+    const weak = await portico([...args.slice(0, 3), 'ctl02', '--email', 'ctl2@example.com', ...args.slice(6)], 'short\n');
+    expect(weak).toMatchObject({ code: 1, out: '' });
+    expect(weak.err).toMatch(/^portico: password refused: [^\n]+\n$/);
+  });
+
+  it('runs migrate and keys list through the server', async () => {
+    expect(await portico(['migrate'])).toEqual({ code: 0, out: 'database is up to date\n', err: '' });
+    const list = await portico(['keys', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.out.match(/ current /g)).toHaveLength(2);
+  });
+
+  it('without the socket, refuses in one line naming the pid that holds the directory', async () => {
+    await control!.close();
+    control = undefined;
+    expect(existsSync(controlSocketPath(dataDir))).toBe(false);
+    const run = await portico(['keys', 'list']);
+    expect(run).toEqual({
+      code: 1,
+      out: '',
+      err: `portico: ${dataDir}: the embedded database is in use by portico server (pid ${process.pid}); stop it first, or use PostgreSQL with DATABASE_URL\n`,
+    });
+  });
+});
