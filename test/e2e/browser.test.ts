@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, launchBrowser, startTestPortal } from '../support/browser.js';
+import { accessibilityViolations, launchBrowser, signInOnHostedPage, startTestPortal } from '../support/browser.js';
 import { clients, portalOrigin, startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 
@@ -34,9 +34,7 @@ describe('a person signs in with a real browser', () => {
     await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
     expect(await accessibilityViolations(page)).toEqual([]);
 
-    await page.getByLabel('Username or email address').fill(user.username);
-    await page.getByLabel('Password').fill('Not7TheRightOne');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInOnHostedPage(page, user.username, 'Not7TheRightOne');
     await expect(page.getByRole('alert').textContent()).resolves.toContain('The username or password you entered is not correct');
     expect(await page.getByLabel('Username or email address').inputValue()).toBe(user.username);
     expect(await accessibilityViolations(page)).toEqual([]);
@@ -51,9 +49,7 @@ describe('a person signs in with a real browser', () => {
   it('shows third-party portals an accessible consent page', async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(await authorizationUrl('thirdParty'));
-    await page.getByLabel('Username or email address').fill(user.email);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInOnHostedPage(page, user.email, user.password);
     await page.getByRole('heading', { name: 'Allow access' }).waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Allow', exact: true }).click();

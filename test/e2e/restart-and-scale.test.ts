@@ -5,9 +5,9 @@ import path from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rotateSigningKeys } from '../../src/oidc/keys.js';
-import { clients, startPortico, type TestPortico } from '../support/portico.js';
+import { clients, startPortico, startPorticoCluster, type TestPortico } from '../support/portico.js';
 import { oidc, RelyingParty } from '../support/rp.js';
-import { hiddenInput } from '../support/user-agent.js';
+import { formAction, hiddenInput } from '../support/user-agent.js';
 import { freePort, startPostgres, startRedis, type RunningService } from '../support/servers.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -39,6 +39,27 @@ describe('restart', () => {
 describe('several Portico processes on one PostgreSQL and Redis', () => {
   let a: TestPortico;
   let b: { url: string };
+  let stores: Promise<{ databaseUrl?: string; redisUrl: string }> | undefined;
+
+  /** CI's PostgreSQL and Redis when given (startPortico makes a fresh database), else our own. */
+  function sharedStores() {
+    stores ??= (async () => {
+      let databaseUrl: string | undefined;
+      let redisUrl = process.env.REDIS_URL;
+      if (!process.env.DATABASE_URL) {
+        const pgServer: RunningService = await startPostgres();
+        cleanups.push(() => pgServer.stop());
+        databaseUrl = pgServer.url;
+      }
+      if (!redisUrl) {
+        const redisServer: RunningService = await startRedis();
+        cleanups.push(() => redisServer.stop());
+        redisUrl = redisServer.url;
+      }
+      return { databaseUrl, redisUrl };
+    })();
+    return stores;
+  }
 
   /** `npm start`'s entry point in its own process; stopped with SIGTERM, which must exit 0. */
   async function startProcess(env: Record<string, string>) {
@@ -50,8 +71,8 @@ describe('several Portico processes on one PostgreSQL and Redis', () => {
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const url = `http://127.0.0.1:${port}`;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     cleanups.push(async () => {
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     });
@@ -63,20 +84,35 @@ describe('several Portico processes on one PostgreSQL and Redis', () => {
     throw new Error(`Portico did not become ready: ${stderr}`);
   }
 
+  it('serves a whole portal journey from two servers behind a round-robin load balancer', async () => {
+    const cluster = await startPorticoCluster(2, await sharedStores());
+    cleanups.push(() => cluster.stop());
+    const user = await cluster.createUser();
+
+    // Consecutive requests land on different servers: every step reads state the other one wrote.
+    const spa = await RelyingParty.discover(cluster.url, 'thirdParty');
+    const request = await spa.authorizationRequest();
+    const consent = await spa.submitSignIn(await spa.browser.follow(request.url), user.username, user.password);
+    expect(consent.html).toContain('Portal B</strong> is asking to use your Portico ID');
+    const allow = formAction(consent.html!, /\/confirm$/)!;
+    const back = await spa.browser.follow(new URL(allow, consent.url).toString(), { form: { csrf: hiddenInput(consent.html!, 'csrf')! } });
+    const tokens = await spa.exchange(back.url, request);
+    expect(tokens.claims()).toMatchObject({ iss: cluster.url, aud: clients.thirdParty.id, sub: user.id });
+    expect(await oidc.fetchUserInfo(spa.config, tokens.access_token, user.id)).toMatchObject({ email: user.email });
+    const refreshed = await oidc.refreshTokenGrant(spa.config, tokens.refresh_token!);
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    await expect(oidc.refreshTokenGrant(spa.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    // The SSO session, too, is shared: a first-party portal gets a code without the form.
+    const portal = await RelyingParty.discover(cluster.url, 'firstParty', spa.browser);
+    const silent = await portal.authorizationRequest({ prompt: 'none' });
+    const code = await portal.browser.follow(silent.url);
+    expect((await portal.exchange(code.url, silent)).claims()!.sub).toBe(user.id);
+    expect(cluster.served.map((n) => n > 0)).toEqual([true, true]);
+  });
+
   it('finishes on one process a flow started on another', async () => {
-    // CI's PostgreSQL and Redis when given (startPortico makes a fresh database), else our own.
-    let databaseUrl: string | undefined;
-    let redisUrl = process.env.REDIS_URL;
-    if (!process.env.DATABASE_URL) {
-      const pgServer: RunningService = await startPostgres();
-      cleanups.push(() => pgServer.stop());
-      databaseUrl = pgServer.url;
-    }
-    if (!redisUrl) {
-      const redisServer: RunningService = await startRedis();
-      cleanups.push(() => redisServer.stop());
-      redisUrl = redisServer.url;
-    }
+    const { databaseUrl, redisUrl } = await sharedStores();
     a = await startPortico({ redisUrl, databaseUrl });
     cleanups.push(() => a.stop());
     // B is a separate OS process; behind a load balancer both answer for one issuer.
@@ -116,14 +152,20 @@ describe('signing key rotation', () => {
     const rp = await RelyingParty.discover(portico.url);
     const before = (await rp.signIn(user.username, user.password)).tokens.id_token!;
 
-    const [rsa] = await rotateSigningKeys(portico.server.database.db, { retireAfterSeconds: 3600 });
+    const rotated = await rotateSigningKeys(portico.server.database.db, { retireAfterSeconds: 3600 });
+    // ID tokens are RS256 (the OIDC default) unless a portal registers another algorithm.
+    const rsa = rotated.find((r) => r.alg === 'RS256');
     expect(await portico.server.host.refresh()).toBe(true);
 
     const jwks = createRemoteJWKSet(new URL(`${portico.url}/jwks`));
     const verified = await jwtVerify(before, jwks, { issuer: portico.url });
     expect(verified.protectedHeader.kid).toBe(rsa!.retiredKid);
 
-    const after = (await rp.signIn(user.username, user.password)).tokens.id_token!;
+    // openid-client keeps a fetched JWKS for 60 s before it looks again for an unknown kid, and
+    // rotation publishes the new key only as it becomes current: a portal that fetches the JWKS
+    // after the rotation (this one) verifies the new ID token's signature at once.
+    const fresh = await RelyingParty.discover(portico.url, 'firstParty', rp.browser);
+    const after = (await fresh.signIn(user.username, user.password)).tokens.id_token!;
     expect(decodeProtectedHeader(after).kid).toBe(rsa!.newKid);
     await jwtVerify(after, jwks, { issuer: portico.url });
   });

@@ -16,9 +16,10 @@ describe('a portal signs a user in through Portico (openid-client)', () => {
     const rp = await RelyingParty.discover(portico.url);
     expect(rp.config.serverMetadata().code_challenge_methods_supported).toEqual(['S256']);
 
-    const { tokens } = await rp.signIn(user.username, user.password);
+    // openid-client checks the ID token's signature against /jwks, iss, aud, exp, nonce and state.
+    const { tokens, request } = await rp.signIn(user.username, user.password);
     const claims = tokens.claims()!;
-    expect(claims).toMatchObject({ iss: portico.url, aud: clients.firstParty.id, sub: user.id, email: user.email, email_verified: true, preferred_username: user.username });
+    expect(claims).toMatchObject({ iss: portico.url, aud: clients.firstParty.id, nonce: request.nonce, sub: user.id, email: user.email, email_verified: true, preferred_username: user.username });
 
     const info = await oidc.fetchUserInfo(rp.config, tokens.access_token, user.id);
     expect(info).toMatchObject({ sub: user.id, name: 'Jane Smith', given_name: 'Jane', family_name: 'Smith', email: user.email });
@@ -39,6 +40,10 @@ describe('a portal signs a user in through Portico (openid-client)', () => {
     expect((await oidc.tokenIntrospection(rp.config, again.access_token)).active).toBe(true);
     await oidc.tokenRevocation(rp.config, again.access_token);
     expect((await oidc.tokenIntrospection(rp.config, again.access_token)).active).toBe(false);
+    await expect(oidc.fetchUserInfo(rp.config, again.access_token, user.id)).rejects.toMatchObject({
+      status: 401,
+      cause: [expect.objectContaining({ scheme: 'bearer', parameters: expect.objectContaining({ error: 'invalid_token' }) })],
+    });
     // RP-initiated logout: confirm page, then back to the portal with its state.
     const endSession = oidc.buildEndSessionUrl(rp.config, { id_token_hint: again.id_token!, post_logout_redirect_uri: clients.firstParty.logoutUri, state: 'bye' });
     const confirm = await rp.browser.follow(endSession.toString());

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -79,6 +81,8 @@ export interface PorticoOptions {
   env?: Record<string, string>;
   /** Listen on this port (a restart keeps its issuer). */
   port?: number;
+  /** The public issuer, when it is not this server's own address (behind a load balancer). */
+  issuer?: string;
   /** Leave the fresh database in place on stop, for a restart to reuse. */
   keepDatabase?: boolean;
 }
@@ -107,7 +111,7 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
     NODE_ENV: 'test',
     PORT: String(port),
     HOST: '127.0.0.1',
-    ISSUER: `http://127.0.0.1:${port}`,
+    ISSUER: options.issuer ?? `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'silent',
     CLIENTS_FILE: clientsFile,
     POLICY_FILE: path.join(work, 'no-policy.json'),
@@ -119,7 +123,7 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
   const server = await startServer(config, createLogger('silent'));
   const hasher = new PasswordHasher(config.policy.argon2);
   return {
-    url: server.url,
+    url: options.issuer ?? server.url,
     server,
     config,
     databaseUrl: database?.url,
@@ -146,4 +150,67 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/** The fast path for tests: an account inserted directly, with its password hashed as sign-in expects. */
+export function createUser(portico: TestPortico, input?: Parameters<TestPortico['createUser']>[0]) {
+  return portico.createUser(input);
+}
+
+export interface PorticoCluster {
+  /** The load balancer's address: the issuer every server publishes. */
+  url: string;
+  servers: TestPortico[];
+  /** How many requests each server answered, in `servers` order. */
+  served: number[];
+  createUser: TestPortico['createUser'];
+  stop(): Promise<void>;
+}
+
+/**
+ * `count` Portico servers (separate startServer() instances, each with its own ProviderHost) on
+ * one database and Redis, behind a round-robin load balancer on 127.0.0.1 whose address is the
+ * issuer: consecutive requests land on different servers. Needs a PostgreSQL URL (options, or
+ * a fresh database on DATABASE_URL's server): PGlite's data directory has one owner.
+ */
+export async function startPorticoCluster(count: number, options: PorticoOptions = {}): Promise<PorticoCluster> {
+  const backends: string[] = [];
+  const served = Array.from({ length: count }, () => 0);
+  let next = 0;
+  const balancer: Server = createServer((req, res) => {
+    const index = next++ % backends.length;
+    served[index]!++;
+    const upstream = httpRequest(new URL(req.url ?? '/', backends[index]), { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.once('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => balancer.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(balancer.address() as AddressInfo).port}`;
+  const servers: TestPortico[] = [];
+  const stop = async () => {
+    balancer.closeAllConnections();
+    await new Promise<void>((resolve) => balancer.close(() => resolve()));
+    const first = servers[0];
+    for (const server of [...servers].reverse()) await server.stop();
+    await first?.dropDatabase();
+  };
+  try {
+    // The first server migrates (and, on DATABASE_URL's server, gets a fresh database); the rest share it.
+    servers.push(await startPortico({ ...options, issuer: url, keepDatabase: true }));
+    const databaseUrl = servers[0]!.config.databaseUrl;
+    if (!databaseUrl) throw new Error('startPorticoCluster needs PostgreSQL: pass databaseUrl or set DATABASE_URL');
+    const redisUrl = servers[0]!.config.redisUrl ?? null;
+    while (servers.length < count) servers.push(await startPortico({ ...options, issuer: url, databaseUrl, redisUrl }));
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+  backends.push(...servers.map((server) => server.server.url));
+  return { url, servers, served, createUser: (input) => servers[0]!.createUser(input), stop };
 }

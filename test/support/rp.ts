@@ -18,7 +18,11 @@ export class RelyingParty {
     const c = clients[which];
     const auth = 'secret' in c ? oidc.ClientSecretBasic(c.secret) : oidc.None();
     // Loopback issuers are plain http: openid-client refuses those unless told (allowInsecureRequests).
-    const config = await oidc.discovery(new URL(issuer), c.id, undefined, auth, { execute: [oidc.allowInsecureRequests] });
+    // openid-client trusts the token endpoint's TLS and skips ID token signatures unless
+    // non-repudiation checks are on: with them every ID token is verified against /jwks.
+    const config = await oidc.discovery(new URL(issuer), c.id, undefined, auth, {
+      execute: [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks],
+    });
     const rp = new RelyingParty(config, issuer, c.redirectUri);
     if (browser) (rp as { browser: UserAgent }).browser = browser;
     return rp;
