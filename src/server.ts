@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type Koa from 'koa';
 import type { Config } from './config/index.js';
+import { purgeExpiredVerification } from './identity/expired-records.js';
 import { PasswordHasher } from './identity/passwords.js';
 import { startMailSender, type MailSender } from './notify/sender.js';
 import { createTransport } from './notify/transport.js';
@@ -66,11 +67,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await validateClients(host.provider, config);
     host.watchKeys(config.keysRefreshSeconds);
     cleanup.unshift(() => host.stop());
-    if (!redis) {
-      const purge = setInterval(() => purgeExpiredModels(database.db).catch(() => {}), 60_000);
-      purge.unref();
-      cleanup.unshift(() => clearInterval(purge));
-    }
+    // Housekeeping: every process may run it, the deletes are idempotent. Redis expires its own keys.
+    const purge = setInterval(() => {
+      if (!redis) purgeExpiredModels(database.db).catch(() => {});
+      purgeExpiredVerification(database.db).catch(() => {});
+    }, 60_000);
+    purge.unref();
+    cleanup.unshift(() => clearInterval(purge));
     const app = createApp({
       config,
       db: database.db,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { withAccountClient } from './account-client.js';
 import { loadClients, type ClientsConfig } from './clients.js';
 import { parseEnv, type Env } from './env.js';
 import { loadPolicy, type Policy } from './policy.js';
@@ -31,12 +32,13 @@ export interface Config {
 /** Reads the environment and the files it names into one validated Config; throws ConfigError. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parseEnv(source);
+  const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
   return {
     env: env.NODE_ENV,
     production: env.NODE_ENV === 'production',
     port: env.PORT,
     host: env.HOST,
-    issuer: (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    issuer,
     // memory:// keeps PGlite in memory (tests); anything else is a directory.
     dataDir: env.DATA_DIR.startsWith('memory://') ? env.DATA_DIR : path.resolve(env.DATA_DIR),
     databaseUrl: env.DATABASE_URL,
@@ -49,7 +51,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     autoMigrate: env.AUTO_MIGRATE,
     keysRefreshSeconds: env.KEYS_REFRESH_SECONDS,
     clientsFile: env.CLIENTS_FILE,
-    clients: loadClients(env.CLIENTS_FILE, source),
+    clients: withAccountClient(loadClients(env.CLIENTS_FILE, source), issuer, env.CLIENTS_FILE),
     policy: loadPolicy(env.POLICY_FILE),
   };
 }

@@ -6,6 +6,78 @@ import { ConfigError, describeIssue } from './errors.js';
  * Account policy. Defaults match the portals Portico replaces (see shared/seeds) and the
  * OWASP Password Storage Cheat Sheet's argon2id minimum (m=19 MiB, t=2, p=1).
  */
+/** Typical questions of the portals Portico replaces (shared/seeds/000, 001, 002). */
+const defaultQuestions = [
+  { id: 'first_pet', text: 'What was the name of your first pet?' },
+  { id: 'birth_city', text: 'In what city were you born?' },
+  { id: 'mother_maiden_name', text: "What is your mother's maiden name?" },
+  { id: 'first_school', text: 'What was the name of your first school?' },
+  { id: 'childhood_friend', text: 'What is the first name of your childhood best friend?' },
+  { id: 'first_car', text: 'What was the make of your first car?' },
+  { id: 'childhood_street', text: 'What street did you live on as a child?' },
+  { id: 'favorite_teacher', text: 'What was the last name of your favorite teacher?' },
+];
+
+/**
+ * Self-registration ("Create an ID"). Defaults follow issue 3 and the Optum ID form in
+ * shared/seeds/004: the username rules users of those portals already know, two security
+ * questions, the terms they agree to, and a 10-digit activation code valid 24 hours.
+ */
+const registrationSchema = z
+  .object({
+    username: z
+      .object({
+        min_length: z.number().int().min(1).default(6),
+        max_length: z.number().int().max(254).default(50),
+        require_letter: z.boolean().default(true),
+        allow_spaces: z.boolean().default(false),
+        allow_accented_letters: z.boolean().default(false),
+        forbidden_characters: z.string().default('%+"&[\\]^\'{|}<>#,/;():*=~'),
+        // Sign-in takes a username or an email: a username shaped like someone's address would shadow it.
+        allow_email_format: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    /** Year of birth must be at least this many years ago. */
+    minimum_age: z.number().int().min(0).max(120).default(13),
+    security_questions: z
+      .object({
+        count: z.number().int().min(0).max(5).default(2),
+        answer_min_length: z.number().int().min(1).default(3),
+        questions: z
+          .array(z.object({ id: z.string().regex(/^[a-z0-9_-]{1,40}$/), text: z.string().min(1).max(200) }).strict())
+          .default(() => defaultQuestions.map((q) => ({ ...q }))),
+      })
+      .strict()
+      .prefault({}),
+    terms: z
+      .object({
+        version: z.string().min(1).default('2025-01'),
+        terms_url: z.string().min(1).default('/terms'),
+        privacy_url: z.string().min(1).default('/privacy'),
+      })
+      .strict()
+      .prefault({}),
+    verification: z
+      .object({
+        code_ttl_hours: z.number().min(0.05).max(24 * 14).default(24),
+        max_attempts: z.number().int().min(1).max(20).default(5),
+        resend_throttle_seconds: z.number().int().min(0).default(60),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .refine((r) => r.security_questions.questions.length >= r.security_questions.count, {
+    message: 'must offer at least `count` questions',
+    path: ['security_questions', 'questions'],
+  })
+  .refine((r) => new Set(r.security_questions.questions.map((q) => q.id)).size === r.security_questions.questions.length, {
+    message: 'question ids must be unique',
+    path: ['security_questions', 'questions'],
+  })
+  .prefault({});
+
 const policySchema = z
   .object({
     password: z
@@ -37,6 +109,7 @@ const policySchema = z
       })
       .strict()
       .prefault({}),
+    registration: registrationSchema,
   })
   .strict();
 

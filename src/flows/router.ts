@@ -5,6 +5,10 @@ import type { FlowDeps } from './deps.js';
 import { loadInteraction } from './interaction.js';
 import { isFirstParty } from './first-party.js';
 import { renderSignIn, signInRoutes } from './sign-in/routes.js';
+import { registerRoutes } from './register/routes.js';
+import { verifyEmailRoutes } from './verify-email/routes.js';
+import { accountRoutes } from './account/routes.js';
+import { legalRoutes } from './legal/routes.js';
 
 /**
  * The hosted pages. GET /interaction/:uid shows the step oidc-provider's policy asks for;
@@ -31,5 +35,9 @@ export function createFlowRouter(deps: FlowDeps): Router {
 
   signInRoutes(router, deps);
   consentRoutes(router, deps);
+  registerRoutes(router, deps);
+  verifyEmailRoutes(router, deps);
+  accountRoutes(router, deps);
+  legalRoutes(router, deps);
   return router;
 }

@@ -21,6 +21,7 @@ export interface AccountsTable {
   last_sign_in_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
+  terms_accepted_at: NullableTimestamp;
 }
 
 export interface AuditEventsTable {
@@ -84,6 +85,39 @@ export interface MailOutboxTable {
   message_id: string;
 }
 
+export interface OneTimeCodesTable {
+  id: Generated<string>;
+  account_id: string;
+  purpose: string;
+  code_hash: string;
+  link_token_hash: string | null;
+  destination: string;
+  expires_at: Timestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  consumed_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface SecurityAnswersTable {
+  account_id: string;
+  question_id: string;
+  answer_hash: string;
+  created_at: Timestamp;
+}
+
+export interface VerificationFlowsTable {
+  id_hash: string;
+  /** Null on the flow shown when the email already belonged to an ID. */
+  account_id: string | null;
+  destination: string;
+  interaction_uid: string | null;
+  decoy_failures: ColumnType<number, number | undefined, number>;
+  last_sent_at: Timestamp;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
@@ -91,9 +125,14 @@ export interface Database {
   oidc_models: OidcModelsTable;
   instance_settings: InstanceSettingsTable;
   mail_outbox: MailOutboxTable;
+  one_time_codes: OneTimeCodesTable;
+  security_answers: SecurityAnswersTable;
+  verification_flows: VerificationFlowsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
 export type NewAccount = Insertable<AccountsTable>;
 export type AccountUpdate = Updateable<AccountsTable>;
 export type OutboxMail = Selectable<MailOutboxTable>;
+export type OneTimeCode = Selectable<OneTimeCodesTable>;
+export type VerificationFlow = Selectable<VerificationFlowsTable>;

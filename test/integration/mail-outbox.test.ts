@@ -6,7 +6,6 @@ import Koa from 'koa';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { chromium, type Page } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, type Logger } from '../../src/log.js';
@@ -20,6 +19,7 @@ import { devOutboxRouter } from '../../src/web/dev-outbox.js';
 import { createRenderer } from '../../src/web/render.js';
 import { securityHeaders } from '../../src/web/security-headers.js';
 import { assets } from '../../src/web/assets.js';
+import { closedPort, TestSmtp } from '../support/smtp.js';
 
 const LOOPBACK = '127.0.0.1';
 const MAIL_FROM = 'Portico <no-reply@example.test>';
@@ -29,79 +29,6 @@ const LINK = `${ISSUER}/register/verify?token=secret-link-token`;
 const HOUR_MS = 3_600_000;
 
 // ------------------------------------------------------------------------------ helpers
-
-interface ReceivedMail {
-  to: string[];
-  raw: string;
-  header(name: string): string | undefined;
-  /** The body with quoted-printable soft breaks and escapes undone, enough to search it. */
-  decoded: string;
-}
-
-function parseMail(to: string[], raw: string): ReceivedMail {
-  const [head = ''] = raw.split('\r\n\r\n', 1);
-  const unfolded = head.replace(/\r\n[ \t]+/g, ' ');
-  const decoded = raw.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  return {
-    to,
-    raw,
-    decoded,
-    header: (name) => new RegExp(`^${name}: (.*)$`, 'im').exec(unfolded)?.[1]?.trim(),
-  };
-}
-
-/** A real SMTP server on loopback that keeps what it accepts, or answers 421 while `down`. */
-class TestSmtp {
-  readonly received: ReceivedMail[] = [];
-  down = false;
-  private constructor(
-    private readonly server: SMTPServer,
-    readonly url: string,
-  ) {}
-
-  static async start(): Promise<TestSmtp> {
-    let smtp: TestSmtp | undefined;
-    const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onConnect: (_session, callback) => {
-        if (!smtp?.down) return callback();
-        callback(Object.assign(new Error('Service not available, try again later'), { responseCode: 421 }));
-      },
-      onData: (stream, session, callback) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () => {
-          const to = session.envelope.rcptTo.map((r) => r.address);
-          smtp!.received.push(parseMail(to, Buffer.concat(chunks).toString('utf8')));
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, LOOPBACK, () => resolve());
-    });
-    const { port } = server.server.address() as AddressInfo;
-    smtp = new TestSmtp(server, `smtp://${LOOPBACK}:${port}`);
-    return smtp;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-/** A port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function captureLog(): { log: Logger; lines: string[] } {
   const lines: string[] = [];

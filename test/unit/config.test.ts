@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
+import { withAccountClient } from '../../src/config/account-client.js';
 import { parseClients } from '../../src/config/clients.js';
 import { parseEnv } from '../../src/config/env.js';
 import { parsePolicy } from '../../src/config/policy.js';
@@ -40,6 +41,14 @@ describe('clients file', () => {
 
   it('refuses a duplicate client_id', () => {
     expect(clientsError({ clients: [good, good] })).toBe('config/clients.json: client "bill": client_id: used by another client');
+  });
+
+  it('adds the account pages\' own client, whose id no portal may take', () => {
+    const withBuiltIn = withAccountClient(parseClients('c.json', JSON.stringify({ clients: [good] }), {}), 'https://id.example', 'c.json');
+    expect(withBuiltIn.metadata.map((m) => m.client_id)).toEqual(['bill', 'portico-account']);
+    expect(withBuiltIn.metadata[1]).toMatchObject({ redirect_uris: ['https://id.example/account/callback'], token_endpoint_auth_method: 'none' });
+    const taken = parseClients('c.json', JSON.stringify({ clients: [{ ...good, client_id: 'portico-account' }] }), {});
+    expect(() => withAccountClient(taken, 'https://id.example', 'c.json')).toThrow('c.json: client "portico-account": client_id: reserved for Portico\'s account pages');
   });
 
   it('refuses invalid JSON and unknown top-level keys', () => {

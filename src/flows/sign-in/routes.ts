@@ -4,6 +4,7 @@ import { authenticate } from '../../identity/authenticate.js';
 import { recordAudit } from '../../identity/audit.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
+import { continueToVerification } from '../verify-email/after-sign-in.js';
 import { checkFormPost, clientName, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
 import { signInForm } from './form.js';
 
@@ -13,6 +14,7 @@ export function renderSignIn(ctx: Context, deps: FlowDeps, details: InteractionD
   sendPage(ctx, deps.renderer, 'sign-in', {
     action: `/interaction/${details.uid}/login`,
     abortUrl: `/interaction/${details.uid}/abort`,
+    registerUrl: `/interaction/${details.uid}/register`,
     csrf: deps.csrf.token(`interaction:${details.uid}`),
     clientName: clientName(deps, details.params.client_id),
     login: extra.login ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
@@ -38,6 +40,7 @@ export function signInRoutes(router: Router, deps: FlowDeps): void {
       await recordAudit(deps.db, { action: 'sign_in.failed', actor: 'anonymous', accountId: result.account?.id, details: { reason: result.reason }, ...where });
       return renderSignIn(ctx, deps, details, { login, error: genericError }, 400);
     }
+    if (result.account.email_verified_at === null) return continueToVerification(ctx, deps, details, result.account);
     await recordAudit(deps.db, { action: 'sign_in.succeeded', actor: `account:${result.account.id}`, accountId: result.account.id, details: { amr: ['pwd'] }, ...where });
     await finishInteraction(ctx, deps, { login: { accountId: result.account.id, amr: ['pwd'] } });
   });

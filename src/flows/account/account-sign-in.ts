@@ -1,0 +1,64 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../../config/account-client.js';
+import { hashesEqual } from '../../identity/keyed-hash.js';
+import type { FlowDeps } from '../deps.js';
+import { cookieOptions } from '../standalone-form.js';
+import type { AccountSession } from './account-session.js';
+
+/*
+ * The account pages as a relying party of their own provider: an authorization request with
+ * state and PKCE (RFC 7636, S256), and a callback that redeems the code in-process through
+ * oidc-provider's AuthorizationCode model rather than over HTTP, so it works behind any proxy.
+ */
+
+const PENDING_COOKIE = 'portico_account_login';
+const PENDING_TTL_MS = 15 * 60_000;
+
+const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
+
+/** Sends the browser to /auth; the SSO session may answer at once, else the sign-in page. */
+export function startAccountSignIn(ctx: Context, deps: FlowDeps, extra: Record<string, string> = {}): void {
+  const state = randomBytes(16).toString('base64url');
+  const verifier = randomBytes(32).toString('base64url');
+  ctx.cookies.set(PENDING_COOKIE, `${state}.${verifier}`, cookieOptions(ctx, PENDING_TTL_MS));
+  const url = new URL(`${deps.config.issuer}/auth`);
+  const params = {
+    client_id: ACCOUNT_CLIENT_ID,
+    redirect_uri: accountRedirectUri(deps.config.issuer),
+    response_type: 'code',
+    scope: 'openid',
+    state,
+    code_challenge: s256(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
+  };
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  ctx.status = 303;
+  ctx.redirect(url.toString());
+}
+
+type CodeModel = {
+  accountId?: string;
+  authTime?: number;
+  clientId?: string;
+  redirectUri?: string;
+  codeChallenge?: string;
+  consumed?: unknown;
+  isExpired?: boolean;
+  consume(): Promise<void>;
+};
+
+/** Redeems the callback's code once; undefined when anything does not match. */
+export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise<AccountSession | undefined> {
+  const [state, verifier] = (ctx.cookies.get(PENDING_COOKIE) ?? '').split('.');
+  ctx.cookies.set(PENDING_COOKIE, null, cookieOptions(ctx));
+  const { code, state: returned } = ctx.query;
+  if (!state || !verifier || typeof code !== 'string' || typeof returned !== 'string' || !hashesEqual(state, returned)) return undefined;
+  const model = (await deps.host.provider.AuthorizationCode.find(code)) as CodeModel | undefined;
+  if (!model || model.consumed || model.isExpired || model.clientId !== ACCOUNT_CLIENT_ID) return undefined;
+  if (model.redirectUri !== accountRedirectUri(deps.config.issuer) || !model.codeChallenge || !hashesEqual(model.codeChallenge, s256(verifier))) return undefined;
+  await model.consume();
+  if (!model.accountId || typeof model.authTime !== 'number') return undefined;
+  return { accountId: model.accountId, authTime: model.authTime };
+}

@@ -1,0 +1,60 @@
+import type { Context } from 'koa';
+import { sendPage } from '../../web/render.js';
+import type { FlowDeps } from '../deps.js';
+import { mailLinks } from './context.js';
+import { VERIFY_CODE_LENGTH } from '../../identity/registration/verification-mail.js';
+
+export interface WaitingPage {
+  base: string;
+  csrf: string;
+  destination: string;
+}
+
+export interface PageMessages {
+  /** Beside the code (or the new address) field. */
+  fieldError?: string;
+  /** A page-level refusal (resend throttled). */
+  alert?: string;
+  /** A page-level confirmation (a new email was sent). */
+  notice?: string;
+  /** The address typed on the change form. */
+  email?: string;
+}
+
+/** The waiting page: code box, "Resend email", "Use a different email address". */
+export function renderWaiting(ctx: Context, deps: FlowDeps, page: WaitingPage, messages: PageMessages = {}, status = 200): void {
+  sendPage(ctx, deps.renderer, 'verify-email', {
+    mode: 'code',
+    ...page,
+    ...messages,
+    codeLength: VERIFY_CODE_LENGTH,
+    codeAction: page.base,
+    resendAction: `${page.base}/resend`,
+    changeUrl: `${page.base}/change-email`,
+    continueUrl: page.base,
+  }, status);
+}
+
+export function renderChangeEmail(ctx: Context, deps: FlowDeps, page: WaitingPage, messages: PageMessages = {}, status = 200): void {
+  sendPage(ctx, deps.renderer, 'verify-email', {
+    mode: 'change',
+    ...page,
+    ...messages,
+    changeAction: `${page.base}/change-email`,
+    backUrl: page.base,
+  }, status);
+}
+
+/** The page a link from the mail opens: one button, so a mail scanner's GET uses nothing up. */
+export function renderLinkConfirm(ctx: Context, deps: FlowDeps, token: string): void {
+  sendPage(ctx, deps.renderer, 'verify-email', {
+    mode: 'link',
+    linkAction: '/verify-email/confirm',
+    token,
+    csrf: deps.csrf.token(`verify-link:${token}`),
+  });
+}
+
+export function renderDone(ctx: Context, deps: FlowDeps): void {
+  sendPage(ctx, deps.renderer, 'registration-done', { signInUrl: mailLinks(deps.config.issuer).signInUrl });
+}

@@ -1,0 +1,76 @@
+import type { Context } from 'koa';
+import { findAccountById } from '../../identity/accounts.js';
+import { recordAudit } from '../../identity/audit.js';
+import { findFlow, type VerificationFlow } from '../../identity/registration/verification-flow.js';
+import type { FlowDeps } from '../deps.js';
+import { checkFormPost, finishInteraction, loadInteraction, sendError, type InteractionDetails } from '../interaction.js';
+import { checkStandalonePost } from '../standalone-form.js';
+import { requestOrigin } from './context.js';
+import { clearFlowCookie, readFlowCookie } from './flow-cookie.js';
+import { renderDone, type WaitingPage } from './page.js';
+
+/** The browser's verification flow, and whether it runs inside a portal's authorization. */
+export interface VerifyPlace extends WaitingPage {
+  flowId: string;
+  flow: VerificationFlow;
+  details?: InteractionDetails;
+}
+
+function sendFlowMissing(ctx: Context, deps: FlowDeps, inInteraction: boolean): void {
+  const next = inInteraction
+    ? 'Go back to the portal and sign in with your new username and password: we will send you a new activation email.'
+    : 'Sign in with your new username and password to get a new activation email.';
+  sendError(ctx, deps, 400, 'This page has expired', `For your security, this page works only for a while and only in the browser where you created your ID. ${next}`);
+}
+
+/** Loads the flow the cookie names (and the interaction, under /interaction/:uid); answers itself when it cannot. */
+export async function openPlace(ctx: Context, deps: FlowDeps): Promise<VerifyPlace | undefined> {
+  let details: InteractionDetails | undefined;
+  if (ctx.params.uid) {
+    details = await loadInteraction(ctx, deps);
+    if (!details) return undefined;
+  }
+  const flowId = readFlowCookie(ctx);
+  const flow = flowId ? await findFlow(deps.db, flowId) : undefined;
+  if (!flowId || !flow || (details && flow.interaction_uid !== details.uid)) {
+    sendFlowMissing(ctx, deps, Boolean(details));
+    return undefined;
+  }
+  return {
+    flowId,
+    flow,
+    details,
+    base: details ? `/interaction/${details.uid}/verify-email` : '/verify-email',
+    csrf: deps.csrf.token(details ? `interaction:${details.uid}` : `verify:${flowId}`),
+    destination: flow.destination,
+  };
+}
+
+export function checkPlacePost(ctx: Context, deps: FlowDeps, place: VerifyPlace): boolean {
+  return place.details ? checkFormPost(ctx, deps, place.details.uid) : checkStandalonePost(ctx, deps, `verify:${place.flowId}`);
+}
+
+/** True when the flow's account has verified its address (by the code, or the link elsewhere). */
+export async function isVerified(deps: FlowDeps, flow: VerificationFlow): Promise<boolean> {
+  if (!flow.account_id) return false;
+  const account = await findAccountById(deps.db, flow.account_id);
+  return Boolean(account?.email_verified_at);
+}
+
+/**
+ * The address is verified: back to the portal signed in (the person proved the password when
+ * creating the ID or signing in, in this browser), or "Your ID is ready" outside a portal.
+ */
+export async function completeVerification(ctx: Context, deps: FlowDeps, place: VerifyPlace, accountId: string): Promise<void> {
+  clearFlowCookie(ctx);
+  if (!place.details) return renderDone(ctx, deps);
+  const clientId = place.details.params.client_id;
+  await recordAudit(deps.db, {
+    action: 'sign_in.succeeded',
+    actor: `account:${accountId}`,
+    accountId,
+    details: { amr: ['pwd'], after: 'email_verification' },
+    ...requestOrigin(ctx, clientId),
+  });
+  await finishInteraction(ctx, deps, { login: { accountId, amr: ['pwd'] } });
+}

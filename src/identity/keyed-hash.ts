@@ -1,0 +1,33 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../storage/database.js';
+import { getOrCreateSetting } from '../storage/instance-settings.js';
+
+const KEY_NAME = 'code_hmac_key';
+
+/**
+ * The installation's key for one-time codes, link tokens and flow ids. Kept in the database so
+ * every process agrees on it; a copy of the tables without it does not give the codes away.
+ */
+export async function codeHmacKey(db: Db): Promise<string> {
+  const row = await db.selectFrom('instance_settings').select('value').where('key', '=', KEY_NAME).executeTakeFirst();
+  return row?.value ?? getOrCreateSetting(db, KEY_NAME, () => randomBytes(32).toString('base64url'));
+}
+
+/**
+ * HMAC-SHA256, not argon2: codes live hours and tokens are random, so a slow hash buys nothing
+ * once the key is secret. The label keeps one kind of secret from matching another.
+ */
+export function keyedHash(key: string, label: string, value: string): string {
+  return createHmac('sha256', key).update(`${label}\u0000${value}`).digest('base64url');
+}
+
+export function hashesEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** A random secret for a URL or a cookie (256 bits). */
+export function randomToken(): string {
+  return randomBytes(32).toString('base64url');
+}

@@ -1,0 +1,23 @@
+import type { Policy } from '../../config/policy.js';
+
+/** Where a request came from, for the audit trail. */
+export interface RequestOrigin {
+  ip?: string;
+  userAgent?: string;
+  clientId?: string;
+}
+
+/** Absolute URLs the mails carry; built by the web layer, which knows the routes. */
+export interface MailLinks {
+  verifyLink(token: string): string;
+  signInUrl: string;
+  recoverUrl: string;
+}
+
+/** What the verification steps need besides the database. */
+export interface VerificationContext {
+  policy: Policy['registration']['verification'];
+  links: MailLinks;
+  origin: RequestOrigin;
+  now?: Date;
+}

@@ -1,0 +1,44 @@
+import type { Policy } from '../../config/policy.js';
+import {
+  checkBirthYear,
+  checkEmail,
+  checkName,
+  checkNewPassword,
+  checkPasswordConfirmation,
+  checkTerms,
+  checkUsername,
+} from './rules.js';
+import { checkSecurityQuestions, type ChosenQuestion } from './security-answers.js';
+
+/** What the person typed, trimmed where spaces cannot matter; passwords and answers as typed. */
+export interface RegistrationInput {
+  givenName: string;
+  familyName: string;
+  birthYear: string;
+  email: string;
+  username: string;
+  password: string;
+  confirmPassword: string;
+  questions: ChosenQuestion[];
+  termsAccepted: boolean;
+}
+
+/** Field name -> message to show beside it. Question pairs are `question1`, `answer1`, ... */
+export type FieldErrors = Record<string, string>;
+
+/** Every rule of issue 3 at once, so the form shows every problem in one round trip. */
+export function validateRegistration(policy: Policy, input: RegistrationInput, now = new Date()): FieldErrors {
+  const rules = policy.registration;
+  const found: Record<string, string | undefined> = {
+    givenName: checkName(input.givenName, 'first name'),
+    familyName: checkName(input.familyName, 'last name'),
+    birthYear: checkBirthYear(rules.minimum_age, input.birthYear, now),
+    email: checkEmail(input.email),
+    username: checkUsername(rules.username, input.username),
+    password: checkNewPassword(policy.password, input.password, { username: input.username, email: input.email }),
+    confirmPassword: input.password === '' ? undefined : checkPasswordConfirmation(input.password, input.confirmPassword),
+    ...checkSecurityQuestions(rules.security_questions, input.questions),
+    terms: checkTerms(input.termsAccepted),
+  };
+  return Object.fromEntries(Object.entries(found).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}

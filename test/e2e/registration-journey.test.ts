@@ -1,0 +1,175 @@
+import { sql } from 'kysely';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityViolations, launchBrowser, signInOnHostedPage, startTestPortal } from '../support/browser.js';
+import { clients, portalOrigin, startPortico, type TestPortico } from '../support/portico.js';
+import { RelyingParty } from '../support/rp.js';
+import { TestSmtp, type ReceivedMail } from '../support/smtp.js';
+
+/*
+ * Issue 3's journey end to end: Debian's Chromium on the hosted pages, the mail read from a
+ * real SMTP server on loopback (smtp-server), and the portal's side played by openid-client.
+ */
+
+let n = 0;
+function newPerson() {
+  const id = `${Date.now().toString(36)}${++n}`;
+  return { username: `newuser${id}`, email: `new.user.${id}@example.com`, password: `Blue${id}Sky` };
+}
+
+async function fillRegistration(page: Page, person: ReturnType<typeof newPerson>): Promise<void> {
+  await page.getByLabel('First name').fill('Ana');
+  await page.getByLabel('Last name').fill('Lima');
+  await page.getByLabel('Year of birth').fill('1980');
+  await page.getByLabel('Your email address').fill(person.email);
+  await page.getByLabel('Create username').fill(person.username);
+  await page.getByLabel('Create password').fill(person.password);
+  await page.getByLabel('Type password again').fill(person.password);
+  for (const [index, answer] of [[1, 'Rex the dog'], [2, 'Lisbon']] as const) {
+    const group = page.getByRole('group', { name: `Security question ${index}` });
+    await group.getByLabel('Question').selectOption({ index });
+    await group.getByLabel('Answer').fill(answer);
+  }
+  await page.getByLabel('I agree to the Terms of Use and the Privacy Policy').check();
+  await page.getByRole('button', { name: 'Create my ID' }).click();
+  await page.getByRole('heading', { name: 'Verify your email address' }).waitFor();
+}
+
+const activationCode = (mail: ReceivedMail) => /\b(\d{10})\b/.exec(mail.decoded)![1]!;
+const activationLink = (mail: ReceivedMail, issuer: string) => new RegExp(`${issuer}/verify-email/confirm\\?token=[A-Za-z0-9_-]{43}`).exec(mail.decoded)![0];
+
+describe('creating an ID in a real browser, with the email read over SMTP', () => {
+  let smtp: TestSmtp;
+  let portal: Awaited<ReturnType<typeof startTestPortal>>;
+  let portico: TestPortico;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    smtp = await TestSmtp.start();
+    portal = await startTestPortal();
+    portico = await startPortico({ portalOrigin: portal.origin, env: { SMTP_URL: smtp.url, MAIL_FROM: 'Portico <no-reply@portico.test>' } });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await portico?.stop();
+    await portal?.stop();
+    await smtp?.close();
+  });
+
+  async function startAtPortal() {
+    const rp = await RelyingParty.discover(portico.url, 'firstParty');
+    const request = await rp.authorizationRequest({ redirect_uri: clients.firstParty.redirectUri.replace(portalOrigin, portal.origin) });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(request.url);
+    await page.getByRole('link', { name: 'Create an ID' }).click();
+    await page.getByRole('heading', { name: 'Create an ID' }).waitFor();
+    return { rp, request, page };
+  }
+
+  async function expectSignedInAtPortal(rp: RelyingParty, request: Awaited<ReturnType<RelyingParty['authorizationRequest']>>, page: Page, person: ReturnType<typeof newPerson>) {
+    await page.waitForURL(`${portal.origin}/**`);
+    expect(await page.getByRole('heading').textContent()).toBe('Signed in');
+    const tokens = await rp.exchange(page.url(), request);
+    expect(tokens.claims()).toMatchObject({ email: person.email, email_verified: true, preferred_username: person.username, given_name: 'Ana' });
+  }
+
+  it('registers from a portal, types the code from the email, and returns to the portal signed in', async () => {
+    const { rp, request, page } = await startAtPortal();
+    const person = newPerson();
+    await fillRegistration(page, person);
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    const [mail] = await smtp.mailsTo(person.email);
+    expect(mail!.header('Subject')).toMatch(/verify|confirm|activat/i);
+    await page.getByLabel('Activation code').fill(activationCode(mail!));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expectSignedInAtPortal(rp, request, page, person);
+  });
+
+  it('opens the link from the email in the same browser and returns to the portal signed in', async () => {
+    const { rp, request, page } = await startAtPortal();
+    const person = newPerson();
+    await fillRegistration(page, person);
+    const [mail] = await smtp.mailsTo(person.email);
+    await page.goto(activationLink(mail!, portico.url));
+    await page.getByRole('button', { name: 'Confirm my email address' }).click();
+    await expectSignedInAtPortal(rp, request, page, person);
+  });
+
+  it('from /register on its own: "Your ID is ready", then signs in to the account page', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${portico.url}/register`);
+    const person = newPerson();
+    await fillRegistration(page, person);
+    const [mail] = await smtp.mailsTo(person.email);
+    await page.getByLabel('Activation code').fill(activationCode(mail!));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(page.getByText('ID is ready to use').isVisible()).resolves.toBe(true);
+
+    await page.getByRole('link', { name: 'Continue to sign in' }).click();
+    await signInOnHostedPage(page, person.username, person.password);
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await expect(page.getByText(person.email).isVisible()).resolves.toBe(true);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
+  });
+});
+
+describe('SMTP down while someone registers', () => {
+  let smtp: TestSmtp;
+  let portico: TestPortico;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    smtp = await TestSmtp.start();
+    portico = await startPortico({ env: { SMTP_URL: smtp.url } });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await portico?.stop();
+    await smtp?.close();
+  });
+
+  const outboxRow = (email: string) =>
+    portico.server.database.db.selectFrom('mail_outbox').selectAll().where(sql`lower(to_address)`, '=', email.toLowerCase()).executeTakeFirstOrThrow();
+
+  async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const value = await read();
+      if (ok(value)) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  it('keeps the account, retries the mail, and delivers it exactly once when SMTP is back', async () => {
+    smtp.down = true;
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${portico.url}/register`);
+    const person = newPerson();
+    await fillRegistration(page, person);
+
+    const account = await portico.server.database.db.selectFrom('accounts').selectAll().where('username', '=', person.username).executeTakeFirstOrThrow();
+    expect(account.email_verified_at).toBeNull();
+    const failed = await waitFor(() => outboxRow(person.email), (row) => row.last_error !== null, 'a failed delivery attempt');
+    expect(failed).toMatchObject({ status: 'pending', last_error: expect.stringMatching(/421/) });
+    expect(smtp.received).toHaveLength(0);
+
+    smtp.down = false;
+    // Time passes: the retry the sender scheduled (30 s or more away) comes due now.
+    await portico.server.database.db.updateTable('mail_outbox').set({ next_attempt_at: new Date() }).where('id', '=', failed.id).execute();
+    const [mail] = await smtp.mailsTo(person.email);
+    await waitFor(() => outboxRow(person.email), (row) => row.status === 'sent', 'the mail marked sent');
+    await portico.server.mailer.drain();
+    expect(await smtp.mailsTo(person.email)).toHaveLength(1);
+
+    await page.getByLabel('Activation code').fill(activationCode(mail!));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(page.getByText('ID is ready to use').isVisible()).resolves.toBe(true);
+  });
+});
