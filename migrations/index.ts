@@ -2,10 +2,12 @@ import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_mail_outbox.js';
 import * as m0003 from './0003_registration.js';
+import * as m0004 from './0004_second_step.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_mail_outbox': m0002,
   '0003_registration': m0003,
+  '0004_second_step': m0004,
 };

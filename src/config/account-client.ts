@@ -25,6 +25,6 @@ export function withAccountClient(clients: ClientsConfig, issuer: string, file: 
     response_types: ['code'],
   };
   const settings = new Map(clients.settings);
-  settings.set(ACCOUNT_CLIENT_ID, { clientName: 'your account', firstParty: true });
+  settings.set(ACCOUNT_CLIENT_ID, { clientName: 'your account', firstParty: true, requireSecondStep: false });
   return { metadata: [...clients.metadata, metadata], settings };
 }

@@ -22,6 +22,8 @@ const clientSchema = z
     client_name: z.string().min(1).max(200),
     redirect_uris: z.array(z.string()).optional(),
     first_party: z.boolean().default(false),
+    /** Every sign-in to this portal takes the second step, even from a remembered device. */
+    require_second_step: z.boolean().default(false),
     legacy_link: legacyLinkSchema.optional(),
   })
   .passthrough();
@@ -31,6 +33,7 @@ const fileSchema = z.object({ clients: z.array(z.unknown()) }).strict();
 export interface PorticoClientSettings {
   clientName: string;
   firstParty: boolean;
+  requireSecondStep: boolean;
   legacyLink?: { system: string; displayName: string; claim: string };
 }
 
@@ -62,7 +65,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
     const where = `${file}: ${entryName(raw, index)}`;
     const parsed = clientSchema.safeParse(raw);
     if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0]!)}`);
-    const { first_party, legacy_link, client_secret_env, ...oidc } = parsed.data;
+    const { first_party, require_second_step, legacy_link, client_secret_env, ...oidc } = parsed.data;
     if (settings.has(oidc.client_id)) throw new ConfigError(`${where}: client_id: used by another client`);
     if (client_secret_env) {
       const secret = env[client_secret_env];
@@ -73,6 +76,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
     settings.set(oidc.client_id, {
       clientName: oidc.client_name,
       firstParty: first_party,
+      requireSecondStep: require_second_step,
       legacyLink: legacy_link && {
         system: legacy_link.system,
         displayName: legacy_link.display_name,

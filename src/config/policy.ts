@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
+import { lockoutSchema, secondStepSchema } from './policy-sign-in.js';
 
 /**
  * Account policy. Defaults match the portals Portico replaces (see shared/seeds) and the
@@ -110,6 +111,8 @@ const policySchema = z
       .strict()
       .prefault({}),
     registration: registrationSchema,
+    second_step: secondStepSchema,
+    lockout: lockoutSchema,
   })
   .strict();
 

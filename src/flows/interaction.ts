@@ -39,9 +39,13 @@ export function clientName(deps: FlowDeps, clientId: unknown): string | undefine
   return typeof clientId === 'string' ? deps.config.clients.settings.get(clientId)?.clientName : undefined;
 }
 
-/** Ends the interaction and sends the browser back to oidc-provider's /auth resume endpoint. */
-export async function finishInteraction(ctx: Context, deps: FlowDeps, result: Record<string, unknown>): Promise<void> {
-  const redirectTo = await deps.host.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+/**
+ * Ends the interaction and sends the browser back to oidc-provider's /auth resume endpoint.
+ * Steps after login keep the login result of the earlier interaction (`merge`), as
+ * oidc-provider's example does for consent: without it, `prompt=login` would ask again forever.
+ */
+export async function finishInteraction(ctx: Context, deps: FlowDeps, result: Record<string, unknown>, options: { merge?: boolean } = {}): Promise<void> {
+  const redirectTo = await deps.host.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: options.merge ?? false });
   ctx.status = 303;
   ctx.redirect(redirectTo);
 }

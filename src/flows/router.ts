@@ -9,6 +9,8 @@ import { registerRoutes } from './register/routes.js';
 import { verifyEmailRoutes } from './verify-email/routes.js';
 import { accountRoutes } from './account/routes.js';
 import { legalRoutes } from './legal/routes.js';
+import { lockedRoutes } from './locked/routes.js';
+import { secondStepRoutes } from './second-step/routes.js';
 
 /**
  * The hosted pages. GET /interaction/:uid shows the step oidc-provider's policy asks for;
@@ -39,5 +41,7 @@ export function createFlowRouter(deps: FlowDeps): Router {
   verifyEmailRoutes(router, deps);
   accountRoutes(router, deps);
   legalRoutes(router, deps);
+  secondStepRoutes(router, deps);
+  lockedRoutes(router, deps);
   return router;
 }

@@ -11,6 +11,9 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
+/** Where a request came from: the request's part of an audit event. */
+export type AuditOrigin = Pick<AuditEvent, 'ip' | 'userAgent' | 'clientId'>;
+
 /** Writes one security-relevant event. Callers pass a transaction when the event belongs to a change. */
 export async function recordAudit(db: Db, event: AuditEvent): Promise<void> {
   await db

@@ -1,30 +1,46 @@
+import type { Policy } from '../config/policy.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { findAccountByLogin, recordSignIn } from './accounts.js';
+import type { AuditOrigin } from './audit.js';
+import { clearFailures, limitOf, lockIfExhausted, reserveAttempt } from './lockout.js';
 import type { PasswordHasher } from './passwords.js';
 
 export type AuthenticationResult =
   | { ok: true; account: Account }
-  | { ok: false; reason: 'unknown_account' | 'wrong_password' | 'disabled'; account?: Account };
+  | { ok: false; reason: 'unknown_account' | 'wrong_password'; account?: Account }
+  /** Locked or disabled, before this attempt or by it: the password's rightness is never told. */
+  | { ok: false; reason: 'disabled'; account: Account; lockedNow?: boolean };
 
 /**
  * Checks a username-or-email and password. Every path spends one argon2 verification, so an
- * unknown username takes as long as a wrong password (design.md, security baseline).
+ * unknown username or a locked account takes as long as a wrong password (design.md). The
+ * attempt is counted before the hash is checked (identity/lockout.ts): attempts past the limit
+ * are refused unchecked, even when many arrive at once.
  */
 export async function authenticate(
   db: Db,
   hasher: PasswordHasher,
+  lockout: Policy['lockout'],
   login: string,
   password: string,
+  origin: AuditOrigin = {},
 ): Promise<AuthenticationResult> {
   const account = await findAccountByLogin(db, login);
   if (!account) {
     await hasher.verifyDecoy(password);
     return { ok: false, reason: 'unknown_account' };
   }
-  const matches = await hasher.verify(account.password_hash, password);
-  if (account.status !== 'active') return { ok: false, reason: 'disabled', account };
-  if (!matches) return { ok: false, reason: 'wrong_password', account };
+  const max = limitOf(lockout, 'password');
+  if (account.status !== 'active' || !(await reserveAttempt(db, account.id, 'password', max))) {
+    await hasher.verifyDecoy(password);
+    return { ok: false, reason: 'disabled', account };
+  }
+  if (!(await hasher.verify(account.password_hash, password))) {
+    const lockedNow = await lockIfExhausted(db, account.id, 'password', max, origin);
+    return lockedNow ? { ok: false, reason: 'disabled', account, lockedNow } : { ok: false, reason: 'wrong_password', account };
+  }
+  await clearFailures(db, account.id, 'password');
   // Parameters raised in config take effect at the next successful sign-in.
   const rehash = hasher.needsRehash(account.password_hash) ? await hasher.hash(password) : undefined;
   await recordSignIn(db, account.id, rehash);

@@ -60,7 +60,8 @@ export async function checkIssuable(db: Db, accountId: string, spec: CodeSpec, n
   const live = await latestCode(db, accountId, spec.purpose);
   if (!live) return { ok: true, carried: 0 };
   const waited = (now.getTime() - live.created_at.getTime()) / 1000;
-  if (waited < spec.throttleSeconds) return { ok: false, reason: 'throttled', retryAfterSeconds: Math.ceil(spec.throttleSeconds - waited) };
+  // A used code throttles nothing: only someone who read it could have used it.
+  if (live.consumed_at === null && waited < spec.throttleSeconds) return { ok: false, reason: 'throttled', retryAfterSeconds: Math.ceil(spec.throttleSeconds - waited) };
   const stillLive = live.consumed_at === null && live.expires_at > now;
   const carried = stillLive ? live.attempts : 0;
   if (carried >= spec.maxAttempts) return { ok: false, reason: 'locked', until: live.expires_at };

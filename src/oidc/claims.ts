@@ -5,7 +5,7 @@ import type { Account } from '../storage/schema.js';
  * legacy subjects) are added by their own modules.
  */
 export const scopeClaims = {
-  openid: ['sub'],
+  openid: ['sub', 'acr', 'amr'],
   profile: ['name', 'given_name', 'family_name', 'preferred_username'],
   email: ['email', 'email_verified'],
 } as const;

@@ -1,9 +1,21 @@
-import { interactionPolicy } from 'oidc-provider';
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config/index.js';
+import { sessionFallsShort } from './second-step-demand.js';
+
+const { Check } = interactionPolicy;
 
 /**
  * The interaction pipeline of design.md: `login`, then Portico's custom prompts (added by the
- * flows that need them), then `consent`. oidc-provider's base policy supplies login and consent.
+ * flows that need them), then `consent`. oidc-provider's base policy supplies login and consent;
+ * login gains a check that sends a session without a second step back through sign-in when the
+ * portal demands one (docs/README.md "interactions.policy").
  */
-export function buildInteractionPolicy() {
-  return interactionPolicy.base();
+export function buildInteractionPolicy(config: Config) {
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(
+    new Check('second_step_required', 'The portal requires a second sign-in step', (ctx: KoaContextWithOIDC) =>
+      sessionFallsShort(config, ctx) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
+  return policy;
 }

@@ -4,6 +4,8 @@ import type { Db } from '../storage/database.js';
 import type { AdapterFactory } from './adapters/index.js';
 import { scopeClaims } from './claims.js';
 import { makeFindAccount } from './find-account.js';
+import { ACR_VALUES } from '../identity/second-step/assurance.js';
+import { assuranceTokenClaims } from './assurance-claims.js';
 import { buildInteractionPolicy } from './interaction-policy.js';
 import { makeLoadExistingGrant } from './first-party-grant.js';
 import type { PageRenderer } from './pages.js';
@@ -48,6 +50,8 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
     findAccount: makeFindAccount(deps.db) as unknown as Configuration['findAccount'],
     claims: scopeClaims as unknown as Configuration['claims'],
     scopes: ['openid', 'offline_access', 'profile', 'email'],
+    acrValues: ACR_VALUES,
+    extraTokenClaims: assuranceTokenClaims as unknown as Configuration['extraTokenClaims'],
     // Authorization code only (with PKCE): no implicit or hybrid flows (RFC 9700 §2.1.2).
     responseTypes: ['code'],
     // Portals read profile and email claims from the ID token as well as userinfo.
@@ -75,7 +79,7 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
     rotateRefreshToken: true,
     loadExistingGrant: makeLoadExistingGrant(config) as Configuration['loadExistingGrant'],
     interactions: {
-      policy: buildInteractionPolicy(),
+      policy: buildInteractionPolicy(config),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     renderError: pages.renderError,

@@ -22,6 +22,10 @@ export interface AccountsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   terms_accepted_at: NullableTimestamp;
+  failed_password_count: ColumnType<number, number | undefined, number>;
+  failed_answer_count: ColumnType<number, number | undefined, number>;
+  locked_at: NullableTimestamp;
+  account_type: ColumnType<string, string | undefined, string>;
 }
 
 export interface AuditEventsTable {
@@ -118,6 +122,28 @@ export interface VerificationFlowsTable {
   created_at: Timestamp;
 }
 
+export interface TrustedDevicesTable {
+  id: Generated<string>;
+  account_id: string;
+  token_hash: string;
+  label: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface SignInStepsTable {
+  interaction_uid: string;
+  account_id: string;
+  stage: 'second_step' | 'enrol' | 'locked';
+  /** RFC 8176 values so far, space-separated. */
+  amr: string;
+  remember: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
@@ -128,6 +154,8 @@ export interface Database {
   one_time_codes: OneTimeCodesTable;
   security_answers: SecurityAnswersTable;
   verification_flows: VerificationFlowsTable;
+  trusted_devices: TrustedDevicesTable;
+  sign_in_steps: SignInStepsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -136,3 +164,5 @@ export type AccountUpdate = Updateable<AccountsTable>;
 export type OutboxMail = Selectable<MailOutboxTable>;
 export type OneTimeCode = Selectable<OneTimeCodesTable>;
 export type VerificationFlow = Selectable<VerificationFlowsTable>;
+export type TrustedDevice = Selectable<TrustedDevicesTable>;
+export type SignInStep = Selectable<SignInStepsTable>;

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, launchBrowser, signInOnHostedPage, startTestPortal } from '../support/browser.js';
+import { accessibilityViolations, launchBrowser, signInOnHostedPage, startTestPortal, trustedContext } from '../support/browser.js';
 import { clients, portalOrigin, startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 
@@ -29,7 +29,7 @@ describe('a person signs in with a real browser', () => {
   }
 
   it('signs in on the hosted page and lands on the portal, with no accessibility violations', async () => {
-    const page = await (await browser.newContext()).newPage();
+    const page = await (await trustedContext(browser, portico.url)).newPage();
     await page.goto(await authorizationUrl('firstParty'));
     await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
     expect(await accessibilityViolations(page)).toEqual([]);
@@ -47,7 +47,7 @@ describe('a person signs in with a real browser', () => {
   });
 
   it('shows third-party portals an accessible consent page', async () => {
-    const page = await (await browser.newContext()).newPage();
+    const page = await (await trustedContext(browser, portico.url)).newPage();
     await page.goto(await authorizationUrl('thirdParty'));
     await signInOnHostedPage(page, user.email, user.password);
     await page.getByRole('heading', { name: 'Allow access' }).waitFor();

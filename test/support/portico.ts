@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { trustDevice } from '../../src/identity/trusted-devices.js';
+import { hashAnswers, saveAnswers } from '../../src/identity/registration/security-answers.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { insertAccount } from '../../src/identity/accounts.js';
 import { PasswordHasher } from '../../src/identity/passwords.js';
@@ -14,10 +16,20 @@ import { freePort } from './servers.js';
 
 /** The portal callback origin used by every test client; nothing needs to listen there for the RP tests. */
 export const portalOrigin = 'http://127.0.0.1:9';
+/** The remembered-device cookie of the tests' usual browser (see createUser). */
+export const DEVICE_COOKIE = 'portico_device';
+export const TEST_DEVICE_TOKEN = 'test-device-token-0123456789abcdefghijklmno';
+/** Security answers createUser({ withAnswers: true }) sets. */
+export const TEST_ANSWERS = [
+  { questionId: 'first_pet', answer: 'Rex the Dog' },
+  { questionId: 'birth_city', answer: 'Duluth' },
+];
 export const clients = {
   firstParty: { id: 'portal-a', secret: 'portal-a-secret-0123456789abcdef', redirectUri: `${portalOrigin}/a/callback`, logoutUri: `${portalOrigin}/a/` },
   thirdParty: { id: 'spa-b', redirectUri: `${portalOrigin}/b/callback` },
   service: { id: 'service-c', secret: 'service-c-secret-0123456789abcdef' },
+  /** require_second_step: every sign-in takes the second step, remembered device or not. */
+  strict: { id: 'portal-d', secret: 'portal-d-secret-0123456789abcdef', redirectUri: `${portalOrigin}/d/callback` },
 };
 
 function clientsJson(portal = portalOrigin) {
@@ -47,6 +59,14 @@ function clientsJson(portal = portalOrigin) {
         response_types: [],
         grant_types: ['client_credentials'],
         first_party: true,
+      },
+      {
+        client_id: clients.strict.id,
+        client_name: 'Portal D',
+        client_secret: clients.strict.secret,
+        redirect_uris: [clients.strict.redirectUri.replace(portalOrigin, portal)],
+        first_party: true,
+        require_second_step: true,
       },
     ],
   };
@@ -93,7 +113,12 @@ export interface TestPortico {
   config: Config;
   databaseUrl?: string;
   dropDatabase(): Promise<void>;
-  createUser(input?: Partial<{ username: string; email: string; password: string; givenName: string; familyName: string }>): Promise<{ id: string; username: string; email: string; password: string }>;
+  /**
+   * An account inserted directly. Unless `trustDevice` is false, the test device (the cookie
+   * RelyingParty's user agent and trustedContext() present) is remembered for it, so a sign-in
+   * skips the second step as it would on the person's usual browser.
+   */
+  createUser(input?: Partial<{ username: string; email: string; password: string; givenName: string; familyName: string; trustDevice: boolean; withAnswers: boolean }>): Promise<{ id: string; username: string; email: string; password: string }>;
   stop(): Promise<void>;
 }
 
@@ -142,6 +167,8 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
         passwordHash: await hasher.hash(user.password),
         emailVerified: true,
       });
+      if (input.trustDevice !== false) await trustDevice(server.database.db, account.id, TEST_DEVICE_TOKEN, 'test device', 1);
+      if (input.withAnswers) await saveAnswers(server.database.db, account.id, await hashAnswers(hasher, TEST_ANSWERS));
       return { id: account.id, ...user };
     },
     async stop() {

@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { clients, portalOrigin } from './portico.js';
+import { clients, DEVICE_COOKIE, portalOrigin, TEST_DEVICE_TOKEN } from './portico.js';
 import { formAction, hiddenInput, UserAgent } from './user-agent.js';
 
 export type Client = keyof typeof clients;
@@ -14,7 +14,7 @@ export class RelyingParty {
     readonly redirectUri: string,
   ) {}
 
-  static async discover(issuer: string, which: 'firstParty' | 'thirdParty' = 'firstParty', browser?: UserAgent): Promise<RelyingParty> {
+  static async discover(issuer: string, which: 'firstParty' | 'thirdParty' | 'strict' = 'firstParty', browser?: UserAgent): Promise<RelyingParty> {
     const c = clients[which];
     const auth = 'secret' in c ? oidc.ClientSecretBasic(c.secret) : oidc.None();
     // Loopback issuers are plain http: openid-client refuses those unless told (allowInsecureRequests).
@@ -25,6 +25,8 @@ export class RelyingParty {
     });
     const rp = new RelyingParty(config, issuer, c.redirectUri);
     if (browser) (rp as { browser: UserAgent }).browser = browser;
+    // The tests' usual browser: createUser's accounts remember it, so no second step.
+    else rp.browser.cookies.set(DEVICE_COOKIE, TEST_DEVICE_TOKEN);
     return rp;
   }
 

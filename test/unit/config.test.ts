@@ -25,6 +25,7 @@ describe('clients file', () => {
     expect(parsed.settings.get('bill')).toEqual({
       clientName: 'Bill Tracker',
       firstParty: true,
+      requireSecondStep: false,
       legacyLink: { system: 'trucase', displayName: 'TruCase', claim: 'trucase_subject' },
     });
   });

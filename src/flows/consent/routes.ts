@@ -37,7 +37,7 @@ export async function grantConsent(ctx: Context, deps: FlowDeps, details: Intera
   if (need.claims.length) grant.addOIDCClaims(need.claims);
   for (const [indicator, scopes] of Object.entries(need.resources)) grant.addResourceScope(indicator, scopes.join(' '));
   const grantId = await grant.save();
-  await finishInteraction(ctx, deps, { consent: { grantId } });
+  await finishInteraction(ctx, deps, { consent: { grantId } }, { merge: true });
 }
 
 /** The `consent` prompt, seen only by third-party portals (first-party grants: first-party-grant.ts). */

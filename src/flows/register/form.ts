@@ -22,16 +22,21 @@ const registrationForm = z.object({
 
 const questionField = (body: Record<string, unknown>, name: string) => trimmed.parse(body[name]);
 
-export function readRegistrationForm(body: unknown, questionCount: number): RegistrationInput {
-  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const form = registrationForm.parse(raw);
-  const questions = Array.from({ length: questionCount }, (_, i) => ({
+const asRecord = (body: unknown) => (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+
+/** The question<n> / answer<n> pairs of the question picker (views/partials/question-picker.eta). */
+export function readQuestionPairs(body: unknown, questionCount: number): RegistrationInput['questions'] {
+  const raw = asRecord(body);
+  return Array.from({ length: questionCount }, (_, i) => ({
     questionId: questionField(raw, `question${i + 1}`),
     // Answers are kept as typed; normalisation happens before they are checked and hashed.
     answer: text.parse(raw[`answer${i + 1}`]),
   }));
-  const { terms, ...fields } = form;
-  return { ...fields, questions, termsAccepted: terms === 'yes' };
+}
+
+export function readRegistrationForm(body: unknown, questionCount: number): RegistrationInput {
+  const { terms, ...fields } = registrationForm.parse(asRecord(body));
+  return { ...fields, questions: readQuestionPairs(body, questionCount), termsAccepted: terms === 'yes' };
 }
 
 /** What the page shows again after a refusal: everything but the passwords and answers. */

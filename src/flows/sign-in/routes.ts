@@ -4,6 +4,8 @@ import { authenticate } from '../../identity/authenticate.js';
 import { recordAudit } from '../../identity/audit.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
+import { showLocked } from '../locked/page.js';
+import { continueAfterPassword } from '../second-step/after-password.js';
 import { continueToVerification } from '../verify-email/after-sign-in.js';
 import { checkFormPost, clientName, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
 import { signInForm } from './form.js';
@@ -33,16 +35,18 @@ export function signInRoutes(router: Router, deps: FlowDeps): void {
       await deps.hasher.verifyDecoy('');
       return renderSignIn(ctx, deps, details, { login, error: genericError }, 400);
     }
-    const result = await authenticate(deps.db, deps.hasher, parsed.data.login, parsed.data.password);
     const clientId = details.params.client_id as string;
     const where = { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') };
+    const result = await authenticate(deps.db, deps.hasher, deps.config.policy.lockout, parsed.data.login, parsed.data.password, where);
     if (!result.ok) {
-      await recordAudit(deps.db, { action: 'sign_in.failed', actor: 'anonymous', accountId: result.account?.id, details: { reason: result.reason }, ...where });
+      // The attempt that locks the account was a wrong password; the ones after it are not checked.
+      const reason = result.reason === 'disabled' && result.lockedNow ? 'wrong_password' : result.reason;
+      await recordAudit(deps.db, { action: 'sign_in.failed', actor: 'anonymous', accountId: result.account?.id, details: { reason }, ...where });
+      if (result.reason === 'disabled') return showLocked(ctx, deps, details, result.account.id);
       return renderSignIn(ctx, deps, details, { login, error: genericError }, 400);
     }
     if (result.account.email_verified_at === null) return continueToVerification(ctx, deps, details, result.account);
-    await recordAudit(deps.db, { action: 'sign_in.succeeded', actor: `account:${result.account.id}`, accountId: result.account.id, details: { amr: ['pwd'] }, ...where });
-    await finishInteraction(ctx, deps, { login: { accountId: result.account.id, amr: ['pwd'] } });
+    await continueAfterPassword(ctx, deps, details, result.account);
   });
 
   router.get('/interaction/:uid/abort', async (ctx) => {

@@ -1,11 +1,11 @@
 import type { Context } from 'koa';
+import { ACR } from '../../identity/second-step/assurance.js';
+import { finishSignIn } from '../second-step/finish.js';
 import { findAccountById } from '../../identity/accounts.js';
-import { recordAudit } from '../../identity/audit.js';
 import { findFlow, type VerificationFlow } from '../../identity/registration/verification-flow.js';
 import type { FlowDeps } from '../deps.js';
-import { checkFormPost, finishInteraction, loadInteraction, sendError, type InteractionDetails } from '../interaction.js';
+import { checkFormPost, loadInteraction, sendError, type InteractionDetails } from '../interaction.js';
 import { checkStandalonePost } from '../standalone-form.js';
-import { requestOrigin } from './context.js';
 import { clearFlowCookie, readFlowCookie } from './flow-cookie.js';
 import { renderDone, type WaitingPage } from './page.js';
 
@@ -64,13 +64,6 @@ export async function isVerified(deps: FlowDeps, flow: VerificationFlow): Promis
 export async function completeVerification(ctx: Context, deps: FlowDeps, place: VerifyPlace, accountId: string): Promise<void> {
   clearFlowCookie(ctx);
   if (!place.details) return renderDone(ctx, deps);
-  const clientId = place.details.params.client_id;
-  await recordAudit(deps.db, {
-    action: 'sign_in.succeeded',
-    actor: `account:${accountId}`,
-    accountId,
-    details: { amr: ['pwd'], after: 'email_verification' },
-    ...requestOrigin(ctx, clientId),
-  });
-  await finishInteraction(ctx, deps, { login: { accountId, amr: ['pwd'] } });
+  // The emailed code or link just proved the address, after the password: a second step (RFC 8176 otp).
+  await finishSignIn(ctx, deps, place.details, accountId, ['pwd', 'otp'], ACR.secondStep);
 }

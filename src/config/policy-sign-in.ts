@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/**
+ * The second step after the password, remembered devices and lockout (issue 4). Defaults:
+ * the seed portals' 6-digit emailed access code valid 10 minutes, security questions as the
+ * alternative, devices remembered 180 days, 5 consecutive failures lock the account.
+ */
+export const secondStepSchema = z
+  .object({
+    /** Offered in this order; security_questions only to accounts that have answers. */
+    methods: z.array(z.enum(['email_code', 'security_questions'])).min(1).default(['email_code', 'security_questions']),
+    /** Accounts without answers enrol them after their second step, once. */
+    require_security_questions: z.boolean().default(true),
+    trusted_device_days: z.number().int().min(0).max(3650).default(180),
+    access_code: z
+      .object({
+        length: z.number().int().min(6).max(10).default(6),
+        ttl_minutes: z.number().min(1).max(60).default(10),
+        max_attempts: z.number().int().min(1).max(20).default(5),
+        resend_throttle_seconds: z.number().int().min(0).default(30),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
+export const lockoutSchema = z
+  .object({
+    max_failed_passwords: z.number().int().min(1).max(100).default(5),
+    max_failed_answers: z.number().int().min(1).max(100).default(5),
+    /** How a locked account is re-enabled, by account type; other types use `default_unlock`. */
+    default_unlock: z.enum(['self_service', 'help_desk']).default('self_service'),
+    unlock_by_account_type: z.record(z.string(), z.enum(['self_service', 'help_desk'])).default({}),
+    unlock_link_ttl_hours: z.number().min(0.1).max(24 * 7).default(24),
+    /** Shown on the locked page to accounts that only the help desk may re-enable. */
+    help_desk: z.string().min(1).max(300).default('Call the help desk number on your portal\'s sign-in page.'),
+  })
+  .strict()
+  .prefault({});

@@ -1,0 +1,79 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { CodeCheck, IssueResult } from '../../identity/one-time-codes.js';
+import { checkAccessCode, hasLiveCode, sendAccessCode } from '../../identity/second-step/access-code.js';
+import type { FlowDeps } from '../deps.js';
+import { waitText } from '../verify-email/messages.js';
+import { completeSecondStep } from './complete.js';
+import { offeredMethods } from './methods.js';
+import { renderStep } from './page.js';
+import { loadStep, type StepPlace } from './step.js';
+
+// People paste codes with spaces or dashes; those are not part of it.
+const codeForm = z.object({
+  code: z.string().max(100).catch('').transform((c) => c.replace(/[\s-]/g, '')),
+  remember: z.literal('yes').optional().catch(undefined),
+});
+
+function sendProblem(issued: Exclude<IssueResult, { ok: true }>): string {
+  if (issued.reason === 'throttled') return `We just sent a code. You can ask for a new one in ${issued.retryAfterSeconds} seconds.`;
+  return `A wrong code was entered too many times. You can ask for a new code ${waitText(issued.until)}, or use another way below.`;
+}
+
+function codeProblem(check: Exclude<CodeCheck, { ok: true }>): string {
+  switch (check.reason) {
+    case 'wrong':
+      return check.attemptsLeft
+        ? `That code is not correct. You can try ${check.attemptsLeft} more time${check.attemptsLeft === 1 ? '' : 's'}.`
+        : 'That code is not correct, and that was the last try for it.';
+    case 'expired':
+      return 'This code has expired. Select "Send a new code".';
+    case 'too_many_attempts':
+      return 'A wrong code was entered too many times. Use another way below, or wait and ask for a new code.';
+    default:
+      return 'This code can no longer be used. Select "Send a new code".';
+  }
+}
+
+/** Shows the code page, sending a code first unless one sent for this account is still good. */
+async function show(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<void> {
+  const policy = deps.config.policy.second_step.access_code;
+  if (await hasLiveCode(deps.db, place.account.id)) return renderStep(ctx, deps, place, 'email_code');
+  const issued = await sendAccessCode(deps.db, place.account, policy, place.origin);
+  await renderStep(ctx, deps, place, 'email_code', issued.ok ? {} : { alert: sendProblem(issued) });
+}
+
+async function submit(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<void> {
+  const form = codeForm.parse(ctx.request.body ?? {});
+  const { length } = deps.config.policy.second_step.access_code;
+  if (!new RegExp(`^\\d{${length}}$`).test(form.code)) {
+    return renderStep(ctx, deps, place, 'email_code', { fieldError: `Enter the ${length}-digit code from the email.` }, 400);
+  }
+  const check = await checkAccessCode(deps.db, place.account.id, form.code, place.origin);
+  if (!check.ok) return renderStep(ctx, deps, place, 'email_code', { fieldError: codeProblem(check) }, 400);
+  await completeSecondStep(ctx, deps, place, 'email_code', form.remember === 'yes');
+}
+
+async function resend(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<void> {
+  const issued = await sendAccessCode(deps.db, place.account, deps.config.policy.second_step.access_code, place.origin);
+  if (issued.ok) return renderStep(ctx, deps, place, 'email_code', { notice: 'We sent a new code. Only the newest code works.' });
+  await renderStep(ctx, deps, place, 'email_code', { alert: sendProblem(issued) }, 429);
+}
+
+/** The emailed access code (issue 4, item 1), when the policy offers it. */
+export function accessCodeRoutes(router: Router, deps: FlowDeps): void {
+  const offered = async (place: StepPlace | undefined) => place && (await offeredMethods(deps, place.account)).includes('email_code') ? place : undefined;
+  router.get('/interaction/:uid/access-code', async (ctx) => {
+    const place = await offered(await loadStep(ctx, deps, 'second_step'));
+    if (place) await show(ctx, deps, place);
+  });
+  router.post('/interaction/:uid/access-code', async (ctx) => {
+    const place = await offered(await loadStep(ctx, deps, 'second_step', { post: true }));
+    if (place) await submit(ctx, deps, place);
+  });
+  router.post('/interaction/:uid/access-code/resend', async (ctx) => {
+    const place = await offered(await loadStep(ctx, deps, 'second_step', { post: true }));
+    if (place) await resend(ctx, deps, place);
+  });
+}

@@ -1,0 +1,26 @@
+import type { Context } from 'koa';
+import { ACR } from '../../identity/second-step/assurance.js';
+import { saveStep } from '../../identity/second-step/sign-in-steps.js';
+import { isTrustedDevice } from '../../identity/trusted-devices.js';
+import { secondStepDemanded } from '../../oidc/second-step-demand.js';
+import type { Account } from '../../storage/schema.js';
+import type { FlowDeps } from '../deps.js';
+import type { InteractionDetails } from '../interaction.js';
+import { readDeviceToken } from './device-cookie.js';
+import { finishSignIn } from './finish.js';
+import { METHOD_PATH, offeredMethods } from './methods.js';
+
+/**
+ * After a right password: a remembered device finishes the sign-in, unless the portal demands
+ * a second step; everyone else goes to the first method the policy offers this account.
+ */
+export async function continueAfterPassword(ctx: Context, deps: FlowDeps, details: InteractionDetails, account: Account): Promise<void> {
+  const demanded = secondStepDemanded(deps.config, details.params.client_id, details.params.acr_values);
+  if (!demanded && (await isTrustedDevice(deps.db, account.id, readDeviceToken(ctx)))) {
+    return finishSignIn(ctx, deps, details, account.id, ['pwd'], ACR.trustedDevice);
+  }
+  const [first] = await offeredMethods(deps, account);
+  await saveStep(deps.db, details.uid, account.id, 'second_step', ['pwd'], deps.config.policy.sessions.interaction_ttl_seconds);
+  ctx.status = 303;
+  ctx.redirect(`/interaction/${details.uid}/${METHOD_PATH[first ?? 'email_code']}`);
+}

@@ -1,0 +1,35 @@
+import type { Context } from 'koa';
+import { ACR, METHOD_AMR, type SecondStepMethod } from '../../identity/second-step/assurance.js';
+import { amrOf, updateStep } from '../../identity/second-step/sign-in-steps.js';
+import { deviceLabel, trustDevice } from '../../identity/trusted-devices.js';
+import type { FlowDeps } from '../deps.js';
+import { ensureDeviceToken } from './device-cookie.js';
+import { finishSignIn } from './finish.js';
+import type { StepPlace } from './step.js';
+
+/** Whether this account must still set its security questions (policy, and none on file). */
+async function needsEnrolment(deps: FlowDeps, accountId: string): Promise<boolean> {
+  const { second_step: policy, registration } = deps.config.policy;
+  if (!policy.require_security_questions || registration.security_questions.count === 0) return false;
+  const answers = await deps.db.selectFrom('security_answers').select('question_id').where('account_id', '=', accountId).limit(1).execute();
+  return answers.length === 0;
+}
+
+/**
+ * The second step succeeded: remember the device if asked, enrol security questions if the
+ * account has none, then finish with the amr and acr of what was proved.
+ */
+export async function completeSecondStep(ctx: Context, deps: FlowDeps, place: StepPlace, method: SecondStepMethod, remember: boolean): Promise<void> {
+  const { details, account, origin } = place;
+  const amr = [...amrOf(place.step), METHOD_AMR[method]];
+  if (remember) {
+    const token = ensureDeviceToken(ctx, deps);
+    await trustDevice(deps.db, account.id, token, deviceLabel(ctx.get('user-agent')), deps.config.policy.second_step.trusted_device_days, origin);
+  }
+  if (await needsEnrolment(deps, account.id)) {
+    await updateStep(deps.db, details.uid, { stage: 'enrol', amr });
+    ctx.status = 303;
+    return ctx.redirect(`/interaction/${details.uid}/enrol-questions`);
+  }
+  await finishSignIn(ctx, deps, details, account.id, amr, ACR.secondStep);
+}

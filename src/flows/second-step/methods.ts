@@ -1,0 +1,18 @@
+import type { Account } from '../../storage/schema.js';
+import type { SecondStepMethod } from '../../identity/second-step/assurance.js';
+import type { FlowDeps } from '../deps.js';
+
+/** The page of each method, under /interaction/:uid/. */
+export const METHOD_PATH: Record<SecondStepMethod, string> = { email_code: 'access-code', security_questions: 'security-questions' };
+
+/** The policy's methods this account can use: questions only once it has answers. */
+export async function offeredMethods(deps: FlowDeps, account: Account): Promise<SecondStepMethod[]> {
+  const answers = await deps.db.selectFrom('security_answers').select('question_id').where('account_id', '=', account.id).limit(1).execute();
+  return deps.config.policy.second_step.methods.filter((m) => m !== 'security_questions' || answers.length > 0);
+}
+
+/** Links to the other methods, for "Use another way". */
+export function otherMethods(uid: string, offered: SecondStepMethod[], current: SecondStepMethod) {
+  const labels: Record<SecondStepMethod, string> = { email_code: 'Email me an access code instead', security_questions: 'Answer my security questions instead' };
+  return offered.filter((m) => m !== current).map((m) => ({ url: `/interaction/${uid}/${METHOD_PATH[m]}`, label: labels[m] }));
+}

@@ -1,0 +1,41 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { checkAnswers } from '../../identity/second-step/security-questions.js';
+import type { FlowDeps } from '../deps.js';
+import { showLocked } from '../locked/page.js';
+import { completeSecondStep } from './complete.js';
+import { offeredMethods } from './methods.js';
+import { renderStep } from './page.js';
+import { loadStep, type StepPlace } from './step.js';
+
+/** answer_<question id> fields; anything else in the body is ignored, oversized answers cut. */
+function readAnswers(body: unknown): Map<string, string> {
+  const answers = new Map<string, string>();
+  for (const [name, value] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    const id = /^answer_([a-z0-9_-]{1,40})$/.exec(name)?.[1];
+    if (id && typeof value === 'string') answers.set(id, value.slice(0, 200));
+  }
+  return answers;
+}
+
+async function submit(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<void> {
+  const body = ctx.request.body as Record<string, unknown> | undefined;
+  const check = await checkAnswers(deps.db, deps.hasher, deps.config.policy.lockout, place.account.id, readAnswers(body), place.origin);
+  if (check.ok) return completeSecondStep(ctx, deps, place, 'security_questions', body?.remember === 'yes');
+  if (check.reason === 'locked') return showLocked(ctx, deps, place.details, place.account.id);
+  const tries = check.attemptsLeft === 1 ? '1 more time' : `${check.attemptsLeft} more times`;
+  await renderStep(ctx, deps, place, 'security_questions', { fieldError: `One or more answers are not correct. You can try ${tries} before your ID is locked.` }, 400);
+}
+
+/** Security questions as the second step (issue 4, item 1), for accounts that have them. */
+export function questionsRoutes(router: Router, deps: FlowDeps): void {
+  const offered = async (place: StepPlace | undefined) => place && (await offeredMethods(deps, place.account)).includes('security_questions') ? place : undefined;
+  router.get('/interaction/:uid/security-questions', async (ctx) => {
+    const place = await offered(await loadStep(ctx, deps, 'second_step'));
+    if (place) await renderStep(ctx, deps, place, 'security_questions');
+  });
+  router.post('/interaction/:uid/security-questions', async (ctx) => {
+    const place = await offered(await loadStep(ctx, deps, 'second_step', { post: true }));
+    if (place) await submit(ctx, deps, place);
+  });
+}

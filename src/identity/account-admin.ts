@@ -1,0 +1,93 @@
+import type { Db } from '../storage/database.js';
+import type { Account } from '../storage/schema.js';
+import { findAccountByLogin } from './accounts.js';
+import { recordAudit } from './audit.js';
+import { OPERATOR_LOCK, reenable } from './lockout.js';
+import { forgetDevices, listTrustedDevices } from './trusted-devices.js';
+import { inTransaction } from './transaction.js';
+
+/*
+ * What the help desk does to one account (issue 4, item 5). Every action writes an audit
+ * event naming the operator, in the same transaction as its change.
+ */
+
+export interface AccountReport {
+  id: string;
+  username: string;
+  email: string;
+  emailVerified: boolean;
+  accountType: string;
+  status: 'active' | 'disabled';
+  lockReason: string | null;
+  lockedAt: Date | null;
+  failedPasswords: number;
+  failedAnswers: number;
+  lastSignInAt: Date | null;
+  securityQuestionsSet: boolean;
+  trustedDevices: Array<{ label: string; createdAt: Date; lastUsedAt: Date; expiresAt: Date }>;
+}
+
+export async function describeAccount(db: Db, account: Account): Promise<AccountReport> {
+  const answers = await db.selectFrom('security_answers').select('question_id').where('account_id', '=', account.id).execute();
+  const devices = await listTrustedDevices(db, account.id);
+  return {
+    id: account.id,
+    username: account.username,
+    email: account.email,
+    emailVerified: account.email_verified_at !== null,
+    accountType: account.account_type,
+    status: account.status,
+    lockReason: account.lock_reason,
+    lockedAt: account.locked_at,
+    failedPasswords: account.failed_password_count,
+    failedAnswers: account.failed_answer_count,
+    lastSignInAt: account.last_sign_in_at,
+    securityQuestionsSet: answers.length > 0,
+    trustedDevices: devices.map((d) => ({ label: d.label, createdAt: d.created_at, lastUsedAt: d.last_used_at, expiresAt: d.expires_at })),
+  };
+}
+
+export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions';
+
+/** The account by username or email, or undefined. */
+export function findForOperator(db: Db, login: string): Promise<Account | undefined> {
+  return findAccountByLogin(db, login);
+}
+
+/**
+ * Runs one help-desk action; returns whether it changed anything (unlocking an active
+ * account does not). `unlock` lifts a lock from failures or an operator; `enable` is its
+ * synonym for accounts an operator disabled.
+ */
+export function operatorAction(db: Db, account: Account, action: OperatorAction, operator: string): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const changed = await apply(trx, account, action);
+    await recordAudit(trx, { action: `operator.${action}`, actor: `operator:${operator}`, accountId: account.id, details: { changed } });
+    return changed;
+  });
+}
+
+async function apply(db: Db, account: Account, action: OperatorAction): Promise<boolean> {
+  switch (action) {
+    case 'unlock':
+    case 'enable':
+      return reenable(db, account.id);
+    case 'disable': {
+      const done = await db
+        .updateTable('accounts')
+        .set({ status: 'disabled', lock_reason: OPERATOR_LOCK, locked_at: new Date(), updated_at: new Date() })
+        .where('id', '=', account.id)
+        .where('status', '=', 'active')
+        .returning('id')
+        .executeTakeFirst();
+      return done !== undefined;
+    }
+    case 'forget_devices':
+      return (await forgetDevices(db, account.id)) > 0;
+    case 'reset_security_questions': {
+      // With no answers left, the next sign-in enrols new ones after its emailed code.
+      const result = await db.deleteFrom('security_answers').where('account_id', '=', account.id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    }
+  }
+}

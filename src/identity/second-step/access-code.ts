@@ -1,0 +1,51 @@
+import type { Policy } from '../../config/policy.js';
+import { enqueueMail } from '../../notify/outbox.js';
+import type { Db } from '../../storage/database.js';
+import type { Account } from '../../storage/schema.js';
+import { recordAudit, type AuditOrigin } from '../audit.js';
+import { issueCode, latestCode, verifyCode, type CodeCheck, type CodeSpec, type IssueResult } from '../one-time-codes.js';
+import { inTransaction } from '../transaction.js';
+
+export const SIGN_IN_CODE = 'sign_in';
+
+export function accessCodeSpec(policy: Policy['second_step']['access_code']): CodeSpec {
+  return {
+    purpose: SIGN_IN_CODE,
+    length: policy.length,
+    ttlSeconds: Math.round(policy.ttl_minutes * 60),
+    maxAttempts: policy.max_attempts,
+    throttleSeconds: policy.resend_throttle_seconds,
+  };
+}
+
+/** `j*****@example.com`: enough for the owner to recognise, not enough to learn the address. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '*****';
+  return `${email[0]}*****${email.slice(at)}`;
+}
+
+/** Issues a code and queues its mail in one transaction (throttled; wrong tries carry over). */
+export function sendAccessCode(db: Db, account: Account, policy: Policy['second_step']['access_code'], origin: AuditOrigin = {}): Promise<IssueResult> {
+  return inTransaction(db, async (trx) => {
+    const issued = await issueCode(trx, account.id, account.email, accessCodeSpec(policy));
+    if (!issued.ok) return issued;
+    await enqueueMail(trx, { to: account.email, template: 'access-code', accountId: account.id, data: { givenName: account.given_name, code: issued.code, validMinutes: policy.ttl_minutes } });
+    await recordAudit(trx, { action: 'second_step.code_sent', actor: `account:${account.id}`, accountId: account.id, details: { channel: 'email' }, ...origin });
+    return issued;
+  });
+}
+
+/** A code for this account that can still be typed: no need to send another when the page is shown again. */
+export async function hasLiveCode(db: Db, accountId: string, now = new Date()): Promise<boolean> {
+  const live = await latestCode(db, accountId, SIGN_IN_CODE);
+  return live !== undefined && live.consumed_at === null && live.expires_at > now && live.attempts < live.max_attempts;
+}
+
+export async function checkAccessCode(db: Db, accountId: string, code: string, origin: AuditOrigin = {}): Promise<CodeCheck> {
+  const check = await verifyCode(db, accountId, SIGN_IN_CODE, code);
+  if (!check.ok) {
+    await recordAudit(db, { action: 'second_step.code_failed', actor: 'anonymous', accountId, details: { reason: check.reason, attempts_left: check.attemptsLeft }, ...origin });
+  }
+  return check;
+}

@@ -1,0 +1,20 @@
+/**
+ * What a sign-in proved, as the ID token states it: `amr` with RFC 8176 values and an `acr`
+ * naming the assurance (OIDC Core §2). Emailed codes and security questions are weaker than
+ * TOTP or passkeys (design.md), so the acr says plainly which of them happened.
+ */
+export const ACR = {
+  /** Password only (a policy without a second step). */
+  password: 'urn:portico:acr:password',
+  /** Password, on a device remembered after an earlier second step. */
+  trustedDevice: 'urn:portico:acr:trusted-device',
+  /** Password and a second step in this sign-in. */
+  secondStep: 'urn:portico:acr:second-step',
+} as const;
+
+export const ACR_VALUES = [ACR.password, ACR.trustedDevice, ACR.secondStep];
+
+export type SecondStepMethod = 'email_code' | 'security_questions';
+
+/** RFC 8176 §2: otp for a one-time code, kba for knowledge-based questions. */
+export const METHOD_AMR: Record<SecondStepMethod, string> = { email_code: 'otp', security_questions: 'kba' };

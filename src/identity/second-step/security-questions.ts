@@ -1,0 +1,50 @@
+import type { Policy } from '../../config/policy.js';
+import type { Db } from '../../storage/database.js';
+import { recordAudit, type AuditOrigin } from '../audit.js';
+import { clearFailures, limitOf, lockIfExhausted, reserveAttempt } from '../lockout.js';
+import type { PasswordHasher } from '../passwords.js';
+import { hashAnswers, normaliseAnswer, saveAnswers, type ChosenQuestion } from '../registration/security-answers.js';
+import { inTransaction } from '../transaction.js';
+
+export interface AskedQuestion {
+  questionId: string;
+  text: string;
+}
+
+/** The account's questions, in the order it chose them, with the policy's wording. */
+export async function accountQuestions(db: Db, policy: Policy['registration']['security_questions'], accountId: string): Promise<AskedQuestion[]> {
+  const rows = await db.selectFrom('security_answers').select('question_id').where('account_id', '=', accountId).orderBy('created_at').orderBy('question_id').execute();
+  const text = new Map(policy.questions.map((q) => [q.id, q.text]));
+  return rows.map((r) => ({ questionId: r.question_id, text: text.get(r.question_id) ?? r.question_id }));
+}
+
+export type AnswerCheck = { ok: true } | { ok: false; reason: 'wrong'; attemptsLeft: number } | { ok: false; reason: 'locked' };
+
+/**
+ * All answers must match (argon2, after the same normalising as at enrolment). One submission
+ * is one attempt, counted before checking, as passwords are (identity/lockout.ts).
+ */
+export async function checkAnswers(db: Db, hasher: PasswordHasher, lockout: Policy['lockout'], accountId: string, answers: Map<string, string>, origin: AuditOrigin = {}): Promise<AnswerCheck> {
+  const max = limitOf(lockout, 'answer');
+  if (!(await reserveAttempt(db, accountId, 'answer', max))) return { ok: false, reason: 'locked' };
+  const stored = await db.selectFrom('security_answers').select(['question_id', 'answer_hash']).where('account_id', '=', accountId).execute();
+  const results = await Promise.all(stored.map((s) => hasher.verify(s.answer_hash, normaliseAnswer(answers.get(s.question_id) ?? ''))));
+  if (stored.length > 0 && results.every(Boolean)) {
+    await clearFailures(db, accountId, 'answer');
+    return { ok: true };
+  }
+  await recordAudit(db, { action: 'second_step.answers_failed', actor: 'anonymous', accountId, ...origin });
+  if (await lockIfExhausted(db, accountId, 'answer', max, origin)) return { ok: false, reason: 'locked' };
+  const row = await db.selectFrom('accounts').select('failed_answer_count').where('id', '=', accountId).executeTakeFirstOrThrow();
+  return { ok: false, reason: 'wrong', attemptsLeft: Math.max(0, max - row.failed_answer_count) };
+}
+
+/** Sets (or replaces) the account's questions and answers. */
+export async function enrolQuestions(db: Db, hasher: PasswordHasher, accountId: string, chosen: ChosenQuestion[], origin: AuditOrigin = {}): Promise<void> {
+  const hashed = await hashAnswers(hasher, chosen);
+  await inTransaction(db, async (trx) => {
+    await trx.deleteFrom('security_answers').where('account_id', '=', accountId).execute();
+    await saveAnswers(trx, accountId, hashed);
+    await recordAudit(trx, { action: 'security_questions.enrolled', actor: `account:${accountId}`, accountId, details: { questions: chosen.map((q) => q.questionId) }, ...origin });
+  });
+}

@@ -1,0 +1,110 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityViolations, launchBrowser, signInOnHostedPage, startTestPortal } from '../support/browser.js';
+import { clients, portalOrigin, startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
+import { RelyingParty } from '../support/rp.js';
+import { TestSmtp } from '../support/smtp.js';
+
+/*
+ * Issue 4 as a person meets it: Debian's Chromium on the hosted pages, the access code read
+ * from a real SMTP server on loopback, "Remember this device" ticked, and the portal's side
+ * (code exchange, ID token checks) played by openid-client.
+ */
+
+describe('proving a new device in a real browser', () => {
+  let smtp: TestSmtp;
+  let portal: Awaited<ReturnType<typeof startTestPortal>>;
+  let portico: TestPortico;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    smtp = await TestSmtp.start();
+    portal = await startTestPortal();
+    portico = await startPortico({ portalOrigin: portal.origin, env: { SMTP_URL: smtp.url } });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await portico?.stop();
+    await portal?.stop();
+    await smtp?.close();
+  });
+
+  /** Starts an authorization in `context` and signs in; `prompt=login` so an SSO session does not skip the page. */
+  async function signIn(context: BrowserContext, user: { username: string; password: string }) {
+    const rp = await RelyingParty.discover(portico.url, 'firstParty');
+    const request = await rp.authorizationRequest({ redirect_uri: clients.firstParty.redirectUri.replace(portalOrigin, portal.origin), prompt: 'login consent' });
+    const page = await context.newPage();
+    await page.goto(request.url);
+    await signInOnHostedPage(page, user.username, user.password);
+    return { rp, request, page };
+  }
+
+  async function expectAtPortal(page: Page, rp: RelyingParty, request: Awaited<ReturnType<RelyingParty['authorizationRequest']>>, claims: Record<string, unknown>) {
+    await page.waitForURL(`${portal.origin}/**`);
+    expect(await page.getByRole('heading').textContent()).toBe('Signed in');
+    expect((await rp.exchange(page.url(), request)).claims()).toMatchObject(claims);
+  }
+
+  it('asks a new browser for the emailed code; with "Remember this device" ticked, not again in that browser', async () => {
+    const user = await portico.createUser({ trustDevice: false, withAnswers: true });
+    const context = await browser.newContext();
+    const first = await signIn(context, user);
+    await first.page.getByRole('heading', { name: 'Enter your access code' }).waitFor();
+    await expect(first.page.getByText(`${user.email[0]}*****@example.com`).isVisible()).resolves.toBe(true);
+    expect(await accessibilityViolations(first.page)).toEqual([]);
+    const [mail] = await smtp.mailsTo(user.email);
+    const code = /\b(\d{6})\b/.exec(mail!.decoded)![1]!;
+    await first.page.getByLabel('Access code').fill(code);
+    await first.page.getByLabel('Remember this device').check();
+    await first.page.getByRole('button', { name: 'Continue' }).click();
+    await expectAtPortal(first.page, first.rp, first.request, { amr: ['pwd', 'otp'], acr: 'urn:portico:acr:second-step' });
+
+    const again = await signIn(context, user);
+    await expectAtPortal(again.page, again.rp, again.request, { amr: ['pwd'], acr: 'urn:portico:acr:trusted-device' });
+    expect(await smtp.mailsTo(user.email)).toHaveLength(1);
+
+    const elsewhere = await signIn(await browser.newContext(), user);
+    await elsewhere.page.getByRole('heading', { name: 'Enter your access code' }).waitFor();
+    expect(await smtp.mailsTo(user.email, 2)).toHaveLength(2);
+  });
+
+  it('does the same with the security questions', async () => {
+    const user = await portico.createUser({ trustDevice: false, withAnswers: true });
+    const context = await browser.newContext();
+    const first = await signIn(context, user);
+    await first.page.getByRole('link', { name: 'Answer my security questions instead' }).click();
+    await first.page.getByRole('heading', { name: 'Answer your security questions' }).waitFor();
+    expect(await accessibilityViolations(first.page)).toEqual([]);
+    await first.page.getByLabel('What was the name of your first pet?').fill(TEST_ANSWERS[0]!.answer);
+    await first.page.getByLabel('In what city were you born?').fill(TEST_ANSWERS[1]!.answer);
+    await first.page.getByLabel('Remember this device').check();
+    await first.page.getByRole('button', { name: 'Continue' }).click();
+    await expectAtPortal(first.page, first.rp, first.request, { amr: ['pwd', 'kba'], acr: 'urn:portico:acr:second-step' });
+
+    const again = await signIn(context, user);
+    await expectAtPortal(again.page, again.rp, again.request, { amr: ['pwd'] });
+    const elsewhere = await signIn(await browser.newContext(), user);
+    await elsewhere.page.getByRole('heading', { name: 'Enter your access code' }).waitFor();
+  });
+
+  it('shows a locked ID an accessible page, and re-enables it from the emailed link', async () => {
+    const user = await portico.createUser();
+    const context = await browser.newContext();
+    const { page } = await signIn(context, { username: user.username, password: 'Wrong7Password1' });
+    for (let i = 2; i <= 5; i++) {
+      await page.getByRole('alert').waitFor();
+      await signInOnHostedPage(page, user.username, 'Wrong7Password1');
+    }
+    await page.getByRole('heading', { name: "We can't let you sign in just yet" }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Send email to re-enable' }).click();
+    await page.getByRole('status').waitFor();
+    const [mail] = await smtp.mailsTo(user.email);
+    const link = /http:\/\/127\.0\.0\.1:\d+\/unlock\?token=[A-Za-z0-9_-]{43}/.exec(mail!.decoded)![0];
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Re-enable my ID' }).click();
+    await page.getByRole('heading', { name: 'Your ID is enabled again' }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+  });
+});
