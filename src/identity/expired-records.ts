@@ -1,15 +1,19 @@
 import type { Db } from '../storage/database.js';
 
 /**
- * Codes and verification flows past their expiry only take space: nothing reads them again
- * except the newest code of an account, whose wrong tries carry over only while it is live.
+ * Codes, verification flows, sign-in steps and remembered devices past their expiry only take
+ * space: nothing reads them again except the newest code of an account, whose wrong tries carry
+ * over only while it is live.
  * The hour of grace keeps a code that just expired around for its "expired" message.
  */
 const GRACE_MS = 60 * 60_000;
 
-export async function purgeExpiredVerification(db: Db, now = new Date()): Promise<{ codes: number; flows: number }> {
+export async function purgeExpiredVerification(db: Db, now = new Date()): Promise<{ codes: number; flows: number; steps: number; devices: number }> {
   const before = new Date(now.getTime() - GRACE_MS);
   const codes = await db.deleteFrom('one_time_codes').where('expires_at', '<', before).executeTakeFirst();
   const flows = await db.deleteFrom('verification_flows').where('expires_at', '<', before).executeTakeFirst();
-  return { codes: Number(codes.numDeletedRows), flows: Number(flows.numDeletedRows) };
+  const steps = await db.deleteFrom('sign_in_steps').where('expires_at', '<', before).executeTakeFirst();
+  // Forgotten devices go too: a revoked row can never match again.
+  const devices = await db.deleteFrom('trusted_devices').where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)])).executeTakeFirst();
+  return { codes: Number(codes.numDeletedRows), flows: Number(flows.numDeletedRows), steps: Number(steps.numDeletedRows), devices: Number(devices.numDeletedRows) };
 }

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorAction } from '../../src/identity/account-admin.js';
 import { findAccountById } from '../../src/identity/accounts.js';
+import { purgeExpiredVerification } from '../../src/identity/expired-records.js';
 import type { Db } from '../../src/storage/database.js';
 import { DEVICE_COOKIE, startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
 import { oidc, RelyingParty } from '../support/rp.js';
@@ -324,5 +325,21 @@ describe('operator actions, at the next sign-in', () => {
     expect((await findAccountById(db, user.id))!.status).toBe('disabled');
     await operatorAction(db, account, 'unlock', 'helpdesk-bo');
     expect(atPortal((await startSignIn(rp, user.username, user.password, { prompt: 'login' })).page)).toBe(true);
+  });
+});
+
+describe('housekeeping', () => {
+  it('deletes sign-in steps and remembered devices an hour after they expire or are forgotten', async () => {
+    const user = await portico.createUser({ trustDevice: false });
+    const long = new Date(Date.now() + 86_400_000);
+    await db.insertInto('trusted_devices').values([
+      { account_id: user.id, token_hash: 'live', label: 'live', expires_at: long },
+      { account_id: user.id, token_hash: 'revoked', label: 'revoked', expires_at: long, revoked_at: new Date(Date.now() - 2 * 3600_000) },
+      { account_id: user.id, token_hash: 'expired', label: 'expired', expires_at: new Date(Date.now() - 2 * 3600_000) },
+    ]).execute();
+    await db.insertInto('sign_in_steps').values({ interaction_uid: `old-${user.id}`, account_id: user.id, stage: 'second_step', amr: 'pwd', expires_at: new Date(Date.now() - 2 * 3600_000) }).execute();
+    await purgeExpiredVerification(db);
+    expect((await db.selectFrom('trusted_devices').select('label').where('account_id', '=', user.id).execute()).map((d) => d.label)).toEqual(['live']);
+    expect(await db.selectFrom('sign_in_steps').select('interaction_uid').where('account_id', '=', user.id).execute()).toEqual([]);
   });
 });
