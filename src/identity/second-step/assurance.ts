@@ -4,15 +4,13 @@
  * TOTP or passkeys (design.md), so the acr says plainly which of them happened.
  */
 export const ACR = {
-  /** Password only (a policy without a second step). */
-  password: 'urn:portico:acr:password',
   /** Password, on a device remembered after an earlier second step. */
   trustedDevice: 'urn:portico:acr:trusted-device',
   /** Password and a second step in this sign-in. */
   secondStep: 'urn:portico:acr:second-step',
 } as const;
 
-export const ACR_VALUES = [ACR.password, ACR.trustedDevice, ACR.secondStep];
+export const ACR_VALUES = [ACR.trustedDevice, ACR.secondStep];
 
 export type SecondStepMethod = 'email_code' | 'security_questions';
 
