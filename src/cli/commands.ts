@@ -19,6 +19,13 @@ export const helpText = `Portico operator commands
                                                     create an account; the password comes from stdin
                                                     with --password-stdin, else it is asked for on the
                                                     terminal
+  portico users show <username|email>               status, lock, failed sign-ins, last sign-in, security
+                                                    questions and remembered devices of one ID
+  portico users unlock|enable <username|email>      re-enable a locked or disabled ID
+  portico users disable <username|email>            disable an ID (only the help desk can re-enable it)
+  portico users forget-devices <username|email>     forget its remembered devices: the second step again
+  portico users reset-security-questions <username|email>
+                                                    delete its answers: new ones are set at next sign-in
   portico clients check                             validate the clients file and list the portals
   portico help                                      this text
 

@@ -6,6 +6,7 @@ import { checkPassword } from '../identity/password-policy.js';
 import { PasswordHasher } from '../identity/passwords.js';
 import { parseFlags, UsageError } from './args.js';
 import type { Command, CommandContext } from './context.js';
+import { ADMIN_VERBS, usersAdmin } from './users-admin.js';
 
 const usage = 'usage: portico users create --username U --email E --given-name G --family-name F [--password-stdin]';
 
@@ -75,5 +76,6 @@ const create: Command = async (args, ctx) => {
 
 export const users: Command = async ([sub, ...rest], ctx) => {
   if (sub === 'create') return create(rest, ctx);
-  throw new UsageError(usage);
+  if (sub && sub in ADMIN_VERBS) return usersAdmin(sub, rest, ctx, operatorName(ctx));
+  throw new UsageError('usage: portico users create|show|unlock|enable|disable|forget-devices|reset-security-questions ...; see portico help');
 };

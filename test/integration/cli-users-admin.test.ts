@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../../src/cli/commands.js';
+import type { CommandContext } from '../../src/cli/context.js';
+import { findAccountById } from '../../src/identity/accounts.js';
+import { hashAnswers, saveAnswers } from '../../src/identity/registration/security-answers.js';
+import { PasswordHasher } from '../../src/identity/passwords.js';
+import type { Db } from '../../src/storage/database.js';
+import { startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
+
+/*
+ * The help desk's commands (issue 4, item 5), run in-process through runCommand as the CLI and
+ * the control channel run them: output, effect on the account, and the audit event naming the
+ * operator. Their effect on the next sign-in is in second-step.test.ts.
+ */
+
+let portico: TestPortico;
+let db: Db;
+
+beforeAll(async () => {
+  portico = await startPortico();
+  db = portico.server.database.db;
+});
+afterAll(() => portico?.stop());
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const ctx: CommandContext = { config: portico.config, db: async () => db, out: (l) => void out.push(l), err: (l) => void err.push(l), operator: 'desk-ann' };
+  const code = await runCommand(argv, ctx);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function operatorEvents(accountId: string) {
+  return db.selectFrom('audit_events').select(['action', 'actor']).where('account_id', '=', accountId).where('action', 'like', 'operator.%').orderBy('id').execute();
+}
+
+describe('portico users (help desk)', () => {
+  it('show: status, lock, failures, questions and remembered devices of an ID, by username or email', async () => {
+    const user = await portico.createUser();
+    await saveAnswers(db, user.id, await hashAnswers(new PasswordHasher(portico.config.policy.argon2), TEST_ANSWERS));
+    await db.updateTable('accounts').set({ status: 'disabled', lock_reason: 'failed_passwords', failed_password_count: 5, locked_at: new Date('2026-11-01T10:00:00Z') }).where('id', '=', user.id).execute();
+    const shown = await run('users', 'show', user.email.toUpperCase());
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain(`username:            ${user.username}`);
+    expect(shown.out).toContain('status:              disabled (failed_passwords, since 2026-11-01T10:00:00.000Z)');
+    expect(shown.out).toContain('failed sign-ins:     5 password, 0 security answers');
+    expect(shown.out).toContain('security questions:  set');
+    expect(shown.out).toMatch(/trusted devices: +1\n {2}test device: added /);
+    expect(shown.out).toContain('last sign-in:        never');
+  });
+
+  it('unlock re-enables a locked ID and clears its failures; a second unlock says there was nothing to do', async () => {
+    const user = await portico.createUser();
+    await db.updateTable('accounts').set({ status: 'disabled', lock_reason: 'failed_answers', failed_answer_count: 5, locked_at: new Date() }).where('id', '=', user.id).execute();
+    expect(await run('users', 'unlock', user.username)).toEqual({ code: 0, out: `unlocked ${user.username}`, err: '' });
+    expect(await findAccountById(db, user.id)).toMatchObject({ status: 'active', lock_reason: null, locked_at: null, failed_answer_count: 0 });
+    expect(await run('users', 'unlock', user.username)).toEqual({ code: 0, out: `${user.username} was not locked`, err: '' });
+    expect(await operatorEvents(user.id)).toEqual([
+      { action: 'operator.unlock', actor: 'operator:desk-ann' },
+      { action: 'operator.unlock', actor: 'operator:desk-ann' },
+    ]);
+  });
+
+  it('disable and enable', async () => {
+    const user = await portico.createUser();
+    expect((await run('users', 'disable', user.username)).out).toBe(`disabled ${user.username}`);
+    expect(await findAccountById(db, user.id)).toMatchObject({ status: 'disabled', lock_reason: 'operator' });
+    expect((await run('users', 'enable', user.username)).out).toBe(`enabled ${user.username}`);
+    expect(await findAccountById(db, user.id)).toMatchObject({ status: 'active', lock_reason: null });
+    expect((await operatorEvents(user.id)).map((e) => e.action)).toEqual(['operator.disable', 'operator.enable']);
+  });
+
+  it('forget-devices revokes every remembered device; reset-security-questions deletes the answers', async () => {
+    const user = await portico.createUser();
+    await saveAnswers(db, user.id, await hashAnswers(new PasswordHasher(portico.config.policy.argon2), TEST_ANSWERS));
+    expect((await run('users', 'forget-devices', user.username)).out).toBe(`forgot the remembered devices of ${user.username}`);
+    const devices = await db.selectFrom('trusted_devices').select('revoked_at').where('account_id', '=', user.id).execute();
+    expect(devices).toHaveLength(1);
+    expect(devices[0]!.revoked_at).toBeInstanceOf(Date);
+    expect((await run('users', 'forget-devices', user.username)).out).toBe(`${user.username} had no remembered devices`);
+    expect((await run('users', 'reset-security-questions', user.username)).out).toBe(`reset the security questions of ${user.username}`);
+    expect(await db.selectFrom('security_answers').select('question_id').where('account_id', '=', user.id).execute()).toEqual([]);
+    expect((await operatorEvents(user.id)).map((e) => e.action)).toEqual(['operator.forget_devices', 'operator.forget_devices', 'operator.reset_security_questions']);
+  });
+
+  it('answers an unknown ID with exit 1 and a missing one with usage, exit 2', async () => {
+    expect(await run('users', 'unlock', 'nobody-at-all')).toEqual({ code: 1, out: '', err: 'no ID with username or email "nobody-at-all"' });
+    expect(await run('users', 'show')).toEqual({ code: 2, out: '', err: 'usage: portico users show <username|email>' });
+    expect((await run('users', 'frobnicate', 'x')).code).toBe(2);
+  });
+});
