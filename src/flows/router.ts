@@ -11,6 +11,7 @@ import { accountRoutes } from './account/routes.js';
 import { legalRoutes } from './legal/routes.js';
 import { lockedRoutes } from './locked/routes.js';
 import { secondStepRoutes } from './second-step/routes.js';
+import { recoverRoutes } from './recover/routes.js';
 
 /**
  * The hosted pages. GET /interaction/:uid shows the step oidc-provider's policy asks for;
@@ -43,5 +44,6 @@ export function createFlowRouter(deps: FlowDeps): Router {
   legalRoutes(router, deps);
   secondStepRoutes(router, deps);
   lockedRoutes(router, deps);
+  recoverRoutes(router, deps);
   return router;
 }

@@ -1,16 +1,22 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import { findAccountById } from '../identity/accounts.js';
+import { predatesEpoch } from '../identity/sessions.js';
 import type { Db } from '../storage/database.js';
 import { assuranceFromToken } from './assurance-claims.js';
 import { accountClaims } from './claims.js';
 
 /**
- * oidc-provider's findAccount (docs/README.md "findAccount"): returns undefined for an
- * account that no longer exists or is disabled, which ends its sessions and tokens' use.
+ * oidc-provider's findAccount (docs/README.md "findAccount"): returns undefined for an account
+ * that no longer exists or is disabled, and for a session or token from before the account's
+ * last password reset or "sign out everywhere": refresh grants then fail with invalid_grant,
+ * userinfo with invalid_token, and the login prompt asks for a new sign-in (interaction-policy.ts).
  */
 export function makeFindAccount(db: Db) {
-  return async (_ctx: unknown, sub: string, token?: unknown) => {
+  return async (ctx: KoaContextWithOIDC | undefined, sub: string, token?: { iat?: number }) => {
     const account = await findAccountById(db, sub);
     if (!account || account.status !== 'active') return undefined;
+    const stamped = token ? token.iat : ctx?.oidc?.result?.login ? undefined : ctx?.oidc?.session?.loginTs;
+    if (predatesEpoch(account.sessions_valid_after, stamped)) return undefined;
     return {
       accountId: account.id,
       // oidc-provider filters these by the granted scopes and claims.

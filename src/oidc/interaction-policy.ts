@@ -12,6 +12,12 @@ const { Check } = interactionPolicy;
  */
 export function buildInteractionPolicy(config: Config) {
   const policy = interactionPolicy.base();
+  // findAccount refused the session's account (disabled, or signed out everywhere since).
+  policy.get('login')!.checks.add(
+    new Check('account_unavailable', 'The session no longer stands', (ctx: KoaContextWithOIDC) =>
+      ctx.oidc.session?.accountId && !ctx.oidc.account && !ctx.oidc.result?.login ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
   policy.get('login')!.checks.add(
     new Check('second_step_required', 'The portal requires a second sign-in step', (ctx: KoaContextWithOIDC) =>
       sessionFallsShort(config, ctx) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,

@@ -26,6 +26,8 @@ export interface AccountsTable {
   failed_answer_count: ColumnType<number, number | undefined, number>;
   locked_at: NullableTimestamp;
   account_type: ColumnType<string, string | undefined, string>;
+  sessions_valid_after: NullableTimestamp;
+  terms_signature: string | null;
 }
 
 export interface AuditEventsTable {
@@ -144,6 +146,17 @@ export interface SignInStepsTable {
   expires_at: Timestamp;
 }
 
+export interface RecoveryFlowsTable {
+  id_hash: string;
+  /** Null when the username matched no ID. */
+  account_id: string | null;
+  login: string;
+  stage: 'prove' | 'new_password' | 'done';
+  decoy_failures: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
@@ -156,6 +169,7 @@ export interface Database {
   verification_flows: VerificationFlowsTable;
   trusted_devices: TrustedDevicesTable;
   sign_in_steps: SignInStepsTable;
+  recovery_flows: RecoveryFlowsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -166,3 +180,4 @@ export type OneTimeCode = Selectable<OneTimeCodesTable>;
 export type VerificationFlow = Selectable<VerificationFlowsTable>;
 export type TrustedDevice = Selectable<TrustedDevicesTable>;
 export type SignInStep = Selectable<SignInStepsTable>;
+export type RecoveryFlow = Selectable<RecoveryFlowsTable>;

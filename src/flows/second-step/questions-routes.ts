@@ -3,20 +3,11 @@ import type { Context } from 'koa';
 import { checkAnswers } from '../../identity/second-step/security-questions.js';
 import type { FlowDeps } from '../deps.js';
 import { showLocked } from '../locked/page.js';
+import { readAnswers } from './answers-form.js';
 import { completeSecondStep } from './complete.js';
 import { offeredMethods } from './methods.js';
 import { renderStep } from './page.js';
 import { loadStep, type StepPlace } from './step.js';
-
-/** answer_<question id> fields; anything else in the body is ignored, oversized answers cut. */
-function readAnswers(body: unknown): Map<string, string> {
-  const answers = new Map<string, string>();
-  for (const [name, value] of Object.entries((body ?? {}) as Record<string, unknown>)) {
-    const id = /^answer_([a-z0-9_-]{1,40})$/.exec(name)?.[1];
-    if (id && typeof value === 'string') answers.set(id, value.slice(0, 200));
-  }
-  return answers;
-}
 
 async function submit(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<void> {
   const body = ctx.request.body as Record<string, unknown> | undefined;

@@ -1,0 +1,14 @@
+import type { Context } from 'koa';
+import { findRecoveryFlow, type RecoveryFlow } from '../../identity/recovery/recovery-flow.js';
+import type { FlowDeps } from '../deps.js';
+import { readRecoveryCookie } from './flow-cookie.js';
+
+/** The browser's flow at `stage`; otherwise back to the start. */
+export async function loadRecoveryFlow(ctx: Context, deps: FlowDeps, stage: RecoveryFlow['stage']): Promise<RecoveryFlow | undefined> {
+  const flow = await findRecoveryFlow(deps.db, readRecoveryCookie(ctx));
+  if (flow?.stage === stage) return flow;
+  ctx.status = 303;
+  ctx.redirect('/recover/password');
+  return undefined;
+}
+

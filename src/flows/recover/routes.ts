@@ -1,0 +1,25 @@
+import type Router from '@koa/router';
+import { z } from 'zod';
+import { mailUsername } from '../../identity/recovery/forgot-username.js';
+import type { FlowDeps } from '../deps.js';
+import { browserBinding, checkStandalonePost } from '../standalone-form.js';
+import { RECOVER_BINDING, renderRecover } from './page.js';
+import { passwordRoutes } from './password-routes.js';
+
+const emailForm = z.object({ email: z.string().max(2000).catch('').transform((v) => v.trim()) });
+const looksLikeEmail = z.email();
+
+/** Recovery (design.md /recover/...): forgot username, forgot password. */
+export function recoverRoutes(router: Router, deps: FlowDeps): void {
+  router.get('/recover', (ctx) => renderRecover(ctx, deps, 'choose'));
+  router.get('/recover/username', (ctx) => renderRecover(ctx, deps, 'username'));
+  router.post('/recover/username', async (ctx) => {
+    if (!checkStandalonePost(ctx, deps, browserBinding(ctx, RECOVER_BINDING))) return;
+    const { email } = emailForm.parse(ctx.request.body ?? {});
+    if (!looksLikeEmail.safeParse(email).success) return renderRecover(ctx, deps, 'username', { email, fieldError: 'Enter an email address like name@example.com.' }, 400);
+    await mailUsername(deps.db, email, `${deps.config.issuer}/account`, { ip: ctx.ip, userAgent: ctx.get('user-agent') });
+    // The same answer whether or not an ID uses the address (issue 5, item 1).
+    renderRecover(ctx, deps, 'usernameSent');
+  });
+  passwordRoutes(router, deps);
+}

@@ -1,0 +1,20 @@
+import { enqueueMail } from '../../notify/outbox.js';
+import type { Db } from '../../storage/database.js';
+import { findAccountByEmail } from '../registration/verification-mail.js';
+import { recordAudit, type AuditOrigin } from '../audit.js';
+
+/**
+ * "Forgot username": mails the username to the address if an ID uses it. The caller answers
+ * the same words either way (issue 5, item 1), so the page reveals nothing.
+ */
+export async function mailUsername(db: Db, email: string, signInUrl: string, origin: AuditOrigin = {}): Promise<void> {
+  const account = await findAccountByEmail(db, email.trim());
+  if (!account) {
+    await recordAudit(db, { action: 'recovery.username_requested', actor: 'anonymous', details: { matched: false }, ...origin });
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    await enqueueMail(trx, { to: account.email, template: 'forgot-username', accountId: account.id, data: { givenName: account.given_name, usernames: [account.username], signInUrl } });
+    await recordAudit(trx, { action: 'recovery.username_requested', actor: 'anonymous', accountId: account.id, details: { matched: true }, ...origin });
+  });
+}

@@ -1,0 +1,54 @@
+import type { Policy } from '../../config/policy.js';
+import { enqueueMail } from '../../notify/outbox.js';
+import type { Db } from '../../storage/database.js';
+import type { Account } from '../../storage/schema.js';
+import { recordAudit, type AuditOrigin } from '../audit.js';
+import { LOCK_REASON, reenable } from '../lockout.js';
+import { checkPassword } from '../password-policy.js';
+import type { PasswordHasher } from '../passwords.js';
+import { endAllSessions } from '../sessions.js';
+import { inTransaction } from '../transaction.js';
+import { unlockRoute } from '../unlock.js';
+
+export type SetPasswordOutcome = { ok: true } | { ok: false; field: 'password' | 'confirmPassword'; message: string };
+
+export interface NewPassword {
+  password: string;
+  confirmPassword: string;
+}
+
+/** The new password's rules: policy, the confirmation, and not the password it replaces. */
+export async function checkNewPassword(policy: Policy['password'], hasher: PasswordHasher, account: Account, input: NewPassword): Promise<SetPasswordOutcome> {
+  const broken = checkPassword(policy, input.password, { username: account.username, email: account.email });
+  if (broken) return { ok: false, field: 'password', message: broken };
+  if (input.password !== input.confirmPassword) return { ok: false, field: 'confirmPassword', message: 'The passwords do not match.' };
+  if (await hasher.verify(account.password_hash, input.password)) return { ok: false, field: 'password', message: 'Choose a password different from your current one.' };
+  return { ok: true };
+}
+
+/**
+ * Sets a new password after the owner proved who they are (recovery) or typed the current one
+ * (account page, upgrade step). Every session and token from before ends; a lock from failed
+ * sign-ins that the owner may lift themselves is lifted; the owner is told by email.
+ */
+export async function setPassword(
+  db: Db,
+  hasher: PasswordHasher,
+  policy: Policy,
+  account: Account,
+  input: NewPassword,
+  context: { reason: 'recovery' | 'change' | 'upgrade'; origin?: AuditOrigin; endSessions: boolean },
+): Promise<SetPasswordOutcome> {
+  const checked = await checkNewPassword(policy.password, hasher, account, input);
+  if (!checked.ok) return checked;
+  const hash = await hasher.hash(input.password);
+  await inTransaction(db, async (trx) => {
+    const now = new Date();
+    await trx.updateTable('accounts').set({ password_hash: hash, password_changed_at: now, must_change_password: false, failed_password_count: 0, updated_at: now }).where('id', '=', account.id).execute();
+    if (context.reason === 'recovery' && unlockRoute(policy.lockout, account) === 'self_service') await reenable(trx, account.id, Object.values(LOCK_REASON));
+    if (context.endSessions) await endAllSessions(trx, account.id, now);
+    await enqueueMail(trx, { to: account.email, template: 'password-changed', accountId: account.id, data: { givenName: account.given_name, signedOut: context.endSessions } });
+    await recordAudit(trx, { action: 'password.changed', actor: `account:${account.id}`, accountId: account.id, details: { reason: context.reason, sessions_ended: context.endSessions }, ...context.origin });
+  });
+  return { ok: true };
+}

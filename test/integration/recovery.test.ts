@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findAccountById } from '../../src/identity/accounts.js';
+import type { Db } from '../../src/storage/database.js';
+import { startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
+import { oidc, RelyingParty } from '../support/rp.js';
+import { hiddenInput, UserAgent } from '../support/user-agent.js';
+
+/*
+ * Issue 5, recovery: forgot username and forgot password (code or questions, a new password
+ * under policy), with the same pages for unknown and known names, and everything signed in
+ * before a reset signed out: sessions, refresh tokens, the portals' too.
+ */
+
+let portico: TestPortico;
+let db: Db;
+
+beforeAll(async () => {
+  portico = await startPortico();
+  db = portico.server.database.db;
+});
+afterAll(() => portico?.stop());
+
+const browser = () => new UserAgent('http://127.0.0.1:9');
+type Page = Awaited<ReturnType<UserAgent['follow']>>;
+
+async function submit(agent: UserAgent, page: Page, path: string, form: Record<string, string>) {
+  return agent.follow(`${portico.url}${path}`, { form: { csrf: hiddenInput(page.html!, 'csrf')!, ...form } });
+}
+
+async function mails(to: string, template: string) {
+  return db.selectFrom('mail_outbox').selectAll().where('to_address', '=', to).where('template', '=', template).orderBy('created_at').orderBy('id').execute();
+}
+const code = async (email: string) => /^(\d{6})$/m.exec((await mails(email, 'recovery-code')).at(-1)!.text_body)![1]!;
+const neutral = (html: string) => html.replace(/name="csrf" value="[^"]+"/g, '').replace(/<strong>[^<]*<\/strong>/g, '');
+
+/** Waits for the next whole second: sessions and tokens carry whole-second timestamps. */
+const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+
+describe('forgot username', () => {
+  it('answers a known and an unknown address alike, and emails the username to the known one', async () => {
+    const user = await portico.createUser();
+    const answers = [];
+    for (const email of [user.email, 'nobody.here@example.com']) {
+      const agent = browser();
+      const form = await agent.follow(`${portico.url}/recover/username`);
+      answers.push(await submit(agent, form, '/recover/username', { email }));
+    }
+    expect(answers.map((a) => a.response.status)).toEqual([200, 200]);
+    expect(answers[0]!.html).toContain('If an ID uses this address, we have emailed it.');
+    expect(neutral(answers[0]!.html!)).toBe(neutral(answers[1]!.html!));
+    const [mail] = await mails(user.email, 'forgot-username');
+    expect(mail!.text_body).toContain(user.username);
+    expect(await mails('nobody.here@example.com', 'forgot-username')).toEqual([]);
+  });
+
+  it('re-renders a malformed address with the message beside the field', async () => {
+    const agent = browser();
+    const form = await agent.follow(`${portico.url}/recover/username`);
+    const bad = await submit(agent, form, '/recover/username', { email: 'not an address' });
+    expect(bad.response.status).toBe(400);
+    expect(bad.html).toContain('id="email-error">Enter an email address like name@example.com.');
+    expect(bad.html).toContain('value="not an address"');
+  });
+});
+
+describe('forgot password', () => {
+  async function startReset(login: string) {
+    const agent = browser();
+    const form = await agent.follow(`${portico.url}/recover/password`);
+    const page = await submit(agent, form, '/recover/password', { login });
+    return { agent, page };
+  }
+
+  it('looks the same for an unknown username as for a known one, and never lets the unknown one through', async () => {
+    const user = await portico.createUser();
+    const known = await startReset(user.username);
+    const unknown = await startReset('no-such-user-anywhere');
+    expect([known.page.url, unknown.page.url]).toEqual([`${portico.url}/recover/password/code`, `${portico.url}/recover/password/code`]);
+    expect(neutral(known.page.html!)).toBe(neutral(unknown.page.html!));
+    const knownQuestions = await known.agent.follow(`${portico.url}/recover/password/questions`);
+    const unknownQuestions = await unknown.agent.follow(`${portico.url}/recover/password/questions`);
+    expect(knownQuestions.response.status).toBe(unknownQuestions.response.status);
+    for (let i = 0; i < 5; i++) await submit(unknown.agent, unknown.page, '/recover/password/code', { code: '123456' });
+    const refused = await submit(unknown.agent, unknown.page, '/recover/password/code', { code: '123456' });
+    expect(refused.html).toContain('This code can no longer be used');
+    expect((await unknown.agent.follow(`${portico.url}/recover/password/new`)).url).toBe(`${portico.url}/recover/password`);
+  });
+
+  it('resets with the emailed code: policy applies, the old password and every earlier session and refresh token stop working, the owner is told', async () => {
+    const user = await portico.createUser();
+    const rp = await RelyingParty.discover(portico.url);
+    const before = await rp.signIn(user.username, user.password);
+    expect(before.tokens.refresh_token).toBeTruthy();
+    await nextSecond();
+
+    const { agent, page } = await startReset(user.username);
+    const newForm = await submit(agent, page, '/recover/password/code', { code: await code(user.email) });
+    expect(newForm.url).toBe(`${portico.url}/recover/password/new`);
+    const weak = await submit(agent, newForm, '/recover/password/new', { password: 'short', confirmPassword: 'short' });
+    expect(weak.response.status).toBe(400);
+    expect(weak.html).toContain('id="password-error">Use at least 8 characters.');
+    const same = await submit(agent, weak, '/recover/password/new', { password: user.password, confirmPassword: user.password });
+    expect(same.html).toContain('Choose a password different from your current one.');
+    const done = await submit(agent, same, '/recover/password/new', { password: 'Fresh8Meadow', confirmPassword: 'Fresh8Meadow' });
+    expect(done.html).toContain('Your password was changed');
+
+    await expect(oidc.refreshTokenGrant(rp.config, before.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.fetchUserInfo(rp.config, before.tokens.access_token, user.id)).rejects.toMatchObject({ status: 401 });
+    // The portal's SSO session in the browser that signed in earlier: sign in again.
+    const again = await rp.browser.follow((await rp.authorizationRequest()).url);
+    expect(again.html).toContain('<h1>Sign in</h1>');
+    expect((await rp.submitSignIn(again, user.username, user.password)).response.status).toBe(400);
+    const fresh = await RelyingParty.discover(portico.url);
+    await expect(fresh.signIn(user.username, 'Fresh8Meadow')).resolves.toMatchObject({ tokens: expect.anything() });
+    expect(await mails(user.email, 'password-changed')).toHaveLength(1);
+  });
+
+  it('resets with the security questions, whose wrong answers count toward the lock', async () => {
+    const user = await portico.createUser({ withAnswers: true });
+    const { agent } = await startReset(user.username);
+    const questions = await agent.follow(`${portico.url}/recover/password/questions`);
+    expect(questions.html).toContain('What was the name of your first pet?');
+    const wrong = await submit(agent, questions, '/recover/password/questions', { answer_first_pet: 'nope', answer_birth_city: 'nope' });
+    expect(wrong.html).toContain('You can try 4 more times');
+    expect((await findAccountById(db, user.id))!.failed_answer_count).toBe(1);
+    const form = Object.fromEntries(TEST_ANSWERS.map((a) => [`answer_${a.questionId}`, a.answer]));
+    const newForm = await submit(agent, wrong, '/recover/password/questions', form);
+    expect(newForm.url).toBe(`${portico.url}/recover/password/new`);
+    const done = await submit(agent, newForm, '/recover/password/new', { password: 'Fresh8Meadow', confirmPassword: 'Fresh8Meadow' });
+    expect(done.html).toContain('Your password was changed');
+  });
+});
