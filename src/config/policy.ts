@@ -56,6 +56,8 @@ const registrationSchema = z
         version: z.string().min(1).default('2025-01'),
         terms_url: z.string().min(1).default('/terms'),
         privacy_url: z.string().min(1).default('/privacy'),
+        /** Accepting a new version means typing one's first and last name as a signature. */
+        require_signature: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

@@ -12,6 +12,8 @@ import { legalRoutes } from './legal/routes.js';
 import { lockedRoutes } from './locked/routes.js';
 import { secondStepRoutes } from './second-step/routes.js';
 import { recoverRoutes } from './recover/routes.js';
+import { renderTerms, termsRoutes } from './terms/routes.js';
+import { newPasswordStepRoutes, renderNewPassword } from './new-password/routes.js';
 
 /**
  * The hosted pages. GET /interaction/:uid shows the step oidc-provider's policy asks for;
@@ -27,6 +29,10 @@ export function createFlowRouter(deps: FlowDeps): Router {
     switch (details.prompt.name) {
       case 'login':
         return renderSignIn(ctx, deps, details);
+      case 'terms':
+        return renderTerms(ctx, deps, details);
+      case 'new_password':
+        return renderNewPassword(ctx, deps, details);
       case 'consent':
         // First-party portals never show a consent page, even when a portal sends prompt=consent.
         if (isFirstParty(deps, details.params.client_id) && details.session?.accountId) return grantConsent(ctx, deps, details);
@@ -45,5 +51,7 @@ export function createFlowRouter(deps: FlowDeps): Router {
   secondStepRoutes(router, deps);
   lockedRoutes(router, deps);
   recoverRoutes(router, deps);
+  termsRoutes(router, deps);
+  newPasswordStepRoutes(router, deps);
   return router;
 }

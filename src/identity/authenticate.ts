@@ -4,6 +4,7 @@ import type { Account } from '../storage/schema.js';
 import { findAccountByLogin, recordSignIn } from './accounts.js';
 import type { AuditOrigin } from './audit.js';
 import { clearFailures, limitOf, lockIfExhausted, reserveAttempt } from './lockout.js';
+import { checkPassword } from './password-policy.js';
 import type { PasswordHasher } from './passwords.js';
 
 export type AuthenticationResult =
@@ -21,7 +22,7 @@ export type AuthenticationResult =
 export async function authenticate(
   db: Db,
   hasher: PasswordHasher,
-  lockout: Policy['lockout'],
+  policy: Pick<Policy, 'lockout' | 'password'>,
   login: string,
   password: string,
   origin: AuditOrigin = {},
@@ -31,7 +32,7 @@ export async function authenticate(
     await hasher.verifyDecoy(password);
     return { ok: false, reason: 'unknown_account' };
   }
-  const max = limitOf(lockout, 'password');
+  const max = limitOf(policy.lockout, 'password');
   if (account.status !== 'active' || !(await reserveAttempt(db, account.id, 'password', max))) {
     await hasher.verifyDecoy(password);
     return { ok: false, reason: 'disabled', account };
@@ -44,5 +45,9 @@ export async function authenticate(
   // Parameters raised in config take effect at the next successful sign-in.
   const rehash = hasher.needsRehash(account.password_hash) ? await hasher.hash(password) : undefined;
   await recordSignIn(db, account.id, rehash);
+  // Rules raised since this password was set: the new_password prompt asks for one that meets them.
+  if (!account.must_change_password && checkPassword(policy.password, password, { username: account.username, email: account.email })) {
+    await db.updateTable('accounts').set({ must_change_password: true }).where('id', '=', account.id).execute();
+  }
   return { ok: true, account };
 }

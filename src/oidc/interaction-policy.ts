@@ -1,5 +1,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/index.js';
+import type { Db } from '../storage/database.js';
+import { newPasswordPrompt, termsPrompt } from './account-prompts.js';
 import { sessionFallsShort } from './second-step-demand.js';
 
 const { Check } = interactionPolicy;
@@ -10,7 +12,7 @@ const { Check } = interactionPolicy;
  * login gains a check that sends a session without a second step back through sign-in when the
  * portal demands one (docs/README.md "interactions.policy").
  */
-export function buildInteractionPolicy(config: Config) {
+export function buildInteractionPolicy(config: Config, db: Db) {
   const policy = interactionPolicy.base();
   // findAccount refused the session's account (disabled, or signed out everywhere since).
   policy.get('login')!.checks.add(
@@ -23,5 +25,9 @@ export function buildInteractionPolicy(config: Config) {
       sessionFallsShort(config, ctx) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
     ),
   );
+  // Between login and consent, in design.md's order.
+  const consentAt = policy.findIndex((p) => p.name === 'consent');
+  policy.add(termsPrompt(config, db), consentAt);
+  policy.add(newPasswordPrompt(db), consentAt + 1);
   return policy;
 }

@@ -79,7 +79,7 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
     rotateRefreshToken: true,
     loadExistingGrant: makeLoadExistingGrant(config) as Configuration['loadExistingGrant'],
     interactions: {
-      policy: buildInteractionPolicy(config),
+      policy: buildInteractionPolicy(config, deps.db),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     renderError: pages.renderError,

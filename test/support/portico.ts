@@ -167,6 +167,8 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
         passwordHash: await hasher.hash(user.password),
         emailVerified: true,
       });
+      // Accepted the current terms, as registration records them.
+      await server.database.db.updateTable('accounts').set({ terms_version: config.policy.registration.terms.version, terms_accepted_at: new Date() }).where('id', '=', account.id).execute();
       if (input.trustDevice !== false) await trustDevice(server.database.db, account.id, TEST_DEVICE_TOKEN, 'test device', 1);
       if (input.withAnswers) await saveAnswers(server.database.db, account.id, await hashAnswers(hasher, TEST_ANSWERS));
       return { id: account.id, ...user };

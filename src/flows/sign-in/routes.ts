@@ -37,7 +37,7 @@ export function signInRoutes(router: Router, deps: FlowDeps): void {
     }
     const clientId = details.params.client_id as string;
     const where = { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') };
-    const result = await authenticate(deps.db, deps.hasher, deps.config.policy.lockout, parsed.data.login, parsed.data.password, where);
+    const result = await authenticate(deps.db, deps.hasher, deps.config.policy, parsed.data.login, parsed.data.password, where);
     if (!result.ok) {
       // The attempt that locks the account was a wrong password; the ones after it are not checked.
       const reason = result.reason === 'disabled' && result.lockedNow ? 'wrong_password' : result.reason;

@@ -18,11 +18,11 @@ export interface NewPassword {
 }
 
 /** The new password's rules: policy, the confirmation, and not the password it replaces. */
-export async function checkNewPassword(policy: Policy['password'], hasher: PasswordHasher, account: Account, input: NewPassword): Promise<SetPasswordOutcome> {
+export async function checkNewPassword(policy: Policy['password'], hasher: PasswordHasher, account: Account, input: NewPassword, allowSame = false): Promise<SetPasswordOutcome> {
   const broken = checkPassword(policy, input.password, { username: account.username, email: account.email });
   if (broken) return { ok: false, field: 'password', message: broken };
   if (input.password !== input.confirmPassword) return { ok: false, field: 'confirmPassword', message: 'The passwords do not match.' };
-  if (await hasher.verify(account.password_hash, input.password)) return { ok: false, field: 'password', message: 'Choose a password different from your current one.' };
+  if (!allowSame && (await hasher.verify(account.password_hash, input.password))) return { ok: false, field: 'password', message: 'Choose a password different from your current one.' };
   return { ok: true };
 }
 
@@ -39,7 +39,8 @@ export async function setPassword(
   input: NewPassword,
   context: { reason: 'recovery' | 'change' | 'upgrade'; origin?: AuditOrigin; endSessions: boolean },
 ): Promise<SetPasswordOutcome> {
-  const checked = await checkNewPassword(policy.password, hasher, account, input);
+  // The upgrade step may keep a password that meets the policy (issue 5, item 5).
+  const checked = await checkNewPassword(policy.password, hasher, account, input, context.reason === 'upgrade');
   if (!checked.ok) return checked;
   const hash = await hasher.hash(input.password);
   await inTransaction(db, async (trx) => {

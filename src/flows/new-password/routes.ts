@@ -1,0 +1,37 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { findAccountById } from '../../identity/accounts.js';
+import { setPassword } from '../../identity/recovery/set-password.js';
+import { sendPage } from '../../web/render.js';
+import type { FlowDeps } from '../deps.js';
+import { checkFormPost, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
+import { newPasswordForm } from '../recover/new-password-routes.js';
+import { passwordHints } from '../register/rule-hints.js';
+
+export function renderNewPassword(ctx: Context, deps: FlowDeps, details: InteractionDetails, errors: Record<string, string> = {}, status = 200): void {
+  sendPage(ctx, deps.renderer, 'new-password-step', {
+    action: `/interaction/${details.uid}/new-password`,
+    abortUrl: `/interaction/${details.uid}/abort`,
+    csrf: deps.csrf.token(`interaction:${details.uid}`),
+    passwordHints: passwordHints(deps.config.policy.password),
+    errors,
+  }, status);
+}
+
+/** The `new_password` prompt (oidc/account-prompts.ts): a password that meets the policy, then on to the portal. */
+export function newPasswordStepRoutes(router: Router, deps: FlowDeps): void {
+  router.post('/interaction/:uid/new-password', async (ctx) => {
+    const details = await loadInteraction(ctx, deps);
+    if (!details || !checkFormPost(ctx, deps, details.uid)) return;
+    const account = details.session?.accountId ? await findAccountById(deps.db, details.session.accountId) : undefined;
+    if (details.prompt.name !== 'new_password' || !account) {
+      ctx.status = 303;
+      return ctx.redirect(`/interaction/${details.uid}`);
+    }
+    const input = newPasswordForm.parse(ctx.request.body ?? {});
+    const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
+    const outcome = await setPassword(deps.db, deps.hasher, deps.config.policy, account, input, { reason: 'upgrade', endSessions: false, origin: { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') } });
+    if (!outcome.ok) return renderNewPassword(ctx, deps, details, { [outcome.field]: outcome.message }, 400);
+    await finishInteraction(ctx, deps, { new_password: { changed: true } }, { merge: true });
+  });
+}

@@ -1,0 +1,41 @@
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config/index.js';
+import { findAccountById } from '../identity/accounts.js';
+import type { Db } from '../storage/database.js';
+
+const { Check, Prompt } = interactionPolicy;
+
+/*
+ * Steps every portal's authorization may need after sign-in, as custom prompts with async
+ * checks against the account (design.md, interaction pipeline): being signed in to portal A
+ * and arriving at portal B runs them too, which is why they are prompts and not sign-in steps.
+ * Each check reads the account afresh, so once the step is done it stops asking.
+ */
+
+async function signedInAccount(db: Db, ctx: KoaContextWithOIDC) {
+  const id = ctx.oidc.account?.accountId;
+  return id ? findAccountById(db, id) : undefined;
+}
+
+/** `terms`: the account has not accepted the current terms version (issue 5, item 4). */
+export function termsPrompt(config: Config, db: Db) {
+  const { version } = config.policy.registration.terms;
+  return new Prompt(
+    { name: 'terms', requestable: false },
+    new Check('terms_not_accepted', 'The current terms of use are not accepted yet', async (ctx: KoaContextWithOIDC) => {
+      const account = await signedInAccount(db, ctx);
+      return account && account.terms_version !== version ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+}
+
+/** `new_password`: flagged by an operator, or found not to meet the policy at sign-in (issue 5, item 5). */
+export function newPasswordPrompt(db: Db) {
+  return new Prompt(
+    { name: 'new_password', requestable: false },
+    new Check('password_change_required', 'The password must be changed', async (ctx: KoaContextWithOIDC) => {
+      const account = await signedInAccount(db, ctx);
+      return account?.must_change_password ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+}
