@@ -109,6 +109,8 @@ const policySchema = z
         refresh_token_ttl_seconds: z.number().int().min(60).default(14 * 24 * 3600),
         id_token_ttl_seconds: z.number().int().min(60).default(3600),
         interaction_ttl_seconds: z.number().int().min(60).default(3600),
+        /** Password, email and security-question changes need a sign-in this recent. */
+        recent_auth_minutes: z.number().min(1).max(24 * 60).default(10),
       })
       .strict()
       .prefault({}),

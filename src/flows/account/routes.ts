@@ -1,29 +1,19 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ACCOUNT_CLIENT_ID } from '../../config/account-client.js';
-import { findAccountById } from '../../identity/accounts.js';
-import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { sendError } from '../interaction.js';
 import { checkStandalonePost } from '../standalone-form.js';
 import { clearAccountSession, readAccountSession, setAccountSession } from './account-session.js';
-import { finishAccountSignIn, startAccountSignIn } from './account-sign-in.js';
-
-const binding = (accountId: string) => `account:${accountId}`;
+import { finishAccountSignIn } from './account-sign-in.js';
+import { renderAccount } from './page.js';
+import { accountBinding, loadAccountPlace } from './place.js';
+import { settingsRoutes } from './settings-routes.js';
 
 /** The account page, for whoever signed in; everyone else is sent to sign in first. */
 async function showAccount(ctx: Context, deps: FlowDeps): Promise<void> {
-  const session = readAccountSession(ctx, deps);
-  const account = session && (await findAccountById(deps.db, session.accountId));
-  if (!session || !account) return startAccountSignIn(ctx, deps);
-  sendPage(ctx, deps.renderer, 'account', {
-    name: [account.given_name, account.family_name].filter(Boolean).join(' '),
-    username: account.username,
-    email: account.email,
-    emailVerified: account.email_verified_at !== null,
-    signOutAction: '/account/sign-out',
-    csrf: deps.csrf.token(binding(account.id)),
-  });
+  const place = await loadAccountPlace(ctx, deps);
+  if (place) await renderAccount(ctx, deps, place);
 }
 
 async function callback(ctx: Context, deps: FlowDeps): Promise<void> {
@@ -41,7 +31,7 @@ async function callback(ctx: Context, deps: FlowDeps): Promise<void> {
 /** Ends the account pages' session, then Portico's own (oidc-provider's end_session page). */
 async function signOut(ctx: Context, deps: FlowDeps): Promise<void> {
   const session = readAccountSession(ctx, deps);
-  if (session && !checkStandalonePost(ctx, deps, binding(session.accountId))) return;
+  if (session && !checkStandalonePost(ctx, deps, accountBinding(session.accountId))) return;
   clearAccountSession(ctx);
   ctx.status = 303;
   ctx.redirect(`/session/end?client_id=${ACCOUNT_CLIENT_ID}`);
@@ -51,4 +41,5 @@ export function accountRoutes(router: Router, deps: FlowDeps): void {
   router.get('/account', (ctx) => showAccount(ctx, deps));
   router.get('/account/callback', (ctx) => callback(ctx, deps));
   router.post('/account/sign-out', (ctx) => signOut(ctx, deps));
+  settingsRoutes(router, deps);
 }

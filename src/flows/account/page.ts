@@ -1,0 +1,38 @@
+import type { Context } from 'koa';
+import { pendingEmail } from '../../identity/account-settings.js';
+import { listTrustedDevices } from '../../identity/trusted-devices.js';
+import { sendPage } from '../../web/render.js';
+import type { FlowDeps } from '../deps.js';
+import { passwordHints } from '../register/rule-hints.js';
+import { accountBinding, type AccountPlace } from './place.js';
+
+export interface AccountMessages {
+  /** Which section the messages belong to, so the page can put them beside its fields. */
+  section?: 'name' | 'password' | 'email' | 'questions' | 'devices';
+  notice?: string;
+  errors?: Record<string, string>;
+  values?: Record<string, string>;
+}
+
+export async function renderAccount(ctx: Context, deps: FlowDeps, place: AccountPlace, messages: AccountMessages = {}, status = 200): Promise<void> {
+  const { account } = place;
+  const questions = deps.config.policy.registration.security_questions;
+  sendPage(ctx, deps.renderer, 'account', {
+    givenName: account.given_name,
+    familyName: account.family_name,
+    username: account.username,
+    email: account.email,
+    emailVerified: account.email_verified_at !== null,
+    pendingEmail: await pendingEmail(deps.db, account.id),
+    devices: (await listTrustedDevices(deps.db, account.id)).map((d) => ({ id: d.id, label: d.label, lastUsed: d.last_used_at.toISOString().slice(0, 10) })),
+    csrf: deps.csrf.token(accountBinding(account.id)),
+    passwordHints: passwordHints(deps.config.policy.password),
+    questions: questions.questions,
+    questionCount: questions.count,
+    answerMinLength: questions.answer_min_length,
+    section: messages.section,
+    notice: messages.notice,
+    errors: messages.errors ?? {},
+    values: messages.values ?? {},
+  }, status);
+}

@@ -1,0 +1,68 @@
+import type { Policy } from '../config/policy.js';
+import { enqueueMail } from '../notify/outbox.js';
+import type { Db } from '../storage/database.js';
+import type { Account } from '../storage/schema.js';
+import { isEmailTaken } from './accounts.js';
+import { recordAudit, type AuditOrigin } from './audit.js';
+import { issueCode, latestCode, verifyCode, type CodeCheck, type IssueResult } from './one-time-codes.js';
+import { accessCodeSpec } from './second-step/access-code.js';
+import { inTransaction } from './transaction.js';
+
+/*
+ * Changes a signed-in person makes on the account page (issue 5, item 3). Each writes an audit
+ * event and tells the owner by email, in the same transaction as the change.
+ */
+export const CHANGE_EMAIL = 'change_email';
+
+export async function notify(trx: Db, account: Account, what: string, to = account.email): Promise<void> {
+  await enqueueMail(trx, { to, template: 'account-changed', accountId: account.id, data: { givenName: account.given_name, what } });
+}
+
+export async function updateName(db: Db, account: Account, givenName: string, familyName: string, origin: AuditOrigin = {}): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await trx.updateTable('accounts').set({ given_name: givenName, family_name: familyName, updated_at: new Date() }).where('id', '=', account.id).execute();
+    await recordAudit(trx, { action: 'profile.changed', actor: `account:${account.id}`, accountId: account.id, ...origin });
+    await notify(trx, account, 'your name');
+  });
+}
+
+/**
+ * Sends a code to the new address; nothing changes until it is typed back. A taken address
+ * gets the same answer and no code, so the page does not say which addresses have IDs.
+ */
+export async function startEmailChange(db: Db, account: Account, newEmail: string, policy: Policy['second_step']['access_code'], origin: AuditOrigin = {}): Promise<IssueResult | { ok: true; taken: true }> {
+  if (await isEmailTaken(db, newEmail)) {
+    await recordAudit(db, { action: 'email_change.requested', actor: `account:${account.id}`, accountId: account.id, details: { taken: true }, ...origin });
+    return { ok: true, taken: true };
+  }
+  return inTransaction(db, async (trx) => {
+    const issued = await issueCode(trx, account.id, newEmail, { ...accessCodeSpec(policy), purpose: CHANGE_EMAIL });
+    if (!issued.ok) return issued;
+    await enqueueMail(trx, { to: newEmail, template: 'recovery-code', accountId: account.id, data: { givenName: account.given_name, code: issued.code, validMinutes: policy.ttl_minutes, purpose: 'email' } });
+    await recordAudit(trx, { action: 'email_change.requested', actor: `account:${account.id}`, accountId: account.id, details: { taken: false }, ...origin });
+    return issued;
+  });
+}
+
+/** The address a change is waiting on, if a code for it is still live. */
+export async function pendingEmail(db: Db, accountId: string): Promise<string | undefined> {
+  const live = await latestCode(db, accountId, CHANGE_EMAIL);
+  return live && !live.consumed_at && live.expires_at > new Date() && live.attempts < live.max_attempts ? live.destination : undefined;
+}
+
+/** Switches the address once its code is confirmed; the old address is told. */
+export async function confirmEmailChange(db: Db, account: Account, code: string, origin: AuditOrigin = {}): Promise<CodeCheck> {
+  return inTransaction(db, async (trx) => {
+    const check = await verifyCode(trx, account.id, CHANGE_EMAIL, code);
+    if (!check.ok) return check;
+    const now = new Date();
+    await trx.updateTable('accounts').set({ email: check.destination, email_verified_at: now, updated_at: now }).where('id', '=', account.id).execute();
+    await recordAudit(trx, { action: 'email.changed', actor: `account:${account.id}`, accountId: account.id, ...origin });
+    await notify(trx, account, `your email address, to ${check.destination}`, account.email);
+    return check;
+  });
+}
+
+export async function recordDevicesForgotten(db: Db, account: Account, count: number, origin: AuditOrigin = {}): Promise<void> {
+  await recordAudit(db, { action: 'devices.forgotten', actor: `account:${account.id}`, accountId: account.id, details: { count }, ...origin });
+}
