@@ -1,9 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, launchBrowser, signInOnHostedPage, startTestPortal, trustedContext } from '../support/browser.js';
-import { clients, portalOrigin, startPortico, type TestPortico } from '../support/portico.js';
+import { accessibilityViolations, signInOnHostedPage, trustedContext } from '../support/browser.js';
+import { clients, portalOrigin, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
-import { TestSmtp } from '../support/smtp.js';
+import { startBrowserHarness, type BrowserHarness } from '../support/harness.js';
+import type { TestSmtp } from '../support/smtp.js';
 
 /*
  * Issue 5's journeys as a person takes them: Debian's Chromium on the hosted pages, every
@@ -11,23 +12,17 @@ import { TestSmtp } from '../support/smtp.js';
  */
 
 describe('recovering and managing an ID in a real browser', () => {
+  let harness: BrowserHarness;
   let smtp: TestSmtp;
-  let portal: Awaited<ReturnType<typeof startTestPortal>>;
+  let portal: BrowserHarness['portal'];
   let portico: TestPortico;
   let browser: Browser;
 
   beforeAll(async () => {
-    smtp = await TestSmtp.start();
-    portal = await startTestPortal();
-    portico = await startPortico({ portalOrigin: portal.origin, env: { SMTP_URL: smtp.url } });
-    browser = await launchBrowser();
+    harness = await startBrowserHarness();
+    ({ smtp, portal, portico, browser } = harness);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await portico?.stop();
-    await portal?.stop();
-    await smtp?.close();
-  });
+  afterAll(() => harness?.stop());
 
   const sixDigits = (text: string) => /\b(\d{6})\b/.exec(text)![1]!;
 

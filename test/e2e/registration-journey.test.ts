@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, launchBrowser, signInOnHostedPage, startTestPortal } from '../support/browser.js';
+import { accessibilityViolations, launchBrowser, signInOnHostedPage } from '../support/browser.js';
 import { clients, portalOrigin, startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
+import { startBrowserHarness, type BrowserHarness } from '../support/harness.js';
 import { TestSmtp, type ReceivedMail } from '../support/smtp.js';
 
 /*
@@ -39,23 +40,17 @@ const activationCode = (mail: ReceivedMail) => /\b(\d{10})\b/.exec(mail.decoded)
 const activationLink = (mail: ReceivedMail, issuer: string) => new RegExp(`${issuer}/verify-email/confirm\\?token=[A-Za-z0-9_-]{43}`).exec(mail.decoded)![0];
 
 describe('creating an ID in a real browser, with the email read over SMTP', () => {
+  let harness: BrowserHarness;
   let smtp: TestSmtp;
-  let portal: Awaited<ReturnType<typeof startTestPortal>>;
+  let portal: BrowserHarness['portal'];
   let portico: TestPortico;
   let browser: Browser;
 
   beforeAll(async () => {
-    smtp = await TestSmtp.start();
-    portal = await startTestPortal();
-    portico = await startPortico({ portalOrigin: portal.origin, env: { SMTP_URL: smtp.url, MAIL_FROM: 'Portico <no-reply@portico.test>' } });
-    browser = await launchBrowser();
+    harness = await startBrowserHarness({ env: { MAIL_FROM: 'Portico <no-reply@portico.test>' } });
+    ({ smtp, portal, portico, browser } = harness);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await portico?.stop();
-    await portal?.stop();
-    await smtp?.close();
-  });
+  afterAll(() => harness?.stop());
 
   async function startAtPortal() {
     const rp = await RelyingParty.discover(portico.url, 'firstParty');

@@ -1,9 +1,10 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, launchBrowser, signInOnHostedPage, startTestPortal } from '../support/browser.js';
-import { clients, portalOrigin, startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
+import { accessibilityViolations, signInOnHostedPage } from '../support/browser.js';
+import { clients, portalOrigin, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
-import { TestSmtp } from '../support/smtp.js';
+import { startBrowserHarness, type BrowserHarness } from '../support/harness.js';
+import type { TestSmtp } from '../support/smtp.js';
 
 /*
  * Issue 4 as a person meets it: Debian's Chromium on the hosted pages, the access code read
@@ -12,23 +13,17 @@ import { TestSmtp } from '../support/smtp.js';
  */
 
 describe('proving a new device in a real browser', () => {
+  let harness: BrowserHarness;
   let smtp: TestSmtp;
-  let portal: Awaited<ReturnType<typeof startTestPortal>>;
+  let portal: BrowserHarness['portal'];
   let portico: TestPortico;
   let browser: Browser;
 
   beforeAll(async () => {
-    smtp = await TestSmtp.start();
-    portal = await startTestPortal();
-    portico = await startPortico({ portalOrigin: portal.origin, env: { SMTP_URL: smtp.url } });
-    browser = await launchBrowser();
+    harness = await startBrowserHarness();
+    ({ smtp, portal, portico, browser } = harness);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await portico?.stop();
-    await portal?.stop();
-    await smtp?.close();
-  });
+  afterAll(() => harness?.stop());
 
   /** Starts an authorization in `context` and signs in; `prompt=login` so an SSO session does not skip the page. */
   async function signIn(context: BrowserContext, user: { username: string; password: string }) {
