@@ -91,6 +91,41 @@ describe('recovering and managing an ID in a real browser', () => {
     expect(told!.decoded).toContain(moved);
   });
 
+  it('account page: changing the password needs the current one, and the owner is told', async () => {
+    const user = await portico.createUser();
+    const page = await (await trustedContext(browser, portico.url)).newPage();
+    await page.goto(`${portico.url}/account`);
+    await signInOnHostedPage(page, user.username, user.password);
+    await page.getByLabel('Current password').first().fill('Not7MyPassword');
+    await page.getByLabel('New password', { exact: true }).fill('Brand9NewOne');
+    await page.getByLabel('Type the new password again').fill('Brand9NewOne');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect(page.getByText('That is not your current password.').isVisible()).resolves.toBe(true);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByLabel('Current password').first().fill(user.password);
+    await page.getByLabel('New password', { exact: true }).fill('Brand9NewOne');
+    await page.getByLabel('Type the new password again').fill('Brand9NewOne');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').waitFor();
+    const [mail] = await smtp.mailsTo(user.email);
+    expect(mail!.header('Subject')).toMatch(/password was changed/);
+  });
+
+  it('the new-password step for a flagged account, before returning to the portal', async () => {
+    const user = await portico.createUser();
+    await portico.server.database.db.updateTable('accounts').set({ must_change_password: true }).where('id', '=', user.id).execute();
+    const page = await (await trustedContext(browser, portico.url)).newPage();
+    const { rp, request } = await portalSignInPage(page);
+    await signInOnHostedPage(page, user.username, user.password);
+    await page.getByRole('heading', { name: 'Update your password' }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByLabel('New password', { exact: true }).fill('Updated9Pass');
+    await page.getByLabel('Type the new password again').fill('Updated9Pass');
+    await page.getByRole('button', { name: 'Save and continue' }).click();
+    await page.waitForURL(`${portal.origin}/**`);
+    expect((await rp.exchange(page.url(), request)).claims()).toMatchObject({ sub: user.id });
+  });
+
   it('the terms step, signed, before returning to the portal', async () => {
     const user = await portico.createUser({ givenName: 'Ana', familyName: 'Lima' });
     await portico.server.database.db.updateTable('accounts').set({ terms_version: 'old' }).where('id', '=', user.id).execute();

@@ -112,7 +112,7 @@ describe('creating an ID in a real browser, with the email read over SMTP', () =
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     await expect(page.getByText(person.email).isVisible()).resolves.toBe(true);
     expect(await accessibilityViolations(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();
     await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
   });
