@@ -8,7 +8,9 @@ export const METHOD_PATH: Record<SecondStepMethod, string> = { email_code: 'acce
 /** The policy's methods this account can use: questions only once it has answers. */
 export async function offeredMethods(deps: FlowDeps, account: Account): Promise<SecondStepMethod[]> {
   const answers = await deps.db.selectFrom('security_answers').select('question_id').where('account_id', '=', account.id).limit(1).execute();
-  return deps.config.policy.second_step.methods.filter((m) => m !== 'security_questions' || answers.length > 0);
+  const offered = deps.config.policy.second_step.methods.filter((m) => m !== 'security_questions' || answers.length > 0);
+  // A questions-only policy and an account without answers: the verified email is what is left.
+  return offered.length > 0 ? offered : ['email_code'];
 }
 
 /** Links to the other methods, for "Use another way". */
