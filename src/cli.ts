@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { UsageError } from './cli/args.js';
 import { helpText, isHelp, planCommand, runCommand, type CommandPlan } from './cli/commands.js';
+import { absoluteImportPath } from './cli/legacy.js';
 import { sendToControlServer } from './cli/control-channel.js';
 import { firstLine, terminal } from './cli/output.js';
 import { readPassword } from './cli/password-input.js';
@@ -52,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const plan = planCommand(argv);
-    return await run(argv, plan, loadConfig());
+    return await run(absoluteImportPath(argv), plan, loadConfig());
   } catch (error) {
     terminal.err(error instanceof ConfigError || error instanceof UsageError ? error.message : firstLine(String((error as Error)?.message ?? error)));
     return error instanceof UsageError ? 2 : 1;

@@ -3,6 +3,8 @@ import { UsageError } from './args.js';
 import { clients } from './clients.js';
 import type { Command, CommandContext } from './context.js';
 import { keys, RETIRE_MARGIN_SECONDS } from './keys.js';
+import { legacy } from './legacy.js';
+import { links } from './links.js';
 import { migrate } from './migrate.js';
 import { firstLine } from './output.js';
 import { parseCreateArgs, takesPassword, users } from './users.js';
@@ -26,6 +28,13 @@ export const helpText = `Portico operator commands
   portico users forget-devices <username|email>     forget its remembered devices: the second step again
   portico users reset-security-questions <username|email>
                                                     delete its answers: new ones are set at next sign-in
+  portico legacy import <system> <file> [--create-accounts]
+                                                    import a legacy system's users (JSON Lines or CSV:
+                                                    subject, username, password_hash, email, name) for
+                                                    the link step; --create-accounts also makes IDs of
+                                                    those with an email, who sign in with the old password
+  portico links list <username|email>               the legacy subjects an ID is linked to
+  portico links remove <username|email> <system>    remove one link: the portal asks for it again
   portico clients check                             validate the clients file and list the portals
   portico help                                      this text
 
@@ -44,6 +53,8 @@ const commands: Record<string, CommandSpec> = {
   keys: { run: keys, database: true },
   users: { run: users, database: true },
   clients: { run: clients, database: false },
+  legacy: { run: legacy, database: true },
+  links: { run: links, database: true },
 };
 
 export interface CommandPlan {

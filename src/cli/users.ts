@@ -42,7 +42,7 @@ export function takesPassword(argv: string[]): boolean {
   return argv[0] === 'users' && argv[1] === 'create';
 }
 
-function operatorName(ctx: CommandContext): string {
+export function operatorName(ctx: CommandContext): string {
   return ctx.operator ?? userInfo().username;
 }
 

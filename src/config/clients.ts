@@ -2,11 +2,22 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
 
+/** A portal's own endpoint that checks its old credentials (issue 6): POST JSON, bearer secret. */
+const verifierSchema = z
+  .object({
+    type: z.literal('http'),
+    url: z.url({ protocol: /^https?$/ }),
+    secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name'),
+    timeout_ms: z.number().int().min(100).max(30_000).default(5000),
+  })
+  .strict();
+
 const legacyLinkSchema = z
   .object({
     system: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, - or _'),
     display_name: z.string().min(1).max(100),
     claim: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).optional(),
+    verifier: verifierSchema.optional(),
   })
   .strict();
 
@@ -30,11 +41,19 @@ const clientSchema = z
 
 const fileSchema = z.object({ clients: z.array(z.unknown()) }).strict();
 
+export interface LegacyLinkSettings {
+  system: string;
+  displayName: string;
+  claim: string;
+  /** Absent: the credentials imported with `portico legacy import`. */
+  verifier?: { url: string; secret: string; timeoutMs: number };
+}
+
 export interface PorticoClientSettings {
   clientName: string;
   firstParty: boolean;
   requireSecondStep: boolean;
-  legacyLink?: { system: string; displayName: string; claim: string };
+  legacyLink?: LegacyLinkSettings;
 }
 
 export interface ClientsConfig {
@@ -47,6 +66,14 @@ export interface ClientsConfig {
 function entryName(raw: unknown, index: number): string {
   const id = (raw as { client_id?: unknown } | null)?.client_id;
   return typeof id === 'string' && id ? `client "${id}"` : `clients[${index}]`;
+}
+
+function legacyLinkSettings(link: z.infer<typeof legacyLinkSchema>, where: string, env: NodeJS.ProcessEnv): LegacyLinkSettings {
+  const settings: LegacyLinkSettings = { system: link.system, displayName: link.display_name, claim: link.claim ?? `${link.system}_subject` };
+  if (!link.verifier) return settings;
+  const secret = env[link.verifier.secret_env];
+  if (!secret) throw new ConfigError(`${where}: legacy_link.verifier.secret_env: ${link.verifier.secret_env} is not set`);
+  return { ...settings, verifier: { url: link.verifier.url, secret, timeoutMs: link.verifier.timeout_ms } };
 }
 
 export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv): ClientsConfig {
@@ -77,11 +104,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
       clientName: oidc.client_name,
       firstParty: first_party,
       requireSecondStep: require_second_step,
-      legacyLink: legacy_link && {
-        system: legacy_link.system,
-        displayName: legacy_link.display_name,
-        claim: legacy_link.claim ?? `${legacy_link.system}_subject`,
-      },
+      legacyLink: legacy_link && legacyLinkSettings(legacy_link, where, env),
     });
   });
   return { metadata, settings };

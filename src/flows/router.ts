@@ -14,6 +14,7 @@ import { secondStepRoutes } from './second-step/routes.js';
 import { recoverRoutes } from './recover/routes.js';
 import { renderTerms, termsRoutes } from './terms/routes.js';
 import { newPasswordStepRoutes, renderNewPassword } from './new-password/routes.js';
+import { linkLegacyRoutes, renderLinkLegacy } from './link-legacy/routes.js';
 
 /**
  * The hosted pages. GET /interaction/:uid shows the step oidc-provider's policy asks for;
@@ -33,6 +34,8 @@ export function createFlowRouter(deps: FlowDeps): Router {
         return renderTerms(ctx, deps, details);
       case 'new_password':
         return renderNewPassword(ctx, deps, details);
+      case 'link_legacy':
+        return renderLinkLegacy(ctx, deps, details);
       case 'consent':
         // First-party portals never show a consent page, even when a portal sends prompt=consent.
         if (isFirstParty(deps, details.params.client_id) && details.session?.accountId) return grantConsent(ctx, deps, details);
@@ -53,5 +56,6 @@ export function createFlowRouter(deps: FlowDeps): Router {
   recoverRoutes(router, deps);
   termsRoutes(router, deps);
   newPasswordStepRoutes(router, deps);
+  linkLegacyRoutes(router, deps);
   return router;
 }

@@ -1,5 +1,6 @@
 import argon2 from 'argon2';
 import type { Policy } from '../config/policy.js';
+import { verifyLegacyHash } from './legacy/hashes.js';
 
 export type Argon2Params = Policy['argon2'];
 
@@ -24,7 +25,12 @@ export class PasswordHasher {
     return argon2.hash(password, this.#options);
   }
 
+  /**
+   * Checks a password against the stored hash: argon2id, or a legacy hash an operator imported
+   * (identity/legacy/hashes.ts), which needsRehash() then moves to argon2id at this sign-in.
+   */
   async verify(hash: string, password: string): Promise<boolean> {
+    if (!hash.startsWith('$argon2')) return verifyLegacyHash(hash, password);
     try {
       return await argon2.verify(hash, password);
     } catch {

@@ -1,6 +1,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/index.js';
 import { findAccountById } from '../identity/accounts.js';
+import { findLink } from '../identity/legacy/links.js';
 import type { Db } from '../storage/database.js';
 
 const { Check, Prompt } = interactionPolicy;
@@ -36,6 +37,19 @@ export function newPasswordPrompt(db: Db) {
     new Check('password_change_required', 'The password must be changed', async (ctx: KoaContextWithOIDC) => {
       const account = await signedInAccount(db, ctx);
       return account?.must_change_password ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+}
+
+/** `link_legacy`: the portal declares a legacy system and the account has no link to it yet (issue 6, item 1). */
+export function linkLegacyPrompt(config: Config, db: Db) {
+  return new Prompt(
+    { name: 'link_legacy', requestable: false },
+    new Check('legacy_link_missing', 'The portal needs the legacy credentials linked once', async (ctx: KoaContextWithOIDC) => {
+      const system = config.clients.settings.get(ctx.oidc.client?.clientId ?? '')?.legacyLink?.system;
+      const accountId = ctx.oidc.account?.accountId;
+      if (!system || !accountId) return Check.NO_NEED_TO_PROMPT;
+      return (await findLink(db, accountId, system)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
 }

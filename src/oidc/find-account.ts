@@ -4,6 +4,8 @@ import { predatesEpoch } from '../identity/sessions.js';
 import type { Db } from '../storage/database.js';
 import { assuranceFromToken } from './assurance-claims.js';
 import { accountClaims } from './claims.js';
+import { legacyClaims } from './legacy-claims.js';
+import type { Config } from '../config/index.js';
 
 /**
  * oidc-provider's findAccount (docs/README.md "findAccount"): returns undefined for an account
@@ -11,7 +13,7 @@ import { accountClaims } from './claims.js';
  * last password reset or "sign out everywhere": refresh grants then fail with invalid_grant,
  * userinfo with invalid_token, and the login prompt asks for a new sign-in (interaction-policy.ts).
  */
-export function makeFindAccount(db: Db) {
+export function makeFindAccount(config: Config, db: Db) {
   return async (ctx: KoaContextWithOIDC | undefined, sub: string, token?: { iat?: number }) => {
     const account = await findAccountById(db, sub);
     if (!account || account.status !== 'active') return undefined;
@@ -20,7 +22,7 @@ export function makeFindAccount(db: Db) {
     return {
       accountId: account.id,
       // oidc-provider filters these by the granted scopes and claims.
-      claims: async () => ({ ...accountClaims(account), ...assuranceFromToken(token) }) as { sub: string },
+      claims: async () => ({ ...accountClaims(account), ...assuranceFromToken(token), ...(await legacyClaims(config, db, ctx, account.id)) }) as { sub: string },
     };
   };
 }

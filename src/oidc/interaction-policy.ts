@@ -1,7 +1,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/index.js';
 import type { Db } from '../storage/database.js';
-import { newPasswordPrompt, termsPrompt } from './account-prompts.js';
+import { linkLegacyPrompt, newPasswordPrompt, termsPrompt } from './account-prompts.js';
 import { sessionFallsShort } from './second-step-demand.js';
 
 const { Check } = interactionPolicy;
@@ -29,5 +29,6 @@ export function buildInteractionPolicy(config: Config, db: Db) {
   const consentAt = policy.findIndex((p) => p.name === 'consent');
   policy.add(termsPrompt(config, db), consentAt);
   policy.add(newPasswordPrompt(db), consentAt + 1);
+  policy.add(linkLegacyPrompt(config, db), consentAt + 2);
   return policy;
 }

@@ -4,6 +4,7 @@ import type { Db } from '../storage/database.js';
 import type { AdapterFactory } from './adapters/index.js';
 import { scopeClaims } from './claims.js';
 import { makeFindAccount } from './find-account.js';
+import { legacyClaimNames } from './legacy-claims.js';
 import { ACR_VALUES } from '../identity/second-step/assurance.js';
 import { assuranceTokenClaims } from './assurance-claims.js';
 import { buildInteractionPolicy } from './interaction-policy.js';
@@ -47,8 +48,8 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
     adapter: deps.adapter as unknown as Configuration['adapter'],
     clients: config.clients.metadata as unknown as Configuration['clients'],
     jwks: jwks as Configuration['jwks'],
-    findAccount: makeFindAccount(deps.db) as unknown as Configuration['findAccount'],
-    claims: scopeClaims as unknown as Configuration['claims'],
+    findAccount: makeFindAccount(config, deps.db) as unknown as Configuration['findAccount'],
+    claims: { ...scopeClaims, openid: [...scopeClaims.openid, ...legacyClaimNames(config)] } as unknown as Configuration['claims'],
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     acrValues: ACR_VALUES,
     extraTokenClaims: assuranceTokenClaims as unknown as Configuration['extraTokenClaims'],

@@ -157,6 +157,31 @@ export interface RecoveryFlowsTable {
   expires_at: Timestamp;
 }
 
+export interface LegacyAccountsTable {
+  system: string;
+  subject: string;
+  username: string;
+  password_hash: string;
+  email: string | null;
+  name: string | null;
+  imported_at: Timestamp;
+}
+
+export interface AccountLinksTable {
+  account_id: string;
+  system: string;
+  subject: string;
+  linked_at: Timestamp;
+}
+
+export interface LegacyLinkAttemptsTable {
+  account_id: string;
+  system: string;
+  failures: number;
+  window_started_at: Timestamp;
+  paused_until: NullableTimestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
@@ -170,6 +195,9 @@ export interface Database {
   trusted_devices: TrustedDevicesTable;
   sign_in_steps: SignInStepsTable;
   recovery_flows: RecoveryFlowsTable;
+  legacy_accounts: LegacyAccountsTable;
+  account_links: AccountLinksTable;
+  legacy_link_attempts: LegacyLinkAttemptsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -181,3 +209,5 @@ export type VerificationFlow = Selectable<VerificationFlowsTable>;
 export type TrustedDevice = Selectable<TrustedDevicesTable>;
 export type SignInStep = Selectable<SignInStepsTable>;
 export type RecoveryFlow = Selectable<RecoveryFlowsTable>;
+export type LegacyAccount = Selectable<LegacyAccountsTable>;
+export type AccountLink = Selectable<AccountLinksTable>;

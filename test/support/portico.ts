@@ -105,6 +105,8 @@ export interface PorticoOptions {
   issuer?: string;
   /** Leave the fresh database in place on stop, for a restart to reuse. */
   keepDatabase?: boolean;
+  /** More entries for the clients file. */
+  extraClients?: object[];
 }
 
 export interface TestPortico {
@@ -127,7 +129,8 @@ let counter = 0;
 export async function startPortico(options: PorticoOptions = {}): Promise<TestPortico> {
   const work = mkdtempSync(path.join(tmpdir(), 'portico-test-'));
   const clientsFile = path.join(work, 'clients.json');
-  writeFileSync(clientsFile, JSON.stringify(clientsJson(options.portalOrigin)));
+  const file = clientsJson(options.portalOrigin);
+  writeFileSync(clientsFile, JSON.stringify({ clients: [...file.clients, ...(options.extraClients ?? [])] }));
   let database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => {} } : undefined;
   if (!database && !options.dataDir && process.env.DATABASE_URL) database = await freshDatabase(process.env.DATABASE_URL);
   const redisUrl = options.redisUrl === null ? undefined : (options.redisUrl ?? process.env.REDIS_URL);

@@ -14,9 +14,10 @@ export class RelyingParty {
     readonly redirectUri: string,
   ) {}
 
-  static async discover(issuer: string, which: 'firstParty' | 'thirdParty' | 'strict' = 'firstParty', browser?: UserAgent): Promise<RelyingParty> {
-    const c = clients[which];
-    const auth = 'secret' in c ? oidc.ClientSecretBasic(c.secret) : oidc.None();
+  /** One of the standard test clients, or any client given by id, secret and redirect URI. */
+  static async discover(issuer: string, which: 'firstParty' | 'thirdParty' | 'strict' | { id: string; secret: string; redirectUri: string } = 'firstParty', browser?: UserAgent): Promise<RelyingParty> {
+    const c: { id: string; secret?: string; redirectUri: string } = typeof which === 'string' ? clients[which] : which;
+    const auth = c.secret ? oidc.ClientSecretBasic(c.secret) : oidc.None();
     // Loopback issuers are plain http: openid-client refuses those unless told (allowInsecureRequests).
     // openid-client trusts the token endpoint's TLS and skips ID token signatures unless
     // non-repudiation checks are on: with them every ID token is verified against /jwks.

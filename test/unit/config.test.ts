@@ -52,6 +52,18 @@ describe('clients file', () => {
     expect(() => withAccountClient(taken, 'https://id.example', 'c.json')).toThrow('c.json: client "portico-account": client_id: reserved for Portico\'s account pages');
   });
 
+  it('reads a legacy verifier\'s secret from the environment, and names the variable when it is missing', () => {
+    const verifier = { type: 'http', url: 'https://legacy.example/verify', secret_env: 'TRUCASE_VERIFIER_SECRET' };
+    const json = JSON.stringify({ clients: [{ ...good, legacy_link: { system: 'trucase', display_name: 'TruCase', verifier } }] });
+    expect(parseClients('c.json', json, { TRUCASE_VERIFIER_SECRET: 's3cret' }).settings.get('bill')!.legacyLink).toEqual({
+      system: 'trucase',
+      displayName: 'TruCase',
+      claim: 'trucase_subject',
+      verifier: { url: 'https://legacy.example/verify', secret: 's3cret', timeoutMs: 5000 },
+    });
+    expect(() => parseClients('c.json', json, {})).toThrow('c.json: client "bill": legacy_link.verifier.secret_env: TRUCASE_VERIFIER_SECRET is not set');
+  });
+
   it('refuses invalid JSON and unknown top-level keys', () => {
     expect(() => parseClients('c.json', '{nope', {})).toThrow(/^c\.json: not valid JSON/);
     expect(clientsError({ clients: [], extra: 1 })).toMatch(/^config\/clients\.json: Unrecognized key/);

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../storage/database.js';
+import { isUniqueViolation } from '../accounts.js';
+import { recordAudit } from '../audit.js';
+import type { LegacyRecord, ParsedLine } from './import-file.js';
+
+export interface ImportSummary {
+  imported: number;
+  accountsCreated: number;
+  skipped: Array<{ line: number; error: string }>;
+}
+
+/**
+ * Stores each record for the link step (updating a subject imported before). With
+ * `createAccounts`, a record with an email also becomes a Portico ID holding the legacy hash,
+ * linked to its subject: its owner signs in with the old password once and is moved to
+ * argon2id silently (PasswordHasher.verify and needsRehash).
+ */
+export async function importLegacyRecords(db: Db, system: string, lines: ParsedLine[], options: { createAccounts: boolean; operator: string }): Promise<ImportSummary> {
+  const summary: ImportSummary = { imported: 0, accountsCreated: 0, skipped: [] };
+  for (const entry of lines) {
+    if ('error' in entry) {
+      summary.skipped.push(entry);
+      continue;
+    }
+    try {
+      const created = await db.transaction().execute((trx) => importOne(trx, system, entry.record, options.createAccounts));
+      summary.imported++;
+      if (created) summary.accountsCreated++;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      summary.skipped.push({ line: entry.line, error: 'username or email already used by another record or ID' });
+    }
+  }
+  await recordAudit(db, { action: 'operator.legacy_import', actor: `operator:${options.operator}`, details: { system, imported: summary.imported, accounts_created: summary.accountsCreated, skipped: summary.skipped.length } });
+  return summary;
+}
+
+async function importOne(trx: Db, system: string, record: LegacyRecord, createAccounts: boolean): Promise<boolean> {
+  const row = { username: record.username, password_hash: record.password_hash, email: record.email ?? null, name: record.name ?? null, imported_at: new Date() };
+  await trx
+    .insertInto('legacy_accounts')
+    .values({ system, subject: record.subject, ...row })
+    .onConflict((oc) => oc.columns(['system', 'subject']).doUpdateSet(row))
+    .execute();
+  if (!createAccounts || !record.email) return false;
+  const linked = await trx.selectFrom('account_links').select('account_id').where('system', '=', system).where('subject', '=', record.subject).executeTakeFirst();
+  if (linked) return false;
+  const [given = record.username, ...rest] = (record.name ?? record.username).split(/\s+/);
+  const id = randomUUID();
+  await trx
+    .insertInto('accounts')
+    .values({ id, username: record.username, email: record.email, given_name: given, family_name: rest.join(' ') || '-', password_hash: record.password_hash, email_verified_at: new Date() })
+    .execute();
+  await trx.insertInto('account_links').values({ account_id: id, system, subject: record.subject }).execute();
+  return true;
+}

@@ -1,0 +1,210 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../../src/cli/commands.js';
+import type { CommandContext } from '../../src/cli/context.js';
+import { findAccountById } from '../../src/identity/accounts.js';
+import type { Db } from '../../src/storage/database.js';
+import { portalOrigin, startPortico, type TestPortico } from '../support/portico.js';
+import { RelyingParty } from '../support/rp.js';
+import { formAction, hiddenInput } from '../support/user-agent.js';
+
+/*
+ * Issue 6: a portal with its own old logins asks each Portico user once for those credentials
+ * (imported, or checked by the portal's endpoint), then receives the old subject in the ID
+ * token, and only that portal does. Import and link commands for operators.
+ */
+
+// Made by Apache htpasswd and OpenSSL for 'Legacy#Pass 1' (see test/unit/legacy-hashes.test.ts).
+const BCRYPT = '$2y$06$vIIRyrDZrcIXNzTgc/IROe.16kfmewEAQ88mauQHF.Pti3LW3qld2';
+const SHA512 = '$6$Xy7salt01$33JZJsL1X5kHijVLfKeF70eyc2PAKuFU.sSb4qtlyEzWxMD./NNbGiCbFpk2eFu7o/76PJh0uhDnATbP7ZL00.';
+const OLD_PASSWORD = 'Legacy#Pass 1';
+const REMOTE_SECRET = 'remote-verifier-secret-0123456789';
+
+let portico: TestPortico;
+let db: Db;
+let verifier: Server;
+let verifierUp = true;
+const dir = mkdtempSync(path.join(tmpdir(), 'portico-legacy-'));
+
+const legacyClient = (id: string, redirect: string, link: object) => ({
+  client_id: id,
+  client_name: id === 'trucase-portal' ? 'TruCase Portal' : 'Claims Portal',
+  client_secret: `${id}-secret-0123456789abcdef`,
+  redirect_uris: [`${portalOrigin}/${redirect}/callback`],
+  first_party: true,
+  legacy_link: link,
+});
+
+beforeAll(async () => {
+  // The claims portal's own endpoint: right credentials give the old subject.
+  verifier = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      if (!verifierUp) return res.writeHead(500).end();
+      if (req.headers.authorization !== `Bearer ${REMOTE_SECRET}`) return res.writeHead(403).end();
+      const { username, password } = JSON.parse(body) as { username: string; password: string };
+      if (username === 'claimsuser' && password === 'Claims#1') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ subject: 'CLM-42' }));
+      res.writeHead(401).end();
+    });
+  });
+  await new Promise<void>((resolve) => verifier.listen(0, '127.0.0.1', resolve));
+  const verifierUrl = `http://127.0.0.1:${(verifier.address() as AddressInfo).port}/verify`;
+  portico = await startPortico({
+    env: { CLAIMS_VERIFIER_SECRET: REMOTE_SECRET },
+    extraClients: [
+      legacyClient('trucase-portal', 'trucase', { system: 'trucase', display_name: 'TruCase', claim: 'trucase_username' }),
+      legacyClient('claims-portal', 'claims', { system: 'claims', display_name: 'ClaimsNet', verifier: { type: 'http', url: verifierUrl, secret_env: 'CLAIMS_VERIFIER_SECRET', timeout_ms: 2000 } }),
+    ],
+  });
+  db = portico.server.database.db;
+  const file = path.join(dir, 'trucase.jsonl');
+  writeFileSync(
+    file,
+    [
+      JSON.stringify({ subject: 'TC-1001', username: 'ana.tc', password_hash: BCRYPT }),
+      JSON.stringify({ subject: 'TC-1002', username: 'bo.tc', password_hash: SHA512 }),
+      '{"subject": "TC-1003", "username": "cy.tc", "password_hash": "md5:abcdef"}',
+      'not json at all',
+      JSON.stringify({ subject: 'TC-1004', username: 'dee.tc', password_hash: BCRYPT, email: 'dee@example.com', name: 'Dee Example' }),
+    ].join('\n'),
+  );
+  expect((await cli('legacy', 'import', 'trucase', file, '--create-accounts')).code).toBe(1);
+});
+afterAll(async () => {
+  await portico?.stop();
+  await new Promise((resolve) => verifier?.close(resolve));
+});
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const ctx: CommandContext = { config: portico.config, db: async () => db, out: (l) => void out.push(l), err: (l) => void err.push(l), operator: 'desk-cy' };
+  const code = await runCommand(argv, ctx);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+type Page = { url: string; html?: string; response: Response };
+const title = (page: Page) => /<h1>([^<]*)<\/h1>/.exec(page.html ?? '')?.[1];
+const atPortal = (page: Page) => page.url.startsWith(portalOrigin);
+
+/** A relying party for one of this file's legacy portals, in the tests' usual browser. */
+function rpFor(clientId: string, redirect: string) {
+  return RelyingParty.discover(portico.url, { id: clientId, secret: `${clientId}-secret-0123456789abcdef`, redirectUri: `${portalOrigin}/${redirect}/callback` });
+}
+
+async function linkPage(rp: RelyingParty, user: { username: string; password: string }) {
+  const request = await rp.authorizationRequest();
+  const first = await rp.browser.follow(request.url);
+  const page = atPortal(first) || title(first) !== 'Sign in' ? first : await rp.submitSignIn(first, user.username, user.password);
+  return { request, page };
+}
+
+const submitLink = (rp: RelyingParty, page: Page, username: string, password: string) =>
+  rp.browser.follow(new URL(formAction(page.html!, /\/link-legacy$/)!, page.url).toString(), { form: { csrf: hiddenInput(page.html!, 'csrf')!, username, password } });
+
+describe('portico legacy import', () => {
+  it('imported the good lines, named each bad one by number, and made IDs for records with an email', async () => {
+    const imported = await db.selectFrom('legacy_accounts').select(['subject', 'username']).where('system', '=', 'trucase').orderBy('subject').execute();
+    expect(imported.map((r) => r.subject)).toEqual(['TC-1001', 'TC-1002', 'TC-1004']);
+    const again = await cli('legacy', 'import', 'trucase', path.join(dir, 'trucase.jsonl'));
+    expect(again.err.split('\n')).toEqual([expect.stringMatching(/line 3: password_hash: is not a supported hash/), expect.stringMatching(/line 4: not a JSON object/)]);
+    expect(again.out).toBe('trucase: 3 imported, 2 skipped');
+    expect(await cli('legacy', 'import', 'nosuchsystem', path.join(dir, 'trucase.jsonl'))).toMatchObject({ code: 2 });
+  });
+
+  it('reads CSV with a header row too', async () => {
+    const file = path.join(dir, 'more.csv');
+    writeFileSync(file, `subject,username,password_hash,email,name\nTC-2001,"eve.tc",${BCRYPT},,"Eve, the second"\nTC-2002,,${BCRYPT},,\n`);
+    const run = await cli('legacy', 'import', 'trucase', file);
+    expect(run).toMatchObject({ code: 1, out: 'trucase: 1 imported, 1 skipped', err: expect.stringMatching(/line 3: username: is empty/) });
+  });
+
+  it('lets an imported ID sign in with its old password once, moving it to argon2id', async () => {
+    const account = await db.selectFrom('accounts').selectAll().where('email', '=', 'dee@example.com').executeTakeFirstOrThrow();
+    expect(account.password_hash).toBe(BCRYPT);
+    await db.updateTable('accounts').set({ terms_version: portico.config.policy.registration.terms.version }).where('id', '=', account.id).execute();
+    const rp = await rpFor('trucase-portal', 'trucase');
+    const { page } = await linkPage(rp, { username: 'dee.tc', password: OLD_PASSWORD });
+    // A new device: the second step comes first; the link already exists from the import.
+    expect(page.url).toMatch(/\/access-code$/);
+    expect((await findAccountById(db, account.id))!.password_hash).toMatch(/^\$argon2id\$/);
+  });
+});
+
+describe('the link step', () => {
+  it('asks once, refuses wrong credentials, then gives only this portal the old subject', async () => {
+    const user = await portico.createUser();
+    const rp = await rpFor('trucase-portal', 'trucase');
+    const { request, page } = await linkPage(rp, user);
+    expect(title(page)).toBe('Link your TruCase account');
+    expect(page.html).toContain('This is the last time you will be asked to sign in with your TruCase credentials');
+    const wrong = await submitLink(rp, page, 'ana.tc', 'Wrong#Pass');
+    expect(wrong.response.status).toBe(400);
+    expect(wrong.html).toContain('The TruCase username or password is not correct.');
+    const back = await submitLink(rp, wrong, 'ANA.TC', OLD_PASSWORD);
+    expect(atPortal(back)).toBe(true);
+    expect((await rp.exchange(back.url, request)).claims()).toMatchObject({ sub: user.id, trucase_username: 'TC-1001' });
+
+    // Signed in already: no step this time.
+    const again = await rp.browser.follow((await rp.authorizationRequest()).url);
+    expect(atPortal(again)).toBe(true);
+    // Another portal never sees the subject.
+    const other = await RelyingParty.discover(portico.url);
+    other.browser.cookies.clear();
+    for (const [k, v] of rp.browser.cookies) other.browser.cookies.set(k, v);
+    const otherRequest = await other.authorizationRequest();
+    const otherBack = await other.browser.follow(otherRequest.url);
+    expect((await other.exchange(otherBack.url, otherRequest)).claims()).not.toHaveProperty('trucase_username');
+    expect((await cli('links', 'list', user.username)).out).toMatch(/^trucase {2}TC-1001 {2}linked /);
+  });
+
+  it('refuses a subject linked to another ID, pointing to the help desk, with an audit event', async () => {
+    const user = await portico.createUser();
+    const rp = await rpFor('trucase-portal', 'trucase');
+    const { page } = await linkPage(rp, user);
+    const refused = await submitLink(rp, page, 'ana.tc', OLD_PASSWORD);
+    expect(refused.response.status).toBe(409);
+    expect(refused.html).toContain('contact the help desk');
+    const events = await db.selectFrom('audit_events').select('action').where('account_id', '=', user.id).execute();
+    expect(events.map((e) => e.action)).toContain('legacy.link_refused');
+  });
+
+  it('pauses for 15 minutes after 5 wrong passwords, even for the right one', async () => {
+    const user = await portico.createUser();
+    const rp = await rpFor('trucase-portal', 'trucase');
+    let { page } = await linkPage(rp, user);
+    for (let i = 0; i < 5; i++) page = await submitLink(rp, page, 'bo.tc', 'Wrong#Pass');
+    const paused = await submitLink(rp, page, 'bo.tc', OLD_PASSWORD);
+    expect(paused.response.status).toBe(429);
+    expect(paused.html).toContain('Try again in 15 minutes.');
+    await db.updateTable('legacy_link_attempts').set({ paused_until: new Date(Date.now() - 1000), window_started_at: new Date(Date.now() - 16 * 60_000) }).where('account_id', '=', user.id).execute();
+    expect(atPortal(await submitLink(rp, paused, 'bo.tc', OLD_PASSWORD))).toBe(true);
+  });
+
+  it('asks the portal\'s own endpoint when it has one, and says so when it cannot answer', async () => {
+    const user = await portico.createUser();
+    const rp = await rpFor('claims-portal', 'claims');
+    const { request, page } = await linkPage(rp, user);
+    verifierUp = false;
+    const down = await submitLink(rp, page, 'claimsuser', 'Claims#1');
+    verifierUp = true;
+    expect(down.response.status).toBe(503);
+    expect(down.html).toContain('We can&#39;t check ClaimsNet credentials right now.');
+    const back = await submitLink(rp, down, 'claimsuser', 'Claims#1');
+    expect((await rp.exchange(back.url, request)).claims()).toMatchObject({ claims_subject: 'CLM-42' });
+  });
+
+  it('portico links remove: the portal asks for the link again', async () => {
+    const user = await portico.createUser();
+    await db.insertInto('account_links').values({ account_id: user.id, system: 'trucase', subject: 'TC-9999' }).execute();
+    expect((await cli('links', 'remove', user.username, 'trucase')).out).toBe(`removed the trucase link of ${user.username}`);
+    const rp = await rpFor('trucase-portal', 'trucase');
+    expect(title((await linkPage(rp, user)).page)).toBe('Link your TruCase account');
+    expect(await cli('links', 'list')).toMatchObject({ code: 2 });
+  });
+});
