@@ -21,6 +21,9 @@ export const helpText = `Portico operator commands
                                                     create an account; the password comes from stdin
                                                     with --password-stdin, else it is asked for on the
                                                     terminal
+  portico users import <file>                       import IDs with their legacy password hashes (JSON Lines
+                                                    or CSV: username, email, password_hash, name); each
+                                                    moves to argon2id at its first sign-in
   portico users show <username|email>               status, lock, failed sign-ins, last sign-in, security
                                                     questions and remembered devices of one ID
   portico users unlock|enable <username|email>      re-enable a locked or disabled ID

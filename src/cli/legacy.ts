@@ -10,8 +10,20 @@ const usage = 'usage: portico legacy import <system> <file.jsonl|file.csv> [--cr
 
 /** The file is named relative to where the operator typed the command, wherever it runs. */
 export function absoluteImportPath(argv: string[]): string[] {
-  if (argv[0] !== 'legacy' || argv[1] !== 'import' || !argv[3] || argv[3].startsWith('-')) return argv;
-  return [...argv.slice(0, 3), path.resolve(argv[3]), ...argv.slice(4)];
+  const at = argv[1] !== 'import' ? -1 : argv[0] === 'legacy' ? 3 : argv[0] === 'users' ? 2 : -1;
+  const file = argv[at];
+  if (at < 0 || !file || file.startsWith('-')) return argv;
+  return argv.map((arg, i) => (i === at ? path.resolve(file) : arg));
+}
+
+/** Reads an import file, or says why not; undefined when it could not be read. */
+export async function readImportFile(file: string, err: (line: string) => void): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    err(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
 }
 
 /**
@@ -23,13 +35,8 @@ const importCommand: Command = async ([system, file, ...rest], ctx) => {
   const flags = parseFlags(rest, { 'create-accounts': { type: 'boolean' } });
   const systems = [...ctx.config.clients.settings.values()].flatMap((s) => (s.legacyLink ? [s.legacyLink.system] : []));
   if (!systems.includes(system)) throw new UsageError(`no client in ${ctx.config.clientsFile} declares legacy system "${system}"`);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    ctx.err(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    return 1;
-  }
+  const text = await readImportFile(file, ctx.err);
+  if (text === undefined) return 1;
   const lines = parseLegacyFile(text, formatOf(file, text));
   const summary = await importLegacyRecords(await ctx.db(), system, lines, { createAccounts: flags['create-accounts'] === true, operator: operatorName(ctx) });
   for (const skipped of summary.skipped) ctx.err(`${file}: line ${skipped.line}: ${skipped.error}`);

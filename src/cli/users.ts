@@ -7,6 +7,7 @@ import { PasswordHasher } from '../identity/passwords.js';
 import { parseFlags, UsageError } from './args.js';
 import type { Command, CommandContext } from './context.js';
 import { ADMIN_VERBS, usersAdmin } from './users-admin.js';
+import { usersImport } from './users-import.js';
 
 const usage = 'usage: portico users create --username U --email E --given-name G --family-name F [--password-stdin]';
 
@@ -76,6 +77,7 @@ const create: Command = async (args, ctx) => {
 
 export const users: Command = async ([sub, ...rest], ctx) => {
   if (sub === 'create') return create(rest, ctx);
+  if (sub === 'import') return usersImport(rest, ctx, operatorName(ctx));
   if (sub && sub in ADMIN_VERBS) return usersAdmin(sub, rest, ctx, operatorName(ctx));
-  throw new UsageError('usage: portico users create|show|unlock|enable|disable|forget-devices|reset-security-questions ...; see portico help');
+  throw new UsageError('usage: portico users create|import|show|unlock|enable|disable|forget-devices|reset-security-questions ...; see portico help');
 };

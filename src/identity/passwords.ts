@@ -30,7 +30,9 @@ export class PasswordHasher {
    * (identity/legacy/hashes.ts), which needsRehash() then moves to argon2id at this sign-in.
    */
   async verify(hash: string, password: string): Promise<boolean> {
-    if (!hash.startsWith('$argon2')) return verifyLegacyHash(hash, password);
+    // A legacy hash may be much faster than argon2id (bcrypt at a low cost): a decoy alongside
+    // keeps an imported ID's sign-in at least as slow as a native or unknown one.
+    if (!hash.startsWith('$argon2')) return (await Promise.all([verifyLegacyHash(hash, password), this.verifyDecoy(password)]))[0];
     try {
       return await argon2.verify(hash, password);
     } catch {

@@ -46,12 +46,39 @@ async function importOne(trx: Db, system: string, record: LegacyRecord, createAc
   if (!createAccounts || !record.email) return false;
   const linked = await trx.selectFrom('account_links').select('account_id').where('system', '=', system).where('subject', '=', record.subject).executeTakeFirst();
   if (linked) return false;
+  const id = await createImportedAccount(trx, record as LegacyRecord & { email: string });
+  await trx.insertInto('account_links').values({ account_id: id, system, subject: record.subject }).execute();
+  return true;
+}
+
+/** A Portico ID holding the legacy hash; its first sign-in moves it to argon2id. */
+async function createImportedAccount(trx: Db, record: LegacyRecord & { email: string }): Promise<string> {
   const [given = record.username, ...rest] = (record.name ?? record.username).split(/\s+/);
   const id = randomUUID();
   await trx
     .insertInto('accounts')
     .values({ id, username: record.username, email: record.email, given_name: given, family_name: rest.join(' ') || '-', password_hash: record.password_hash, email_verified_at: new Date() })
     .execute();
-  await trx.insertInto('account_links').values({ account_id: id, system, subject: record.subject }).execute();
-  return true;
+  return id;
+}
+
+/** `portico users import`: lazy migration of a user base into Portico IDs (issue 6, item 6). */
+export async function importUsers(db: Db, lines: ParsedLine[], operator: string): Promise<ImportSummary> {
+  const summary: ImportSummary = { imported: 0, accountsCreated: 0, skipped: [] };
+  for (const entry of lines) {
+    if ('error' in entry) {
+      summary.skipped.push(entry);
+      continue;
+    }
+    try {
+      await db.transaction().execute((trx) => createImportedAccount(trx, entry.record as LegacyRecord & { email: string }));
+      summary.imported++;
+      summary.accountsCreated++;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      summary.skipped.push({ line: entry.line, error: 'username or email already used by an ID' });
+    }
+  }
+  await recordAudit(db, { action: 'operator.users_import', actor: `operator:${operator}`, details: { created: summary.accountsCreated, skipped: summary.skipped.length } });
+  return summary;
 }

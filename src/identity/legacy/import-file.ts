@@ -19,11 +19,22 @@ export type ParsedLine = { line: number; record: LegacyRecord } | { line: number
 
 const optionalText = (max: number) => z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().trim().max(max).optional());
 
-const recordSchema = z.object({
+const hashField = z.string().trim().min(1, 'is empty').max(1000).refine((h) => legacyScheme(h) !== undefined, 'is not a supported hash (bcrypt, PBKDF2-SHA256/512, argon2, SHA-512-crypt)');
+
+const legacySchema = z.object({
   subject: z.coerce.string().trim().min(1, 'is empty').max(200),
   username: z.string().trim().min(1, 'is empty').max(254),
-  password_hash: z.string().trim().min(1, 'is empty').max(1000).refine((h) => legacyScheme(h) !== undefined, 'is not a supported hash (bcrypt, PBKDF2-SHA256/512, argon2, SHA-512-crypt)'),
+  password_hash: hashField,
   email: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.email('is not an email address').max(254).optional()),
+  name: optionalText(200),
+});
+
+/** `portico users import`: Portico IDs straight away, so an email is required and no subject. */
+const userSchema = z.object({
+  subject: z.literal('').default(''),
+  username: z.string().trim().min(1, 'is empty').max(254).regex(/^\S+$/, 'has spaces'),
+  password_hash: hashField,
+  email: z.email('is not an email address').max(254),
   name: optionalText(200),
 });
 
@@ -60,7 +71,8 @@ function parseJsonLine(text: string): unknown {
   }
 }
 
-export function parseLegacyFile(text: string, format: 'jsonl' | 'csv'): ParsedLine[] {
+export function parseLegacyFile(text: string, format: 'jsonl' | 'csv', kind: 'legacy' | 'users' = 'legacy'): ParsedLine[] {
+  const recordSchema = kind === 'users' ? userSchema.transform((r) => ({ ...r, subject: '' })) : legacySchema;
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const parsed: ParsedLine[] = [];
   let header: string[] | undefined;
