@@ -17,6 +17,13 @@ export interface ImportSummary {
  * argon2id silently (PasswordHasher.verify and needsRehash).
  */
 export async function importLegacyRecords(db: Db, system: string, lines: ParsedLine[], options: { createAccounts: boolean; operator: string }): Promise<ImportSummary> {
+  const summary = await importEach(db, lines, 'username or email already used by another record or ID', (trx, record) => importOne(trx, system, record, options.createAccounts));
+  await recordAudit(db, { action: 'operator.legacy_import', actor: `operator:${options.operator}`, details: { system, imported: summary.imported, accounts_created: summary.accountsCreated, skipped: summary.skipped.length } });
+  return summary;
+}
+
+/** One transaction per record, so a duplicate skips its own line and nothing else. */
+async function importEach(db: Db, lines: ParsedLine[], duplicateMessage: string, importRecord: (trx: Db, record: LegacyRecord) => Promise<boolean>): Promise<ImportSummary> {
   const summary: ImportSummary = { imported: 0, accountsCreated: 0, skipped: [] };
   for (const entry of lines) {
     if ('error' in entry) {
@@ -24,15 +31,14 @@ export async function importLegacyRecords(db: Db, system: string, lines: ParsedL
       continue;
     }
     try {
-      const created = await db.transaction().execute((trx) => importOne(trx, system, entry.record, options.createAccounts));
+      const created = await db.transaction().execute((trx) => importRecord(trx, entry.record));
       summary.imported++;
       if (created) summary.accountsCreated++;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      summary.skipped.push({ line: entry.line, error: 'username or email already used by another record or ID' });
+      summary.skipped.push({ line: entry.line, error: duplicateMessage });
     }
   }
-  await recordAudit(db, { action: 'operator.legacy_import', actor: `operator:${options.operator}`, details: { system, imported: summary.imported, accounts_created: summary.accountsCreated, skipped: summary.skipped.length } });
   return summary;
 }
 
@@ -64,21 +70,10 @@ async function createImportedAccount(trx: Db, record: LegacyRecord & { email: st
 
 /** `portico users import`: lazy migration of a user base into Portico IDs (issue 6, item 6). */
 export async function importUsers(db: Db, lines: ParsedLine[], operator: string): Promise<ImportSummary> {
-  const summary: ImportSummary = { imported: 0, accountsCreated: 0, skipped: [] };
-  for (const entry of lines) {
-    if ('error' in entry) {
-      summary.skipped.push(entry);
-      continue;
-    }
-    try {
-      await db.transaction().execute((trx) => createImportedAccount(trx, entry.record as LegacyRecord & { email: string }));
-      summary.imported++;
-      summary.accountsCreated++;
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      summary.skipped.push({ line: entry.line, error: 'username or email already used by an ID' });
-    }
-  }
+  const summary = await importEach(db, lines, 'username or email already used by an ID', async (trx, record) => {
+    await createImportedAccount(trx, record as LegacyRecord & { email: string });
+    return true;
+  });
   await recordAudit(db, { action: 'operator.users_import', actor: `operator:${operator}`, details: { created: summary.accountsCreated, skipped: summary.skipped.length } });
   return summary;
 }
