@@ -5,6 +5,7 @@ import * as m0003 from './0003_registration.js';
 import * as m0004 from './0004_second_step.js';
 import * as m0005 from './0005_recovery.js';
 import * as m0006 from './0006_legacy.js';
+import * as m0007 from './0007_rate_limits.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_second_step': m0004,
   '0005_recovery': m0005,
   '0006_legacy': m0006,
+  '0007_rate_limits': m0007,
 };

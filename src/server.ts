@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
@@ -20,6 +20,7 @@ import { migrateToLatest } from './storage/migrator.js';
 import { openRedis } from './storage/redis.js';
 import { createApp } from './web/app.js';
 import { Csrf } from './web/csrf.js';
+import { RateLimits } from './web/rate-limits.js';
 import { createRenderer } from './web/render.js';
 
 export interface RunningServer {
@@ -82,6 +83,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       renderer,
       csrf: new Csrf(secrets[0]!),
       hasher: new PasswordHasher(config.policy.argon2),
+      // One deployment is one issuer: its processes share counters, other deployments on the same stores do not.
+      limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: createHash('sha256').update(config.issuer).digest('hex').slice(0, 12) }),
       log,
     });
     const http = app.listen(config.port, config.host);

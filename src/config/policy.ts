@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
 import { lockoutSchema, secondStepSchema } from './policy-sign-in.js';
+import { rateLimitsSchema } from './policy-rate-limits.js';
 
 /**
  * Account policy. Defaults match the portals Portico replaces (see shared/seeds) and the
@@ -117,6 +118,7 @@ const policySchema = z
     registration: registrationSchema,
     second_step: secondStepSchema,
     lockout: lockoutSchema,
+    rate_limits: rateLimitsSchema,
   })
   .strict();
 

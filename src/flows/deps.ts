@@ -3,6 +3,7 @@ import type { PasswordHasher } from '../identity/passwords.js';
 import type { ProviderHost } from '../oidc/host.js';
 import type { Db } from '../storage/database.js';
 import type { Csrf } from '../web/csrf.js';
+import type { RateLimits } from '../web/rate-limits.js';
 import type { Renderer } from '../web/render.js';
 
 /** What every hosted step needs; built once in main.ts. */
@@ -13,4 +14,5 @@ export interface FlowDeps {
   renderer: Renderer;
   csrf: Csrf;
   hasher: PasswordHasher;
+  limits: RateLimits;
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Logger } from '../log.js';
+import { isDependencyError } from '../web/dependency-errors.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
 import { createProvider, type ProviderDeps } from './provider.js';
 
@@ -44,12 +45,30 @@ export class ProviderHost {
     const { keys, fingerprint } = await loadSigningJwks(this.deps.db);
     if (fingerprint === this.#fingerprint) return false;
     const provider = createProvider(this.deps, { keys });
-    provider.on('server_error', (_ctx: unknown, error: Error) => this.log.error({ err: error }, 'oidc server error'));
+    provider.on('server_error', (ctx: Context, error: Error) => this.#onServerError(ctx, error));
     this.#provider = provider;
     this.#handler = provider.callback() as Handler;
     if (this.#fingerprint) this.log.info({ kids: keys.map((k: { kid?: string }) => k.kid) }, 'signing keys reloaded');
     this.#fingerprint = fingerprint;
     return true;
+  }
+
+  /**
+   * oidc-provider answers any thrown error with 500 server_error. A store outage is not a bug:
+   * its JSON endpoints (token, userinfo, introspection) answer 503 with Retry-After instead, so
+   * portals retry. It emits `server_error` synchronously after setting the body (its
+   * lib/shared/error_handler.js), so the answer can still be changed here; HTML pages get the
+   * same status from PageRenderer.renderError.
+   */
+  #onServerError(ctx: Context, error: Error): void {
+    if (!isDependencyError(error)) {
+      this.log.error({ err: error }, 'oidc server error');
+      return;
+    }
+    this.log.warn({ err: error }, 'dependency unavailable');
+    ctx.status = 503;
+    ctx.set('Retry-After', '5');
+    if (ctx.body && typeof ctx.body === 'object') ctx.body = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable. Try again shortly.' };
   }
 
   /** Polls the key set so every process picks up `portico keys rotate` without a restart. */

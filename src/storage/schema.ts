@@ -182,6 +182,14 @@ export interface LegacyLinkAttemptsTable {
   paused_until: NullableTimestamp;
 }
 
+/** rate-limiter-flexible's counters when there is no Redis (migration 0007). */
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  /** Epoch milliseconds; bigint comes back from pg as a string. */
+  expire: string | number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
@@ -198,6 +206,7 @@ export interface Database {
   legacy_accounts: LegacyAccountsTable;
   account_links: AccountLinksTable;
   legacy_link_attempts: LegacyLinkAttemptsTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

@@ -9,6 +9,7 @@ import { errorHandler } from './errors.js';
 import { healthRouter } from './health.js';
 import { requestLog } from './request-log.js';
 import { portalOrigins, securityHeaders } from './security-headers.js';
+import { tokenRateLimit } from './token-rate-limit.js';
 
 export interface AppDeps extends FlowDeps {
   redis?: Redis;
@@ -30,6 +31,7 @@ export function createApp(deps: AppDeps): Koa {
   const flows = createFlowRouter(deps);
   app.use(flows.routes());
   app.use(flows.allowedMethods());
+  app.use(tokenRateLimit(deps.limits));
   app.use((ctx) => deps.host.handle(ctx));
   return app;
 }

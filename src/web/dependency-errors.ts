@@ -12,7 +12,7 @@ export function isDependencyError(error: unknown): boolean {
     // SQLSTATE class 08 (connection exception), 57P01..03 (admin shutdown, crash, cannot connect now).
     if (e.code && (/^08/.test(e.code) || /^57P0[1-3]$/.test(e.code))) return true;
     if (e.name === 'MaxRetriesPerRequestError') return true;
-    if (e.message && /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|Stream isn't writeable/i.test(e.message)) return true;
+    if (e.message && /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|Stream isn't writeable|Redis connection is not ready/i.test(e.message)) return true;
     if (Array.isArray(e.errors) && e.errors.some(isDependencyError)) return true;
     current = e.cause;
   }

@@ -1,9 +1,35 @@
 import type { Context, Middleware } from 'koa';
 import { isDependencyError } from './dependency-errors.js';
 import { sendPage, type Renderer } from './render.js';
+import { TooManyAttempts } from './rate-limits.js';
 
 function wantsJson(ctx: Context): boolean {
   return !ctx.accepts('html') || ctx.path === '/readyz' || ctx.path === '/healthz';
+}
+
+interface Answer {
+  status: number;
+  /** RFC 6749 §5.2 style error code for JSON callers. */
+  code: string;
+  title: string;
+  message: string;
+  retryAfter?: number;
+}
+
+function minutes(seconds: number): string {
+  const m = Math.ceil(seconds / 60);
+  return m <= 1 ? 'a minute' : `${m} minutes`;
+}
+
+function answerFor(error: unknown): Answer {
+  if (error instanceof TooManyAttempts) {
+    const wait = minutes(error.retryAfterSeconds);
+    return { status: 429, code: 'temporarily_unavailable', title: 'Too many attempts', message: `For your security, please wait ${wait} and then try again.`, retryAfter: error.retryAfterSeconds };
+  }
+  if (isDependencyError(error)) return { status: 503, code: 'temporarily_unavailable', title: 'Sign-in is temporarily unavailable', message: 'Please try again in a few minutes.', retryAfter: 5 };
+  const e = error as { status?: number; expose?: boolean; message?: string };
+  if (e.expose && e.status && e.status < 500) return { status: e.status, code: 'invalid_request', title: 'We could not handle this request', message: e.message ?? '' };
+  return { status: 500, code: 'server_error', title: 'Something went wrong', message: 'Please try again in a few minutes.' };
 }
 
 /** Last line of defence: a dependency outage answers 503, anything else 500, never a stack trace. */
@@ -12,27 +38,16 @@ export function errorHandler(renderer: Renderer): Middleware {
     try {
       await next();
     } catch (error) {
-      const unavailable = isDependencyError(error);
-      const explicit = (error as { status?: number; expose?: boolean }).expose ? (error as { status: number }).status : undefined;
-      const status = explicit ?? (unavailable ? 503 : 500);
-      if (status >= 500) ctx.state.log?.error({ err: error }, unavailable ? 'dependency unavailable' : 'unhandled error');
-      if (unavailable) ctx.set('Retry-After', '5');
+      const answer = answerFor(error);
+      if (answer.status >= 500) ctx.state.log?.error({ err: error }, answer.status === 503 ? 'dependency unavailable' : 'unhandled error');
+      if (answer.retryAfter) ctx.set('Retry-After', String(answer.retryAfter));
       if (wantsJson(ctx)) {
-        ctx.status = status;
-        ctx.body = { error: unavailable ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'invalid_request' };
+        ctx.status = answer.status;
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = { error: answer.code, ...(answer.status === 429 ? { error_description: answer.message } : {}) };
         return;
       }
-      sendPage(
-        ctx,
-        renderer,
-        'error',
-        {
-          title: unavailable ? 'Sign-in is temporarily unavailable' : status >= 500 ? 'Something went wrong' : 'We could not handle this request',
-          message: unavailable || status >= 500 ? 'Please try again in a few minutes.' : (error as Error).message,
-          requestId: ctx.state.requestId,
-        },
-        status,
-      );
+      sendPage(ctx, renderer, 'error', { title: answer.title, message: answer.message, requestId: ctx.state.requestId }, answer.status);
     }
   };
 }

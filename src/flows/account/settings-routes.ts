@@ -117,7 +117,10 @@ export function settingsRoutes(router: Router, deps: FlowDeps): void {
   for (const [path, handler, sensitive] of routes) {
     router.post(path, async (ctx) => {
       const place = await loadAccountPlace(ctx, deps, { post: true, sensitive });
-      if (place) await handler(ctx, deps, place);
+      if (!place) return;
+      // The current password and the email code are checked here: no guessing through a session left open.
+      if (sensitive) await deps.limits.attempt('codes', ctx.ip, place.account.id);
+      await handler(ctx, deps, place);
     });
   }
 }

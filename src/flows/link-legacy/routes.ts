@@ -27,6 +27,7 @@ export function renderLinkLegacy(ctx: Context, deps: FlowDeps, details: Interact
 }
 
 async function submit(ctx: Context, deps: FlowDeps, details: InteractionDetails, link: LegacyLinkSettings, accountId: string): Promise<void> {
+  await deps.limits.attempt('legacy_link', ctx.ip, accountId);
   const { username, password } = form.parse(ctx.request.body ?? {});
   const origin = { clientId: String(details.params.client_id), ip: ctx.ip, userAgent: ctx.get('user-agent') };
   if (!username || !password) return renderLinkLegacy(ctx, deps, details, { alert: `Enter your ${link.displayName} username and password.`, username }, 400);

@@ -29,6 +29,7 @@ function codeProblem(check: Exclude<CodeCheck, { ok: true }>): string {
 async function start(ctx: Context, deps: FlowDeps): Promise<void> {
   if (!posted(ctx, deps)) return;
   const { login } = loginForm.parse(ctx.request.body ?? {});
+  await deps.limits.attempt('recovery', ctx.ip, login);
   if (!login) return renderRecover(ctx, deps, 'start', { fieldError: 'Enter your username.' }, 400);
   const account = await findAccountByLogin(deps.db, login);
   const flowId = await createRecoveryFlow(deps.db, account?.id ?? null, login);
@@ -40,6 +41,7 @@ async function start(ctx: Context, deps: FlowDeps): Promise<void> {
 }
 
 async function submitCode(ctx: Context, deps: FlowDeps, flow: RecoveryFlow): Promise<void> {
+  await deps.limits.attempt('codes', ctx.ip, flow.login);
   const { code } = codeForm.parse(ctx.request.body ?? {});
   const policy = deps.config.policy.second_step.access_code;
   if (!new RegExp(`^\\d{${policy.length}}$`).test(code)) return renderRecover(ctx, deps, 'code', { login: flow.login, action: '/recover/password/code', fieldError: `Enter the ${policy.length}-digit code from the email.` }, 400);
@@ -49,6 +51,7 @@ async function submitCode(ctx: Context, deps: FlowDeps, flow: RecoveryFlow): Pro
 }
 
 async function submitAnswers(ctx: Context, deps: FlowDeps, flow: RecoveryFlow): Promise<void> {
+  await deps.limits.attempt('codes', ctx.ip, flow.login);
   const check = await checkRecoveryAnswers(deps.db, deps.hasher, deps.config.policy.lockout, flow, readAnswers(ctx.request.body), origin(ctx));
   if (check.ok) return proved(ctx, deps, flow);
   const fieldError = check.reason === 'locked' ? 'These answers can no longer be used. Ask for an emailed code instead.' : `One or more answers are not correct. You can try ${check.attemptsLeft} more time${check.attemptsLeft === 1 ? '' : 's'}.`;

@@ -16,6 +16,7 @@ export function recoverRoutes(router: Router, deps: FlowDeps): void {
   router.post('/recover/username', async (ctx) => {
     if (!checkStandalonePost(ctx, deps, browserBinding(ctx, RECOVER_BINDING))) return;
     const { email } = emailForm.parse(ctx.request.body ?? {});
+    await deps.limits.attempt('recovery', ctx.ip, email);
     if (!looksLikeEmail.safeParse(email).success) return renderRecover(ctx, deps, 'username', { email, fieldError: 'Enter an email address like name@example.com.' }, 400);
     await mailUsername(deps.db, email, `${deps.config.issuer}/account`, { ip: ctx.ip, userAgent: ctx.get('user-agent') });
     // The same answer whether or not an ID uses the address (issue 5, item 1).

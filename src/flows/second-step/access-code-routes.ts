@@ -45,6 +45,7 @@ async function show(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<voi
 }
 
 async function submit(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<void> {
+  await deps.limits.attempt('codes', ctx.ip, place.account.id);
   const form = codeForm.parse(ctx.request.body ?? {});
   const { length } = deps.config.policy.second_step.access_code;
   if (!new RegExp(`^\\d{${length}}$`).test(form.code)) {

@@ -10,6 +10,7 @@ import { renderStep } from './page.js';
 import { loadStep, type StepPlace } from './step.js';
 
 async function submit(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<void> {
+  await deps.limits.attempt('codes', ctx.ip, place.account.id);
   const body = ctx.request.body as Record<string, unknown> | undefined;
   const check = await checkAnswers(deps.db, deps.hasher, deps.config.policy.lockout, place.account.id, readAnswers(body), place.origin);
   if (check.ok) return completeSecondStep(ctx, deps, place, 'security_questions', body?.remember === 'yes');

@@ -31,6 +31,7 @@ export function signInRoutes(router: Router, deps: FlowDeps): void {
     if (!details || !checkFormPost(ctx, deps, details.uid)) return;
     const parsed = signInForm.safeParse(ctx.request.body);
     const login = typeof (ctx.request.body as { login?: unknown })?.login === 'string' ? (ctx.request.body as { login: string }).login.slice(0, 254) : '';
+    await deps.limits.attempt('sign_in', ctx.ip, login.trim());
     if (!parsed.success) {
       await deps.hasher.verifyDecoy('');
       return renderSignIn(ctx, deps, details, { login, error: genericError }, 400);

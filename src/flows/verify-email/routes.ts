@@ -29,6 +29,7 @@ async function showWaiting(ctx: Context, deps: FlowDeps): Promise<void> {
 async function submitCode(ctx: Context, deps: FlowDeps): Promise<void> {
   const place = await openPlace(ctx, deps);
   if (!place || !checkPlacePost(ctx, deps, place)) return;
+  await deps.limits.attempt('codes', ctx.ip, place.flow.account_id ?? undefined);
   const { code } = codeForm.parse(ctx.request.body ?? {});
   if (!new RegExp(`^\\d{${VERIFY_CODE_LENGTH}}$`).test(code)) {
     return renderWaiting(ctx, deps, place, { fieldError: `Enter the ${VERIFY_CODE_LENGTH}-digit activation code from the email.` }, 400);
