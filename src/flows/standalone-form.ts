@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
+import { hostCookie } from '../web/cookies.js';
 import { isCrossOrigin } from '../web/csrf.js';
 import type { FlowDeps } from './deps.js';
 import { sendError } from './interaction.js';
@@ -10,18 +11,14 @@ import { sendError } from './interaction.js';
  * page does not work here. Pages with a better binding (a flow id) pass their own.
  */
 
-const FORM_COOKIE = 'portico_form';
-
-export function cookieOptions(ctx: Context, maxAgeMs?: number) {
-  return { httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, path: '/', overwrite: true, signed: false, maxAge: maxAgeMs };
-}
+const formCookie = hostCookie('portico_form');
 
 /** The binding for this browser's forms; sets the cookie on first use. */
 export function browserBinding(ctx: Context, purpose: string): string {
-  let value = ctx.cookies.get(FORM_COOKIE);
+  let value = formCookie.get(ctx);
   if (!value || !/^[A-Za-z0-9_-]{22}$/.test(value)) {
     value = randomBytes(16).toString('base64url');
-    ctx.cookies.set(FORM_COOKIE, value, cookieOptions(ctx));
+    formCookie.set(ctx, value);
   }
   return `${purpose}:${value}`;
 }

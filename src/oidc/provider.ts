@@ -59,6 +59,9 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
     conformIdTokenClaims: false,
     cookies: {
       keys: deps.cookieKeys,
+      // The session cookie has Path=/ and no Domain, so over TLS it can carry the __Host-
+      // prefix (RFC 6265bis §4.1.3.2); the interaction cookies are path-scoped and cannot.
+      names: { session: secure ? '__Host-session' : '_session', interaction: '_interaction', resume: '_interaction_resume' },
       long: { httpOnly: true, sameSite: 'lax', signed: true, secure },
       short: { httpOnly: true, sameSite: 'lax', signed: true, secure },
     },

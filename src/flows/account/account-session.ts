@@ -1,13 +1,13 @@
 import type { Context } from 'koa';
 import type { FlowDeps } from '../deps.js';
-import { cookieOptions } from '../standalone-form.js';
+import { hostCookie } from '../../web/cookies.js';
 
 /**
  * The account pages' own session: who signed in and when, in a cookie MACed under the
  * server's secret (the Csrf HMAC with its own label). Short-lived on purpose: it only spares a
  * round trip through /auth, where the SSO session decides; signing out of Portico ends both.
  */
-const SESSION_COOKIE = 'portico_account';
+const sessionCookie = hostCookie('portico_account');
 const SESSION_TTL_MS = 30 * 60_000;
 
 export interface AccountSession {
@@ -20,11 +20,11 @@ const label = (payload: string) => `account-session:${payload}`;
 
 export function setAccountSession(ctx: Context, deps: FlowDeps, session: AccountSession, now = Date.now()): void {
   const payload = Buffer.from(JSON.stringify({ ...session, exp: now + SESSION_TTL_MS })).toString('base64url');
-  ctx.cookies.set(SESSION_COOKIE, `${payload}.${deps.csrf.token(label(payload))}`, cookieOptions(ctx, SESSION_TTL_MS));
+  sessionCookie.set(ctx, `${payload}.${deps.csrf.token(label(payload))}`, SESSION_TTL_MS);
 }
 
 export function readAccountSession(ctx: Context, deps: FlowDeps, now = Date.now()): AccountSession | undefined {
-  const [payload, mac] = (ctx.cookies.get(SESSION_COOKIE) ?? '').split('.');
+  const [payload, mac] = (sessionCookie.get(ctx) ?? '').split('.');
   if (!payload || !deps.csrf.verify(label(payload), mac)) return undefined;
   try {
     const parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as AccountSession & { exp: number };
@@ -36,5 +36,5 @@ export function readAccountSession(ctx: Context, deps: FlowDeps, now = Date.now(
 }
 
 export function clearAccountSession(ctx: Context): void {
-  ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(ctx));
+  sessionCookie.clear(ctx);
 }

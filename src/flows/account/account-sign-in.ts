@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../../config/account-client.js';
 import { hashesEqual } from '../../identity/keyed-hash.js';
 import type { FlowDeps } from '../deps.js';
-import { cookieOptions } from '../standalone-form.js';
+import { hostCookie } from '../../web/cookies.js';
 import type { AccountSession } from './account-session.js';
 
 /*
@@ -12,7 +12,7 @@ import type { AccountSession } from './account-session.js';
  * oidc-provider's AuthorizationCode model rather than over HTTP, so it works behind any proxy.
  */
 
-const PENDING_COOKIE = 'portico_account_login';
+const pendingCookie = hostCookie('portico_account_login');
 const PENDING_TTL_MS = 15 * 60_000;
 
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
@@ -21,7 +21,7 @@ const s256 = (verifier: string) => createHash('sha256').update(verifier).digest(
 export function startAccountSignIn(ctx: Context, deps: FlowDeps, extra: Record<string, string> = {}): void {
   const state = randomBytes(16).toString('base64url');
   const verifier = randomBytes(32).toString('base64url');
-  ctx.cookies.set(PENDING_COOKIE, `${state}.${verifier}`, cookieOptions(ctx, PENDING_TTL_MS));
+  pendingCookie.set(ctx, `${state}.${verifier}`, PENDING_TTL_MS);
   const url = new URL(`${deps.config.issuer}/auth`);
   const params = {
     client_id: ACCOUNT_CLIENT_ID,
@@ -51,8 +51,8 @@ type CodeModel = {
 
 /** Redeems the callback's code once; undefined when anything does not match. */
 export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise<AccountSession | undefined> {
-  const [state, verifier] = (ctx.cookies.get(PENDING_COOKIE) ?? '').split('.');
-  ctx.cookies.set(PENDING_COOKIE, null, cookieOptions(ctx));
+  const [state, verifier] = (pendingCookie.get(ctx) ?? '').split('.');
+  pendingCookie.clear(ctx);
   const { code, state: returned } = ctx.query;
   if (!state || !verifier || typeof code !== 'string' || typeof returned !== 'string' || !hashesEqual(state, returned)) return undefined;
   const model = (await deps.host.provider.AuthorizationCode.find(code)) as CodeModel | undefined;

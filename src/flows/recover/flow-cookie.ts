@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
-import { cookieOptions } from '../standalone-form.js';
+import { hostCookie } from '../../web/cookies.js';
 
 /** The browser's "Forgot password" flow id; HttpOnly, and gone with the flow (30 minutes). */
-const COOKIE = 'portico_recovery';
+const cookie = hostCookie('portico_recovery');
 
-export const readRecoveryCookie = (ctx: Context) => ctx.cookies.get(COOKIE) || undefined;
-export const setRecoveryCookie = (ctx: Context, id: string) => ctx.cookies.set(COOKIE, id, cookieOptions(ctx, 30 * 60_000));
-export const clearRecoveryCookie = (ctx: Context) => ctx.cookies.set(COOKIE, null, cookieOptions(ctx));
+export const readRecoveryCookie = (ctx: Context) => cookie.get(ctx);
+export const setRecoveryCookie = (ctx: Context, id: string) => cookie.set(ctx, id, 30 * 60_000);
+export const clearRecoveryCookie = (ctx: Context) => cookie.clear(ctx);
