@@ -153,6 +153,7 @@ export interface RecoveryFlowsTable {
   login: string;
   stage: 'prove' | 'new_password' | 'done';
   decoy_failures: ColumnType<number, number | undefined, number>;
+  decoy_code_sent_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: Timestamp;
   expires_at: Timestamp;
 }

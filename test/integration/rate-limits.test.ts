@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
@@ -27,21 +24,15 @@ const serviceClient = (c: typeof service, method: string) => ({
 let portico: TestPortico;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'portico-limits-'));
-  const policyFile = path.join(dir, 'policy.json');
-  writeFileSync(
-    policyFile,
-    JSON.stringify({
+  portico = await startPortico({
+    policy: {
       rate_limits: {
         sign_in: { per_ip: { points: 1000 }, per_account: { points: 3, duration_seconds: 600 } },
         registration: { per_ip: { points: 2, duration_seconds: 3600 } },
         recovery: { per_account: { points: 2, duration_seconds: 3600 } },
         token: { per_client: { points: 4, duration_seconds: 60 } },
       },
-    }),
-  );
-  portico = await startPortico({
-    env: { POLICY_FILE: policyFile },
+    },
     extraClients: [serviceClient(service, 'client_secret_basic'), serviceClient(servicePost, 'client_secret_post')],
   });
 });

@@ -107,6 +107,8 @@ export interface PorticoOptions {
   keepDatabase?: boolean;
   /** More entries for the clients file. */
   extraClients?: object[];
+  /** The policy file's content (POLICY_FILE in `env` wins); defaults apply without one. */
+  policy?: object;
 }
 
 export interface TestPortico {
@@ -131,6 +133,8 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
   const clientsFile = path.join(work, 'clients.json');
   const file = clientsJson(options.portalOrigin);
   writeFileSync(clientsFile, JSON.stringify({ clients: [...file.clients, ...(options.extraClients ?? [])] }));
+  const policyFile = path.join(work, 'policy.json');
+  if (options.policy) writeFileSync(policyFile, JSON.stringify(options.policy));
   let database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => {} } : undefined;
   if (!database && !options.dataDir && process.env.DATABASE_URL) database = await freshDatabase(process.env.DATABASE_URL);
   const redisUrl = options.redisUrl === null ? undefined : (options.redisUrl ?? process.env.REDIS_URL);
@@ -142,7 +146,7 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
     ISSUER: options.issuer ?? `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'silent',
     CLIENTS_FILE: clientsFile,
-    POLICY_FILE: path.join(work, 'no-policy.json'),
+    POLICY_FILE: policyFile,
     DATA_DIR: options.dataDir ?? 'memory://',
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),

@@ -7,6 +7,7 @@ import { checkRecoveryAnswers, checkRecoveryCode, recoveryQuestions, sendRecover
 import { advanceRecoveryFlow, createRecoveryFlow, findRecoveryFlow, type RecoveryFlow } from '../../identity/recovery/recovery-flow.js';
 import type { FlowDeps } from '../deps.js';
 import { readAnswers } from '../second-step/answers-form.js';
+import { noSoonerThan, RECOVERY_FLOOR_MS } from '../response-floor.js';
 import { browserBinding, checkStandalonePost } from '../standalone-form.js';
 import { setRecoveryCookie } from './flow-cookie.js';
 import { loadRecoveryFlow } from './load-flow.js';
@@ -31,11 +32,14 @@ async function start(ctx: Context, deps: FlowDeps): Promise<void> {
   const { login } = loginForm.parse(ctx.request.body ?? {});
   await deps.limits.attempt('recovery', ctx.ip, login);
   if (!login) return renderRecover(ctx, deps, 'start', { fieldError: 'Enter your username.' }, 400);
-  const account = await findAccountByLogin(deps.db, login);
-  const flowId = await createRecoveryFlow(deps.db, account?.id ?? null, login);
+  const flowId = await noSoonerThan(RECOVERY_FLOOR_MS, async () => {
+    const account = await findAccountByLogin(deps.db, login);
+    const id = await createRecoveryFlow(deps.db, account?.id ?? null, login);
+    const flow = (await findRecoveryFlow(deps.db, id))!;
+    await sendRecoveryCode(deps.db, flow, deps.config.policy.second_step.access_code, origin(ctx));
+    return id;
+  });
   setRecoveryCookie(ctx, flowId);
-  const flow = (await findRecoveryFlow(deps.db, flowId))!;
-  await sendRecoveryCode(deps.db, flow, deps.config.policy.second_step.access_code, origin(ctx));
   ctx.status = 303;
   ctx.redirect('/recover/password/code');
 }
@@ -80,7 +84,7 @@ export function passwordRoutes(router: Router, deps: FlowDeps): void {
   router.post('/recover/password/code/resend', async (ctx) => {
     const flow = posted(ctx, deps) ? await loadRecoveryFlow(ctx, deps, 'prove') : undefined;
     if (!flow) return;
-    const sent = await sendRecoveryCode(deps.db, flow, deps.config.policy.second_step.access_code, origin(ctx));
+    const sent = await noSoonerThan(RECOVERY_FLOOR_MS, () => sendRecoveryCode(deps.db, flow, deps.config.policy.second_step.access_code, origin(ctx)));
     const message = sent.ok ? { notice: 'We sent a new code. Only the newest code works.' } : { alert: 'We cannot send another code just now. Wait a little, or answer your security questions.' };
     renderRecover(ctx, deps, 'code', { login: flow.login, action: '/recover/password/code', ...message }, sent.ok ? 200 : 429);
   });

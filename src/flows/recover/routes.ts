@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import { mailUsername } from '../../identity/recovery/forgot-username.js';
 import type { FlowDeps } from '../deps.js';
+import { noSoonerThan, RECOVERY_FLOOR_MS } from '../response-floor.js';
 import { browserBinding, checkStandalonePost } from '../standalone-form.js';
 import { RECOVER_BINDING, renderRecover } from './page.js';
 import { passwordRoutes } from './password-routes.js';
@@ -18,7 +19,7 @@ export function recoverRoutes(router: Router, deps: FlowDeps): void {
     const { email } = emailForm.parse(ctx.request.body ?? {});
     await deps.limits.attempt('recovery', ctx.ip, email);
     if (!looksLikeEmail.safeParse(email).success) return renderRecover(ctx, deps, 'username', { email, fieldError: 'Enter an email address like name@example.com.' }, 400);
-    await mailUsername(deps.db, email, `${deps.config.issuer}/account`, { ip: ctx.ip, userAgent: ctx.get('user-agent') });
+    await noSoonerThan(RECOVERY_FLOOR_MS, () => mailUsername(deps.db, email, `${deps.config.issuer}/account`, { ip: ctx.ip, userAgent: ctx.get('user-agent') }));
     // The same answer whether or not an ID uses the address (issue 5, item 1).
     renderRecover(ctx, deps, 'usernameSent');
   });

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { registerAccount } from '../../identity/registration/register-account.js';
 import type { FlowDeps } from '../deps.js';
 import { checkFormPost, clientName, loadInteraction, type InteractionDetails } from '../interaction.js';
+import { REGISTRATION_FLOOR_MS, startFloor } from '../response-floor.js';
 import { browserBinding, checkStandalonePost } from '../standalone-form.js';
 import { mailLinks, requestOrigin } from '../verify-email/context.js';
 import { setFlowCookie } from '../verify-email/flow-cookie.js';
@@ -37,6 +38,7 @@ async function submit(ctx: Context, deps: FlowDeps, place: RegisterPlace, detail
   const { policy } = deps.config;
   const input = readRegistrationForm(ctx.request.body, policy.registration.security_questions.count);
   await deps.limits.attempt('registration', ctx.ip, input.email);
+  const floor = startFloor(REGISTRATION_FLOOR_MS);
   const outcome = await registerAccount(deps.db, deps.hasher, input, {
     policy,
     links: mailLinks(deps.config.issuer),
@@ -44,6 +46,8 @@ async function submit(ctx: Context, deps: FlowDeps, place: RegisterPlace, detail
     interactionUid: details?.uid,
   });
   if (!outcome.ok) return renderRegister(ctx, deps, place, { values: keptValues(input), errors: outcome.errors }, 400);
+  // A new address and one that already has an ID (mailed its owner instead) answer alike.
+  await floor();
   setFlowCookie(ctx, deps, outcome.flowId);
   ctx.status = 303;
   ctx.redirect(details ? `/interaction/${details.uid}/verify-email` : '/verify-email');

@@ -9,7 +9,7 @@ import { accessCodeSpec } from '../second-step/access-code.js';
 import { accountQuestions, checkAnswers, type AnswerCheck, type AskedQuestion } from '../second-step/security-questions.js';
 import type { PasswordHasher } from '../passwords.js';
 import { inTransaction } from '../transaction.js';
-import { countDecoyFailure, type RecoveryFlow } from './recovery-flow.js';
+import { countDecoyFailure, sendDecoyCode, type RecoveryFlow } from './recovery-flow.js';
 
 /*
  * Proving who you are in "Forgot password": the same emailed code and security questions, with
@@ -20,7 +20,11 @@ export const RECOVERY_CODE = 'recovery';
 
 export async function sendRecoveryCode(db: Db, flow: RecoveryFlow, policy: Policy['second_step']['access_code'], origin: AuditOrigin = {}): Promise<IssueResult | { ok: true; decoy: true }> {
   const account = flow.account_id ? await findAccountById(db, flow.account_id) : undefined;
-  if (!account) return { ok: true, decoy: true };
+  if (!account) {
+    const spec = accessCodeSpec(policy);
+    if (await sendDecoyCode(db, flow, spec.throttleSeconds, spec.maxAttempts)) return { ok: true, decoy: true };
+    return { ok: false, reason: 'throttled', retryAfterSeconds: spec.throttleSeconds };
+  }
   return inTransaction(db, async (trx) => {
     const issued = await issueCode(trx, account.id, account.email, { ...accessCodeSpec(policy), purpose: RECOVERY_CODE });
     if (!issued.ok) return issued;
