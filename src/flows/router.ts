@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
+import { formGuard } from '../web/input-guard.js';
 import { consentRoutes, grantConsent, renderConsent } from './consent/routes.js';
 import type { FlowDeps } from './deps.js';
 import { loadInteraction } from './interaction.js';
@@ -23,6 +24,7 @@ import { linkLegacyRoutes, renderLinkLegacy } from './link-legacy/routes.js';
 export function createFlowRouter(deps: FlowDeps): Router {
   const router = new Router();
   router.use(bodyParser({ enableTypes: ['form'], formLimit: '64kb', encoding: 'utf-8' }));
+  router.use(formGuard());
 
   router.get('/interaction/:uid', async (ctx) => {
     const details = await loadInteraction(ctx, deps);

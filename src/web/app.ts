@@ -7,6 +7,7 @@ import { assets } from './assets.js';
 import { devOutboxRouter } from './dev-outbox.js';
 import { errorHandler } from './errors.js';
 import { healthRouter } from './health.js';
+import { inputGuard } from './input-guard.js';
 import { requestLog } from './request-log.js';
 import { portalOrigins, securityHeaders } from './security-headers.js';
 import { tokenRateLimit } from './token-rate-limit.js';
@@ -24,6 +25,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestLog(deps.log));
   app.use(errorHandler(deps.renderer));
   app.use(securityHeaders({ secure: deps.config.issuer.startsWith('https:'), formTargets: portalOrigins(deps.config.clients.metadata) }));
+  app.use(inputGuard());
   app.use(assets());
   const health = healthRouter({ db: deps.db, redis: deps.redis });
   app.use(health.routes());

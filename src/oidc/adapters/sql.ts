@@ -27,6 +27,15 @@ function expiresAt(expiresIn: number | undefined) {
   return seconds === undefined ? null : sql<Date>`now() + make_interval(secs => ${seconds}::float8)`;
 }
 
+/**
+ * PostgreSQL refuses NUL in text, so no stored id, uid or user code holds one: a client id or
+ * token with NUL (oidc-provider passes them from request bodies as sent) finds nothing instead
+ * of failing the query with a server error.
+ */
+function unstorable(value: string): boolean {
+  return typeof value !== 'string' || value.includes('\u0000');
+}
+
 function decode(row: Row | undefined): AdapterPayload | undefined {
   if (!row) return undefined;
   if (!row.consumed_at) return row.payload;
@@ -68,6 +77,7 @@ export class SqlAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
+    if (unstorable(id)) return;
     await this.db
       .updateTable('oidc_models')
       .set({ consumed_at: sql<Date>`now()` })
@@ -77,15 +87,18 @@ export class SqlAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    if (unstorable(id)) return;
     await this.db.deleteFrom('oidc_models').where('model', '=', this.name).where('id', '=', id).execute();
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    if (unstorable(grantId)) return;
     // Every grantable model of the grant, whichever model's adapter is asked (as in Redis).
     await this.db.deleteFrom('oidc_models').where('grant_id', '=', grantId).execute();
   }
 
   private async findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
+    if (unstorable(value)) return undefined;
     const row = await this.db
       .selectFrom('oidc_models')
       .select(['payload', 'consumed_at'])
