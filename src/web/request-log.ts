@@ -1,8 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from '../log.js';
 
 const validId = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * An interaction's id is also the value of oidc-provider's interaction cookies, so paths are
+ * logged with a digest in its place: enough to follow one sign-in through the log, not
+ * enough to step into it.
+ */
+export function loggablePath(path: string): string {
+  return path.replace(/^\/(interaction|auth)\/([^/]+)/, (_, kind: string, uid: string) => `/${kind}/~${createHash('sha256').update(uid).digest('base64url').slice(0, 10)}`);
+}
 
 /**
  * One log line per request, with a request id. Only the path is logged: query strings carry
@@ -18,7 +27,8 @@ export function requestLog(log: Logger): Middleware {
     ctx.state.log = reqLog;
     ctx.set('X-Request-Id', id);
     const started = performance.now();
-    const { method, path } = ctx;
+    const { method } = ctx;
+    const path = loggablePath(ctx.path);
     ctx.res.once('close', () => {
       reqLog.info({ method, path, status: ctx.res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
     });

@@ -10,7 +10,7 @@ import { hashAnswers, saveAnswers } from '../../src/identity/registration/securi
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { insertAccount } from '../../src/identity/accounts.js';
 import { PasswordHasher } from '../../src/identity/passwords.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from './servers.js';
 
@@ -107,6 +107,8 @@ export interface PorticoOptions {
   keepDatabase?: boolean;
   /** More entries for the clients file. */
   extraClients?: object[];
+  /** Where the server logs (silent without one). */
+  logger?: Logger;
   /** The policy file's content (POLICY_FILE in `env` wins); defaults apply without one. */
   policy?: object;
 }
@@ -152,7 +154,7 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     ...options.env,
   });
-  const server = await startServer(config, createLogger('silent'));
+  const server = await startServer(config, options.logger ?? createLogger('silent'));
   const hasher = new PasswordHasher(config.policy.argon2);
   return {
     url: options.issuer ?? server.url,
