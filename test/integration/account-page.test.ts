@@ -120,7 +120,11 @@ describe('the account page', () => {
     const user = await portico.createUser();
     const { agent, page } = await openAccount(user);
     const renamed = await submit(agent, page, '/account/name', { givenName: 'Janet', familyName: '' });
-    expect(renamed.html).toContain('id="familyName-error">Enter a name.');
+    expect(renamed.html).toContain('id="familyName-error">Enter your last name.');
+    // The rules of registration: no markup, no bidi overrides.
+    const marked = await submit(agent, renamed, '/account/name', { givenName: '<b>Janet</b>', familyName: 'Smythe\u202e' });
+    expect(marked.html).toContain('id="givenName-error">Use letters, spaces, hyphens and apostrophes.');
+    expect(marked.html).toContain('id="familyName-error">Use letters, spaces, hyphens and apostrophes.');
     await submit(agent, renamed, '/account/name', { givenName: 'Janet', familyName: 'Smythe' });
     expect(await findAccountById(db, user.id)).toMatchObject({ given_name: 'Janet', family_name: 'Smythe' });
     const refused = await submit(agent, page, '/account/questions', { currentPassword: 'Not7Mine', question1: 'first_pet', answer1: 'Rex', question2: 'first_car', answer2: 'Lada' });

@@ -37,6 +37,8 @@ const cases: Case[] = [
   ['year of birth implausibly old', { birthYear: '1850' }, 'birthYear', /year you were born/],
   ['too young', { birthYear: '2015' }, 'birthYear', /at least 13 years old/],
   ['email missing', { email: '' }, 'email', /Enter your email address/],
+  ['first name with markup', { givenName: '<b>Jane</b>' }, 'givenName', /letters, spaces, hyphens/],
+  ['last name with a right-to-left override', { familyName: 'Smith\u202egnp.exe' }, 'familyName', /letters, spaces, hyphens/],
   ['email not an address', { email: 'jane.smith.example.com' }, 'email', /like name@example\.com/],
   ['email with a space', { email: 'jane smith@example.com' }, 'email', /like name@example\.com/],
   ['username missing', { username: '' }, 'username', /Choose a username/],

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { confirmEmailChange, notify, recordDevicesForgotten, startEmailChange, updateName } from '../../identity/account-settings.js';
 import { recordAudit } from '../../identity/audit.js';
 import { setPassword } from '../../identity/recovery/set-password.js';
+import { checkName } from '../../identity/registration/rules.js';
 import { checkSecurityQuestions } from '../../identity/registration/security-answers.js';
 import { enrolQuestions } from '../../identity/second-step/security-questions.js';
 import { endAllSessions } from '../../identity/sessions.js';
@@ -28,8 +29,8 @@ async function changeName(ctx: Context, deps: FlowDeps, place: AccountPlace): Pr
   const form = nameForm.parse(ctx.request.body ?? {});
   const errors: Record<string, string> = {};
   for (const field of ['givenName', 'familyName'] as const) {
-    if (!form[field]) errors[field] = 'Enter a name.';
-    else if (form[field].length > 100 || /[\p{Cc}<>]/u.test(form[field])) errors[field] = 'Use at most 100 letters, without < or >.';
+    const problem = checkName(form[field], field === 'givenName' ? 'first name' : 'last name');
+    if (problem) errors[field] = problem;
   }
   if (Object.keys(errors).length) return renderAccount(ctx, deps, place, { section: 'name', errors, values: form }, 400);
   await updateName(deps.db, place.account, form.givenName, form.familyName, place.origin);

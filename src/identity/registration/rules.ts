@@ -18,7 +18,9 @@ const OLDEST_AGE = 120;
 export function checkName(value: string, label: string): string | undefined {
   if (value === '') return `Enter your ${label}.`;
   if ([...value].length > NAME_MAX) return `Use at most ${NAME_MAX} characters.`;
-  if (/\p{Cc}/u.test(value)) return 'Use letters, spaces, hyphens and apostrophes.';
+  // Names go into pages and emails: no markup, and no bidi overrides (Trojan Source, CVE-2021-42574)
+  // that would make "Hello Jane" read as something else.
+  if (/[\p{Cc}<>\u202a-\u202e\u2066-\u2069]/u.test(value)) return 'Use letters, spaces, hyphens and apostrophes.';
   return undefined;
 }
 
