@@ -15,6 +15,16 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/**
+ * A server that can go away and come back, as in an outage: `halt` stops the process but keeps
+ * its port and files; `resume` starts it again on the same port (and, for PostgreSQL, the same
+ * data directory, so its databases survive; Redis runs without persistence and comes back empty).
+ */
+export interface RestartableService extends RunningService {
+  halt(): Promise<void>;
+  resume(): Promise<void>;
+}
+
 const LOOPBACK = '127.0.0.1';
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -170,24 +180,40 @@ function redisPing(port: number): Promise<boolean> {
 }
 
 /** Starts redis-server (REDIS_SERVER or redis-server on PATH) without persistence. */
-export async function startRedis(): Promise<RunningService> {
+export async function startRedis(): Promise<RestartableService> {
   const binary = process.env.REDIS_SERVER ?? findExecutable('redis-server', ['/usr/bin', '/usr/local/bin']);
   if (!binary) throw new Error('redis-server not found: install Redis, set REDIS_SERVER, or set REDIS_URL');
   return startOnFreePort(async (port) => {
     const dir = makeTempDir('portico-redis-');
     const args = ['--port', String(port), '--bind', LOOPBACK, '--save', '', '--appendonly', 'no', '--dir', dir];
-    const child = new Child(`redis-server on port ${port}`, spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-    const stop = async () => {
-      await child.stop('SIGTERM');
-      removeTempDir(dir);
+    const launch = async () => {
+      const started = new Child(`redis-server on port ${port}`, spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+      try {
+        await waitUntil(started, () => redisPing(port), 'answer PING');
+      } catch (error) {
+        await started.stop('SIGTERM');
+        throw error;
+      }
+      return started;
     };
+    let child: Child;
     try {
-      await waitUntil(child, () => redisPing(port), 'answer PING');
+      child = await launch();
     } catch (error) {
-      await stop();
+      removeTempDir(dir);
       throw error;
     }
-    return { url: `redis://${LOOPBACK}:${port}`, stop };
+    return {
+      url: `redis://${LOOPBACK}:${port}`,
+      stop: async () => {
+        await child.stop('SIGTERM');
+        removeTempDir(dir);
+      },
+      halt: () => child.stop('SIGTERM'),
+      resume: async () => {
+        child = await launch();
+      },
+    };
   });
 }
 
@@ -261,7 +287,7 @@ function postmasterPid(dataDir: string): number | undefined {
 }
 
 /** initdb + postgres in a temp dir, trust auth on loopback; returns a URL to database `portico`. */
-export async function startPostgres(): Promise<RunningService> {
+export async function startPostgres(): Promise<RestartableService> {
   const bin = postgresBinDir();
   if (!existsSync(path.join(bin, 'postgres'))) {
     throw new Error(`PostgreSQL server binary not found in ${bin}: set POSTGRES_BIN_DIR or DATABASE_URL`);
@@ -278,29 +304,41 @@ export async function startPostgres(): Promise<RunningService> {
   }
 }
 
-async function runPostgres(bin: string, dir: string, dataDir: string, port: number): Promise<RunningService> {
+async function runPostgres(bin: string, dir: string, dataDir: string, port: number): Promise<RestartableService> {
   // Durability is pointless for a throwaway test cluster; turning it off makes tests faster.
   const [command, args] = asPostgresUser(path.join(bin, 'postgres'), [
     '-D', dataDir, '-k', dir, '-h', LOOPBACK, '-p', String(port),
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
   ]);
-  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const child = new Child(`postgres on port ${port}`, proc, () => postmasterPid(dataDir) ?? proc.pid);
-  // SIGINT is PostgreSQL's "fast" shutdown: it does not wait for clients to disconnect.
-  const stopServer = () => child.stop('SIGINT');
   const adminUrl = `postgres://postgres@${LOOPBACK}:${port}/postgres`;
+  // SIGINT is PostgreSQL's "fast" shutdown: it does not wait for clients to disconnect.
+  const launch = async () => {
+    const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = new Child(`postgres on port ${port}`, proc, () => postmasterPid(dataDir) ?? proc.pid);
+    try {
+      await waitUntil(started, () => canConnect(adminUrl), 'accept connections');
+    } catch (error) {
+      await started.stop('SIGINT');
+      throw error;
+    }
+    return started;
+  };
+  let child = await launch();
   try {
-    await waitUntil(child, () => canConnect(adminUrl), 'accept connections');
     await createDatabase(adminUrl, 'portico');
   } catch (error) {
-    await stopServer();
+    await child.stop('SIGINT');
     throw error;
   }
   return {
     url: `postgres://postgres@${LOOPBACK}:${port}/portico`,
     stop: async () => {
-      await stopServer();
+      await child.stop('SIGINT');
       removeTempDir(dir);
+    },
+    halt: () => child.stop('SIGINT'),
+    resume: async () => {
+      child = await launch();
     },
   };
 }

@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clients, startPortico, type TestPortico } from '../support/portico.js';
+import { RelyingParty } from '../support/rp.js';
+import { hiddenInput, UserAgent } from '../support/user-agent.js';
+import { startPostgres, startRedis, type RestartableService } from '../support/servers.js';
+
+/*
+ * Issue 8, item 6: PostgreSQL or Redis going away while Portico runs. Readiness says so, pages
+ * answer 503 with a plain message, portals' JSON calls 503 `temporarily_unavailable` with
+ * Retry-After, nothing crashes, and when the store comes back Portico serves again without a
+ * restart. Both passes of CI run this the same way: the test starts its own servers, because it
+ * has to stop and start them.
+ */
+
+let pgServer: RestartableService;
+let redisServer: RestartableService;
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+
+beforeAll(async () => {
+  [pgServer, redisServer] = await Promise.all([startPostgres(), startRedis()]);
+});
+afterAll(async () => {
+  for (const step of cleanups.reverse()) await step();
+  await Promise.all([pgServer?.stop(), redisServer?.stop()]);
+});
+
+async function portico(options: { redis: boolean }): Promise<TestPortico> {
+  const started = await startPortico({ databaseUrl: pgServer.url, redisUrl: options.redis ? redisServer.url : null });
+  cleanups.push(() => started.stop());
+  return started;
+}
+
+/** A portal's token call, as openid-client sends it. */
+function clientCredentials(p: TestPortico): Promise<Response> {
+  return fetch(`${p.url}/token`, {
+    method: 'POST',
+    headers: {
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clients.service.id}:${clients.service.secret}`).toString('base64')}`,
+    },
+    body: 'grant_type=client_credentials',
+  });
+}
+
+const readyz = (p: TestPortico) => fetch(`${p.url}/readyz`).then(async (r) => ({ status: r.status, body: (await r.json()) as { status: string; checks: Record<string, string> } }));
+
+/** Polls until `check` holds; the deadline is generous, the usual wait is a second or two. */
+async function eventually(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} did not happen within ${ms} ms`);
+}
+
+/** What a person sees while a store is down: a plain page, a retry hint, nothing technical. */
+function expectFriendlyOutagePage(answer: { response: Response; html?: string }): void {
+  expect(answer.response.status).toBe(503);
+  expect(answer.response.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(answer.response.headers.get('retry-after')).toMatch(/^\d+$/);
+  const html = answer.html ?? '';
+  expect(html).toContain('Please try again in a few minutes.');
+  expect(html).not.toMatch(/Error:|ECONN|MaxRetries|Connection (terminated|is closed)|node_modules|\bat \S+ \(|\.ts:\d+/);
+}
+
+async function expectTokenUnavailable(p: TestPortico): Promise<void> {
+  const response = await clientCredentials(p);
+  expect(response.status).toBe(503);
+  expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(await response.json()).toMatchObject({ error: 'temporarily_unavailable' });
+}
+
+async function expectTokenIssued(p: TestPortico): Promise<void> {
+  const response = await clientCredentials(p);
+  expect(response.status).toBe(200);
+  expect(await response.json()).toMatchObject({ access_token: expect.any(String), token_type: 'Bearer' });
+}
+
+/** A portal sends someone to sign in: returns the hosted sign-in page it got. */
+async function signInPage(p: TestPortico) {
+  const rp = await RelyingParty.discover(p.url);
+  const page = await rp.browser.follow((await rp.authorizationRequest()).url);
+  expect(page.html).toContain('<h1>Sign in</h1>');
+  return { rp, page };
+}
+
+async function registrationForm(p: TestPortico) {
+  const agent = new UserAgent('http://127.0.0.1:9');
+  const page = await agent.follow(`${p.url}/register`);
+  expect(page.response.status).toBe(200);
+  const n = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const submit = () =>
+    agent.follow(`${p.url}/register`, {
+      form: {
+        csrf: hiddenInput(page.html!, 'csrf')!,
+        givenName: 'Dana', familyName: 'Outage', birthYear: '1980',
+        email: `dana.${n}@example.com`, username: `dana${n}`,
+        password: 'Bright7Harbour', confirmPassword: 'Bright7Harbour',
+        question1: 'first_pet', answer1: 'Rex the dog', question2: 'birth_city', answer2: 'Duluth',
+        terms: 'yes',
+      },
+    });
+  return { agent, submit };
+}
+
+describe('Redis stops while Portico runs', () => {
+  it('is not ready, answers 503 on pages and /token, and serves again when Redis is back, without a restart', async () => {
+    const p = await portico({ redis: true });
+    const user = await p.createUser();
+    await expectTokenIssued(p);
+    const before = await signInPage(p);
+
+    await redisServer.halt();
+    let resumed = false;
+    cleanups.push(() => (resumed ? undefined : redisServer.resume()));
+
+    const ready = await readyz(p);
+    expect(ready).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'ok', redis: 'unavailable' } } });
+    // The process itself still answers: a liveness probe must not restart it for a store outage.
+    expect((await fetch(`${p.url}/healthz`)).status).toBe(200);
+    // A portal sending someone to sign in: the interaction would live in Redis.
+    const newSignIn = await RelyingParty.discover(p.url).then(async (rp) => rp.browser.follow((await rp.authorizationRequest()).url));
+    expectFriendlyOutagePage(newSignIn);
+    // Someone already on the sign-in page submits it.
+    expectFriendlyOutagePage(await before.rp.submitSignIn(before.page, user.username, user.password));
+    await expectTokenUnavailable(p);
+
+    await redisServer.resume();
+    resumed = true;
+    await eventually('/readyz 200 after Redis came back', async () => (await readyz(p)).status === 200);
+    await expectTokenIssued(p);
+    // Redis came back empty (no persistence): a new sign-in works from the start.
+    const rp = await RelyingParty.discover(p.url);
+    const { tokens } = await rp.signIn(user.username, user.password);
+    expect(tokens.claims()!.sub).toBe(user.id);
+  });
+});
+
+describe('PostgreSQL stops while Portico runs', () => {
+  it('is not ready, answers 503 on pages and /token, and serves again when PostgreSQL is back, without a restart', async () => {
+    // One Portico keeps protocol state in Redis, one in PostgreSQL: both on the same database.
+    const withRedis = await portico({ redis: true });
+    const withoutRedis = await portico({ redis: false });
+    const user = await withRedis.createUser();
+    const before = await signInPage(withRedis);
+    const registration = await registrationForm(withRedis);
+    await expectTokenIssued(withoutRedis);
+
+    await pgServer.halt();
+    let resumed = false;
+    cleanups.push(() => (resumed ? undefined : pgServer.resume()));
+
+    expect(await readyz(withRedis)).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'unavailable', redis: 'ok' } } });
+    expect(await readyz(withoutRedis)).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'unavailable' } } });
+    expect((await fetch(`${withRedis.url}/healthz`)).status).toBe(200);
+    // Signing in reads the account; creating an ID writes one.
+    expectFriendlyOutagePage(await before.rp.submitSignIn(before.page, user.username, user.password));
+    expectFriendlyOutagePage(await registration.submit());
+    // Without Redis the authorization request and the token live in PostgreSQL.
+    const newSignIn = await RelyingParty.discover(withoutRedis.url).then(async (rp) => rp.browser.follow((await rp.authorizationRequest()).url));
+    expectFriendlyOutagePage(newSignIn);
+    await expectTokenUnavailable(withoutRedis);
+
+    await pgServer.resume();
+    resumed = true;
+    for (const p of [withRedis, withoutRedis]) await eventually('/readyz 200 after PostgreSQL came back', async () => (await readyz(p)).status === 200);
+    await expectTokenIssued(withoutRedis);
+    // The page from before the outage still works: the same form, submitted again.
+    const again = await before.rp.submitSignIn(before.page, user.username, user.password);
+    expect(again.url.startsWith('http://127.0.0.1:9/a/callback?code=')).toBe(true);
+    const created = await registration.submit();
+    expect(created.url).toBe(`${withRedis.url}/verify-email`);
+    const rp = await RelyingParty.discover(withoutRedis.url);
+    const { tokens } = await rp.signIn(user.username, user.password);
+    expect(tokens.claims()!.sub).toBe(user.id);
+  });
+});
