@@ -15,7 +15,14 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   }
 }
 
-/** /healthz: the process answers. /readyz: its database (and Redis, if used) answer too. */
+/** A key of its own: probing by writing it tells a primary from a read-only replica. */
+const READYZ_KEY = 'portico:readyz';
+
+/**
+ * /healthz: the process answers. /readyz: its database (and Redis, if used) answer and take
+ * writes too. A store that answers reads but refuses writes (a standby or a replica after a
+ * failover) fails every sign-in, so it counts as unavailable.
+ */
 export function healthRouter(stores: { db: Db; redis?: Redis }): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
@@ -31,8 +38,11 @@ export function healthRouter(stores: { db: Db; redis?: Redis }): Router {
       );
     };
     await Promise.all([
-      probe('database', () => sql`select 1`.execute(stores.db)),
-      stores.redis ? probe('redis', () => stores.redis!.ping()) : Promise.resolve(),
+      probe('database', async () => {
+        const { rows } = await sql<{ read_only: string }>`select current_setting('transaction_read_only') as read_only`.execute(stores.db);
+        if (rows[0]?.read_only !== 'off') throw new Error('database is read-only');
+      }),
+      stores.redis ? probe('redis', () => stores.redis!.set(READYZ_KEY, '1', 'PX', 10_000)) : Promise.resolve(),
     ]);
     const ready = Object.values(checks).every((v) => v === 'ok');
     ctx.set('Cache-Control', 'no-store');

@@ -1,3 +1,5 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
@@ -12,6 +14,7 @@ import { startPostgres, startRedis, type RestartableService } from '../support/s
  * has to stop and start them.
  */
 
+const LOOPBACK = '127.0.0.1';
 let pgServer: RestartableService;
 let redisServer: RestartableService;
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -79,6 +82,22 @@ async function expectTokenIssued(p: TestPortico): Promise<void> {
   expect(await response.json()).toMatchObject({ access_token: expect.any(String), token_type: 'Bearer' });
 }
 
+/** Breaks a store, checks, and restores it even when a check fails, so later tests start clean. */
+async function whileBroken(breakIt: () => Promise<unknown>, restore: () => Promise<unknown>, check: () => Promise<void>): Promise<void> {
+  await breakIt();
+  try {
+    await check();
+  } finally {
+    await restore();
+  }
+}
+
+/** A portal sends someone to sign in: what the browser ends on. */
+async function authorizationRequest(p: TestPortico) {
+  const rp = await RelyingParty.discover(p.url);
+  return rp.browser.follow((await rp.authorizationRequest()).url);
+}
+
 /** A portal sends someone to sign in: returns the hosted sign-in page it got. */
 async function signInPage(p: TestPortico) {
   const rp = await RelyingParty.discover(p.url);
@@ -113,23 +132,17 @@ describe('Redis stops while Portico runs', () => {
     await expectTokenIssued(p);
     const before = await signInPage(p);
 
-    await redisServer.halt();
-    let resumed = false;
-    cleanups.push(() => (resumed ? undefined : redisServer.resume()));
+    await whileBroken(() => redisServer.halt(), () => redisServer.resume(), async () => {
+      expect(await readyz(p)).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'ok', redis: 'unavailable' } } });
+      // The process itself still answers: a liveness probe must not restart it for a store outage.
+      expect((await fetch(`${p.url}/healthz`)).status).toBe(200);
+      // A portal sending someone to sign in: the interaction would live in Redis.
+      expectFriendlyOutagePage(await authorizationRequest(p));
+      // Someone already on the sign-in page submits it.
+      expectFriendlyOutagePage(await before.rp.submitSignIn(before.page, user.username, user.password));
+      await expectTokenUnavailable(p);
+    });
 
-    const ready = await readyz(p);
-    expect(ready).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'ok', redis: 'unavailable' } } });
-    // The process itself still answers: a liveness probe must not restart it for a store outage.
-    expect((await fetch(`${p.url}/healthz`)).status).toBe(200);
-    // A portal sending someone to sign in: the interaction would live in Redis.
-    const newSignIn = await RelyingParty.discover(p.url).then(async (rp) => rp.browser.follow((await rp.authorizationRequest()).url));
-    expectFriendlyOutagePage(newSignIn);
-    // Someone already on the sign-in page submits it.
-    expectFriendlyOutagePage(await before.rp.submitSignIn(before.page, user.username, user.password));
-    await expectTokenUnavailable(p);
-
-    await redisServer.resume();
-    resumed = true;
     await eventually('/readyz 200 after Redis came back', async () => (await readyz(p)).status === 200);
     await expectTokenIssued(p);
     // Redis came back empty (no persistence): a new sign-in works from the start.
@@ -149,23 +162,18 @@ describe('PostgreSQL stops while Portico runs', () => {
     const registration = await registrationForm(withRedis);
     await expectTokenIssued(withoutRedis);
 
-    await pgServer.halt();
-    let resumed = false;
-    cleanups.push(() => (resumed ? undefined : pgServer.resume()));
+    await whileBroken(() => pgServer.halt(), () => pgServer.resume(), async () => {
+      expect(await readyz(withRedis)).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'unavailable', redis: 'ok' } } });
+      expect(await readyz(withoutRedis)).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'unavailable' } } });
+      expect((await fetch(`${withRedis.url}/healthz`)).status).toBe(200);
+      // Signing in reads the account; creating an ID writes one.
+      expectFriendlyOutagePage(await before.rp.submitSignIn(before.page, user.username, user.password));
+      expectFriendlyOutagePage(await registration.submit());
+      // Without Redis the authorization request and the token live in PostgreSQL.
+      expectFriendlyOutagePage(await authorizationRequest(withoutRedis));
+      await expectTokenUnavailable(withoutRedis);
+    });
 
-    expect(await readyz(withRedis)).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'unavailable', redis: 'ok' } } });
-    expect(await readyz(withoutRedis)).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'unavailable' } } });
-    expect((await fetch(`${withRedis.url}/healthz`)).status).toBe(200);
-    // Signing in reads the account; creating an ID writes one.
-    expectFriendlyOutagePage(await before.rp.submitSignIn(before.page, user.username, user.password));
-    expectFriendlyOutagePage(await registration.submit());
-    // Without Redis the authorization request and the token live in PostgreSQL.
-    const newSignIn = await RelyingParty.discover(withoutRedis.url).then(async (rp) => rp.browser.follow((await rp.authorizationRequest()).url));
-    expectFriendlyOutagePage(newSignIn);
-    await expectTokenUnavailable(withoutRedis);
-
-    await pgServer.resume();
-    resumed = true;
     for (const p of [withRedis, withoutRedis]) await eventually('/readyz 200 after PostgreSQL came back', async () => (await readyz(p)).status === 200);
     await expectTokenIssued(withoutRedis);
     // The page from before the outage still works: the same form, submitted again.
@@ -176,5 +184,52 @@ describe('PostgreSQL stops while Portico runs', () => {
     const rp = await RelyingParty.discover(withoutRedis.url);
     const { tokens } = await rp.signIn(user.username, user.password);
     expect(tokens.claims()!.sub).toBe(user.id);
+  });
+});
+
+describe('a store that answers but refuses writes, as a replica does after a failover', () => {
+  it('Redis turned replica: not ready, 503 on pages and /token; ready again once it is a primary', async () => {
+    const p = await portico({ redis: true });
+    const admin = new Redis(redisServer.url);
+    cleanups.push(() => admin.disconnect());
+    await expectTokenIssued(p);
+
+    // Its primary is unreachable: it keeps serving reads and refuses every write with READONLY.
+    await whileBroken(() => admin.call('REPLICAOF', LOOPBACK, '1'), () => admin.call('REPLICAOF', 'NO', 'ONE'), async () => {
+      expect(await readyz(p)).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'ok', redis: 'unavailable' } } });
+      expectFriendlyOutagePage(await authorizationRequest(p));
+      await expectTokenUnavailable(p);
+    });
+
+    await eventually('/readyz 200 once Redis is a primary again', async () => (await readyz(p)).status === 200);
+    await expectTokenIssued(p);
+  });
+
+  it('PostgreSQL read-only: not ready, 503 on sign-in and /token; ready again once it takes writes', async () => {
+    const withRedis = await portico({ redis: true });
+    const withoutRedis = await portico({ redis: false });
+    const user = await withRedis.createUser();
+    const before = await signInPage(withRedis);
+    const admin = new pg.Client({ connectionString: pgServer.url });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    const setReadOnly = async (on: boolean) => {
+      await admin.query(on ? 'alter system set default_transaction_read_only = on' : 'alter system reset default_transaction_read_only');
+      await admin.query('select pg_reload_conf()');
+    };
+
+    // What a standby, or a primary demoted by a failover, does: reads work, writes fail (25006).
+    await whileBroken(() => setReadOnly(true), () => setReadOnly(false), async () => {
+      // The reload reaches each connection at its next command.
+      await eventually('/readyz 503 once PostgreSQL is read-only', async () => (await readyz(withRedis)).status === 503);
+      expect(await readyz(withRedis)).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'unavailable', redis: 'ok' } } });
+      expectFriendlyOutagePage(await before.rp.submitSignIn(before.page, user.username, user.password));
+      await expectTokenUnavailable(withoutRedis);
+    });
+
+    for (const p of [withRedis, withoutRedis]) await eventually('/readyz 200 once PostgreSQL takes writes', async () => (await readyz(p)).status === 200);
+    await expectTokenIssued(withoutRedis);
+    const again = await before.rp.submitSignIn(before.page, user.username, user.password);
+    expect(again.url.startsWith('http://127.0.0.1:9/a/callback?code=')).toBe(true);
   });
 });
