@@ -1,8 +1,13 @@
 import { Redis } from 'ioredis';
 
+/** Longest wait for any one reply: Portico's commands take well under a millisecond. */
+export const REDIS_COMMAND_TIMEOUT_MS = 3000;
+
 /**
  * One Redis connection per process. Commands wait in the offline queue for at most a few
- * retries so that a dead Redis turns into errors (503) instead of hung requests.
+ * retries so that a dead Redis turns into errors (503) instead of hung requests; a Redis that
+ * keeps the connection open but never answers (hung, or a network path that drops packets)
+ * fails each command after REDIS_COMMAND_TIMEOUT_MS for the same reason.
  */
 export function openRedis(url: string): Redis {
   const redis = new Redis(url, {
@@ -10,6 +15,7 @@ export function openRedis(url: string): Redis {
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
     connectTimeout: 5000,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   // Connection errors surface through commands; without a listener ioredis logs them raw.

@@ -18,7 +18,7 @@ export function isDependencyError(error: unknown): boolean {
     if (e.name === 'ReplyError' && e.message && /^(READONLY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|OOM)\b/.test(e.message)) return true;
     // MULTI/EXEC refused as a whole (EXECABORT) carries the errors that caused it.
     if (Array.isArray(e.previousErrors) && e.previousErrors.some(isDependencyError)) return true;
-    if (e.message && /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|Stream isn't writeable|Redis connection is not ready/i.test(e.message)) return true;
+    if (e.message && /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|Stream isn't writeable|Redis connection is not ready|^Command timed out$/i.test(e.message)) return true;
     if (Array.isArray(e.errors) && e.errors.some(isDependencyError)) return true;
     current = e.cause;
   }

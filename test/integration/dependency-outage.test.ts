@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
-import { startPostgres, startRedis, type RestartableService } from '../support/servers.js';
+import { REDIS_COMMAND_TIMEOUT_MS } from '../../src/storage/redis.js';
+import { startPostgres, startRedis, type RedisService, type RestartableService } from '../support/servers.js';
 
 /*
  * Issue 8, item 6: PostgreSQL or Redis going away while Portico runs. Readiness says so, pages
@@ -16,7 +17,7 @@ import { startPostgres, startRedis, type RestartableService } from '../support/s
 
 const LOOPBACK = '127.0.0.1';
 let pgServer: RestartableService;
-let redisServer: RestartableService;
+let redisServer: RedisService;
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 
 beforeAll(async () => {
@@ -149,6 +150,31 @@ describe('Redis stops while Portico runs', () => {
     const rp = await RelyingParty.discover(p.url);
     const { tokens } = await rp.signIn(user.username, user.password);
     expect(tokens.claims()!.sub).toBe(user.id);
+  });
+});
+
+describe('Redis hangs while Portico runs', () => {
+  it('answers 503 within seconds instead of holding requests open, and serves again when Redis answers', async () => {
+    const p = await portico({ redis: true });
+    await expectTokenIssued(p);
+    const before = await signInPage(p);
+    const user = await p.createUser();
+
+    // Stopped with SIGSTOP: connections stay open and nothing answers, like a partition that drops packets.
+    await whileBroken(async () => redisServer.freeze(), async () => redisServer.thaw(), async () => {
+      const started = Date.now();
+      expect((await readyz(p)).body.checks).toEqual({ database: 'ok', redis: 'unavailable' });
+      expectFriendlyOutagePage(await authorizationRequest(p));
+      expectFriendlyOutagePage(await before.rp.submitSignIn(before.page, user.username, user.password));
+      await expectTokenUnavailable(p);
+      // Each request gave up after the command timeout, not after the person or portal did.
+      expect(Date.now() - started).toBeLessThan(4 * (REDIS_COMMAND_TIMEOUT_MS + 2000));
+    });
+
+    await eventually('/readyz 200 once Redis answers again', async () => (await readyz(p)).status === 200);
+    await expectTokenIssued(p);
+    const again = await before.rp.submitSignIn(before.page, user.username, user.password);
+    expect(again.url.startsWith('http://127.0.0.1:9/a/callback?code=')).toBe(true);
   });
 });
 

@@ -25,6 +25,12 @@ export interface RestartableService extends RunningService {
   resume(): Promise<void>;
 }
 
+/** Redis can also hang: `freeze` stops the process (SIGSTOP) with its connections open, `thaw` resumes it. */
+export interface RedisService extends RestartableService {
+  freeze(): void;
+  thaw(): void;
+}
+
 const LOOPBACK = '127.0.0.1';
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -89,6 +95,12 @@ class Child {
   /** Every pid to kill when stopping hard. */
   pids(): number[] {
     return [this.serverPid(), this.proc.pid].filter((pid): pid is number => pid !== undefined);
+  }
+
+  /** Sends a signal to the server process without waiting (SIGSTOP/SIGCONT). */
+  signal(signal: NodeJS.Signals): void {
+    const pid = this.serverPid() ?? this.proc.pid;
+    if (!this.exited && pid) signalQuietly(pid, signal);
   }
 
   async stop(signal: NodeJS.Signals): Promise<void> {
@@ -180,7 +192,7 @@ function redisPing(port: number): Promise<boolean> {
 }
 
 /** Starts redis-server (REDIS_SERVER or redis-server on PATH) without persistence. */
-export async function startRedis(): Promise<RestartableService> {
+export async function startRedis(): Promise<RedisService> {
   const binary = process.env.REDIS_SERVER ?? findExecutable('redis-server', ['/usr/bin', '/usr/local/bin']);
   if (!binary) throw new Error('redis-server not found: install Redis, set REDIS_SERVER, or set REDIS_URL');
   return startOnFreePort(async (port) => {
@@ -213,6 +225,8 @@ export async function startRedis(): Promise<RestartableService> {
       resume: async () => {
         child = await launch();
       },
+      freeze: () => child.signal('SIGSTOP'),
+      thaw: () => child.signal('SIGCONT'),
     };
   });
 }
