@@ -8,11 +8,13 @@ import { REDIS_COMMAND_TIMEOUT_MS } from '../../src/storage/redis.js';
 import { startPostgres, startRedis, type RedisService, type RestartableService } from '../support/servers.js';
 
 /*
- * Issue 8, item 6: PostgreSQL or Redis going away while Portico runs. Readiness says so, pages
- * answer 503 with a plain message, portals' JSON calls 503 `temporarily_unavailable` with
- * Retry-After, nothing crashes, and when the store comes back Portico serves again without a
- * restart. Both passes of CI run this the same way: the test starts its own servers, because it
- * has to stop and start them.
+ * Issue 8, item 6: PostgreSQL or Redis going away while Portico runs: stopped, hung, or
+ * answering but refusing writes (a replica after a failover). Readiness says so, pages answer
+ * 503 with a plain message, portals' JSON calls 503 `temporarily_unavailable` with Retry-After,
+ * nothing crashes (an uncaught error here fails the run), and when the store comes back Portico
+ * serves again without a restart. Both passes of CI run this the same way: the test starts its
+ * own servers, because it has to stop and start them. SMTP down: mail-outbox.test.ts; a process
+ * killed mid-write: kill-mid-write.test.ts.
  */
 
 const LOOPBACK = '127.0.0.1';
