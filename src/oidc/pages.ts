@@ -20,14 +20,16 @@ export function createPageRenderer(renderer: Renderer): PageRenderer {
     async renderError(ctx, out, error) {
       const serverError = out.error === 'server_error';
       // A store outage is not a bug: 503 tells the browser and load balancer to retry.
-      if (serverError && isDependencyError(error)) {
+      const outage = serverError && isDependencyError(error);
+      if (outage) {
         ctx.status = 503;
         ctx.set('Retry-After', '5');
       }
       html(
         ctx,
         renderer.page('error', {
-          title: serverError ? 'Something went wrong' : 'We could not complete this request',
+          // The same words as web/errors.ts uses for an outage on Portico's own pages.
+          title: outage ? 'Sign-in is temporarily unavailable' : serverError ? 'Something went wrong' : 'We could not complete this request',
           message: serverError
             ? 'Please try again in a few minutes.'
             : 'The portal that sent you here made a request we cannot accept. Go back to the portal and try again.',

@@ -3,8 +3,11 @@ import { isDependencyError } from './dependency-errors.js';
 import { sendPage, type Renderer } from './render.js';
 import { TooManyAttempts } from './rate-limits.js';
 
+/** oidc-provider's JSON endpoints and the probes: JSON whatever the Accept header says. */
+const JSON_PATHS = /^\/(token(\/|$)|me$|jwks$|\.well-known\/|readyz$|healthz$)/;
+
 function wantsJson(ctx: Context): boolean {
-  return !ctx.accepts('html') || ctx.path === '/readyz' || ctx.path === '/healthz';
+  return !ctx.accepts('html') || JSON_PATHS.test(ctx.path);
 }
 
 interface Answer {

@@ -36,12 +36,11 @@ async function portico(options: { redis: boolean }): Promise<TestPortico> {
   return started;
 }
 
-/** A portal's token call, as openid-client sends it. */
+/** A portal's token call from a plain HTTP client: no Accept header, and still a JSON answer. */
 function clientCredentials(p: TestPortico): Promise<Response> {
   return fetch(`${p.url}/token`, {
     method: 'POST',
     headers: {
-      accept: 'application/json',
       'content-type': 'application/x-www-form-urlencoded',
       authorization: `Basic ${Buffer.from(`${clients.service.id}:${clients.service.secret}`).toString('base64')}`,
     },

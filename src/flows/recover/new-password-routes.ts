@@ -18,9 +18,11 @@ async function submit(ctx: Context, deps: FlowDeps, flow: RecoveryFlow): Promise
   const account = flow.account_id ? await findAccountById(deps.db, flow.account_id) : undefined;
   if (!account) return renderRecover(ctx, deps, 'start', { alert: 'This request has expired. Start again.' }, 400);
   const input = newPasswordForm.parse(ctx.request.body ?? {});
-  const outcome = await setPassword(deps.db, deps.hasher, deps.config.policy, account, input, { reason: 'recovery', endSessions: true, origin: { ip: ctx.ip, userAgent: ctx.get('user-agent') } });
+  // The flow ends in the password's own transaction: a crash cannot leave it reusable, and
+  // two submits at once cannot both set a password.
+  const claim = (trx: typeof deps.db) => advanceRecoveryFlow(trx, flow, 'new_password', 'done');
+  const outcome = await setPassword(deps.db, deps.hasher, deps.config.policy, account, input, { reason: 'recovery', endSessions: true, claim, origin: { ip: ctx.ip, userAgent: ctx.get('user-agent') } });
   if (!outcome.ok) return renderRecover(ctx, deps, 'new', { errors: { [outcome.field]: outcome.message } }, 400);
-  await advanceRecoveryFlow(deps.db, flow, 'new_password', 'done');
   clearRecoveryCookie(ctx);
   renderRecover(ctx, deps, 'done');
 }

@@ -37,19 +37,27 @@ export async function setPassword(
   policy: Policy,
   account: Account,
   input: NewPassword,
-  context: { reason: 'recovery' | 'change' | 'upgrade'; origin?: AuditOrigin; endSessions: boolean },
+  context: {
+    reason: 'recovery' | 'change' | 'upgrade';
+    origin?: AuditOrigin;
+    endSessions: boolean;
+    /** Runs in the same transaction; false (the flow was used meanwhile) changes nothing. */
+    claim?: (trx: Db) => Promise<boolean>;
+  },
 ): Promise<SetPasswordOutcome> {
   // The upgrade step may keep a password that meets the policy (issue 5, item 5).
   const checked = await checkNewPassword(policy.password, hasher, account, input, context.reason === 'upgrade');
   if (!checked.ok) return checked;
   const hash = await hasher.hash(input.password);
-  await inTransaction(db, async (trx) => {
+  const claimed = await inTransaction(db, async (trx) => {
+    if (context.claim && !(await context.claim(trx))) return false;
     const now = new Date();
     await trx.updateTable('accounts').set({ password_hash: hash, password_changed_at: now, must_change_password: false, failed_password_count: 0, updated_at: now }).where('id', '=', account.id).execute();
     if (context.reason === 'recovery' && unlockRoute(policy.lockout, account) === 'self_service') await reenable(trx, account.id, Object.values(LOCK_REASON));
     if (context.endSessions) await endAllSessions(trx, account.id, now);
     await enqueueMail(trx, { to: account.email, template: 'password-changed', accountId: account.id, data: { givenName: account.given_name, signedOut: context.endSessions } });
     await recordAudit(trx, { action: 'password.changed', actor: `account:${account.id}`, accountId: account.id, details: { reason: context.reason, sessions_ended: context.endSessions }, ...context.origin });
+    return true;
   });
-  return { ok: true };
+  return claimed ? { ok: true } : { ok: false, field: 'password', message: 'This request has already been used. Start again.' };
 }
