@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/storage/database.js';
@@ -22,14 +19,12 @@ let fuzz: Fuzzer;
 
 beforeAll(async () => {
   // Limits far above what the run sends (a 429 would hide the handler behind it) and a cheap hash.
-  const dir = mkdtempSync(path.join(tmpdir(), 'portico-bad-input-'));
   const window = { per_ip: { points: 1_000_000 }, per_account: { points: 1_000_000 } };
   const policy = {
     argon2: { memory_kib: 8192, time_cost: 1 },
     rate_limits: { sign_in: window, codes: window, registration: window, recovery: window, legacy_link: window },
   };
-  writeFileSync(path.join(dir, 'policy.json'), JSON.stringify(policy));
-  portico = await startPortico({ env: { POLICY_FILE: path.join(dir, 'policy.json') } });
+  portico = await startPortico({ policy });
   db = portico.server.database.db;
   fuzz = new Fuzzer(portico.url);
 });
