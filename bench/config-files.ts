@@ -1,0 +1,29 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parsePolicy, type Policy } from '../src/config/policy.js';
+import { benchClients } from './fixtures.js';
+
+const off = { points: 0 };
+/** Load from one address and a few accounts must not be throttled (0 points = limit off). */
+const noRateLimits = { sign_in: { per_ip: off, per_account: off }, token: { per_client: off } };
+
+/**
+ * Writes Portico's clients and policy files into `dir`. The policy turns rate limits off where
+ * this checkout has them; an older policy schema (strict, without `rate_limits`) gets defaults.
+ */
+export function writeConfigFiles(dir: string): { clientsFile: string; policyFile: string; policy: Policy } {
+  const clientsFile = path.join(dir, 'clients.json');
+  const clients = benchClients().map((client) => ({ ...client, client_name: client.client_id, first_party: true }));
+  writeFileSync(clientsFile, JSON.stringify({ clients }));
+  const policyFile = path.join(dir, 'policy.json');
+  let json: object = { rate_limits: noRateLimits };
+  let policy: Policy;
+  try {
+    policy = parsePolicy(policyFile, json);
+  } catch {
+    json = {};
+    policy = parsePolicy(policyFile, json);
+  }
+  writeFileSync(policyFile, JSON.stringify(json));
+  return { clientsFile, policyFile, policy };
+}

@@ -1,0 +1,72 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadResult } from './load.js';
+
+export interface Measured {
+  peak: LoadResult;
+  /** Open loop at half the peak rate: the latency a server shows with headroom. */
+  half: LoadResult;
+}
+
+export interface Row {
+  name: string;
+  portico: Measured;
+  baseline?: Measured;
+  /** What the ratio is taken against, when not the baseline (sign-ins: raw argon2id verifies). */
+  reference?: { name: string; perSecond: number };
+  target?: number;
+  /** Token endpoint rows: p99 at half peak must stay below this. */
+  p99TargetMs?: number;
+}
+
+export interface Report {
+  rows: Row[];
+  rss: Record<string, { before: Array<{ pid: number; rssMiB: number }>; after: Array<{ pid: number; rssMiB: number }> }>;
+  [key: string]: unknown;
+}
+
+export function ratio(row: Row): number | undefined {
+  const against = row.baseline?.peak.perSecond ?? row.reference?.perSecond;
+  return against ? Math.round((row.portico.peak.perSecond / against) * 100) / 100 : undefined;
+}
+
+const total = (list: Array<{ rssMiB: number }>) => list.reduce((sum, p) => sum + p.rssMiB, 0);
+export const rssGrowth = (r: Report['rss'][string]) => Math.round((total(r.after) / total(r.before) - 1) * 1000) / 10;
+
+const latency = (m: LoadResult) => `${m.p50Ms}/${m.p99Ms}`;
+
+/** The printed table: one line per measurement, then RSS. */
+export function formatTable(report: Report): string {
+  const header = ['measurement', 'Portico/s', 'p50/p99 ms', 'baseline/s', 'p50/p99 ms', 'ratio', 'target', 'met'];
+  const lines = report.rows.map((row) => {
+    const r = ratio(row);
+    const ratioMet = row.target === undefined || (r !== undefined && r >= row.target);
+    const p99Met = row.p99TargetMs === undefined || row.portico.half.p99Ms < row.p99TargetMs;
+    const target = [row.target !== undefined ? `>=${row.target}` : '', row.p99TargetMs ? `p99<${row.p99TargetMs}` : ''].filter(Boolean).join(' ');
+    const errors = row.portico.peak.errors + row.portico.half.errors + (row.baseline ? row.baseline.peak.errors + row.baseline.half.errors : 0);
+    return [
+      row.name + (errors ? ` (${errors} errors)` : ''),
+      String(row.portico.peak.perSecond),
+      latency(row.portico.half),
+      row.baseline ? String(row.baseline.peak.perSecond) : row.reference ? `${row.reference.name} ${row.reference.perSecond}` : '-',
+      row.baseline ? latency(row.baseline.half) : '-',
+      r === undefined ? '-' : String(r),
+      target || '-',
+      target ? (ratioMet && p99Met ? 'yes' : 'NO') : '-',
+    ];
+  });
+  for (const [name, rss] of Object.entries(report.rss)) {
+    const growth = rssGrowth(rss);
+    lines.push([`RSS ${name} MiB (${rss.before.length} proc)`, `${total(rss.before).toFixed(0)} -> ${total(rss.after).toFixed(0)}`, `${growth}%`, '', '', '', name === 'portico' ? '<=15%' : '-', name === 'portico' ? (growth <= 15 ? 'yes' : 'NO') : '-']);
+  }
+  const widths = header.map((_, i) => Math.max(header[i]!.length, ...lines.map((l) => l[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
+}
+
+export function writeReport(dir: string, report: Report): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}

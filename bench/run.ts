@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, startPostgres, startRedis, type RunningService } from '../test/support/servers.js';
+import { writeConfigFiles } from './config-files.js';
+import { Http } from './http.js';
+import type { LoadSpec } from './load.js';
+import { runLoadProcess } from './load-process.js';
+import { ServerProcess } from './processes.js';
+import { formatTable, ratio, rssGrowth, writeReport, type Measured, type Report, type Row } from './report.js';
+import { signIn } from './scenarios/sign-in.js';
+import { seedAccounts } from './seed.js';
+import { seedSessions } from './sessions.js';
+
+/*
+ * `npm run bench`: PostgreSQL and Redis (started here unless DATABASE_URL / REDIS_URL are set),
+ * Portico with one worker per core, and the baseline, each in its own process; load comes from
+ * a further process per measurement (bench/load.ts). Prints a table and writes JSON to
+ * bench/results/. BENCH_SECONDS (default 5) per measurement, BENCH_CONNECTIONS (32), WORKERS.
+ */
+const root = path.resolve(import.meta.dirname, '..');
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const workers = Number(process.env.WORKERS ?? availableParallelism());
+const sessionCount = Number(process.env.BENCH_SESSIONS ?? 50_000);
+
+const load = (spec: Omit<LoadSpec, 'durationMs'>) => runLoadProcess({ durationMs: seconds * 1000, ...spec });
+
+type Params = (phase: 'peak' | 'half') => Promise<Record<string, unknown>>;
+
+/** Peak (closed loop, after a 1 s warm-up), then an open loop at half that rate. */
+async function measure(url: string, scenario: string, params: Params = async () => ({}), conns = connections): Promise<Measured> {
+  const peak = await load({ scenario, url, connections: conns, warmupMs: 1000, params: await params('peak') });
+  const half = await load({ scenario, url, connections: conns, rate: Math.max(1, Math.round(peak.perSecond / 2)), params: await params('half') });
+  return { peak, half };
+}
+
+/** Real sign-ins, a few at a time: the tokens userinfo, introspection and refresh start from. */
+async function tokensFor(url: string, logins: string[], count = connections) {
+  const http = new Http(url, 8);
+  const tokens: Array<{ access_token: string; refresh_token: string }> = [];
+  while (tokens.length < count) tokens.push(...(await Promise.all(Array.from({ length: 8 }, (_, i) => signIn(http, logins[(tokens.length + i) % logins.length]!)))));
+  http.close();
+  return tokens.slice(0, count);
+}
+
+/*
+ * Tokens are fetched just before the phase that uses them: the baseline's in-memory adapter is
+ * an LRU of 1000 entries, which earlier phases would have flushed. Refresh tokens rotate, so
+ * each phase follows fresh chains.
+ */
+const protocolScenarios: Array<[string, string, (url: string, logins: string[]) => Params]> = [
+  ['discovery+JWKS', 'discovery', () => async () => ({})],
+  ['client_credentials', 'client-credentials', () => async () => ({})],
+  ['userinfo', 'userinfo', (url, logins) => async () => ({ accessTokens: (await tokensFor(url, logins)).map((t) => t.access_token) })],
+  ['introspection', 'introspection', (url, logins) => async () => ({ accessTokens: (await tokensFor(url, logins)).map((t) => t.access_token) })],
+  ['refresh_token', 'refresh-token', (url, logins) => async () => ({ refreshTokens: (await tokensFor(url, logins)).map((t) => t.refresh_token) })],
+];
+
+const stops: Array<() => Promise<void>> = [];
+const work = mkdtempSync(path.join(tmpdir(), 'portico-bench-'));
+try {
+  const service = async (envName: string, start: () => Promise<RunningService>) => {
+    if (process.env[envName]) return process.env[envName]!;
+    const started = await start();
+    stops.unshift(started.stop);
+    return started.url;
+  };
+  const databaseUrl = await service('DATABASE_URL', startPostgres);
+  const redisUrl = await service('REDIS_URL', startRedis);
+  const files = writeConfigFiles(work);
+  process.stdout.write(`seeding ${connections} accounts\n`);
+  const { logins, hash } = await seedAccounts(databaseUrl, files.policy, connections);
+
+  const cookieSecret = randomBytes(32).toString('base64url');
+  const porticoPort = await freePort();
+  const porticoUrl = `http://127.0.0.1:${porticoPort}`;
+  const portico = await ServerProcess.start('Portico', path.join(root, 'src/cluster.ts'), [], {
+    ...process.env,
+    // Production: templates are compiled once and cached (the eta renderer re-reads them otherwise).
+    NODE_ENV: 'production',
+    COOKIE_SECRETS: cookieSecret,
+    ISSUER: porticoUrl, HOST: '127.0.0.1', PORT: String(porticoPort),
+    DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, CLIENTS_FILE: files.clientsFile, POLICY_FILE: files.policyFile,
+    // A log line per request is not what is measured here; warnings and errors still show.
+    LOG_LEVEL: 'warn', WORKERS: String(workers),
+  }, /workers listening/);
+  stops.unshift(() => portico.stop());
+  const baselinePort = await freePort();
+  const baselineUrl = `http://127.0.0.1:${baselinePort}`;
+  const baseline = await ServerProcess.start('baseline', path.join(root, 'bench/baseline.ts'), [String(baselinePort)], process.env, /listening/);
+  stops.unshift(() => baseline.stop());
+  process.stdout.write(`Portico (${workers} workers) ${porticoUrl}, baseline ${baselineUrl}, ${seconds} s per measurement\n`);
+  const argon2 = await load({ scenario: 'argon2-verify', url: porticoUrl, connections: 2 * availableParallelism(), warmupMs: 1000, params: { hash } });
+  const signInConnections = Math.min(connections, 4 * availableParallelism());
+  const signIns = await measure(porticoUrl, 'sign-in', async () => ({ logins }), signInConnections);
+  // Portico and the baseline take turns per scenario, so load from elsewhere on the machine hits both alike.
+  const measured: Array<[string, Measured, Measured]> = [];
+  for (const [name, scenario, params] of protocolScenarios) {
+    measured.push([name, await measure(porticoUrl, scenario, params(porticoUrl, logins)), await measure(baselineUrl, scenario, params(baselineUrl, logins))]);
+  }
+
+  const rssBefore = { portico: portico.rss(), baseline: baseline.rss() };
+  process.stdout.write(`${sessionCount} sessions in Portico's store, then single sign-ons over them\n`);
+  const sessions = await seedSessions({ url: porticoUrl, redisUrl, cookieSecret, logins, count: sessionCount, seconds });
+  const rss = {
+    portico: { before: rssBefore.portico, after: portico.rss() },
+    baseline: { before: rssBefore.baseline, after: baseline.rss() },
+  };
+
+  const tokenEndpoint = new Set(['client_credentials', 'refresh_token']);
+  const targets: Record<string, number> = { client_credentials: 0.8, userinfo: 0.8, introspection: 0.8, refresh_token: 0.7 };
+  const rows: Row[] = measured.map(([name, portico, baseline]) => ({
+    name,
+    portico,
+    baseline,
+    ...(targets[name] ? { target: targets[name] } : {}),
+    ...(tokenEndpoint.has(name) ? { p99TargetMs: 50 } : {}),
+  }));
+  rows.push({ name: 'complete sign-ins', portico: signIns, reference: { name: 'argon2id', perSecond: argon2.perSecond }, target: 0.8 });
+  const report: Report = {
+    date: new Date().toISOString(),
+    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model, node: process.version },
+    settings: { workers, connections, signInConnections, seconds, sessions: sessionCount, argon2: files.policy.argon2 },
+    argon2,
+    rows,
+    ratios: Object.fromEntries(rows.map((row) => [row.name, ratio(row)])),
+    sessions,
+    rss,
+    rssGrowthPercent: { portico: rssGrowth(rss.portico), baseline: rssGrowth(rss.baseline) },
+  };
+  process.stdout.write(`\n${formatTable(report)}\n\nargon2id verify (raw, ${2 * availableParallelism()} in parallel): ${argon2.perSecond}/s\n`);
+  process.stdout.write(`results: ${path.relative(process.cwd(), writeReport(path.join(root, 'bench/results'), report))}\n`);
+} finally {
+  for (const stop of stops) await stop().catch(() => {});
+  rmSync(work, { recursive: true, force: true });
+}

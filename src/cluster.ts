@@ -1,0 +1,45 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+
+/**
+ * `npm run start:cluster`: one Portico worker per core (WORKERS, default the core count), all
+ * on the same port: Node's cluster module hands connections to the workers in turn. Workers
+ * share nothing in memory, so this needs PostgreSQL (PGlite is one process per data
+ * directory); Redis is advised for protocol state. Each worker is the normal server (main.ts).
+ */
+if (cluster.isPrimary) {
+  const workers = Number(process.env.WORKERS ?? availableParallelism());
+  if (!Number.isInteger(workers) || workers < 1) {
+    process.stderr.write('portico: environment: WORKERS: must be a positive integer\n');
+    process.exit(1);
+  }
+  if (!process.env.DATABASE_URL) {
+    process.stderr.write('portico: environment: DATABASE_URL: required with WORKERS (PGlite is single-process)\n');
+    process.exit(1);
+  }
+  let stopping = false;
+  // The first worker migrates and creates the signing keys; the others start once it listens.
+  const first = cluster.fork();
+  first.once('listening', () => {
+    for (let i = 1; i < workers; i++) cluster.fork({ AUTO_MIGRATE: 'false' });
+  });
+  let listening = 0;
+  cluster.on('listening', () => {
+    // One line for supervisors and the benchmark to wait on; workers log their own details.
+    if (++listening === workers) process.stdout.write(`portico: ${workers} workers listening\n`);
+  });
+  cluster.on('exit', (worker, code) => {
+    // A worker that dies outside shutdown takes the whole server down: a supervisor restarts it.
+    if (!stopping && code !== 0) process.exitCode = code ?? 1;
+    if (!stopping) stop('SIGTERM');
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGTERM'));
+} else {
+  await import('./main.js');
+}
