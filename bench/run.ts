@@ -17,13 +17,16 @@ import { seedSessions } from './sessions.js';
  * `npm run bench`: PostgreSQL and Redis (started here unless DATABASE_URL / REDIS_URL are set),
  * Portico with one worker per core, and the baseline, each in its own process; load comes from
  * a further process per measurement (bench/load.ts). Prints a table and writes JSON to
- * bench/results/. BENCH_SECONDS (default 5) per measurement, BENCH_CONNECTIONS (32), WORKERS.
+ * bench/results/. BENCH_SECONDS (default 5) per measurement, BENCH_CONNECTIONS (32), WORKERS,
+ * BENCH_SESSIONS (50000), BENCH_ONLY (comma-separated measurement names), BENCH_CPU_PROF.
  */
 const root = path.resolve(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const workers = Number(process.env.WORKERS ?? availableParallelism());
 const sessionCount = Number(process.env.BENCH_SESSIONS ?? 50_000);
+const only = process.env.BENCH_ONLY?.split(',');
+const wanted = (name: string) => !only || only.includes(name);
 
 const load = (spec: Omit<LoadSpec, 'durationMs'>) => runLoadProcess({ durationMs: seconds * 1000, ...spec });
 
@@ -85,6 +88,8 @@ try {
     DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, CLIENTS_FILE: files.clientsFile, POLICY_FILE: files.policyFile,
     // A log line per request is not what is measured here; warnings and errors still show.
     LOG_LEVEL: 'warn', WORKERS: String(workers),
+    // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it stops.
+    ...(process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}` } : {}),
   }, /workers listening/);
   stops.unshift(() => portico.stop());
   const baselinePort = await freePort();
@@ -92,12 +97,12 @@ try {
   const baseline = await ServerProcess.start('baseline', path.join(root, 'bench/baseline.ts'), [String(baselinePort)], process.env, /listening/);
   stops.unshift(() => baseline.stop());
   process.stdout.write(`Portico (${workers} workers) ${porticoUrl}, baseline ${baselineUrl}, ${seconds} s per measurement\n`);
-  const argon2 = await load({ scenario: 'argon2-verify', url: porticoUrl, connections: 2 * availableParallelism(), warmupMs: 1000, params: { hash } });
   const signInConnections = Math.min(connections, 4 * availableParallelism());
-  const signIns = await measure(porticoUrl, 'sign-in', async () => ({ logins }), signInConnections);
+  const argon2 = wanted('complete sign-ins') ? await load({ scenario: 'argon2-verify', url: porticoUrl, connections: 2 * availableParallelism(), warmupMs: 1000, params: { hash } }) : undefined;
+  const signIns = argon2 && (await measure(porticoUrl, 'sign-in', async () => ({ logins }), signInConnections));
   // Portico and the baseline take turns per scenario, so load from elsewhere on the machine hits both alike.
   const measured: Array<[string, Measured, Measured]> = [];
-  for (const [name, scenario, params] of protocolScenarios) {
+  for (const [name, scenario, params] of protocolScenarios.filter(([name]) => wanted(name))) {
     measured.push([name, await measure(porticoUrl, scenario, params(porticoUrl, logins)), await measure(baselineUrl, scenario, params(baselineUrl, logins))]);
   }
 
@@ -118,7 +123,7 @@ try {
     ...(targets[name] ? { target: targets[name] } : {}),
     ...(tokenEndpoint.has(name) ? { p99TargetMs: 50 } : {}),
   }));
-  rows.push({ name: 'complete sign-ins', portico: signIns, reference: { name: 'argon2id', perSecond: argon2.perSecond }, target: 0.8 });
+  if (argon2 && signIns) rows.push({ name: 'complete sign-ins', portico: signIns, reference: { name: 'argon2id', perSecond: argon2.perSecond }, target: 0.8 });
   const report: Report = {
     date: new Date().toISOString(),
     machine: { cores: availableParallelism(), cpu: cpus()[0]?.model, node: process.version },
@@ -130,7 +135,7 @@ try {
     rss,
     rssGrowthPercent: { portico: rssGrowth(rss.portico), baseline: rssGrowth(rss.baseline) },
   };
-  process.stdout.write(`\n${formatTable(report)}\n\nargon2id verify (raw, ${2 * availableParallelism()} in parallel): ${argon2.perSecond}/s\n`);
+  process.stdout.write(`\n${formatTable(report)}\n\nargon2id verify (raw, ${2 * availableParallelism()} in parallel): ${argon2?.perSecond}/s\n`);
   process.stdout.write(`results: ${path.relative(process.cwd(), writeReport(path.join(root, 'bench/results'), report))}\n`);
 } finally {
   for (const stop of stops) await stop().catch(() => {});

@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   grantableModels,
   stringField,
@@ -14,45 +14,85 @@ import {
  *   and its list misses PushedAuthorizationRequest and PreAuthorizedCode, which v9 consumes too;
  *   `consume` on one of those would fail with WRONGTYPE.
  * - expiry is only set for a positive finite expiresIn (the example sends EXPIRE NaN otherwise);
- * - the grant index is a set whose TTL only ever grows, in the same round trip (a script);
+ * - the grant index is a set whose TTL only ever grows, in the same round trip;
  * - `consume` of a missing key does not create a payload-less, never-expiring hash.
+ * Every operation is one Lua script (EVALSHA), so one round trip and atomic, where the example
+ * sends several commands in MULTI: a token endpoint request makes several of these calls, and
+ * with one round trip each, ioredis's auto-pipelining can batch those of concurrent requests.
  */
 
 export const DEFAULT_REDIS_PREFIX = 'portico:oidc:';
 
-// KEYS[1] grant index set; ARGV[1] member key; ARGV[2] member TTL in ms, 0 = none.
-// The set must outlive its longest-lived member, else revokeByGrantId would miss that member.
-const INDEX_GRANT = `
-local existed = redis.call('EXISTS', KEYS[1])
-redis.call('SADD', KEYS[1], ARGV[1])
+const scripts = {
+  // KEYS: model key, grant index set, uid lookup, userCode lookup ('' = none).
+  // ARGV: payload JSON, TTL in ms (0 = none), id. The grant index set must outlive its
+  // longest-lived member, else revokeByGrantId would miss that member.
+  porticoUpsert: {
+    numberOfKeys: 4,
+    lua: `
 local ttl = tonumber(ARGV[2])
-if ttl <= 0 then
-  redis.call('PERSIST', KEYS[1])
-elseif existed == 0 then
-  redis.call('PEXPIRE', KEYS[1], ttl)
-else
-  local current = redis.call('PTTL', KEYS[1])
-  if current >= 0 and current < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+redis.call('HSET', KEYS[1], 'payload', ARGV[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+if KEYS[2] ~= '' then
+  local existed = redis.call('EXISTS', KEYS[2])
+  redis.call('SADD', KEYS[2], KEYS[1])
+  if ttl <= 0 then
+    redis.call('PERSIST', KEYS[2])
+  elseif existed == 0 then
+    redis.call('PEXPIRE', KEYS[2], ttl)
+  else
+    local current = redis.call('PTTL', KEYS[2])
+    if current >= 0 and current < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+  end
 end
-return 1`;
-
-// KEYS[1] model key; ARGV[1] epoch seconds. Marks only what exists.
-const CONSUME = `
+for i = 3, 4 do
+  if KEYS[i] ~= '' then
+    if ttl > 0 then redis.call('SET', KEYS[i], ARGV[3], 'PX', ttl) else redis.call('SET', KEYS[i], ARGV[3]) end
+  end
+end
+return 1`,
+  },
+  // KEYS[1] model key; ARGV[1] epoch seconds. Marks only what exists.
+  porticoConsume: {
+    numberOfKeys: 1,
+    lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
-return 1`;
+return 1`,
+  },
+  // KEYS[1] lookup key; ARGV[1] model key prefix. The payload the lookup points to, if any.
+  // That key is only known inside the script: fine on one Redis (as MULTI was), not on Cluster.
+  porticoFindByLookup: {
+    numberOfKeys: 1,
+    lua: `
+local id = redis.call('GET', KEYS[1])
+if not id then return {} end
+return redis.call('HGETALL', ARGV[1] .. id)`,
+  },
+  // KEYS[1] grant index set. A script runs alone, so no token can be indexed between the read
+  // and the deletes (the reason the MULTI version removed members one by one).
+  porticoRevokeGrant: {
+    numberOfKeys: 1,
+    lua: `
+local members = redis.call('SMEMBERS', KEYS[1])
+for _, key in ipairs(members) do redis.call('DEL', key) end
+redis.call('DEL', KEYS[1])
+return #members`,
+  },
+};
 
-/** MULTI/EXEC reports per-command errors in its result rather than rejecting. */
-async function execAll(multi: ChainableCommander): Promise<void> {
-  const results = await multi.exec();
-  if (!results) throw new Error('Redis transaction was aborted');
-  const failed = results.find(([error]) => error);
-  if (failed?.[0]) throw failed[0];
+interface ScriptCommands {
+  porticoUpsert(key: string, grantKey: string, uidKey: string, userCodeKey: string, payload: string, ttlMs: number, id: string): Promise<number>;
+  porticoConsume(key: string, epochSeconds: number): Promise<number>;
+  porticoFindByLookup(lookupKey: string, modelPrefix: string): Promise<string[]>;
+  porticoRevokeGrant(grantKey: string): Promise<number>;
 }
 
-function setWithTtl(multi: ChainableCommander, key: string, value: string, ttlMs: number | undefined): void {
-  if (ttlMs === undefined) multi.set(key, value);
-  else multi.set(key, value, 'PX', ttlMs);
+/** Registers the scripts once per client: ioredis sends EVALSHA, and the script only on NOSCRIPT. */
+function withScripts(redis: Redis): Redis & ScriptCommands {
+  const scripted = redis as Redis & Partial<ScriptCommands>;
+  if (!scripted.porticoUpsert) for (const [name, definition] of Object.entries(scripts)) redis.defineCommand(name, definition);
+  return scripted as Redis & ScriptCommands;
 }
 
 function decode(data: Record<string, string>): AdapterPayload | undefined {
@@ -61,31 +101,40 @@ function decode(data: Record<string, string>): AdapterPayload | undefined {
   return data.consumed === undefined ? payload : { ...payload, consumed: Number(data.consumed) };
 }
 
+/** HGETALL's reply as a script returns it: a flat [field, value, ...] list. */
+function fromPairs(list: string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) record[list[i]!] = list[i + 1]!;
+  return record;
+}
+
 export class RedisAdapter implements Adapter {
+  private readonly redis: Redis & ScriptCommands;
+
   constructor(
     private readonly name: string,
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string = DEFAULT_REDIS_PREFIX,
-  ) {}
+  ) {
+    this.redis = withScripts(redis);
+  }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const key = this.key(id);
     const seconds = ttlSeconds(expiresIn);
-    const ttlMs = seconds === undefined ? undefined : Math.max(1, Math.round(seconds * 1000));
-    const multi = this.redis.multi();
-    // HSET keeps a `consumed` mark across re-saves, as the reference adapter does.
-    multi.hset(key, 'payload', JSON.stringify(payload));
-    if (ttlMs === undefined) multi.persist(key);
-    else multi.pexpire(key, ttlMs);
+    const ttlMs = seconds === undefined ? 0 : Math.max(1, Math.round(seconds * 1000));
     const grantId = stringField(payload.grantId);
-    if (grantId && grantableModels.has(this.name)) {
-      multi.eval(INDEX_GRANT, 1, this.grantKey(grantId), key, ttlMs ?? 0);
-    }
     const uid = stringField(payload.uid);
-    if (uid) setWithTtl(multi, this.lookupKey('uid', uid), id, ttlMs);
     const userCode = stringField(payload.userCode);
-    if (userCode) setWithTtl(multi, this.lookupKey('userCode', userCode), id, ttlMs);
-    await execAll(multi);
+    // HSET keeps a `consumed` mark across re-saves, as the reference adapter does.
+    await this.redis.porticoUpsert(
+      this.key(id),
+      grantId && grantableModels.has(this.name) ? this.grantKey(grantId) : '',
+      uid ? this.lookupKey('uid', uid) : '',
+      userCode ? this.lookupKey('userCode', userCode) : '',
+      JSON.stringify(payload),
+      ttlMs,
+      id,
+    );
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -101,7 +150,7 @@ export class RedisAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    await this.redis.eval(CONSUME, 1, this.key(id), Math.floor(Date.now() / 1000));
+    await this.redis.porticoConsume(this.key(id), Math.floor(Date.now() / 1000));
   }
 
   async destroy(id: string): Promise<void> {
@@ -110,17 +159,11 @@ export class RedisAdapter implements Adapter {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    const grantKey = this.grantKey(grantId);
-    const members = await this.redis.smembers(grantKey);
-    if (members.length === 0) return;
-    // SREM rather than DEL of the index: a token indexed since SMEMBERS stays revocable.
-    await execAll(this.redis.multi().del(...members).srem(grantKey, ...members));
+    await this.redis.porticoRevokeGrant(this.grantKey(grantId));
   }
 
   private async findByLookup(field: 'uid' | 'userCode', value: string): Promise<AdapterPayload | undefined> {
-    const id = await this.redis.get(this.lookupKey(field, value));
-    if (!id) return undefined;
-    const payload = await this.find(id);
+    const payload = decode(fromPairs(await this.redis.porticoFindByLookup(this.lookupKey(field, value), this.key(''))));
     // A re-saved payload may have moved to another uid/userCode; the old lookup key is stale.
     return payload?.[field] === value ? payload : undefined;
   }
