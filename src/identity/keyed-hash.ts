@@ -9,9 +9,19 @@ const KEY_NAME = 'code_hmac_key';
  * every process agrees on it; a copy of the tables without it does not give the codes away.
  */
 export async function codeHmacKey(db: Db): Promise<string> {
+  const known = keys.get(db);
+  if (known) return known;
   const row = await db.selectFrom('instance_settings').select('value').where('key', '=', KEY_NAME).executeTakeFirst();
-  return row?.value ?? getOrCreateSetting(db, KEY_NAME, () => randomBytes(32).toString('base64url'));
+  const key = row?.value ?? (await getOrCreateSetting(db, KEY_NAME, () => randomBytes(32).toString('base64url')));
+  keys.set(db, key);
+  return key;
 }
+
+/**
+ * The key never changes once created, so each process reads it once per database handle
+ * instead of once per sign-in, code and link (a transaction handle reads it afresh).
+ */
+const keys = new WeakMap<Db, string>();
 
 /**
  * HMAC-SHA256, not argon2: codes live hours and tokens are random, so a slow hash buys nothing

@@ -1,8 +1,8 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/index.js';
-import { findAccountById } from '../identity/accounts.js';
 import { findLink } from '../identity/legacy/links.js';
 import type { Db } from '../storage/database.js';
+import { accountForRequest } from './request-account.js';
 
 const { Check, Prompt } = interactionPolicy;
 
@@ -15,7 +15,7 @@ const { Check, Prompt } = interactionPolicy;
 
 async function signedInAccount(db: Db, ctx: KoaContextWithOIDC) {
   const id = ctx.oidc.account?.accountId;
-  return id ? findAccountById(db, id) : undefined;
+  return id ? accountForRequest(db, ctx, id) : undefined;
 }
 
 /** `terms`: the account has not accepted the current terms version (issue 5, item 4). */

@@ -1,10 +1,10 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { findAccountById } from '../identity/accounts.js';
 import { predatesEpoch } from '../identity/sessions.js';
 import type { Db } from '../storage/database.js';
 import { assuranceFromToken } from './assurance-claims.js';
 import { accountClaims } from './claims.js';
 import { legacyClaims } from './legacy-claims.js';
+import { accountForRequest } from './request-account.js';
 import type { Config } from '../config/index.js';
 
 /**
@@ -15,7 +15,7 @@ import type { Config } from '../config/index.js';
  */
 export function makeFindAccount(config: Config, db: Db) {
   return async (ctx: KoaContextWithOIDC | undefined, sub: string, token?: { iat?: number }) => {
-    const account = await findAccountById(db, sub);
+    const account = await accountForRequest(db, ctx, sub);
     if (!account || account.status !== 'active') return undefined;
     const stamped = token ? token.iat : ctx?.oidc?.result?.login ? undefined : ctx?.oidc?.session?.loginTs;
     if (predatesEpoch(account.sessions_valid_after, stamped)) return undefined;
