@@ -5,7 +5,7 @@ import path from 'node:path';
 import { freePort, startPostgres, startRedis, type RunningService } from '../test/support/servers.js';
 import { writeConfigFiles } from './config-files.js';
 import { Http } from './http.js';
-import type { LoadSpec } from './load.js';
+import type { LoadResult, LoadSpec } from './load.js';
 import { runLoadProcess } from './load-process.js';
 import { ServerProcess } from './processes.js';
 import { formatTable, ratio, rssGrowth, writeReport, type Measured, type Report, type Row } from './report.js';
@@ -18,25 +18,49 @@ import { seedSessions } from './sessions.js';
  * Portico with one worker per core, and the baseline, each in its own process; load comes from
  * a further process per measurement (bench/load.ts). Prints a table and writes JSON to
  * bench/results/. BENCH_SECONDS (default 5) per measurement, BENCH_CONNECTIONS (32), WORKERS,
- * BENCH_SESSIONS (50000), BENCH_ONLY (comma-separated measurement names), BENCH_CPU_PROF.
+ * BENCH_ROUNDS (2), BENCH_SESSIONS (50000), BENCH_ONLY (comma-separated measurement names), BENCH_CPU_PROF.
  */
 const root = path.resolve(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const workers = Number(process.env.WORKERS ?? availableParallelism());
 const sessionCount = Number(process.env.BENCH_SESSIONS ?? 50_000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
 
 const load = (spec: Omit<LoadSpec, 'durationMs'>) => runLoadProcess({ durationMs: seconds * 1000, ...spec });
 
 type Params = (phase: 'peak' | 'half') => Promise<Record<string, unknown>>;
+const noParams: Params = async () => ({});
 
-/** Peak (closed loop, after a 1 s warm-up), then an open loop at half that rate. */
-async function measure(url: string, scenario: string, params: Params = async () => ({}), conns = connections): Promise<Measured> {
-  const peak = await load({ scenario, url, connections: conns, warmupMs: 1000, params: await params('peak') });
-  const half = await load({ scenario, url, connections: conns, rate: Math.max(1, Math.round(peak.perSecond / 2)), params: await params('half') });
-  return { peak, half };
+interface Contender {
+  url: string;
+  scenario: string;
+  params?: Params;
+  connections?: number;
+}
+
+/**
+ * Peaks (closed loop, after a 1 s warm-up) of each contender in turns, BENCH_ROUNDS times,
+ * keeping each one's best: other load on the machine (tests, builds) only ever lowers a
+ * figure. Then an open loop at half that best rate, for latency with headroom.
+ */
+async function compare(contenders: Contender[]): Promise<Measured[]> {
+  const spec = (c: Contender) => ({ scenario: c.scenario, url: c.url, connections: c.connections ?? connections });
+  const best: LoadResult[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, c] of contenders.entries()) {
+      const peak = await load({ ...spec(c), warmupMs: 1000, params: await (c.params ?? noParams)('peak') });
+      if (!best[i] || peak.perSecond > best[i].perSecond) best[i] = peak;
+    }
+  }
+  const measured: Measured[] = [];
+  for (const [i, c] of contenders.entries()) {
+    const rate = Math.max(1, Math.round(best[i]!.perSecond / 2));
+    measured.push({ peak: best[i]!, half: await load({ ...spec(c), rate, params: await (c.params ?? noParams)('half') }) });
+  }
+  return measured;
 }
 
 /** Real sign-ins, a few at a time: the tokens userinfo, introspection and refresh start from. */
@@ -98,12 +122,18 @@ try {
   stops.unshift(() => baseline.stop());
   process.stdout.write(`Portico (${workers} workers) ${porticoUrl}, baseline ${baselineUrl}, ${seconds} s per measurement\n`);
   const signInConnections = Math.min(connections, 4 * availableParallelism());
-  const argon2 = wanted('complete sign-ins') ? await load({ scenario: 'argon2-verify', url: porticoUrl, connections: 2 * availableParallelism(), warmupMs: 1000, params: { hash } }) : undefined;
-  const signIns = argon2 && (await measure(porticoUrl, 'sign-in', async () => ({ logins }), signInConnections));
+  // The raw argon2id rate and complete sign-ins take turns too; argon2 needs no HTTP server.
+  const [argon2, signIns] = wanted('complete sign-ins')
+    ? await compare([
+        { url: porticoUrl, scenario: 'argon2-verify', params: async () => ({ hash }), connections: 2 * availableParallelism() },
+        { url: porticoUrl, scenario: 'sign-in', params: async () => ({ logins }), connections: signInConnections },
+      ])
+    : [];
   // Portico and the baseline take turns per scenario, so load from elsewhere on the machine hits both alike.
   const measured: Array<[string, Measured, Measured]> = [];
   for (const [name, scenario, params] of protocolScenarios.filter(([name]) => wanted(name))) {
-    measured.push([name, await measure(porticoUrl, scenario, params(porticoUrl, logins)), await measure(baselineUrl, scenario, params(baselineUrl, logins))]);
+    const [portico, baseline] = await compare([porticoUrl, baselineUrl].map((url) => ({ url, scenario, params: params(url, logins) })));
+    measured.push([name, portico!, baseline!]);
   }
 
   const rssBefore = { portico: portico.rss(), baseline: baseline.rss() };
@@ -123,11 +153,11 @@ try {
     ...(targets[name] ? { target: targets[name] } : {}),
     ...(tokenEndpoint.has(name) ? { p99TargetMs: 50 } : {}),
   }));
-  if (argon2 && signIns) rows.push({ name: 'complete sign-ins', portico: signIns, reference: { name: 'argon2id', perSecond: argon2.perSecond }, target: 0.8 });
+  if (argon2 && signIns) rows.push({ name: 'complete sign-ins', portico: signIns, reference: { name: 'argon2id', perSecond: argon2.peak.perSecond }, target: 0.8 });
   const report: Report = {
     date: new Date().toISOString(),
     machine: { cores: availableParallelism(), cpu: cpus()[0]?.model, node: process.version },
-    settings: { workers, connections, signInConnections, seconds, sessions: sessionCount, argon2: files.policy.argon2 },
+    settings: { workers, connections, signInConnections, seconds, rounds, sessions: sessionCount, argon2: files.policy.argon2 },
     argon2,
     rows,
     ratios: Object.fromEntries(rows.map((row) => [row.name, ratio(row)])),
@@ -135,7 +165,7 @@ try {
     rss,
     rssGrowthPercent: { portico: rssGrowth(rss.portico), baseline: rssGrowth(rss.baseline) },
   };
-  process.stdout.write(`\n${formatTable(report)}\n\nargon2id verify (raw, ${2 * availableParallelism()} in parallel): ${argon2?.perSecond}/s\n`);
+  process.stdout.write(`\n${formatTable(report)}\n\nargon2id verify (raw, ${2 * availableParallelism()} in parallel): ${argon2?.peak.perSecond}/s\n`);
   process.stdout.write(`results: ${path.relative(process.cwd(), writeReport(path.join(root, 'bench/results'), report))}\n`);
 } finally {
   for (const stop of stops) await stop().catch(() => {});
