@@ -27,6 +27,8 @@ export interface LoadResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Added by the orchestrator: server CPU time per operation, in ms. */
+  serverCpuMsPerOp?: number;
 }
 
 class Recorder {

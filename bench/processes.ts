@@ -38,6 +38,11 @@ export class ServerProcess {
     return pids.map((pid) => ({ pid, rssMiB: rssMiB(pid) }));
   }
 
+  /** CPU seconds (user + system) used so far by the process and its children. */
+  cpuSeconds(): number {
+    return [this.proc.pid!, ...childPids(this.proc.pid!)].reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  }
+
   async stop(): Promise<void> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
     const exited = new Promise((resolve) => this.proc.once('exit', resolve));
@@ -62,5 +67,15 @@ function rssMiB(pid: number): number {
     return Math.round((kib / 1024) * 10) / 10;
   } catch {
     return NaN;
+  }
+}
+
+/** utime + stime from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
   }
 }

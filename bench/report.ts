@@ -37,7 +37,7 @@ const latency = (m: LoadResult) => `${m.p50Ms}/${m.p99Ms}`;
 
 /** The printed table: one line per measurement, then RSS. */
 export function formatTable(report: Report): string {
-  const header = ['measurement', 'Portico/s', 'p50/p99 ms', 'baseline/s', 'p50/p99 ms', 'ratio', 'target', 'met'];
+  const header = ['measurement', 'Portico/s', 'p50/p99 ms', 'CPU ms/op', 'baseline/s', 'p50/p99 ms', 'CPU ms/op', 'ratio', 'target', 'met'];
   const lines = report.rows.map((row) => {
     const r = ratio(row);
     const ratioMet = row.target === undefined || (r !== undefined && r >= row.target);
@@ -48,8 +48,10 @@ export function formatTable(report: Report): string {
       row.name + (errors ? ` (${errors} errors)` : ''),
       String(row.portico.peak.perSecond),
       latency(row.portico.half),
+      String(row.portico.peak.serverCpuMsPerOp ?? '-'),
       row.baseline ? String(row.baseline.peak.perSecond) : row.reference ? `${row.reference.name} ${row.reference.perSecond}` : '-',
       row.baseline ? latency(row.baseline.half) : '-',
+      String(row.baseline?.peak.serverCpuMsPerOp ?? '-'),
       r === undefined ? '-' : String(r),
       target || '-',
       target ? (ratioMet && p99Met ? 'yes' : 'NO') : '-',
@@ -57,7 +59,7 @@ export function formatTable(report: Report): string {
   });
   for (const [name, rss] of Object.entries(report.rss)) {
     const growth = rssGrowth(rss);
-    lines.push([`RSS ${name} MiB (${rss.before.length} proc)`, `${total(rss.before).toFixed(0)} -> ${total(rss.after).toFixed(0)}`, `${growth}%`, '', '', '', name === 'portico' ? '<=15%' : '-', name === 'portico' ? (growth <= 15 ? 'yes' : 'NO') : '-']);
+    lines.push([`RSS ${name} MiB (${rss.before.length} proc)`, `${total(rss.before).toFixed(0)} -> ${total(rss.after).toFixed(0)}`, `${growth}%`, '', '', '', '', '', name === 'portico' ? '<=15%' : '-', name === 'portico' ? (growth <= 15 ? 'yes' : 'NO') : '-']);
   }
   const widths = header.map((_, i) => Math.max(header[i]!.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
