@@ -103,8 +103,11 @@ try {
   const databaseUrl = await service('DATABASE_URL', startPostgres);
   const redisUrl = await service('REDIS_URL', startRedis);
   const files = writeConfigFiles(work);
-  process.stdout.write(`seeding ${connections} accounts\n`);
-  const { logins, hash } = await seedAccounts(databaseUrl, files.policy, connections);
+  // At least as many accounts as sign-ins in flight: parallel attempts on one account count
+  // towards its lockout before the password is checked (identity/lockout.ts).
+  const accounts = Math.max(connections, 16);
+  process.stdout.write(`seeding ${accounts} accounts\n`);
+  const { logins, hash } = await seedAccounts(databaseUrl, files.policy, accounts);
 
   const cookieSecret = randomBytes(32).toString('base64url');
   const porticoPort = await freePort();
