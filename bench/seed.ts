@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Policy } from '../src/config/index.js';
 import { insertAccount } from '../src/identity/accounts.js';
 import { PasswordHasher } from '../src/identity/passwords.js';
@@ -18,8 +19,10 @@ export async function seedAccounts(databaseUrl: string, policy: Policy, count: n
     await migrateToLatest(database.db);
     const hash = await new PasswordHasher(policy.argon2).hash(PASSWORD);
     const logins: string[] = [];
+    // Names unique to this run, so a second run on the same DATABASE_URL does not collide.
+    const run = randomBytes(3).toString('hex');
     for (let i = 0; i < count; i++) {
-      const username = `bench${String(i).padStart(5, '0')}`;
+      const username = `bench${run}${String(i).padStart(4, '0')}`;
       const account = await insertAccount(database.db, { username, email: `${username}@example.com`, givenName: 'Bench', familyName: 'User', passwordHash: hash, emailVerified: true });
       await database.db.updateTable('accounts').set({ terms_version: policy.registration.terms.version, terms_accepted_at: new Date() }).where('id', '=', account.id).execute();
       await trustDevice(database.db, account.id, DEVICE_TOKEN, 'bench', 1);
