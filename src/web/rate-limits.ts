@@ -79,6 +79,11 @@ export class RateLimits {
     await consumeAll(entries);
   }
 
+  /** Whether /token is limited at all: when it is not, nobody needs to read the client id. */
+  get limitsTokens(): boolean {
+    return this.#token !== undefined;
+  }
+
   /**
    * One token request by `clientId` from `ip`. Keyed by both, so a stranger who knows a
    * portal's client_id cannot spend that portal's allowance from another address.

@@ -60,7 +60,7 @@ async function formClientId(ctx: Context): Promise<string | undefined> {
 /** Per-client limit on the token endpoint (issue 8, item 1), before oidc-provider does any work. */
 export function tokenRateLimit(limits: RateLimits, tokenPath = '/token'): Middleware {
   return async (ctx, next) => {
-    if (ctx.method !== 'POST' || ctx.path !== tokenPath) return next();
+    if (!limits.limitsTokens || ctx.method !== 'POST' || ctx.path !== tokenPath) return next();
     const clientId = basicClientId(ctx.get('authorization')) ?? (await formClientId(ctx));
     if (clientId) await limits.tokenRequest(clientId, ctx.ip);
     return next();
