@@ -1,4 +1,5 @@
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
+import type Router from '@koa/router';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { createFlowRouter } from '../flows/router.js';
@@ -17,6 +18,18 @@ export interface AppDeps extends FlowDeps {
   log: Logger;
 }
 
+/**
+ * The hosted pages' router, asked only about paths under its own first segments: the
+ * protocol endpoints (/token, /me, ...) are most of the traffic and would otherwise be
+ * matched against every page route first.
+ */
+function hostedPagesOnly(router: Router): Middleware {
+  const segments = new Set(router.stack.map((layer) => String(layer.path).split('/')[1]).filter((s): s is string => s !== undefined && s !== '' && !s.startsWith(':')));
+  const routes = router.routes() as unknown as Middleware;
+  const allowedMethods = router.allowedMethods() as unknown as Middleware;
+  return (ctx, next) => (segments.has(ctx.path.split('/', 2)[1] ?? '') ? routes(ctx, () => allowedMethods(ctx, next)) : next());
+}
+
 /** Portico's Koa application: its own pages first, then oidc-provider at the issuer root. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
@@ -30,9 +43,7 @@ export function createApp(deps: AppDeps): Koa {
   const health = healthRouter({ db: deps.db, redis: deps.redis });
   app.use(health.routes());
   app.use(devOutboxRouter({ db: deps.db, renderer: deps.renderer, production: deps.config.production }).routes());
-  const flows = createFlowRouter(deps);
-  app.use(flows.routes());
-  app.use(flows.allowedMethods());
+  app.use(hostedPagesOnly(createFlowRouter(deps)));
   app.use(tokenRateLimit(deps.limits));
   app.use((ctx) => deps.host.handle(ctx));
   return app;
