@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Logger } from '../log.js';
-import { isDependencyError } from '../web/dependency-errors.js';
+import { isDependencyError, OUTAGE } from '../web/dependency-errors.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
 import { createProvider, type ProviderDeps } from './provider.js';
 
@@ -55,10 +55,9 @@ export class ProviderHost {
 
   /**
    * oidc-provider answers any thrown error with 500 server_error. A store outage is not a bug:
-   * its JSON endpoints (token, userinfo, introspection) answer 503 with Retry-After instead, so
-   * portals retry. It emits `server_error` synchronously after setting the body (its
-   * lib/shared/error_handler.js), so the answer can still be changed here; HTML pages get the
-   * same status from PageRenderer.renderError.
+   * its endpoints answer 503 with Retry-After instead, so portals, browsers and load balancers
+   * retry. It emits `server_error` synchronously after setting the body, JSON or the page
+   * renderError made (its lib/shared/error_handler.js), so the answer can still be changed here.
    */
   #onServerError(ctx: Context, error: Error): void {
     if (!isDependencyError(error)) {
@@ -67,7 +66,7 @@ export class ProviderHost {
     }
     this.log.warn({ err: error }, 'dependency unavailable');
     ctx.status = 503;
-    ctx.set('Retry-After', '5');
+    ctx.set('Retry-After', String(OUTAGE.retryAfterSeconds));
     if (ctx.body && typeof ctx.body === 'object') ctx.body = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable. Try again shortly.' };
   }
 

@@ -1,5 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { isDependencyError } from '../web/dependency-errors.js';
+import { isDependencyError, OUTAGE } from '../web/dependency-errors.js';
 import type { Renderer } from '../web/render.js';
 
 export interface PageRenderer {
@@ -19,19 +19,14 @@ export function createPageRenderer(renderer: Renderer): PageRenderer {
   return {
     async renderError(ctx, out, error) {
       const serverError = out.error === 'server_error';
-      // A store outage is not a bug: 503 tells the browser and load balancer to retry.
+      // ProviderHost answers an outage with 503 and Retry-After; the page says it in words.
       const outage = serverError && isDependencyError(error);
-      if (outage) {
-        ctx.status = 503;
-        ctx.set('Retry-After', '5');
-      }
       html(
         ctx,
         renderer.page('error', {
-          // The same words as web/errors.ts uses for an outage on Portico's own pages.
-          title: outage ? 'Sign-in is temporarily unavailable' : serverError ? 'Something went wrong' : 'We could not complete this request',
+          title: outage ? OUTAGE.title : serverError ? 'Something went wrong' : 'We could not complete this request',
           message: serverError
-            ? 'Please try again in a few minutes.'
+            ? OUTAGE.message
             : 'The portal that sent you here made a request we cannot accept. Go back to the portal and try again.',
           // error_description is oidc-provider's own text, never user input echoed raw (escaped anyway).
           detail: serverError ? undefined : out.error_description,

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { isDependencyError } from './dependency-errors.js';
+import { isDependencyError, OUTAGE } from './dependency-errors.js';
 import { sendPage, type Renderer } from './render.js';
 import { TooManyAttempts } from './rate-limits.js';
 
@@ -29,7 +29,7 @@ function answerFor(error: unknown): Answer {
     const wait = minutes(error.retryAfterSeconds);
     return { status: 429, code: 'temporarily_unavailable', title: 'Too many attempts', message: `For your security, please wait ${wait} and then try again.`, retryAfter: error.retryAfterSeconds };
   }
-  if (isDependencyError(error)) return { status: 503, code: 'temporarily_unavailable', title: 'Sign-in is temporarily unavailable', message: 'Please try again in a few minutes.', retryAfter: 5 };
+  if (isDependencyError(error)) return { status: 503, code: 'temporarily_unavailable', title: OUTAGE.title, message: OUTAGE.message, retryAfter: OUTAGE.retryAfterSeconds };
   const e = error as { status?: number; expose?: boolean; message?: string };
   if (e.expose && e.status && e.status < 500) return { status: e.status, code: 'invalid_request', title: 'We could not handle this request', message: e.message ?? '' };
   return { status: 500, code: 'server_error', title: 'Something went wrong', message: 'Please try again in a few minutes.' };

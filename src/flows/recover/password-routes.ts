@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { findAccountByLogin } from '../../identity/accounts.js';
 import type { CodeCheck } from '../../identity/one-time-codes.js';
 import { checkRecoveryAnswers, checkRecoveryCode, recoveryQuestions, sendRecoveryCode } from '../../identity/recovery/prove.js';
-import { advanceRecoveryFlow, createRecoveryFlow, findRecoveryFlow, type RecoveryFlow } from '../../identity/recovery/recovery-flow.js';
+import { advanceRecoveryFlow, createRecoveryFlow, type RecoveryFlow } from '../../identity/recovery/recovery-flow.js';
 import type { FlowDeps } from '../deps.js';
 import { readAnswers } from '../second-step/answers-form.js';
 import { noSoonerThan, RECOVERY_FLOOR_MS } from '../response-floor.js';
@@ -34,8 +34,7 @@ async function start(ctx: Context, deps: FlowDeps): Promise<void> {
   if (!login) return renderRecover(ctx, deps, 'start', { fieldError: 'Enter your username.' }, 400);
   const flowId = await noSoonerThan(RECOVERY_FLOOR_MS, async () => {
     const account = await findAccountByLogin(deps.db, login);
-    const id = await createRecoveryFlow(deps.db, account?.id ?? null, login);
-    const flow = (await findRecoveryFlow(deps.db, id))!;
+    const { id, flow } = await createRecoveryFlow(deps.db, account?.id ?? null, login);
     await sendRecoveryCode(deps.db, flow, deps.config.policy.second_step.access_code, origin(ctx));
     return id;
   });

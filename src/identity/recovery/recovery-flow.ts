@@ -13,13 +13,15 @@ export type { RecoveryFlow };
 const LABEL = 'recovery-flow';
 const TTL_MS = 30 * 60_000;
 
-export async function createRecoveryFlow(db: Db, accountId: string | null, login: string): Promise<string> {
+/** A new flow: the id for the browser's cookie, and the row as stored. */
+export async function createRecoveryFlow(db: Db, accountId: string | null, login: string): Promise<{ id: string; flow: RecoveryFlow }> {
   const id = randomToken();
-  await db
+  const flow = await db
     .insertInto('recovery_flows')
     .values({ id_hash: keyedHash(await codeHmacKey(db), LABEL, id), account_id: accountId, login: login.slice(0, 254), stage: 'prove', expires_at: new Date(Date.now() + TTL_MS) })
-    .execute();
-  return id;
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { id, flow };
 }
 
 export async function findRecoveryFlow(db: Db, id: string | undefined): Promise<RecoveryFlow | undefined> {
