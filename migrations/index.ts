@@ -7,6 +7,7 @@ import * as m0005 from './0005_recovery.js';
 import * as m0006 from './0006_legacy.js';
 import * as m0007 from './0007_rate_limits.js';
 import * as m0008 from './0008_recovery_decoy_resend.js';
+import * as m0009 from './0009_account_change_notify.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006_legacy': m0006,
   '0007_rate_limits': m0007,
   '0008_recovery_decoy_resend': m0008,
+  '0009_account_change_notify': m0009,
 };

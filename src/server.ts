@@ -15,6 +15,7 @@ import { ProviderHost } from './oidc/host.js';
 import { validateClients } from './oidc/validate-clients.js';
 import { createPageRenderer } from './oidc/pages.js';
 import { openDatabase, type DatabaseHandle } from './storage/database.js';
+import { startAccountCache } from './identity/account-cache.js';
 import { getOrCreateSetting } from './storage/instance-settings.js';
 import { migrateToLatest } from './storage/migrator.js';
 import { openRedis } from './storage/redis.js';
@@ -54,11 +55,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
     if (redis) cleanup.unshift(() => redis.quit().catch(() => redis.disconnect()));
     const secrets = await cookieSecrets(config, database);
+    const accounts = await startAccountCache(database);
+    cleanup.unshift(() => accounts.stop());
     const renderer = createRenderer({ production: config.production });
     const host = await ProviderHost.start(
       {
         config,
         db: database.db,
+        accounts: accounts.cache,
         adapter: createAdapterFactory({ db: database.db, redis }),
         cookieKeys: secrets,
         pages: createPageRenderer(renderer),

@@ -1,4 +1,4 @@
-import type { Account } from '../storage/schema.js';
+import type { TokenAccount } from '../identity/account-cache.js';
 
 /**
  * Which claims each scope releases (OIDC Core 5.4). Portico-specific claims (amr, acr,
@@ -10,7 +10,7 @@ export const scopeClaims = {
   email: ['email', 'email_verified'],
 } as const;
 
-export function accountClaims(account: Account): Record<string, unknown> {
+export function accountClaims(account: TokenAccount): Record<string, unknown> {
   return {
     sub: account.id,
     name: `${account.given_name} ${account.family_name}`.trim(),

@@ -2,6 +2,7 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import type { Config } from '../config/index.js';
 import type { Db } from '../storage/database.js';
 import type { AdapterFactory } from './adapters/index.js';
+import type { AccountCache } from '../identity/account-cache.js';
 import { scopeClaims } from './claims.js';
 import { makeFindAccount } from './find-account.js';
 import { legacyClaimNames } from './legacy-claims.js';
@@ -14,6 +15,7 @@ import type { PageRenderer } from './pages.js';
 export interface ProviderDeps {
   config: Config;
   db: Db;
+  accounts: AccountCache;
   adapter: AdapterFactory;
   cookieKeys: string[];
   pages: PageRenderer;
@@ -48,7 +50,7 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
     adapter: deps.adapter as unknown as Configuration['adapter'],
     clients: config.clients.metadata as unknown as Configuration['clients'],
     jwks: jwks as Configuration['jwks'],
-    findAccount: makeFindAccount(config, deps.db) as unknown as Configuration['findAccount'],
+    findAccount: makeFindAccount(config, deps.db, deps.accounts) as unknown as Configuration['findAccount'],
     claims: { ...scopeClaims, openid: [...scopeClaims.openid, ...legacyClaimNames(config)] } as unknown as Configuration['claims'],
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     acrValues: ACR_VALUES,

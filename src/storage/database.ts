@@ -5,12 +5,18 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import { AccountChanges, accountWritesPlugin } from './account-changes.js';
+import { listenPostgres, type ListenHandlers } from './pg-listener.js';
 
 export type Db = Kysely<Database>;
 
 export interface DatabaseHandle {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** This process's own account writes (see account-changes.ts); `listen` adds everyone's. */
+  accountChanges: AccountChanges;
+  /** LISTEN for a NOTIFY channel until the returned stop is called. */
+  listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -27,12 +33,16 @@ export interface DatabaseOptions {
  * process per directory, so it is guarded by a lock file (see data-dir-lock.ts).
  */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
+  const accountChanges = new AccountChanges();
+  const plugins = [accountWritesPlugin(accountChanges)];
+  const { databaseUrl } = options;
+  if (databaseUrl) {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
     // An idle client losing its server must not crash the process; the next query reports it.
     pool.on('error', () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+    const listen = async (channel: string, handlers: ListenHandlers) => listenPostgres(databaseUrl, channel, handlers);
+    return { db, kind: 'postgres', accountChanges, listen, close: () => db.destroy() };
   }
   let lock: DataDirLock | undefined;
   let pglite: PGlite;
@@ -44,10 +54,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     pglite = new PGlite(`${options.dataDir}/pgdata`);
   }
   await pglite.waitReady;
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins });
   return {
     db,
     kind: 'pglite',
+    accountChanges,
+    // One process, one session: PGlite calls back synchronously once a notifying transaction commits.
+    async listen(channel, handlers) {
+      const unlisten = await pglite.listen(channel, handlers.notify);
+      handlers.state(true);
+      return async () => {
+        handlers.state(false);
+        await unlisten().catch(() => {});
+      };
+    },
     close: async () => {
       await db.destroy();
       lock?.release();

@@ -1,0 +1,71 @@
+import {
+  ColumnNode,
+  DeleteQueryNode,
+  TableNode,
+  UpdateQueryNode,
+  type KyselyPlugin,
+  type OperationNode,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryId,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
+
+/** migrations/0009: every committed change to an account's cached columns is NOTIFYed here. */
+export const ACCOUNT_CHANGES_CHANNEL = 'portico_account_changed';
+
+export type AccountChange =
+  /** Committed, in any process (NOTIFY). */
+  | { kind: 'committed'; accountId: string }
+  /** Written by this process, perhaps not yet committed; which rows is not known here ('*': a column it cannot name). */
+  | { kind: 'written'; columns: readonly string[] | 'all' }
+  /** Whether every committed change reaches this process right now. */
+  | { kind: 'feed'; live: boolean };
+
+/** Where this process hears that accounts changed; account-cache.ts is the listener. */
+export class AccountChanges {
+  readonly #listeners = new Set<(change: AccountChange) => void>();
+
+  subscribe(listener: (change: AccountChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit(change: AccountChange): void {
+    for (const listener of this.#listeners) listener(change);
+  }
+}
+
+const tableName = (node: OperationNode | undefined) => (node && TableNode.is(node) ? node.table.identifier.name : undefined);
+
+function accountColumnsWritten(node: RootOperationNode): readonly string[] | 'all' | undefined {
+  if (UpdateQueryNode.is(node) && tableName(node.table) === 'accounts') {
+    return (node.updates ?? []).map((update) => (ColumnNode.is(update.column) ? update.column.column.name : '*'));
+  }
+  if (DeleteQueryNode.is(node) && node.from.froms.some((from) => tableName(from) === 'accounts')) return 'all';
+  return undefined;
+}
+
+/**
+ * Tells this process of its own account writes as soon as they are made, before NOTIFY
+ * (which PostgreSQL delivers over another connection, a moment after the commit) arrives: a
+ * request that follows "sign out everywhere" on the same server must not see the old account.
+ * Raw `sql` writes are not seen here; the trigger still NOTIFYs them.
+ */
+export function accountWritesPlugin(changes: AccountChanges): KyselyPlugin {
+  const written = new WeakMap<QueryId, readonly string[] | 'all'>();
+  return {
+    transformQuery({ node, queryId }: PluginTransformQueryArgs): RootOperationNode {
+      const columns = accountColumnsWritten(node);
+      if (columns) written.set(queryId, columns);
+      return node;
+    },
+    async transformResult({ result, queryId }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+      const columns = written.get(queryId);
+      if (columns) changes.emit({ kind: 'written', columns });
+      return result;
+    },
+  };
+}
