@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAdapterFactory, type AdapterFactory } from '../../src/oidc/adapters/index.js';
 import { createRedisAdapterFactory } from '../../src/oidc/adapters/redis.js';
 import { purgeExpiredModels } from '../../src/oidc/adapters/sql.js';
@@ -286,6 +286,42 @@ describe('Redis', () => {
     await factory('RefreshToken').upsert(unique('rt'), { grantId: grant }, 600);
     await factory('AccessToken').upsert(unique('at'), { grantId: grant }, 30);
     expect(await redis.pttl(`${prefix}grant:${grant}`)).toBeGreaterThan(590_000);
+  });
+
+  it('reads a token and its grant in one round trip, and finds the grant as it is then', async () => {
+    const factory = createRedisAdapterFactory(redis, { prefix });
+    const [token, grant] = [unique('at'), unique('grant')];
+    await factory('Grant').upsert(grant, { accountId: 'acc', clientId: 'portal' }, 60);
+    await factory('AccessToken').upsert(token, { grantId: grant, accountId: 'acc' }, 60);
+    const sent = vi.spyOn(redis, 'sendCommand');
+    try {
+      const found = await factory('AccessToken').find(token);
+      expect(await factory('Grant').find(found!.grantId!)).toEqual({ accountId: 'acc', clientId: 'portal' });
+      expect(sent).toHaveBeenCalledTimes(1);
+    } finally {
+      sent.mockRestore();
+    }
+  });
+
+  it('never answers from a prefetched grant that this process has changed or that is older than a turn of the event loop', async () => {
+    const factory = createRedisAdapterFactory(redis, { prefix });
+    const [token, grant] = [unique('rt'), unique('grant')];
+    await factory('Grant').upsert(grant, { scope: 'openid' }, 60);
+    await factory('RefreshToken').upsert(token, { grantId: grant }, 60);
+    await factory('RefreshToken').find(token);
+    await factory('Grant').upsert(grant, { scope: 'openid email' }, 60);
+    expect(await factory('Grant').find(grant)).toEqual({ scope: 'openid email' });
+
+    await factory('RefreshToken').find(token);
+    await factory('Grant').destroy(grant);
+    expect(await factory('Grant').find(grant)).toBeUndefined();
+
+    await factory('Grant').upsert(grant, { scope: 'openid' }, 60);
+    await factory('RefreshToken').find(token);
+    // Another process changes it; once the loop has turned, the change is seen.
+    await redis.hset(`${prefix}Grant:${grant}`, 'payload', JSON.stringify({ scope: 'profile' }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await factory('Grant').find(grant)).toEqual({ scope: 'profile' });
   });
 
   it('is what createAdapterFactory picks when a Redis client is given', async () => {

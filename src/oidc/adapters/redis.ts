@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { GrantPrefetch } from './grant-prefetch.js';
 import {
   grantableModels,
   stringField,
@@ -19,19 +20,22 @@ import {
  * Every operation is one Lua script (EVALSHA), so one round trip and atomic, where the example
  * sends several commands in MULTI: a token endpoint request makes several of these calls, and
  * with one round trip each, ioredis's auto-pipelining can batch those of concurrent requests.
+ * A token's hash also keeps its grantId, so finding the token reads its Grant in the same
+ * script (grant-prefetch.ts).
  */
 
 export const DEFAULT_REDIS_PREFIX = 'portico:oidc:';
 
 const scripts = {
   // KEYS: model key, grant index set, uid lookup, userCode lookup ('' = none).
-  // ARGV: payload JSON, TTL in ms (0 = none), id. The grant index set must outlive its
-  // longest-lived member, else revokeByGrantId would miss that member.
+  // ARGV: payload JSON, TTL in ms (0 = none), id, grantId ('' = none). The grant index set
+  // must outlive its longest-lived member, else revokeByGrantId would miss that member.
   porticoUpsert: {
     numberOfKeys: 4,
     lua: `
 local ttl = tonumber(ARGV[2])
 redis.call('HSET', KEYS[1], 'payload', ARGV[1])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'grantId', ARGV[4]) end
 if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
 if KEYS[2] ~= '' then
   local existed = redis.call('EXISTS', KEYS[2])
@@ -60,6 +64,16 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
 return 1`,
   },
+  // KEYS[1] token key; ARGV[1] Grant key prefix. The token's fields, then its grant's ({} if
+  // the token has no grantId field, as tokens saved before it was kept there).
+  porticoFindWithGrant: {
+    numberOfKeys: 1,
+    lua: `
+local grantId = redis.call('HGET', KEYS[1], 'grantId')
+local token = redis.call('HGETALL', KEYS[1])
+if not grantId then return {token} end
+return {token, redis.call('HGETALL', ARGV[1] .. grantId), grantId}`,
+  },
   // KEYS[1] lookup key; ARGV[1] model key prefix. The payload the lookup points to, if any.
   // That key is only known inside the script: fine on one Redis (as MULTI was), not on Cluster.
   porticoFindByLookup: {
@@ -82,7 +96,8 @@ return #members`,
 };
 
 interface ScriptCommands {
-  porticoUpsert(key: string, grantKey: string, uidKey: string, userCodeKey: string, payload: string, ttlMs: number, id: string): Promise<number>;
+  porticoUpsert(key: string, grantKey: string, uidKey: string, userCodeKey: string, payload: string, ttlMs: number, id: string, grantId: string): Promise<number>;
+  porticoFindWithGrant(key: string, grantPrefix: string): Promise<[string[], string[]?, string?]>;
   porticoConsume(key: string, epochSeconds: number): Promise<number>;
   porticoFindByLookup(lookupKey: string, modelPrefix: string): Promise<string[]>;
   porticoRevokeGrant(grantKey: string): Promise<number>;
@@ -115,6 +130,7 @@ export class RedisAdapter implements Adapter {
     private readonly name: string,
     redis: Redis,
     private readonly prefix: string = DEFAULT_REDIS_PREFIX,
+    private readonly grants = new GrantPrefetch(),
   ) {
     this.redis = withScripts(redis);
   }
@@ -123,22 +139,32 @@ export class RedisAdapter implements Adapter {
     const seconds = ttlSeconds(expiresIn);
     const ttlMs = seconds === undefined ? 0 : Math.max(1, Math.round(seconds * 1000));
     const grantId = stringField(payload.grantId);
+    const grantable = grantId !== null && grantableModels.has(this.name);
     const uid = stringField(payload.uid);
     const userCode = stringField(payload.userCode);
+    this.dropPrefetched(id);
     // HSET keeps a `consumed` mark across re-saves, as the reference adapter does.
     await this.redis.porticoUpsert(
       this.key(id),
-      grantId && grantableModels.has(this.name) ? this.grantKey(grantId) : '',
+      grantable ? this.grantKey(grantId) : '',
       uid ? this.lookupKey('uid', uid) : '',
       userCode ? this.lookupKey('userCode', userCode) : '',
       JSON.stringify(payload),
       ttlMs,
       id,
+      grantable ? grantId : '',
     );
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return decode(await this.redis.hgetall(this.key(id)));
+    if (this.name === 'Grant') {
+      const prefetched = this.grants.take(id);
+      if (prefetched) return decode(prefetched);
+    }
+    if (!grantableModels.has(this.name)) return decode(await this.redis.hgetall(this.key(id)));
+    const [token, grant, grantId] = await this.redis.porticoFindWithGrant(this.key(id), this.modelKey('Grant', ''));
+    if (grant && grantId) this.grants.put(grantId, fromPairs(grant));
+    return decode(fromPairs(token));
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -154,12 +180,19 @@ export class RedisAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    this.dropPrefetched(id);
     // Lookup keys and grant index entries left behind expire with the payload they pointed to.
     await this.redis.del(this.key(id));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    this.grants.drop(grantId);
     await this.redis.porticoRevokeGrant(this.grantKey(grantId));
+  }
+
+  /** A Grant written by this process must not then be read from what was prefetched before. */
+  private dropPrefetched(id: string): void {
+    if (this.name === 'Grant') this.grants.drop(id);
   }
 
   private async findByLookup(field: 'uid' | 'userCode', value: string): Promise<AdapterPayload | undefined> {
@@ -169,7 +202,11 @@ export class RedisAdapter implements Adapter {
   }
 
   private key(id: string): string {
-    return `${this.prefix}${this.name}:${id}`;
+    return this.modelKey(this.name, id);
+  }
+
+  private modelKey(name: string, id: string): string {
+    return `${this.prefix}${name}:${id}`;
   }
 
   private lookupKey(field: 'uid' | 'userCode', value: string): string {
@@ -182,5 +219,6 @@ export class RedisAdapter implements Adapter {
 }
 
 export function createRedisAdapterFactory(redis: Redis, options: { prefix?: string } = {}): AdapterFactory {
-  return (name) => new RedisAdapter(name, redis, options.prefix);
+  const grants = new GrantPrefetch();
+  return (name) => new RedisAdapter(name, redis, options.prefix, grants);
 }
