@@ -15,6 +15,7 @@ export async function loadInteraction(ctx: Context, deps: FlowDeps): Promise<Int
   try {
     const details = await deps.host.provider.interactionDetails(ctx.req, ctx.res);
     if (ctx.params.uid && details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction uid mismatch');
+    ctx.state.interaction = details;
     return details;
   } catch (error) {
     if (!(error instanceof errors.SessionNotFound)) throw error;
@@ -45,7 +46,18 @@ export function clientName(deps: FlowDeps, clientId: unknown): string | undefine
  * oidc-provider's example does for consent: without it, `prompt=login` would ask again forever.
  */
 export async function finishInteraction(ctx: Context, deps: FlowDeps, result: Record<string, unknown>, options: { merge?: boolean } = {}): Promise<void> {
-  const redirectTo = await deps.host.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: options.merge ?? false });
+  const loaded = ctx.state.interaction as InteractionDetails | undefined;
+  const redirectTo = loaded ? await saveResult(loaded, result, options.merge ?? false) : await deps.host.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: options.merge ?? false });
   ctx.status = 303;
   ctx.redirect(redirectTo);
+}
+
+/**
+ * What oidc-provider's Provider#interactionResult does (lib/provider.js), on the interaction
+ * this request has already loaded rather than a second read of it.
+ */
+async function saveResult(interaction: InteractionDetails, result: Record<string, unknown>, merge: boolean): Promise<string> {
+  interaction.result = merge && !('error' in result) ? { ...interaction.lastSubmission, ...result } : result;
+  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+  return interaction.returnTo;
 }

@@ -17,7 +17,7 @@ import { METHOD_PATH, offeredMethods } from './methods.js';
 export async function continueAfterPassword(ctx: Context, deps: FlowDeps, details: InteractionDetails, account: Account): Promise<void> {
   const demanded = secondStepDemanded(deps.config, details.params.client_id, details.params.acr_values);
   if (!demanded && (await isTrustedDevice(deps.db, account.id, readDeviceToken(ctx)))) {
-    return finishSignIn(ctx, deps, details, account.id, ['pwd'], ACR.trustedDevice);
+    return finishSignIn(ctx, deps, details, account.id, ['pwd'], ACR.trustedDevice, { stepSaved: false });
   }
   const [first] = await offeredMethods(deps, account);
   await saveStep(deps.db, details.uid, account.id, 'second_step', ['pwd'], deps.config.policy.sessions.interaction_ttl_seconds);
