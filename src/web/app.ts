@@ -19,11 +19,11 @@ export interface AppDeps extends FlowDeps {
 }
 
 /**
- * The hosted pages' router, asked only about paths under its own first segments: the
- * protocol endpoints (/token, /me, ...) are most of the traffic and would otherwise be
- * matched against every page route first.
+ * A router asked only about paths under its own first segments: the protocol endpoints
+ * (/token, /me, ...) are most of the traffic and would otherwise be matched against every
+ * page, health and outbox route first.
  */
-function hostedPagesOnly(router: Router): Middleware {
+function ownPathsOnly(router: Router): Middleware {
   const segments = new Set(router.stack.map((layer) => String(layer.path).split('/')[1]).filter((s): s is string => s !== undefined && s !== '' && !s.startsWith(':')));
   const routes = router.routes() as unknown as Middleware;
   const allowedMethods = router.allowedMethods() as unknown as Middleware;
@@ -41,9 +41,9 @@ export function createApp(deps: AppDeps): Koa {
   app.use(inputGuard());
   app.use(assets());
   const health = healthRouter({ db: deps.db, redis: deps.redis });
-  app.use(health.routes());
-  app.use(devOutboxRouter({ db: deps.db, renderer: deps.renderer, production: deps.config.production }).routes());
-  app.use(hostedPagesOnly(createFlowRouter(deps)));
+  app.use(ownPathsOnly(health));
+  app.use(ownPathsOnly(devOutboxRouter({ db: deps.db, renderer: deps.renderer, production: deps.config.production })));
+  app.use(ownPathsOnly(createFlowRouter(deps)));
   app.use(tokenRateLimit(deps.limits));
   app.use((ctx) => deps.host.handle(ctx));
   return app;

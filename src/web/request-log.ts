@@ -18,6 +18,12 @@ export function loggablePath(path: string): string {
  * codes, hints and tokens (RFC 6749 §4.1.2), and bodies carry passwords. The line is written
  * when the response ends, because oidc-provider writes its responses itself.
  */
+function logWhenClosed(log: Logger, res: { once(event: 'close', listener: () => void): unknown; statusCode: number }, reqId: string, method: string, rawPath: string): void {
+  const started = performance.now();
+  const path = loggablePath(rawPath);
+  res.once('close', () => log.info({ reqId, method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
+}
+
 export function requestLog(log: Logger): Middleware {
   return async (ctx, next) => {
     const incoming = ctx.get('x-request-id');
@@ -28,12 +34,7 @@ export function requestLog(log: Logger): Middleware {
     let reqLog: Logger | undefined;
     Object.defineProperty(ctx.state, 'log', { configurable: true, enumerable: true, get: () => (reqLog ??= log.child({ reqId: id })) });
     ctx.set('X-Request-Id', id);
-    const started = performance.now();
-    const { method } = ctx;
-    const path = loggablePath(ctx.path);
-    ctx.res.once('close', () => {
-      if (log.isLevelEnabled('info')) log.info({ reqId: id, method, path, status: ctx.res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
-    });
+    if (log.isLevelEnabled('info')) logWhenClosed(log, ctx.res, id, ctx.method, ctx.path);
     await next();
   };
 }
