@@ -55,7 +55,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
     if (redis) cleanup.unshift(() => redis.quit().catch(() => redis.disconnect()));
     const secrets = await cookieSecrets(config, database);
-    const accounts = await startAccountCache(database);
+    const accounts = await startAccountCache(database, config.accountCacheSeconds);
     cleanup.unshift(() => accounts.stop());
     const renderer = createRenderer({ production: config.production });
     const host = await ProviderHost.start(

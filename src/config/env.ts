@@ -39,6 +39,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUTO_MIGRATE: bool.default(true),
   KEYS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  ACCOUNT_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -24,6 +24,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   autoMigrate: boolean;
   keysRefreshSeconds: number;
+  /** How long a process may keep an account for token requests; 0 = never (identity/account-cache.ts). */
+  accountCacheSeconds: number;
   clientsFile: string;
   clients: ClientsConfig;
   policy: Policy;
@@ -50,6 +52,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     autoMigrate: env.AUTO_MIGRATE,
     keysRefreshSeconds: env.KEYS_REFRESH_SECONDS,
+    accountCacheSeconds: env.ACCOUNT_CACHE_SECONDS,
     clientsFile: env.CLIENTS_FILE,
     clients: withAccountClient(loadClients(env.CLIENTS_FILE, source), issuer, env.CLIENTS_FILE),
     policy: loadPolicy(env.POLICY_FILE),

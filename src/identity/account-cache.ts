@@ -12,7 +12,6 @@ export const TOKEN_ACCOUNT_COLUMNS = ['id', 'status', 'sessions_valid_after', 'u
 export type TokenAccount = Readonly<Pick<Account, (typeof TOKEN_ACCOUNT_COLUMNS)[number]>>;
 
 const CACHED = new Set<string>(TOKEN_ACCOUNT_COLUMNS);
-const TTL_MS = 30_000;
 const MAX_ENTRIES = 50_000;
 
 export function findTokenAccount(db: Db, id: string): Promise<TokenAccount | undefined> {
@@ -30,7 +29,7 @@ interface Load {
  * what they read, and drops it when PostgreSQL NOTIFYs a change (from any process), when this
  * process writes accounts itself, and whenever the notifications may have been missed. While
  * no notifications arrive, nothing is kept and every request reads the database. The expiry
- * is only a backstop. Another server may answer with the old row for the moment a NOTIFY takes
+ * (ACCOUNT_CACHE_SECONDS; 0 keeps nothing) is only a backstop. Another server may answer with the old row for the moment a NOTIFY takes
  * to arrive after the commit: the same as if its read had come just before the change.
  */
 export class AccountCache {
@@ -38,10 +37,13 @@ export class AccountCache {
   readonly #loads = new Map<string, Load>();
   #live = false;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly ttlMs: number,
+  ) {}
 
   get(id: string): Promise<TokenAccount | undefined> {
-    if (!this.#live) return findTokenAccount(this.db, id);
+    if (!this.#live || this.ttlMs === 0) return findTokenAccount(this.db, id);
     const entry = this.#entries.get(id);
     if (entry && entry.expires > Date.now()) return Promise.resolve(entry.account);
     const pending = this.#loads.get(id);
@@ -64,7 +66,7 @@ export class AccountCache {
     this.#entries.delete(id);
     // Maps iterate in insertion order: the first key is the oldest entry.
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(id, { account, expires: Date.now() + TTL_MS });
+    this.#entries.set(id, { account, expires: Date.now() + this.ttlMs });
   }
 
   #forget(id: string): void {
@@ -87,8 +89,9 @@ export class AccountCache {
 }
 
 /** The cache, fed by this process's own writes and by everyone's NOTIFYs. Returns it and stop. */
-export async function startAccountCache(database: DatabaseHandle): Promise<{ cache: AccountCache; stop(): Promise<void> }> {
-  const cache = new AccountCache(database.db);
+export async function startAccountCache(database: DatabaseHandle, seconds: number): Promise<{ cache: AccountCache; stop(): Promise<void> }> {
+  const cache = new AccountCache(database.db, seconds * 1000);
+  if (seconds === 0) return { cache, stop: async () => {} };
   const unsubscribe = database.accountChanges.subscribe(cache.onChange);
   const unlisten = await database.listen(ACCOUNT_CHANGES_CHANNEL, {
     notify: (accountId) => database.accountChanges.emit({ kind: 'committed', accountId }),

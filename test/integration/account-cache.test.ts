@@ -93,6 +93,21 @@ describe('account changes made by another process (PostgreSQL)', () => {
       unsubscribe();
     }
   });
+
+  it('with ACCOUNT_CACHE_SECONDS=0 keeps nothing and holds no LISTEN connection (for poolers that cannot carry one)', async () => {
+    const listeners = async () => (await outside.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike 'listen %'`)).rows[0].n as number;
+    expect(await listeners()).toBe(1);
+    const uncached = await startPortico({ databaseUrl: portico.config.databaseUrl, env: { ACCOUNT_CACHE_SECONDS: '0' } });
+    try {
+      expect(await listeners()).toBe(1);
+      const { user, rp, tokens } = await signedIn(uncached);
+      expect(await oidc.fetchUserInfo(rp.config, tokens.access_token, user.id)).toMatchObject({ given_name: 'Jane' });
+      await outside.query(`update accounts set given_name = 'Joan' where id = $1`, [user.id]);
+      expect(await oidc.fetchUserInfo(rp.config, tokens.access_token, user.id)).toMatchObject({ given_name: 'Joan' });
+    } finally {
+      await uncached.stop();
+    }
+  });
 });
 
 describe('account changes on the embedded database (PGlite)', () => {
