@@ -130,14 +130,6 @@ try {
   const baseline = await ServerProcess.start('baseline', path.join(root, 'bench/baseline.ts'), [String(baselinePort)], process.env, /listening/);
   stops.unshift(() => baseline.stop());
   process.stdout.write(`Portico (${workers} workers) ${porticoUrl}, baseline ${baselineUrl}, ${seconds} s per measurement\n`);
-  const signInConnections = Math.min(connections, 4 * availableParallelism());
-  // The raw argon2id rate and complete sign-ins take turns too; argon2 needs no HTTP server.
-  const [argon2, signIns] = wanted('complete sign-ins')
-    ? await compare([
-        { url: porticoUrl, scenario: 'argon2-verify', params: async () => ({ hash }), connections: 2 * availableParallelism() },
-        { url: porticoUrl, scenario: 'sign-in', params: async () => ({ logins }), connections: signInConnections, cpu: () => portico.cpuSeconds() },
-      ])
-    : [];
   // Portico and the baseline take turns per scenario, so load from elsewhere on the machine hits both alike.
   const measured: Array<[string, Measured, Measured]> = [];
   for (const [name, scenario, params] of protocolScenarios.filter(([name]) => wanted(name))) {
@@ -147,6 +139,18 @@ try {
     ]);
     measured.push([name, ours!, theirs!]);
   }
+  const signInConnections = Math.min(connections, 4 * availableParallelism());
+  // The raw argon2id rate and complete sign-ins take turns too; argon2 needs no HTTP server.
+  // They come after the protocol measurements: with argon2 on every thread for their ~40 s,
+  // this VM stays slower for a minute or so afterwards (discovery measured 0.66 of the
+  // baseline straight after them, 0.79 after a 40 s pause), which would be charged to
+  // whichever protocol pair came next.
+  const [argon2, signIns] = wanted('complete sign-ins')
+    ? await compare([
+        { url: porticoUrl, scenario: 'argon2-verify', params: async () => ({ hash }), connections: 2 * availableParallelism() },
+        { url: porticoUrl, scenario: 'sign-in', params: async () => ({ logins }), connections: signInConnections, cpu: () => portico.cpuSeconds() },
+      ])
+    : [];
 
   const rssBefore = { portico: portico.rss(), baseline: baseline.rss() };
   process.stdout.write(`${sessionCount} sessions in Portico's store, then single sign-ons over them\n`);
