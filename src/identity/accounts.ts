@@ -15,16 +15,19 @@ export interface NewAccountInput {
   emailVerified?: boolean;
 }
 
-/** Finds an account by username or email, without regard to case. */
-export async function findAccountByLogin(db: Db, login: string): Promise<Account | undefined> {
+/** The account a username or email names, without regard to case; a username match wins. */
+export function selectAccountByLogin(db: Db, login: string) {
   const needle = login.trim().toLowerCase();
   return db
     .selectFrom('accounts')
     .selectAll()
     .where((eb) => eb.or([eb(sql`lower(username)`, '=', needle), eb(sql`lower(email)`, '=', needle)]))
     .orderBy(sql`lower(username) = ${needle}`, 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .limit(1);
+}
+
+export async function findAccountByLogin(db: Db, login: string): Promise<Account | undefined> {
+  return selectAccountByLogin(db, login).executeTakeFirst();
 }
 
 export function findAccountById(db: Db, id: string): Promise<Account | undefined> {

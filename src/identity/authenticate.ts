@@ -1,9 +1,9 @@
 import type { Policy } from '../config/policy.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
-import { findAccountByLogin, recordSignIn } from './accounts.js';
+import { recordSignIn } from './accounts.js';
 import type { AuditOrigin } from './audit.js';
-import { limitOf, lockIfExhausted, reserveAttempt } from './lockout.js';
+import { findAccountTakingAttempt, limitOf, lockIfExhausted } from './lockout.js';
 import { checkPassword } from './password-policy.js';
 import type { PasswordHasher } from './passwords.js';
 
@@ -27,13 +27,14 @@ export async function authenticate(
   password: string,
   origin: AuditOrigin = {},
 ): Promise<AuthenticationResult> {
-  const account = await findAccountByLogin(db, login);
-  if (!account) {
+  const max = limitOf(policy.lockout, 'password');
+  const found = await findAccountTakingAttempt(db, login, max);
+  if (!found) {
     await hasher.verifyDecoy(password);
     return { ok: false, reason: 'unknown_account' };
   }
-  const max = limitOf(policy.lockout, 'password');
-  if (account.status !== 'active' || !(await reserveAttempt(db, account.id, 'password', max))) {
+  const { account } = found;
+  if (account.status !== 'active' || !found.reserved) {
     await hasher.verifyDecoy(password);
     return { ok: false, reason: 'disabled', account };
   }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Policy } from '../config/policy.js';
 import type { Db } from '../storage/database.js';
 import { recordAudit, type AuditOrigin } from './audit.js';
+import { selectAccountByLogin, type Account } from './accounts.js';
 
 /**
  * Consecutive failures and the lock they lead to (design.md, security baseline). An attempt
@@ -31,6 +32,34 @@ export async function reserveAttempt(db: Db, accountId: string, counter: Counter
     .returning('id')
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * A sign-in's first round trip: the account a login names and, in the same statement, one
+ * password attempt taken (as reserveAttempt does). The account is as it was before the
+ * attempt was counted. Under concurrent updates PostgreSQL re-checks the UPDATE's conditions
+ * on the newest row version (EvalPlanQual, READ COMMITTED), so the count stays exact.
+ */
+export async function findAccountTakingAttempt(db: Db, login: string, max: number): Promise<{ account: Account; reserved: boolean } | undefined> {
+  const row = await db
+    .with('found', () => selectAccountByLogin(db, login))
+    .with('reserved', (qb) =>
+      qb
+        .updateTable('accounts')
+        .set({ failed_password_count: sql`accounts.failed_password_count + 1` })
+        .from('found')
+        .whereRef('accounts.id', '=', 'found.id')
+        .where('accounts.status', '=', 'active')
+        .where('accounts.failed_password_count', '<', max)
+        .returning('accounts.id'),
+    )
+    .selectFrom('found')
+    .selectAll('found')
+    .select((eb) => eb.exists(eb.selectFrom('reserved').select('reserved.id')).as('reserved'))
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { reserved, ...account } = row;
+  return { account: account as Account, reserved: Boolean(reserved) };
 }
 
 export async function clearFailures(db: Db, accountId: string, counter: Counter): Promise<void> {

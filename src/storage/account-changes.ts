@@ -52,7 +52,7 @@ function accountColumnsWritten(node: RootOperationNode): readonly string[] | 'al
  * Tells this process of its own account writes as soon as they are made, before NOTIFY
  * (which PostgreSQL delivers over another connection, a moment after the commit) arrives: a
  * request that follows "sign out everywhere" on the same server must not see the old account.
- * Raw `sql` writes are not seen here; the trigger still NOTIFYs them.
+ * Raw `sql` writes and writes inside a WITH are not seen here; the trigger still NOTIFYs them.
  */
 export function accountWritesPlugin(changes: AccountChanges): KyselyPlugin {
   const written = new WeakMap<QueryId, readonly string[] | 'all'>();
