@@ -15,7 +15,6 @@ export async function loadInteraction(ctx: Context, deps: FlowDeps): Promise<Int
   try {
     const details = await deps.host.provider.interactionDetails(ctx.req, ctx.res);
     if (ctx.params.uid && details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction uid mismatch');
-    ctx.state.interaction = details;
     return details;
   } catch (error) {
     if (!(error instanceof errors.SessionNotFound)) throw error;
@@ -45,9 +44,8 @@ export function clientName(deps: FlowDeps, clientId: unknown): string | undefine
  * Steps after login keep the login result of the earlier interaction (`merge`), as
  * oidc-provider's example does for consent: without it, `prompt=login` would ask again forever.
  */
-export async function finishInteraction(ctx: Context, deps: FlowDeps, result: Record<string, unknown>, options: { merge?: boolean } = {}): Promise<void> {
-  const loaded = ctx.state.interaction as InteractionDetails | undefined;
-  const redirectTo = loaded ? await saveResult(loaded, result, options.merge ?? false) : await deps.host.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: options.merge ?? false });
+export async function finishInteraction(ctx: Context, details: InteractionDetails, result: Record<string, unknown>, options: { merge?: boolean } = {}): Promise<void> {
+  const redirectTo = await saveResult(details, result, options.merge ?? false);
   ctx.status = 303;
   ctx.redirect(redirectTo);
 }

@@ -1,5 +1,4 @@
-import type { AccountChange } from '../storage/account-changes.js';
-import { ACCOUNT_CHANGES_CHANNEL } from '../storage/account-changes.js';
+import { ACCOUNT_CHANGES_CHANNEL, type AccountChange } from '../storage/account-changes.js';
 import type { DatabaseHandle, Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 
@@ -28,9 +27,10 @@ interface Load {
  * Token requests read an account far more often than anything changes it: this process keeps
  * what they read, and drops it when PostgreSQL NOTIFYs a change (from any process), when this
  * process writes accounts itself, and whenever the notifications may have been missed. While
- * no notifications arrive, nothing is kept and every request reads the database. The expiry
- * (ACCOUNT_CACHE_SECONDS; 0 keeps nothing) is only a backstop. Another server may answer with the old row for the moment a NOTIFY takes
- * to arrive after the commit: the same as if its read had come just before the change.
+ * no notifications arrive (or ACCOUNT_CACHE_SECONDS is 0), nothing is kept and every request
+ * reads the database; the expiry is only a backstop. Another server may answer with the old
+ * row for the moment a NOTIFY takes to arrive after the commit: the same as if its read had
+ * come just before the change.
  */
 export class AccountCache {
   readonly #entries = new Map<string, { account: TokenAccount; expires: number }>();
@@ -43,7 +43,7 @@ export class AccountCache {
   ) {}
 
   get(id: string): Promise<TokenAccount | undefined> {
-    if (!this.#live || this.ttlMs === 0) return findTokenAccount(this.db, id);
+    if (!this.#live) return findTokenAccount(this.db, id);
     const entry = this.#entries.get(id);
     if (entry && entry.expires > Date.now()) return Promise.resolve(entry.account);
     const pending = this.#loads.get(id);
@@ -83,7 +83,7 @@ export class AccountCache {
   readonly onChange = (change: AccountChange): void => {
     if (change.kind === 'committed') return this.#forget(change.accountId);
     if (change.kind === 'feed') this.#live = change.live;
-    if (change.kind === 'written' && change.columns !== 'all' && !change.columns.some((column) => column === '*' || CACHED.has(column))) return;
+    if (change.kind === 'written' && change.columns !== 'all' && !change.columns.some((column) => CACHED.has(column))) return;
     this.#forgetAll();
   };
 }
@@ -91,6 +91,7 @@ export class AccountCache {
 /** The cache, fed by this process's own writes and by everyone's NOTIFYs. Returns it and stop. */
 export async function startAccountCache(database: DatabaseHandle, seconds: number): Promise<{ cache: AccountCache; stop(): Promise<void> }> {
   const cache = new AccountCache(database.db, seconds * 1000);
+  // Never fed, never live: every read goes to the database.
   if (seconds === 0) return { cache, stop: async () => {} };
   const unsubscribe = database.accountChanges.subscribe(cache.onChange);
   const unlisten = await database.listen(ACCOUNT_CHANGES_CHANNEL, {

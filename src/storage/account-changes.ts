@@ -19,7 +19,7 @@ export const ACCOUNT_CHANGES_CHANNEL = 'portico_account_changed';
 export type AccountChange =
   /** Committed, in any process (NOTIFY). */
   | { kind: 'committed'; accountId: string }
-  /** Written by this process, perhaps not yet committed; which rows is not known here ('*': a column it cannot name). */
+  /** Written by this process, perhaps not yet committed; which rows is not known here. */
   | { kind: 'written'; columns: readonly string[] | 'all' }
   /** Whether every committed change reaches this process right now. */
   | { kind: 'feed'; live: boolean };
@@ -42,7 +42,9 @@ const tableName = (node: OperationNode | undefined) => (node && TableNode.is(nod
 
 function accountColumnsWritten(node: RootOperationNode): readonly string[] | 'all' | undefined {
   if (UpdateQueryNode.is(node) && tableName(node.table) === 'accounts') {
-    return (node.updates ?? []).map((update) => (ColumnNode.is(update.column) ? update.column.column.name : '*'));
+    const updates = node.updates ?? [];
+    // A column it cannot name might be any of them.
+    return updates.every((update) => ColumnNode.is(update.column)) ? updates.map((update) => (update.column as ColumnNode).column.name) : 'all';
   }
   if (DeleteQueryNode.is(node) && node.from.froms.some((from) => tableName(from) === 'accounts')) return 'all';
   return undefined;

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { Middleware } from 'koa';
 import type { Logger } from '../log.js';
 
@@ -13,17 +14,17 @@ export function loggablePath(path: string): string {
   return path.replace(/^\/(interaction|auth)\/([^/]+)/, (_, kind: string, uid: string) => `/${kind}/~${createHash('sha256').update(uid).digest('base64url').slice(0, 10)}`);
 }
 
-/**
- * One log line per request, with a request id. Only the path is logged: query strings carry
- * codes, hints and tokens (RFC 6749 §4.1.2), and bodies carry passwords. The line is written
- * when the response ends, because oidc-provider writes its responses itself.
- */
-function logWhenClosed(log: Logger, res: { once(event: 'close', listener: () => void): unknown; statusCode: number }, reqId: string, method: string, rawPath: string): void {
+function logWhenClosed(log: Logger, res: ServerResponse, reqId: string, method: string, rawPath: string): void {
   const started = performance.now();
   const path = loggablePath(rawPath);
   res.once('close', () => log.info({ reqId, method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
 }
 
+/**
+ * One log line per request, with a request id. Only the path is logged: query strings carry
+ * codes, hints and tokens (RFC 6749 §4.1.2), and bodies carry passwords. The line is written
+ * when the response ends, because oidc-provider writes its responses itself.
+ */
 export function requestLog(log: Logger): Middleware {
   return async (ctx, next) => {
     const incoming = ctx.get('x-request-id');

@@ -108,6 +108,12 @@ async function signInPage(p: TestPortico) {
   return { rp, page };
 }
 
+/** A whole portal sign-in through `url` works and names the user. */
+async function expectSignIn(url: string, user: { id: string; username: string; password: string }) {
+  const { tokens } = await (await RelyingParty.discover(url)).signIn(user.username, user.password);
+  expect(tokens.claims()!.sub).toBe(user.id);
+}
+
 async function registrationForm(p: TestPortico) {
   const agent = new UserAgent('http://127.0.0.1:9');
   const page = await agent.follow(`${p.url}/register`);
@@ -148,9 +154,7 @@ describe('Redis stops while Portico runs', () => {
     await eventually('/readyz 200 after Redis came back', async () => (await readyz(p)).status === 200);
     await expectTokenIssued(p);
     // Redis came back empty (no persistence): a new sign-in works from the start.
-    const rp = await RelyingParty.discover(p.url);
-    const { tokens } = await rp.signIn(user.username, user.password);
-    expect(tokens.claims()!.sub).toBe(user.id);
+    await expectSignIn(p.url, user);
   });
 });
 
@@ -208,9 +212,7 @@ describe('PostgreSQL stops while Portico runs', () => {
     expect(again.url.startsWith('http://127.0.0.1:9/a/callback?code=')).toBe(true);
     const created = await registration.submit();
     expect(created.url).toBe(`${withRedis.url}/verify-email`);
-    const rp = await RelyingParty.discover(withoutRedis.url);
-    const { tokens } = await rp.signIn(user.username, user.password);
-    expect(tokens.claims()!.sub).toBe(user.id);
+    await expectSignIn(withoutRedis.url, user);
   });
 });
 

@@ -145,14 +145,20 @@ function removeTempDir(dir: string): void {
   }
 }
 
-async function waitUntil(child: Child, ready: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    child.assertAlive();
-    if (await ready().catch(() => false)) return;
-    await sleep(100);
+/** A server just spawned, once ready; stopped (with `stopSignal`) if it dies or never gets there. */
+async function waitUntil(child: Child, ready: () => Promise<boolean>, what: string, stopSignal: NodeJS.Signals): Promise<Child> {
+  try {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      child.assertAlive();
+      if (await ready().catch(() => false)) return child;
+      await sleep(100);
+    }
+    throw new Error(`${child.label} did not ${what} within ${START_TIMEOUT_MS} ms:\n${child.log}`);
+  } catch (error) {
+    await child.stop(stopSignal);
+    throw error;
   }
-  throw new Error(`${child.label} did not ${what} within ${START_TIMEOUT_MS} ms:\n${child.log}`);
 }
 
 /** Spawns, trying new ports when the chosen one was taken between freePort() and bind. */
@@ -198,16 +204,8 @@ export async function startRedis(): Promise<RedisService> {
   return startOnFreePort(async (port) => {
     const dir = makeTempDir('portico-redis-');
     const args = ['--port', String(port), '--bind', LOOPBACK, '--save', '', '--appendonly', 'no', '--dir', dir];
-    const launch = async () => {
-      const started = new Child(`redis-server on port ${port}`, spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-      try {
-        await waitUntil(started, () => redisPing(port), 'answer PING');
-      } catch (error) {
-        await started.stop('SIGTERM');
-        throw error;
-      }
-      return started;
-    };
+    const launch = () =>
+      waitUntil(new Child(`redis-server on port ${port}`, spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })), () => redisPing(port), 'answer PING', 'SIGTERM');
     let child: Child;
     try {
       child = await launch();
@@ -215,19 +213,8 @@ export async function startRedis(): Promise<RedisService> {
       removeTempDir(dir);
       throw error;
     }
-    return {
-      url: `redis://${LOOPBACK}:${port}`,
-      stop: async () => {
-        await child.stop('SIGTERM');
-        removeTempDir(dir);
-      },
-      halt: () => child.stop('SIGTERM'),
-      resume: async () => {
-        child = await launch();
-      },
-      freeze: () => child.signal('SIGSTOP'),
-      thaw: () => child.signal('SIGCONT'),
-    };
+    const service = restartable(`redis://${LOOPBACK}:${port}`, dir, child, launch, 'SIGTERM');
+    return { ...service, freeze: () => service.current().signal('SIGSTOP'), thaw: () => service.current().signal('SIGCONT') };
   });
 }
 
@@ -326,31 +313,31 @@ async function runPostgres(bin: string, dir: string, dataDir: string, port: numb
   ]);
   const adminUrl = `postgres://postgres@${LOOPBACK}:${port}/postgres`;
   // SIGINT is PostgreSQL's "fast" shutdown: it does not wait for clients to disconnect.
-  const launch = async () => {
+  const launch = () => {
     const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const started = new Child(`postgres on port ${port}`, proc, () => postmasterPid(dataDir) ?? proc.pid);
-    try {
-      await waitUntil(started, () => canConnect(adminUrl), 'accept connections');
-    } catch (error) {
-      await started.stop('SIGINT');
-      throw error;
-    }
-    return started;
+    return waitUntil(new Child(`postgres on port ${port}`, proc, () => postmasterPid(dataDir) ?? proc.pid), () => canConnect(adminUrl), 'accept connections', 'SIGINT');
   };
-  let child = await launch();
+  const child = await launch();
   try {
     await createDatabase(adminUrl, 'portico');
   } catch (error) {
     await child.stop('SIGINT');
     throw error;
   }
+  return restartable(`postgres://postgres@${LOOPBACK}:${port}/portico`, dir, child, launch, 'SIGINT');
+}
+
+/** The halt / resume / stop of a server started by `launch`, whichever process is current. */
+function restartable(url: string, dir: string, first: Child, launch: () => Promise<Child>, stopSignal: NodeJS.Signals): RestartableService & { current(): Child } {
+  let child = first;
   return {
-    url: `postgres://postgres@${LOOPBACK}:${port}/portico`,
+    url,
+    current: () => child,
     stop: async () => {
-      await child.stop('SIGINT');
+      await child.stop(stopSignal);
       removeTempDir(dir);
     },
-    halt: () => child.stop('SIGINT'),
+    halt: () => child.stop(stopSignal),
     resume: async () => {
       child = await launch();
     },

@@ -37,7 +37,7 @@ export async function grantConsent(ctx: Context, deps: FlowDeps, details: Intera
   if (need.claims.length) grant.addOIDCClaims(need.claims);
   for (const [indicator, scopes] of Object.entries(need.resources)) grant.addResourceScope(indicator, scopes.join(' '));
   const grantId = await grant.save();
-  await finishInteraction(ctx, deps, { consent: { grantId } }, { merge: true });
+  await finishInteraction(ctx, details, { consent: { grantId } }, { merge: true });
 }
 
 /** The `consent` prompt, seen only by third-party portals (first-party grants: first-party-grant.ts). */
@@ -54,6 +54,6 @@ export function consentRoutes(router: Router, deps: FlowDeps): void {
   router.post('/interaction/:uid/deny', async (ctx) => {
     const details = await loadInteraction(ctx, deps);
     if (!details || !checkFormPost(ctx, deps, details.uid)) return;
-    await finishInteraction(ctx, deps, { error: 'access_denied', error_description: 'The user did not allow access.' });
+    await finishInteraction(ctx, details, { error: 'access_denied', error_description: 'The user did not allow access.' });
   });
 }

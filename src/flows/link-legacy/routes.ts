@@ -48,7 +48,7 @@ async function submit(ctx: Context, deps: FlowDeps, details: InteractionDetails,
     return sendError(ctx, deps, 409, `This ${link.displayName} account is already linked`, `It belongs to another ID. If it is yours, contact the help desk: they can move the link.`);
   }
   await clearLegacyAttempts(deps.db, accountId, link.system);
-  await finishInteraction(ctx, deps, { link_legacy: { system: link.system } }, { merge: true });
+  await finishInteraction(ctx, details, { link_legacy: { system: link.system } }, { merge: true });
 }
 
 /** The `link_legacy` prompt (oidc/account-prompts.ts): the old credentials, checked once. */

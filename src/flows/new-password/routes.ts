@@ -32,6 +32,6 @@ export function newPasswordStepRoutes(router: Router, deps: FlowDeps): void {
     const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
     const outcome = await setPassword(deps.db, deps.hasher, deps.config.policy, account, input, { reason: 'upgrade', endSessions: false, origin: { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') } });
     if (!outcome.ok) return renderNewPassword(ctx, deps, details, { [outcome.field]: outcome.message }, 400);
-    await finishInteraction(ctx, deps, { new_password: { changed: true } }, { merge: true });
+    await finishInteraction(ctx, details, { new_password: { changed: true } }, { merge: true });
   });
 }

@@ -17,5 +17,5 @@ export async function finishSignIn(ctx: Context, deps: FlowDeps, details: Intera
   const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
   await recordAudit(deps.db, { action: 'sign_in.succeeded', actor: `account:${accountId}`, accountId, clientId, ip: ctx.ip, userAgent: ctx.get('user-agent'), details: { amr, acr } });
   if (options.stepSaved !== false) await deleteStep(deps.db, details.uid);
-  await finishInteraction(ctx, deps, { login: { accountId, amr, acr }, ...(isFirstParty(deps, clientId) ? { consent: {} } : {}) });
+  await finishInteraction(ctx, details, { login: { accountId, amr, acr }, ...(isFirstParty(deps, clientId) ? { consent: {} } : {}) });
 }

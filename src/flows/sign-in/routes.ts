@@ -58,6 +58,6 @@ export function signInRoutes(router: Router, deps: FlowDeps): void {
   router.get('/interaction/:uid/abort', async (ctx) => {
     const details = await loadInteraction(ctx, deps);
     if (!details) return;
-    await finishInteraction(ctx, deps, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
+    await finishInteraction(ctx, details, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
   });
 }

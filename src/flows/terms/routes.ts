@@ -38,6 +38,6 @@ export function termsRoutes(router: Router, deps: FlowDeps): void {
     const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
     const outcome = await acceptTerms(deps.db, account, terms.version, { accepted: body.accept === 'yes', signature, requireSignature: terms.require_signature }, { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') });
     if (!outcome.ok) return renderTerms(ctx, deps, details, { errors: { [outcome.field]: outcome.message }, signature }, 400);
-    await finishInteraction(ctx, deps, { terms: { version: terms.version } }, { merge: true });
+    await finishInteraction(ctx, details, { terms: { version: terms.version } }, { merge: true });
   });
 }
