@@ -7,6 +7,14 @@ const off = { points: 0 };
 /** Load from one address and a few accounts must not be throttled (0 points = limit off). */
 const noRateLimits = { sign_in: { per_ip: off, per_account: off }, token: { per_client: off } };
 
+/** BENCH_ARGON2=memory_kib,time_cost,parallelism: other argon2id parameters than the policy's defaults. */
+function argon2Override(): object {
+  const value = process.env.BENCH_ARGON2;
+  if (!value) return {};
+  const [memory_kib, time_cost, parallelism] = value.split(',').map(Number);
+  return { argon2: { memory_kib, time_cost, parallelism } };
+}
+
 /**
  * Writes Portico's clients and policy files into `dir`. The policy turns rate limits off where
  * this checkout has them; an older policy schema (strict, without `rate_limits`) gets defaults.
@@ -16,12 +24,12 @@ export function writeConfigFiles(dir: string): { clientsFile: string; policyFile
   const clients = benchClients().map((client) => ({ ...client, client_name: client.client_id, first_party: true }));
   writeFileSync(clientsFile, JSON.stringify({ clients }));
   const policyFile = path.join(dir, 'policy.json');
-  let json: object = { rate_limits: noRateLimits };
+  let json: object = { rate_limits: noRateLimits, ...argon2Override() };
   let policy: Policy;
   try {
     policy = parsePolicy(policyFile, json);
   } catch {
-    json = {};
+    json = argon2Override();
     policy = parsePolicy(policyFile, json);
   }
   writeFileSync(policyFile, JSON.stringify(json));

@@ -1,3 +1,4 @@
+import { cpuPerOp, cpuSnapshot, serverTotal, type CpuPerOp } from './cpu.js';
 import { Http } from './http.js';
 import type { Operation, Scenario } from './scenarios/types.js';
 
@@ -17,6 +18,8 @@ export interface LoadSpec {
   warmupMs?: number;
   rate?: number;
   params?: Record<string, unknown>;
+  /** The server's processes, whose threads' CPU is read at the edges of the measured window. */
+  serverPids?: number[];
 }
 
 export interface LoadResult {
@@ -27,8 +30,10 @@ export interface LoadResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** Added by the orchestrator: server CPU time per operation, in ms. */
+  /** Server CPU time per operation, all its threads, in ms. */
   serverCpuMsPerOp?: number;
+  /** Where the machine's CPU went per operation (bench/cpu.ts). */
+  cpuMsPerOp?: CpuPerOp;
 }
 
 class Recorder {
@@ -99,10 +104,12 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const op = await scenario({ http, params: spec.params ?? {} });
   if (spec.warmupMs) await closedLoop(op, spec.connections, spec.warmupMs, new Recorder());
   const recorder = new Recorder();
+  const cpuBefore = spec.serverPids && cpuSnapshot(spec.serverPids);
   const started = performance.now();
   if (spec.rate) await openLoop(op, spec.connections, spec.durationMs, spec.rate, recorder);
   else await closedLoop(op, spec.connections, spec.durationMs, recorder);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuBefore && recorder.latencies.length > 0 ? cpuPerOp(cpuBefore, cpuSnapshot(spec.serverPids!), recorder.latencies.length) : undefined;
   http.close();
   const sorted = recorder.latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
@@ -114,6 +121,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     perSecond: round(sorted.length / seconds),
     p50Ms: round(percentile(sorted, 0.5)),
     p99Ms: round(percentile(sorted, 0.99)),
+    ...(cpu ? { serverCpuMsPerOp: serverTotal(cpu), cpuMsPerOp: cpu } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { processTree } from './cpu.js';
 
 /** A server process of the bench: started with tsx, ready when it prints `readyLine`. */
 export class ServerProcess {
@@ -34,13 +35,12 @@ export class ServerProcess {
 
   /** The process and its children (cluster workers): pid and resident set size in MiB. */
   rss(): Array<{ pid: number; rssMiB: number }> {
-    const pids = [this.proc.pid!, ...childPids(this.proc.pid!)];
-    return pids.map((pid) => ({ pid, rssMiB: rssMiB(pid) }));
+    return this.pids().map((pid) => ({ pid, rssMiB: rssMiB(pid) }));
   }
 
-  /** CPU seconds (user + system) used so far by the process and its children. */
-  cpuSeconds(): number {
-    return [this.proc.pid!, ...childPids(this.proc.pid!)].reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  /** The process and its children (cluster workers), whose CPU the load process reads. */
+  pids(): number[] {
+    return processTree(this.proc.pid!);
   }
 
   async stop(): Promise<void> {
@@ -53,29 +53,11 @@ export class ServerProcess {
   }
 }
 
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 function rssMiB(pid: number): number {
   try {
     const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
     return Math.round((kib / 1024) * 10) / 10;
   } catch {
     return NaN;
-  }
-}
-
-/** utime + stime from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
   }
 }

@@ -8,7 +8,7 @@ import { Http } from './http.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { runLoadProcess } from './load-process.js';
 import { ServerProcess } from './processes.js';
-import { formatTable, ratio, rssGrowth, writeReport, type Measured, type Report, type Row } from './report.js';
+import { formatCpuTable, formatTable, ratio, rssGrowth, writeReport, type Measured, type Report, type Row } from './report.js';
 import { signIn } from './scenarios/sign-in.js';
 import { seedAccounts } from './seed.js';
 import { seedSessions } from './sessions.js';
@@ -36,8 +36,8 @@ const noParams: Params = async () => ({});
 
 interface Contender {
   url: string;
-  /** The server's CPU seconds so far: CPU per operation does not depend on other load. */
-  cpu?: () => number;
+  /** The server's processes: the load process reads their CPU per operation, which other load does not change. */
+  pids?: () => number[];
   scenario: string;
   params?: Params;
   connections?: number;
@@ -49,15 +49,12 @@ interface Contender {
  * figure. Then an open loop at half that best rate, for latency with headroom.
  */
 async function compare(contenders: Contender[]): Promise<Measured[]> {
-  const spec = (c: Contender) => ({ scenario: c.scenario, url: c.url, connections: c.connections ?? connections });
+  const spec = (c: Contender) => ({ scenario: c.scenario, url: c.url, connections: c.connections ?? connections, serverPids: c.pids?.() });
   const best: LoadResult[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const [i, c] of contenders.entries()) {
       const params = await (c.params ?? noParams)('peak');
-      const cpuBefore = c.cpu?.() ?? 0;
       const peak = await load({ ...spec(c), warmupMs: 1000, params });
-      // The warm-up's operations are not counted, so this slightly overstates CPU per operation.
-      if (c.cpu) peak.serverCpuMsPerOp = Math.round(((c.cpu() - cpuBefore) * 1e5) / (peak.ops * (1 + 1 / seconds))) / 100;
       if (!best[i] || peak.perSecond > best[i].perSecond) best[i] = peak;
     }
   }
@@ -134,8 +131,8 @@ try {
   const measured: Array<[string, Measured, Measured]> = [];
   for (const [name, scenario, params] of protocolScenarios.filter(([name]) => wanted(name))) {
     const [ours, theirs] = await compare([
-      { url: porticoUrl, scenario, params: params(porticoUrl, logins), cpu: () => portico.cpuSeconds() },
-      { url: baselineUrl, scenario, params: params(baselineUrl, logins), cpu: () => baseline.cpuSeconds() },
+      { url: porticoUrl, scenario, params: params(porticoUrl, logins), pids: () => portico.pids() },
+      { url: baselineUrl, scenario, params: params(baselineUrl, logins), pids: () => baseline.pids() },
     ]);
     measured.push([name, ours!, theirs!]);
   }
@@ -147,8 +144,8 @@ try {
   // whichever protocol pair came next.
   const [argon2, signIns] = wanted('complete sign-ins')
     ? await compare([
-        { url: porticoUrl, scenario: 'argon2-verify', params: async () => ({ hash }), connections: 2 * availableParallelism() },
-        { url: porticoUrl, scenario: 'sign-in', params: async () => ({ logins }), connections: signInConnections, cpu: () => portico.cpuSeconds() },
+        { url: porticoUrl, scenario: 'argon2-verify', params: async () => ({ hash }), connections: 2 * availableParallelism(), pids: () => [] },
+        { url: porticoUrl, scenario: 'sign-in', params: async () => ({ logins }), connections: signInConnections, pids: () => portico.pids() },
       ])
     : [];
 
@@ -181,7 +178,7 @@ try {
     rss,
     rssGrowthPercent: { portico: rssGrowth(rss.portico), baseline: rssGrowth(rss.baseline) },
   };
-  process.stdout.write(`\n${formatTable(report)}\n\nargon2id verify (raw, ${2 * availableParallelism()} in parallel): ${argon2?.peak.perSecond}/s\n`);
+  process.stdout.write(`\n${formatTable(report)}\n\n${formatCpuTable(report)}\n\nargon2id verify (raw, ${2 * availableParallelism()} in parallel): ${argon2?.peak.perSecond}/s\n`);
   process.stdout.write(`results: ${path.relative(process.cwd(), writeReport(path.join(root, 'bench/results'), report))}\n`);
 } finally {
   for (const stop of stops) await stop().catch(() => {});
