@@ -149,9 +149,11 @@ try {
       ])
     : [];
 
-  const rssBefore = { portico: portico.rss(), baseline: baseline.rss() };
+  let rssBefore = { portico: portico.rss(), baseline: baseline.rss() };
   process.stdout.write(`${sessionCount} sessions in Portico's store, then single sign-ons over them\n`);
-  const sessions = await seedSessions({ url: porticoUrl, redisUrl, cookieSecret, logins, count: sessionCount, seconds });
+  const sessions = await seedSessions({ url: porticoUrl, redisUrl, cookieSecret, logins, count: sessionCount, seconds }, () => {
+    rssBefore = { portico: portico.rss(), baseline: baseline.rss() };
+  });
   const rss = {
     portico: { before: rssBefore.portico, after: portico.rss() },
     baseline: { before: rssBefore.baseline, after: baseline.rss() },
