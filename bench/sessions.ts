@@ -28,22 +28,22 @@ const WARM_UP_SESSIONS = 1000;
  */
 export async function seedSessions(spec: SessionsSpec, beforeSeeding: () => void): Promise<{ seeded: number; sso?: LoadResult }> {
   if (spec.count === 0) return { seeded: 0 };
-  const original = await sessionOfASignIn(spec);
   const redis = new Redis(spec.redisUrl);
-  const adapter = new RedisAdapter('Session', redis);
-  const seed = async (from: number, to: number) => {
-    for (let i = from; i < to; i += 1000) {
-      await Promise.all(
-        Array.from({ length: Math.min(1000, to - i) }, (_, j) => {
-          const id = `${SESSION_PREFIX}${i + j}`;
-          return adapter.upsert(id, { ...original.payload, jti: id, uid: id }, original.ttl);
-        }),
-      );
-    }
-  };
   const sso = (count: number, seconds: number) =>
     runLoadProcess({ scenario: 'sso', url: spec.url, connections: 32, durationMs: seconds * 1000, params: { secret: spec.cookieSecret, count } });
   try {
+    const adapter = new RedisAdapter('Session', redis);
+    const { payload: original, ttl } = await sessionOfASignIn(spec, adapter);
+    const seed = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 1000) {
+        await Promise.all(
+          Array.from({ length: Math.min(1000, to - i) }, (_, j) => {
+            const id = `${SESSION_PREFIX}${i + j}`;
+            return adapter.upsert(id, { ...original, jti: id, uid: id }, ttl);
+          }),
+        );
+      }
+    };
     const warmUp = Math.min(WARM_UP_SESSIONS, spec.count);
     await seed(0, warmUp);
     await sso(warmUp, spec.seconds);
@@ -55,17 +55,13 @@ export async function seedSessions(spec: SessionsSpec, beforeSeeding: () => void
   return { seeded: spec.count, sso: await sso(spec.count, spec.seconds) };
 }
 
-async function sessionOfASignIn(spec: SessionsSpec) {
+/** The session a real sign-in leaves in Redis (every seeded one copies it) and its seconds to live. */
+async function sessionOfASignIn(spec: SessionsSpec, sessions: RedisAdapter) {
   const http = new Http(spec.url, 1);
   const jar = new Jar({ [DEVICE_COOKIE]: DEVICE_TOKEN });
   await signIn(http, spec.logins[0]!, jar);
   http.close();
-  const redis = new Redis(spec.redisUrl);
-  try {
-    const payload = await new RedisAdapter('Session', redis).find(jar.get('_session') ?? '');
-    if (!payload?.exp) throw new Error('no session after sign-in');
-    return { payload, ttl: payload.exp - Math.floor(Date.now() / 1000) };
-  } finally {
-    redis.disconnect();
-  }
+  const payload = await sessions.find(jar.get('_session') ?? '');
+  if (!payload?.exp) throw new Error('no session after sign-in');
+  return { payload, ttl: payload.exp - Math.floor(Date.now() / 1000) };
 }
