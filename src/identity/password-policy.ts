@@ -1,4 +1,5 @@
 import type { Policy } from '../config/policy.js';
+import { lookUpBreach } from './breached-passwords.js';
 import { isCommonPassword } from './common-passwords.js';
 
 export interface PasswordContext {
@@ -7,6 +8,7 @@ export interface PasswordContext {
 }
 
 export const COMMON_PASSWORD = 'This password is too common: it is on a list of passwords attackers try first. Choose another.';
+export const BREACHED_PASSWORD = 'This password has appeared in a data breach, so attackers try it. Choose another.';
 
 /**
  * The password rules users of the replaced portals know (shared/seeds): length, character
@@ -35,9 +37,12 @@ export function checkPassword(policy: Policy['password'], password: string, who:
 
 /**
  * The one check for every password being set: registration, the account page, forgot
- * password, the new-password step and `portico users create`.
+ * password, the new-password step and `portico users create`. The local rules first, then,
+ * only for a password that meets them, the breach corpus (breached-passwords.ts).
  */
 export async function checkNewPassword(policy: Policy['password'], password: string, who: PasswordContext = {}): Promise<string | undefined> {
   if (password === '') return 'Create a password.';
-  return checkPassword(policy, password, who);
+  const broken = checkPassword(policy, password, who);
+  if (broken) return broken;
+  return (await lookUpBreach(policy.breach_check, password)) === 'breached' ? BREACHED_PASSWORD : undefined;
 }
