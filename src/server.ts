@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type Koa from 'koa';
 import type { Config } from './config/index.js';
 import { purgeExpiredVerification } from './identity/expired-records.js';
+import { reportBreachCheckTo } from './identity/breached-passwords.js';
 import { PasswordHasher } from './identity/passwords.js';
 import { startMailSender, type MailSender } from './notify/sender.js';
 import { createTransport } from './notify/transport.js';
@@ -46,6 +47,7 @@ async function cookieSecrets(config: Config, database: DatabaseHandle): Promise<
 
 /** Starts Portico: stores, migrations, provider, app, HTTP listener. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  reportBreachCheckTo(log);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server' });
   const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];
   try {

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { insertAccount, isUniqueViolation } from '../identity/accounts.js';
 import { recordAudit } from '../identity/audit.js';
-import { checkPassword } from '../identity/password-policy.js';
+import { checkNewPassword } from '../identity/password-policy.js';
 import { PasswordHasher } from '../identity/passwords.js';
 import { parseFlags, UsageError } from './args.js';
 import type { Command, CommandContext } from './context.js';
@@ -51,7 +51,7 @@ const create: Command = async (args, ctx) => {
   const user = parseCreateArgs(args);
   const password = ctx.stdinPassword;
   if (!password) throw new UsageError('no password: pipe it with --password-stdin, or run on a terminal');
-  const broken = checkPassword(ctx.config.policy.password, password, { username: user.username, email: user.email });
+  const broken = await checkNewPassword(ctx.config.policy.password, password, { username: user.username, email: user.email });
   if (broken) {
     ctx.err(`password refused: ${broken}`);
     return 1;

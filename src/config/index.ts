@@ -3,6 +3,7 @@ import { withAccountClient } from './account-client.js';
 import { loadClients, type ClientsConfig } from './clients.js';
 import { parseEnv, type Env } from './env.js';
 import { loadPolicy, type Policy } from './policy.js';
+import { withBreachCheckDefault } from './policy-password-breach.js';
 
 export { ConfigError } from './errors.js';
 export type { ClientsConfig, PorticoClientSettings } from './clients.js';
@@ -55,6 +56,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     accountCacheSeconds: env.ACCOUNT_CACHE_SECONDS,
     clientsFile: env.CLIENTS_FILE,
     clients: withAccountClient(loadClients(env.CLIENTS_FILE, source), issuer, env.CLIENTS_FILE),
-    policy: loadPolicy(env.POLICY_FILE),
+    policy: withBreachCheckDefault(loadPolicy(env.POLICY_FILE), env.NODE_ENV === 'production'),
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
 import { lockoutSchema, secondStepSchema } from './policy-sign-in.js';
 import { rateLimitsSchema } from './policy-rate-limits.js';
+import { breachCheckSchema } from './policy-password-breach.js';
 
 /**
  * Account policy. Defaults match the portals Portico replaces (see shared/seeds) and the
@@ -92,6 +93,7 @@ const policySchema = z
         require_lower: z.boolean().default(true),
         require_digit: z.boolean().default(true),
         forbidden_characters: z.string().default(' &'),
+        breach_check: breachCheckSchema,
       })
       .strict()
       .prefault({}),

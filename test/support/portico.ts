@@ -154,6 +154,13 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     ...options.env,
   });
+  // NODE_ENV=test leaves the breach check off; a test that turns it on must use a fake here (fake-pwned.ts).
+  const breach = config.policy.password.breach_check;
+  if (breach.enabled && new URL(breach.url).hostname !== '127.0.0.1') {
+    rmSync(work, { recursive: true, force: true });
+    await database?.drop();
+    throw new Error(`tests must not reach ${breach.url}: use startFakePwned()`);
+  }
   const server = await startServer(config, options.logger ?? createLogger('silent'));
   const hasher = new PasswordHasher(config.policy.argon2);
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
-import { isCommonPassword } from '../../src/identity/registration/common-passwords.js';
+import { isCommonPassword } from '../../src/identity/common-passwords.js';
 import { normaliseAnswer } from '../../src/identity/registration/security-answers.js';
 import { validateRegistration, type RegistrationInput } from '../../src/identity/registration/validate.js';
 
@@ -71,32 +71,32 @@ const cases: Case[] = [
 ];
 
 describe('registration rules (issue 3), broken one at a time', () => {
-  it('accepts a valid registration', () => {
-    expect(validateRegistration(policy, valid(), now)).toEqual({});
+  it('accepts a valid registration', async () => {
+    expect(await validateRegistration(policy, valid(), now)).toEqual({});
   });
 
-  it.each(cases)('%s: only its field gets a message', (_rule, change, field, message) => {
+  it.each(cases)('%s: only its field gets a message', async (_rule, change, field, message) => {
     const input = valid();
     if (typeof change === 'function') change(input);
     else Object.assign(input, change);
-    const errors = validateRegistration(policy, input, now);
+    const errors = await validateRegistration(policy, input, now);
     expect(Object.keys(errors)).toEqual([field]);
     expect(errors[field]).toMatch(message);
   });
 
-  it.each([...'%+"&[\\]^\'{|}<>#,/;():*=~'])('username with the symbol %s', (symbol) => {
-    const errors = validateRegistration(policy, { ...valid(), username: `jane${symbol}smith` }, now);
+  it.each([...'%+"&[\\]^\'{|}<>#,/;():*=~'])('username with the symbol %s', async (symbol) => {
+    const errors = await validateRegistration(policy, { ...valid(), username: `jane${symbol}smith` }, now);
     expect(errors).toEqual({ username: `Do not use the symbol ${symbol}` });
   });
 
-  it('accepts the youngest allowed year and the policy can raise the minimum age', () => {
-    expect(validateRegistration(policy, { ...valid(), birthYear: '2012' }, now)).toEqual({});
+  it('accepts the youngest allowed year and the policy can raise the minimum age', async () => {
+    expect(await validateRegistration(policy, { ...valid(), birthYear: '2012' }, now)).toEqual({});
     const strict = parsePolicy('policy.json', { registration: { minimum_age: 18 } });
-    expect(validateRegistration(strict, { ...valid(), birthYear: '2012' }, now).birthYear).toMatch(/at least 18 years old/);
+    expect((await validateRegistration(strict, { ...valid(), birthYear: '2012' }, now)).birthYear).toMatch(/at least 18 years old/);
   });
 
-  it('reports every broken rule at once', () => {
-    const errors = validateRegistration(policy, { ...valid(), username: 'ab', email: 'nope', termsAccepted: false }, now);
+  it('reports every broken rule at once', async () => {
+    const errors = await validateRegistration(policy, { ...valid(), username: 'ab', email: 'nope', termsAccepted: false }, now);
     expect(Object.keys(errors).sort()).toEqual(['email', 'terms', 'username']);
   });
 

@@ -31,5 +31,6 @@ export function passwordHints(policy: Policy['password']): string[] {
   else if (chars.includes(' ')) hints.push('No spaces');
   else if (others.length) hints.push(`None of these symbols: ${symbols(others.join(''))}`);
   hints.push('Not your username or email address', 'Not a common password');
+  if (policy.breach_check.enabled) hints.push('Not in a known data breach');
   return hints;
 }

@@ -4,7 +4,7 @@ import type { Db } from '../../storage/database.js';
 import type { Account } from '../../storage/schema.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
 import { LOCK_REASON, reenable } from '../lockout.js';
-import { checkPassword } from '../password-policy.js';
+import { checkNewPassword } from '../password-policy.js';
 import type { PasswordHasher } from '../passwords.js';
 import { endAllSessions } from '../sessions.js';
 import { inTransaction } from '../transaction.js';
@@ -17,9 +17,9 @@ export interface NewPassword {
   confirmPassword: string;
 }
 
-/** The new password's rules: policy, the confirmation, and not the password it replaces. */
-export async function checkNewPassword(policy: Policy['password'], hasher: PasswordHasher, account: Account, input: NewPassword, allowSame = false): Promise<SetPasswordOutcome> {
-  const broken = checkPassword(policy, input.password, { username: account.username, email: account.email });
+/** The new password's rules (password-policy.ts), the confirmation, and not the password it replaces. */
+async function checkReplacement(policy: Policy['password'], hasher: PasswordHasher, account: Account, input: NewPassword, allowSame = false): Promise<SetPasswordOutcome> {
+  const broken = await checkNewPassword(policy, input.password, { username: account.username, email: account.email });
   if (broken) return { ok: false, field: 'password', message: broken };
   if (input.password !== input.confirmPassword) return { ok: false, field: 'confirmPassword', message: 'The passwords do not match.' };
   if (!allowSame && (await hasher.verify(account.password_hash, input.password))) return { ok: false, field: 'password', message: 'Choose a password different from your current one.' };
@@ -46,7 +46,7 @@ export async function setPassword(
   },
 ): Promise<SetPasswordOutcome> {
   // The upgrade step may keep a password that meets the policy (issue 5, item 5).
-  const checked = await checkNewPassword(policy.password, hasher, account, input, context.reason === 'upgrade');
+  const checked = await checkReplacement(policy.password, hasher, account, input, context.reason === 'upgrade');
   if (!checked.ok) return checked;
   const hash = await hasher.hash(input.password);
   const claimed = await inTransaction(db, async (trx) => {

@@ -38,7 +38,7 @@ interface Hashed {
  * taken email the same answer as success).
  */
 export async function registerAccount(db: Db, hasher: PasswordHasher, input: RegistrationInput, context: RegistrationContext): Promise<RegistrationOutcome> {
-  const errors = validateRegistration(context.policy, input, context.now);
+  const errors = await validateRegistration(context.policy, input, context.now);
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   // Hashed before anything is looked up, so a taken email costs the same time as a new one.
   const [password, answers] = await Promise.all([hasher.hash(input.password), hashAnswers(hasher, input.questions)]);

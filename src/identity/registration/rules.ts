@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import type { Policy } from '../../config/policy.js';
-import { checkPassword } from '../password-policy.js';
-import { isCommonPassword } from './common-passwords.js';
 
 /*
  * The registration rules of issue 3. Each check returns the message to show beside its field,
@@ -58,15 +56,6 @@ export function checkBirthYear(minimumAge: number, value: string, now = new Date
   if (year > thisYear || year < thisYear - OLDEST_AGE) return 'Enter the year you were born, like 1980.';
   // Only the year is known: someone born late in the limit year is let through, not turned away.
   if (year > thisYear - minimumAge) return `You must be at least ${minimumAge} years old to create an ID.`;
-  return undefined;
-}
-
-/** The sign-in password rules, plus the common and breached passwords list. */
-export function checkNewPassword(policy: Policy['password'], password: string, who: { username?: string; email?: string }): string | undefined {
-  if (password === '') return 'Create a password.';
-  const broken = checkPassword(policy, password, who);
-  if (broken) return broken;
-  if (isCommonPassword(password)) return 'This password is too common: it is on a list of passwords attackers try first. Choose another.';
   return undefined;
 }
 

@@ -1,9 +1,9 @@
 import type { Policy } from '../../config/policy.js';
+import { checkNewPassword } from '../password-policy.js';
 import {
   checkBirthYear,
   checkEmail,
   checkName,
-  checkNewPassword,
   checkPasswordConfirmation,
   checkTerms,
   checkUsername,
@@ -27,7 +27,7 @@ export interface RegistrationInput {
 export type FieldErrors = Record<string, string>;
 
 /** Every rule of issue 3 at once, so the form shows every problem in one round trip. */
-export function validateRegistration(policy: Policy, input: RegistrationInput, now = new Date()): FieldErrors {
+export async function validateRegistration(policy: Policy, input: RegistrationInput, now = new Date()): Promise<FieldErrors> {
   const rules = policy.registration;
   const found: Record<string, string | undefined> = {
     givenName: checkName(input.givenName, 'first name'),
@@ -35,7 +35,7 @@ export function validateRegistration(policy: Policy, input: RegistrationInput, n
     birthYear: checkBirthYear(rules.minimum_age, input.birthYear, now),
     email: checkEmail(input.email),
     username: checkUsername(rules.username, input.username),
-    password: checkNewPassword(policy.password, input.password, { username: input.username, email: input.email }),
+    password: await checkNewPassword(policy.password, input.password, { username: input.username, email: input.email }),
     confirmPassword: input.password === '' ? undefined : checkPasswordConfirmation(input.password, input.confirmPassword),
     ...checkSecurityQuestions(rules.security_questions, input.questions),
     terms: checkTerms(input.termsAccepted),
