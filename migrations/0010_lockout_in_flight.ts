@@ -24,6 +24,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('sign_in_decoys_expires_at').on('sign_in_decoys').column('expires_at').execute();
+  // A made-up name's locked page is a 'locked' sign-in step with no account behind it.
+  await db.schema.alterTable('sign_in_steps').alterColumn('account_id', (c) => c.dropNotNull()).execute();
 
   // Wrong legacy passwords by legacy username (across IDs) and by address: keyed hashes.
   await db.schema
@@ -36,6 +38,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.deleteFrom('sign_in_steps' as never).where('account_id' as never, 'is', null).execute();
+  await db.schema.alterTable('sign_in_steps').alterColumn('account_id', (c) => c.setNotNull()).execute();
   await db.schema.dropTable('legacy_guess_limits').execute();
   await db.schema.dropTable('sign_in_decoys').execute();
   for (const column of ['password_in_flight', 'password_in_flight_until', 'answer_in_flight', 'answer_in_flight_until']) {

@@ -141,7 +141,8 @@ export interface TrustedDevicesTable {
 
 export interface SignInStepsTable {
   interaction_uid: string;
-  account_id: string;
+  /** Null only at a made-up name's 'locked' step (identity/lockout-decoys.ts). */
+  account_id: string | null;
   stage: 'second_step' | 'enrol' | 'locked';
   /** RFC 8176 values so far, space-separated. */
   amr: string;

@@ -36,6 +36,9 @@ async function signInAtOnce(portico: TestPortico, attempts: Array<{ login: strin
   return Promise.all(ready.map((r) => r.rp.submitSignIn(r.page!, r.login, r.password)));
 }
 
+const sendEmail = (rp: RelyingParty, page: Page) =>
+  rp.browser.follow(new URL(formAction(page.html!, /\/locked\/send-email$/)!, page.url).toString(), { form: { csrf: hiddenInput(page.html!, 'csrf')! } });
+
 /** The page with what differs by request taken out: form token, interaction id, the login typed. */
 const neutral = (html: string, login: string) =>
   html
@@ -84,19 +87,46 @@ describe('with the default (smart) lock', () => {
     const user = await portico.createUser();
     const madeUp = `nobody${user.username}`;
     const answers: Record<string, Array<{ status: number; page: string }>> = { real: [], madeUp: [] };
+    const browsers = { real: await freshRp(portico), madeUp: await freshRp(portico) };
+    const pages: { real?: Page; madeUp?: Page } = {};
     for (const [side, login] of [['real', user.username], ['madeUp', madeUp]] as const) {
-      const rp = await freshRp(portico);
       for (let i = 1; i <= 6; i++) {
-        const page = await signIn(rp, login, 'Wrong7Password1');
+        const page = await signIn(browsers[side], login, 'Wrong7Password1');
+        pages[side] = page;
         answers[side]!.push({ status: page.response.status, page: neutral(page.html!, login) });
       }
     }
     expect(answers.real!.map((a) => a.status)).toEqual([400, 400, 400, 400, 403, 403]);
     expect(answers.madeUp).toEqual(answers.real);
     expect(answers.real![4]!.page).toContain(LOCKED);
+    // "Send email to re-enable", twice (the second within the minute the real one is throttled).
+    for (let i = 0; i < 2; i++) {
+      for (const [side, rp] of Object.entries(browsers)) {
+        const page = await sendEmail(rp, pages[side as keyof typeof pages]!);
+        pages[side as keyof typeof pages] = page;
+        answers[side]!.push({ status: page.response.status, page: neutral(page.html!, side === 'real' ? user.username : madeUp) });
+      }
+    }
+    expect(answers.madeUp).toEqual(answers.real);
+    expect(answers.real![6]!.page).toContain('we sent a link to the address on it');
+    expect(await portico.server.database.db.selectFrom('mail_outbox').select('template').where('to_address', '=', user.email).execute()).toEqual([{ template: 'unlock' }]);
     // No name is kept in the clear.
     const decoys = await portico.server.database.db.selectFrom('sign_in_decoys').selectAll().execute();
     expect(JSON.stringify(decoys).toLowerCase()).not.toContain(madeUp.toLowerCase());
+  });
+
+  it('answers an attempt held back behind checks in flight with "try again", never the locked page; a dead process\'s reservations lapse', async () => {
+    const user = await portico.createUser();
+    const db = portico.server.database.db;
+    // Five checks in flight, as a process that died mid-check would leave them.
+    await db.updateTable('accounts').set({ password_in_flight: 5, password_in_flight_until: new Date(Date.now() + 30_000) }).where('id', '=', user.id).execute();
+    const held = await signIn(await rememberedRp(portico), user.username, user.password);
+    expect(held.response.status).toBe(429);
+    expect(held.html).toContain('Wait a moment and try again.');
+    expect(title(held)).not.toBe(LOCKED);
+    await db.updateTable('accounts').set({ password_in_flight_until: new Date(Date.now() - 1000) }).where('id', '=', user.id).execute();
+    expect(atPortal(await signIn(await rememberedRp(portico), user.username, user.password))).toBe(true);
+    expect(await findAccountById(db, user.id)).toMatchObject({ status: 'active', password_in_flight: 0 });
   });
 
   it('keeps the locked page for a fresh browser while the remembered device signs in with the right password', async () => {

@@ -233,7 +233,8 @@ describe('re-enabling a locked ID', () => {
     const user = await portico.createUser();
     const { rp, page } = await lock(user);
     const sent = await post(rp, page, /\/locked\/send-email$/, {});
-    expect(sent.html).toContain(`We sent an email to ${user.email[0]}*****@example.com`);
+    // The address is not shown: a made-up name's locked page answers the same (lockout.test.ts).
+    expect(sent.html).toContain('If your ID can be re-enabled by email, we sent a link to the address on it.');
     const token = await unlockToken(user.email);
     const elsewhere = new UserAgent('http://127.0.0.1:9');
     const confirm = await elsewhere.follow(`${portico.url}/unlock?token=${token}`);

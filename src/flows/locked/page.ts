@@ -20,7 +20,7 @@ export interface LockedMessages {
 export async function showLocked(ctx: Context, deps: FlowDeps, details: InteractionDetails, accountId: string | undefined, messages: LockedMessages = {}, status = 403): Promise<void> {
   const account = accountId ? await findAccountById(deps.db, accountId) : undefined;
   const { lockout, sessions } = deps.config.policy;
-  if (accountId) await saveStep(deps.db, details.uid, accountId, 'locked', [], sessions.interaction_ttl_seconds);
+  await saveStep(deps.db, details.uid, accountId ?? null, 'locked', [], sessions.interaction_ttl_seconds);
   sendPage(ctx, deps.renderer, 'locked', {
     // A name with no ID (its decoy counter ran out) is shown what most IDs are shown.
     route: account ? unlockRoute(lockout, account) : accountId ? 'help_desk' : lockout.default_unlock,
