@@ -29,6 +29,12 @@ export const lockoutSchema = z
   .object({
     max_failed_passwords: z.number().int().min(1).max(100).default(5),
     max_failed_answers: z.number().int().min(1).max(100).default(5),
+    /**
+     * smart: a lock stops sign-ins from browsers the ID has not remembered, while a remembered
+     * one may still sign in with the right password (and so re-enables the ID); hard: the ID is
+     * disabled until it is unlocked (README, "Security").
+     */
+    mode: z.enum(['smart', 'hard']).default('smart'),
     /** How a locked account is re-enabled, by account type; other types use `default_unlock`. */
     default_unlock: z.enum(['self_service', 'help_desk']).default('self_service'),
     unlock_by_account_type: z.record(z.string(), z.enum(['self_service', 'help_desk'])).default({}),

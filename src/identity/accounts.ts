@@ -70,20 +70,6 @@ export async function insertAccount(db: Db, input: NewAccountInput): Promise<Acc
     .executeTakeFirstOrThrow();
 }
 
-/** A successful password sign-in: also ends the run of failed passwords (identity/lockout.ts). */
-export async function recordSignIn(db: Db, id: string, newPasswordHash?: string): Promise<void> {
-  await db
-    .updateTable('accounts')
-    .set({
-      failed_password_count: 0,
-      last_sign_in_at: new Date(),
-      updated_at: new Date(),
-      ...(newPasswordHash ? { password_hash: newPasswordHash } : {}),
-    })
-    .where('id', '=', id)
-    .execute();
-}
-
 /** PostgreSQL's unique_violation (SQLSTATE 23505), from pg or PGlite. */
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === '23505';

@@ -1,23 +1,47 @@
 import type { Policy } from '../config/policy.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
-import { recordSignIn } from './accounts.js';
-import type { AuditOrigin } from './audit.js';
-import { findAccountTakingAttempt, limitOf, lockIfExhausted } from './lockout.js';
+import { recordAudit, type AuditOrigin } from './audit.js';
+import { decoyKey, recordDecoyFailure, reserveDecoyAttempt } from './lockout-decoys.js';
+import { findAccountTakingAttempt, limitOf, LOCK_REASON, lockIfExhausted, recordFailure, recordSuccess, reenable, reserveAttempt, untilSettled, type Slot } from './lockout.js';
 import { checkPassword } from './password-policy.js';
 import type { PasswordHasher } from './passwords.js';
+import { isTrustedDevice } from './trusted-devices.js';
 
 export type AuthenticationResult =
   | { ok: true; account: Account }
   | { ok: false; reason: 'unknown_account' | 'wrong_password'; account?: Account }
-  /** Locked or disabled, before this attempt or by it: the password's rightness is never told. */
-  | { ok: false; reason: 'disabled'; account: Account; lockedNow?: boolean };
+  /**
+   * Locked or disabled, before this attempt or by it: the password's rightness is never told.
+   * An unknown name reaches this too, at the same count (identity/lockout-decoys.ts).
+   */
+  | { ok: false; reason: 'disabled'; account?: Account; lockedNow?: boolean };
+
+type Taken = { slot: Slot; account?: Account; decoy?: string; remembered?: boolean };
+
+/**
+ * One attempt taken for the login: on its account, or on the decoy counter of a name with no
+ * ID. Under the smart lock, an account locked by failures still gives a browser it remembers
+ * (identity/trusted-devices.ts) attempts, until failures reach twice the limit.
+ */
+async function takeAttempt(db: Db, lockout: Policy['lockout'], login: string, deviceToken: string | undefined): Promise<Taken> {
+  const max = limitOf(lockout, 'password');
+  const found = await findAccountTakingAttempt(db, login, max);
+  if (!found) {
+    const decoy = await decoyKey(db, login);
+    return { slot: await reserveDecoyAttempt(db, decoy, max), decoy };
+  }
+  const { account, slot } = found;
+  const lockedByFailures = account.status === 'disabled' && Object.values<string | null>(LOCK_REASON).includes(account.lock_reason);
+  if (slot !== 'locked' || lockout.mode !== 'smart' || !lockedByFailures || !(await isTrustedDevice(db, account.id, deviceToken))) return { slot, account };
+  return { slot: await reserveAttempt(db, account.id, 'password', max, 2 * max), account, remembered: true };
+}
 
 /**
  * Checks a username-or-email and password. Every path spends one argon2 verification, so an
- * unknown username or a locked account takes as long as a wrong password (design.md). The
- * attempt is counted before the hash is checked (identity/lockout.ts): attempts past the limit
- * are refused unchecked, even when many arrive at once.
+ * unknown username or a locked account takes as long as a wrong password (design.md). Only
+ * failures count towards the lock (identity/lockout.ts): an attempt held back while others are
+ * checked waits for them, then either is checked or gets the locked page if they locked the ID.
  */
 export async function authenticate(
   db: Db,
@@ -26,29 +50,34 @@ export async function authenticate(
   login: string,
   password: string,
   origin: AuditOrigin = {},
+  deviceToken?: string,
 ): Promise<AuthenticationResult> {
   const max = limitOf(policy.lockout, 'password');
-  const found = await findAccountTakingAttempt(db, login, max);
-  if (!found) {
-    await hasher.verifyDecoy(password);
-    return { ok: false, reason: 'unknown_account' };
-  }
-  const { account } = found;
-  if (account.status !== 'active' || !found.reserved) {
+  const taken = await untilSettled(() => takeAttempt(db, policy.lockout, login, deviceToken));
+  const { account } = taken;
+  if (taken.slot === 'locked') {
     await hasher.verifyDecoy(password);
     return { ok: false, reason: 'disabled', account };
   }
+  if (!account) {
+    await hasher.verifyDecoy(password);
+    const lockedNow = (await recordDecoyFailure(db, taken.decoy!)) >= max;
+    return lockedNow ? { ok: false, reason: 'disabled', lockedNow } : { ok: false, reason: 'unknown_account' };
+  }
   if (!(await hasher.verify(account.password_hash, password))) {
-    const lockedNow = await lockIfExhausted(db, account.id, 'password', max, origin);
+    await recordFailure(db, account.id, 'password');
+    const lockedNow = !taken.remembered && (await lockIfExhausted(db, account.id, 'password', max, origin));
     return lockedNow ? { ok: false, reason: 'disabled', account, lockedNow } : { ok: false, reason: 'wrong_password', account };
   }
   // Parameters raised in config take effect at the next successful sign-in.
   const rehash = hasher.needsRehash(account.password_hash) ? await hasher.hash(password) : undefined;
-  // Clears the failed-password count too: one statement, not two, on every sign-in.
-  await recordSignIn(db, account.id, rehash);
+  await recordSuccess(db, account.id, 'password', { last_sign_in_at: new Date(), ...(rehash ? { password_hash: rehash } : {}) });
+  if (taken.remembered && (await reenable(db, account.id, Object.values(LOCK_REASON)))) {
+    await recordAudit(db, { action: 'account.unlocked', actor: `account:${account.id}`, accountId: account.id, details: { method: 'remembered_device' }, ...origin });
+  }
   // Rules raised since this password was set: the new_password prompt asks for one that meets them.
   if (!account.must_change_password && checkPassword(policy.password, password, { username: account.username, email: account.email })) {
     await db.updateTable('accounts').set({ must_change_password: true }).where('id', '=', account.id).execute();
   }
-  return { ok: true, account };
+  return { ok: true, account: taken.remembered ? { ...account, status: 'active', lock_reason: null, locked_at: null } : account };
 }

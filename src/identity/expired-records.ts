@@ -14,6 +14,9 @@ export async function purgeExpiredVerification(db: Db, now = new Date()): Promis
   const flows = await db.deleteFrom('verification_flows').where('expires_at', '<', before).executeTakeFirst();
   const steps = await db.deleteFrom('sign_in_steps').where('expires_at', '<', before).executeTakeFirst();
   await db.deleteFrom('recovery_flows').where('expires_at', '<', before).execute();
+  await db.deleteFrom('sign_in_decoys').where('expires_at', '<', before).execute();
+  // A legacy guessing window (15 minutes) and its pause (15 more) are over within the hour.
+  await db.deleteFrom('legacy_guess_limits').where('window_started_at', '<', before).where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<', before)])).execute();
   // Forgotten devices go too: a revoked row can never match again.
   const devices = await db.deleteFrom('trusted_devices').where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)])).executeTakeFirst();
   return { codes: Number(codes.numDeletedRows), flows: Number(flows.numDeletedRows), steps: Number(steps.numDeletedRows), devices: Number(devices.numDeletedRows) };

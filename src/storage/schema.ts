@@ -24,6 +24,10 @@ export interface AccountsTable {
   terms_accepted_at: NullableTimestamp;
   failed_password_count: ColumnType<number, number | undefined, number>;
   failed_answer_count: ColumnType<number, number | undefined, number>;
+  password_in_flight: ColumnType<number, number | undefined, number>;
+  password_in_flight_until: NullableTimestamp;
+  answer_in_flight: ColumnType<number, number | undefined, number>;
+  answer_in_flight_until: NullableTimestamp;
   locked_at: NullableTimestamp;
   account_type: ColumnType<string, string | undefined, string>;
   sessions_valid_after: NullableTimestamp;
@@ -137,7 +141,8 @@ export interface TrustedDevicesTable {
 
 export interface SignInStepsTable {
   interaction_uid: string;
-  account_id: string;
+  /** Null only at a made-up name's 'locked' step (identity/lockout-decoys.ts). */
+  account_id: string | null;
   stage: 'second_step' | 'enrol' | 'locked';
   /** RFC 8176 values so far, space-separated. */
   amr: string;
@@ -183,6 +188,23 @@ export interface LegacyLinkAttemptsTable {
   paused_until: NullableTimestamp;
 }
 
+/** Lockout counters of usernames with no ID (migration 0010). */
+export interface SignInDecoysTable {
+  key_hash: string;
+  failures: ColumnType<number, number | undefined, number>;
+  in_flight: ColumnType<number, number | undefined, number>;
+  in_flight_until: NullableTimestamp;
+  expires_at: Timestamp;
+}
+
+/** Legacy-password failures by legacy username and by address (migration 0010). */
+export interface LegacyGuessLimitsTable {
+  key_hash: string;
+  failures: ColumnType<number, number | undefined, number>;
+  window_started_at: Timestamp;
+  paused_until: NullableTimestamp;
+}
+
 /** rate-limiter-flexible's counters when there is no Redis (migration 0007). */
 export interface RateLimitsTable {
   key: string;
@@ -208,6 +230,8 @@ export interface Database {
   account_links: AccountLinksTable;
   legacy_link_attempts: LegacyLinkAttemptsTable;
   rate_limits: RateLimitsTable;
+  sign_in_decoys: SignInDecoysTable;
+  legacy_guess_limits: LegacyGuessLimitsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

@@ -157,6 +157,9 @@ describe('portico users import (lazy migration)', () => {
   });
 });
 
+/** The pauses of the legacy step's guessing limits run out. */
+const fifteenMinutesLater = () => db.updateTable('legacy_guess_limits').set({ paused_until: new Date(Date.now() - 1000), window_started_at: new Date(Date.now() - 16 * 60_000) }).execute();
+
 describe('the link step', () => {
   it('after signing in at portal A, SSO to TruCase asks once; only TruCase gets the old subject', async () => {
     const user = await portico.createUser();
@@ -206,7 +209,52 @@ describe('the link step', () => {
     expect(paused.response.status).toBe(429);
     expect(paused.html).toContain('Try again in 15 minutes.');
     await db.updateTable('legacy_link_attempts').set({ paused_until: new Date(Date.now() - 1000), window_started_at: new Date(Date.now() - 16 * 60_000) }).where('account_id', '=', user.id).execute();
+    await fifteenMinutesLater();
     expect(atPortal(await submitLink(rp, paused, 'bo.tc', OLD_PASSWORD))).toBe(true);
+  });
+
+  it('counts guesses at one legacy username across IDs: rotating IDs buys no more than 5, and the owner is told by mail at the link', async () => {
+    const file = path.join(dir, 'victim.jsonl');
+    writeFileSync(file, JSON.stringify({ subject: 'TC-2001', username: 'eve.tc', password_hash: BCRYPT, email: 'eve@example.com', name: 'Eve Example' }));
+    expect((await cli('legacy', 'import', 'trucase', file)).code).toBe(0);
+    const statuses: number[] = [];
+    for (let id = 0; id < 3; id++) {
+      const rp = await rpFor('trucase-portal', 'trucase');
+      let { page } = await linkPage(rp, await portico.createUser());
+      for (let i = 0; i < 2; i++) {
+        page = await submitLink(rp, page, 'EVE.tc', `Guess#${id}${i}`);
+        statuses.push(page.response.status);
+      }
+    }
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
+    // Even a guess that is right is not checked now, from yet another ID.
+    const rp = await rpFor('trucase-portal', 'trucase');
+    const lucky = await submitLink(rp, (await linkPage(rp, await portico.createUser())).page, 'eve.tc', OLD_PASSWORD);
+    expect(lucky.response.status).toBe(429);
+    expect(await db.selectFrom('account_links').select('account_id').where('subject', '=', 'TC-2001').execute()).toEqual([]);
+    expect(JSON.stringify(await db.selectFrom('legacy_guess_limits').selectAll().execute())).not.toContain('eve.tc');
+
+    await fifteenMinutesLater();
+    const owner = await portico.createUser();
+    const ownerRp = await rpFor('trucase-portal', 'trucase');
+    expect(atPortal(await submitLink(ownerRp, (await linkPage(ownerRp, owner)).page, 'eve.tc', OLD_PASSWORD))).toBe(true);
+    const mails = await db.selectFrom('mail_outbox').select(['template', 'subject', 'text_body']).where('to_address', '=', 'eve@example.com').execute();
+    expect(mails).toEqual([{ template: 'legacy-linked', subject: 'Your TruCase account was linked to a Portico ID', text_body: expect.stringContaining('Your TruCase account (username eve.tc) was just linked') }]);
+  });
+
+  it('counts guesses from one address across IDs and legacy usernames: 20 in 15 minutes', async () => {
+    await db.deleteFrom('legacy_guess_limits').execute();
+    const statuses: number[] = [];
+    for (let id = 0; id < 5; id++) {
+      const rp = await rpFor('trucase-portal', 'trucase');
+      let { page } = await linkPage(rp, await portico.createUser());
+      for (let i = 0; i < (id < 4 ? 5 : 1); i++) {
+        page = await submitLink(rp, page, `made-up-${id}-${i}`, 'Guess#1');
+        statuses.push(page.response.status);
+      }
+    }
+    expect(statuses).toEqual([...Array(20).fill(400), 429]);
+    await db.deleteFrom('legacy_guess_limits').execute();
   });
 
   it('asks the portal\'s own endpoint; one that answers 500 or times out gets a clear message and links nothing', async () => {

@@ -2,7 +2,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { LegacyLinkSettings } from '../../config/clients.js';
-import { clearLegacyAttempts, linkSubject, recordLegacyFailure, releaseLegacyAttempt, reserveLegacyAttempt } from '../../identity/legacy/links.js';
+import { settleLegacyGuess, takeLegacyGuess } from '../../identity/legacy/guess-limits.js';
+import { linkSubject } from '../../identity/legacy/links.js';
 import { checkLegacyCredentials } from '../../identity/legacy/verify-credentials.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
@@ -31,23 +32,25 @@ async function submit(ctx: Context, deps: FlowDeps, details: InteractionDetails,
   const { username, password } = form.parse(ctx.request.body ?? {});
   const origin = { clientId: String(details.params.client_id), ip: ctx.ip, userAgent: ctx.get('user-agent') };
   if (!username || !password) return renderLinkLegacy(ctx, deps, details, { alert: `Enter your ${link.displayName} username and password.`, username }, 400);
-  if (!(await reserveLegacyAttempt(deps.db, accountId, link.system))) {
+  const guess = { accountId, system: link.system, username, ip: ctx.ip };
+  const taken = await takeLegacyGuess(deps.db, guess);
+  if (!taken) {
     return renderLinkLegacy(ctx, deps, details, { alert: `Too many attempts with wrong ${link.displayName} credentials. Try again in 15 minutes.`, username }, 429);
   }
   const check = await checkLegacyCredentials(deps.db, deps.hasher, link, username, password);
   if (!check.ok && check.reason === 'unavailable') {
-    await releaseLegacyAttempt(deps.db, accountId, link.system);
+    await settleLegacyGuess(deps.db, guess, taken, 'unavailable');
     return renderLinkLegacy(ctx, deps, details, { alert: `We can't check ${link.displayName} credentials right now. Try again in a few minutes.`, username }, 503);
   }
   if (!check.ok) {
-    await recordLegacyFailure(deps.db, accountId, link.system, 5, origin);
+    await settleLegacyGuess(deps.db, guess, taken, 'wrong', origin);
     return renderLinkLegacy(ctx, deps, details, { alert: `The ${link.displayName} username or password is not correct.`, username }, 400);
   }
-  const linked = await linkSubject(deps.db, accountId, link.system, check.subject, origin);
+  const linked = await linkSubject(deps.db, accountId, link.system, check.subject, origin, link.displayName);
   if (!linked.ok) {
     return sendError(ctx, deps, 409, `This ${link.displayName} account is already linked`, `It belongs to another ID. If it is yours, contact the help desk: they can move the link.`);
   }
-  await clearLegacyAttempts(deps.db, accountId, link.system);
+  await settleLegacyGuess(deps.db, guess, taken, 'right');
   await finishInteraction(ctx, details, { link_legacy: { system: link.system } }, { merge: true });
 }
 

@@ -14,14 +14,16 @@ export interface LockedMessages {
 /**
  * "We can't let you sign in just yet" (issue 4, item 3): the same page whether the password
  * typed was right or wrong. The interaction remembers which account it is about, so "Send email
- * to re-enable" needs nothing from the browser but the form token.
+ * to re-enable" needs nothing from the browser but the form token. A made-up name reaches this
+ * page at the same count as a real one (identity/lockout-decoys.ts), with no account behind it.
  */
-export async function showLocked(ctx: Context, deps: FlowDeps, details: InteractionDetails, accountId: string, messages: LockedMessages = {}, status = 403): Promise<void> {
-  const account = await findAccountById(deps.db, accountId);
+export async function showLocked(ctx: Context, deps: FlowDeps, details: InteractionDetails, accountId: string | undefined, messages: LockedMessages = {}, status = 403): Promise<void> {
+  const account = accountId ? await findAccountById(deps.db, accountId) : undefined;
   const { lockout, sessions } = deps.config.policy;
-  await saveStep(deps.db, details.uid, accountId, 'locked', [], sessions.interaction_ttl_seconds);
+  await saveStep(deps.db, details.uid, accountId ?? null, 'locked', [], sessions.interaction_ttl_seconds);
   sendPage(ctx, deps.renderer, 'locked', {
-    route: account ? unlockRoute(lockout, account) : 'help_desk',
+    // A name with no ID (its decoy counter ran out) is shown what most IDs are shown.
+    route: account ? unlockRoute(lockout, account) : accountId ? 'help_desk' : lockout.default_unlock,
     validHours: lockout.unlock_link_ttl_hours,
     helpDesk: lockout.help_desk,
     sendAction: `/interaction/${details.uid}/locked/send-email`,

@@ -1,10 +1,11 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { maskEmail } from '../../identity/second-step/access-code.js';
+import { findStep } from '../../identity/second-step/sign-in-steps.js';
 import { sendUnlockMail, unlockByLink } from '../../identity/unlock.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
-import { sendError } from '../interaction.js';
+import { checkFormPost, loadInteraction, sendError } from '../interaction.js';
+import { SIGN_IN_FAILURE_FLOOR_MS, startFloor } from '../response-floor.js';
 import { loadStep } from '../second-step/step.js';
 import { checkStandalonePost } from '../standalone-form.js';
 import { showLocked } from './page.js';
@@ -12,14 +13,28 @@ import { showLocked } from './page.js';
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const tokenOf = (value: unknown) => (typeof value === 'string' && TOKEN.test(value) ? value : '');
 
+/**
+ * One answer whether a mail went out now, went out within the last minute (throttled), or
+ * there is no ID behind the name (a decoy lock): the address is not shown, so the page tells
+ * neither which usernames exist nor where their mail goes. The floor hides the mail's work.
+ */
+const SENT = 'If your ID can be re-enabled by email, we sent a link to the address on it. Select the link in the email to re-enable your ID.';
+
 async function sendEmail(ctx: Context, deps: FlowDeps): Promise<void> {
-  const place = await loadStep(ctx, deps, 'locked', { post: true });
+  const details = await loadInteraction(ctx, deps);
+  if (!details || !checkFormPost(ctx, deps, details.uid)) return;
+  const floor = startFloor(SIGN_IN_FAILURE_FLOOR_MS);
+  const step = await findStep(deps.db, details.uid);
+  if (step?.stage === 'locked' && !step.account_id) {
+    await floor();
+    return showLocked(ctx, deps, details, undefined, { notice: SENT });
+  }
+  const place = await loadStep(ctx, deps, 'locked');
   if (!place) return;
   const link = (token: string) => `${deps.config.issuer}/unlock?token=${token}`;
   const outcome = await sendUnlockMail(deps.db, place.account, deps.config.policy.lockout, link, place.origin);
-  if (outcome.status === 'sent') return showLocked(ctx, deps, place.details, place.account.id, { notice: `We sent an email to ${maskEmail(place.account.email)}. Select the link in it to re-enable your ID.` });
-  if (outcome.status === 'throttled') return showLocked(ctx, deps, place.details, place.account.id, { alert: `We just sent an email. You can ask again in ${outcome.retryAfterSeconds} seconds.` }, 429);
-  await showLocked(ctx, deps, place.details, place.account.id);
+  await floor();
+  await showLocked(ctx, deps, place.details, place.account.id, outcome.status === 'not_allowed' ? {} : { notice: SENT });
 }
 
 /** GET only asks: mail scanners open links before people do. */

@@ -21,7 +21,7 @@ export async function loadStep(ctx: Context, deps: FlowDeps, stage: Stage, optio
   if (!details) return undefined;
   if (options.post && !checkFormPost(ctx, deps, details.uid)) return undefined;
   const step = await findStep(deps.db, details.uid);
-  const account = step && step.stage === stage ? await findAccountById(deps.db, step.account_id) : undefined;
+  const account = step?.account_id && step.stage === stage ? await findAccountById(deps.db, step.account_id) : undefined;
   if (!step || !account) {
     ctx.status = 303;
     ctx.redirect(`/interaction/${details.uid}`);

@@ -6,6 +6,7 @@ import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { showLocked } from '../locked/page.js';
 import { continueAfterPassword } from '../second-step/after-password.js';
+import { readDeviceToken } from '../second-step/device-cookie.js';
 import { continueToVerification } from '../verify-email/after-sign-in.js';
 import { checkFormPost, clientName, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
 import { SIGN_IN_FAILURE_FLOOR_MS, startFloor } from '../response-floor.js';
@@ -40,15 +41,16 @@ export function signInRoutes(router: Router, deps: FlowDeps): void {
     const clientId = details.params.client_id as string;
     const where = { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') };
     const floor = startFloor(SIGN_IN_FAILURE_FLOOR_MS);
-    const result = await authenticate(deps.db, deps.hasher, deps.config.policy, parsed.data.login, parsed.data.password, where);
+    // The remembered-device cookie matters only to the smart lock (identity/authenticate.ts).
+    const result = await authenticate(deps.db, deps.hasher, deps.config.policy, parsed.data.login, parsed.data.password, where, readDeviceToken(ctx));
     if (!result.ok) {
       // The attempt that locks the account was a wrong password; the ones after it are not checked.
-      const reason = result.reason === 'disabled' && result.lockedNow ? 'wrong_password' : result.reason;
+      const reason = !result.account ? 'unknown_account' : result.reason === 'disabled' && result.lockedNow ? 'wrong_password' : result.reason;
       await recordAudit(deps.db, { action: 'sign_in.failed', actor: 'anonymous', accountId: result.account?.id, details: { reason }, ...where });
       // A known username costs a few database writes more than an unknown one (the attempt
       // counted, the lock checked): every refusal answers after the same floor.
       await floor();
-      if (result.reason === 'disabled') return showLocked(ctx, deps, details, result.account.id);
+      if (result.reason === 'disabled') return showLocked(ctx, deps, details, result.account?.id);
       return renderSignIn(ctx, deps, details, { login, error: genericError }, 400);
     }
     if (result.account.email_verified_at === null) return continueToVerification(ctx, deps, details, result.account);

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../storage/database.js';
 import type { AccountLink } from '../../storage/schema.js';
 import { isUniqueViolation } from '../accounts.js';
+import { enqueueMail } from '../../notify/outbox.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
 
 /*
@@ -19,11 +20,19 @@ export function listLinks(db: Db, accountId: string): Promise<AccountLink[]> {
 
 export type LinkOutcome = { ok: true } | { ok: false; reason: 'subject_taken' };
 
-export async function linkSubject(db: Db, accountId: string, system: string, subject: string, origin: AuditOrigin = {}): Promise<LinkOutcome> {
+/**
+ * Links the subject to the ID. The legacy owner is told by mail, in the same transaction, where
+ * the import gave an address: if someone else guessed their old password, they hear of it.
+ */
+export async function linkSubject(db: Db, accountId: string, system: string, subject: string, origin: AuditOrigin = {}, systemName = system): Promise<LinkOutcome> {
   try {
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('account_links').values({ account_id: accountId, system, subject }).execute();
       await recordAudit(trx, { action: 'legacy.linked', actor: `account:${accountId}`, accountId, details: { system }, ...origin });
+      const owner = await trx.selectFrom('legacy_accounts').select(['email', 'name', 'username']).where('system', '=', system).where('subject', '=', subject).executeTakeFirst();
+      if (owner?.email) {
+        await enqueueMail(trx, { to: owner.email, template: 'legacy-linked', data: { name: owner.name, legacyUsername: owner.username, systemName } });
+      }
     });
     return { ok: true };
   } catch (error) {

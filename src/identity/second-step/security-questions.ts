@@ -1,7 +1,7 @@
 import type { Policy } from '../../config/policy.js';
 import type { Db } from '../../storage/database.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
-import { clearFailures, limitOf, lockIfExhausted, reserveAttempt } from '../lockout.js';
+import { limitOf, lockIfExhausted, recordFailure, recordSuccess, reserveAttempt, untilSettled } from '../lockout.js';
 import type { PasswordHasher } from '../passwords.js';
 import { hashAnswers, normaliseAnswer, saveAnswers, type ChosenQuestion } from '../registration/security-answers.js';
 import { inTransaction } from '../transaction.js';
@@ -22,21 +22,23 @@ export type AnswerCheck = { ok: true } | { ok: false; reason: 'wrong'; attemptsL
 
 /**
  * All answers must match (argon2, after the same normalising as at enrolment). One submission
- * is one attempt, counted before checking, as passwords are (identity/lockout.ts).
+ * is one attempt; only wrong ones count, as for passwords (identity/lockout.ts): submissions
+ * held back while others are checked wait, and are told to try again if that lasts.
  */
 export async function checkAnswers(db: Db, hasher: PasswordHasher, lockout: Policy['lockout'], accountId: string, answers: Map<string, string>, origin: AuditOrigin = {}): Promise<AnswerCheck> {
   const max = limitOf(lockout, 'answer');
-  if (!(await reserveAttempt(db, accountId, 'answer', max))) return { ok: false, reason: 'locked' };
+  const { slot } = await untilSettled(async () => ({ slot: await reserveAttempt(db, accountId, 'answer', max) }));
+  if (slot !== 'reserved') return { ok: false, reason: 'locked' };
   const stored = await db.selectFrom('security_answers').select(['question_id', 'answer_hash']).where('account_id', '=', accountId).execute();
   const results = await Promise.all(stored.map((s) => hasher.verify(s.answer_hash, normaliseAnswer(answers.get(s.question_id) ?? ''))));
   if (stored.length > 0 && results.every(Boolean)) {
-    await clearFailures(db, accountId, 'answer');
+    await recordSuccess(db, accountId, 'answer');
     return { ok: true };
   }
+  const failures = await recordFailure(db, accountId, 'answer');
   await recordAudit(db, { action: 'second_step.answers_failed', actor: 'anonymous', accountId, ...origin });
   if (await lockIfExhausted(db, accountId, 'answer', max, origin)) return { ok: false, reason: 'locked' };
-  const row = await db.selectFrom('accounts').select('failed_answer_count').where('id', '=', accountId).executeTakeFirstOrThrow();
-  return { ok: false, reason: 'wrong', attemptsLeft: Math.max(0, max - row.failed_answer_count) };
+  return { ok: false, reason: 'wrong', attemptsLeft: Math.max(0, max - failures) };
 }
 
 /** Sets (or replaces) the account's questions and answers. */

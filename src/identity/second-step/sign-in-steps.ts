@@ -8,7 +8,7 @@ import type { SignInStep } from '../../storage/schema.js';
  */
 export type Stage = SignInStep['stage'];
 
-export async function saveStep(db: Db, uid: string, accountId: string, stage: Stage, amr: string[], ttlSeconds: number): Promise<void> {
+export async function saveStep(db: Db, uid: string, accountId: string | null, stage: Stage, amr: string[], ttlSeconds: number): Promise<void> {
   const row = { account_id: accountId, stage, amr: amr.join(' '), expires_at: new Date(Date.now() + ttlSeconds * 1000) };
   await db
     .insertInto('sign_in_steps')
