@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
 import { lockoutSchema, secondStepSchema } from './policy-sign-in.js';
 import { rateLimitsSchema } from './policy-rate-limits.js';
+import { ssoSessionSchema } from './policy-sso-session.js';
 
 /**
  * Account policy. Defaults match the portals Portico replaces (see shared/seeds) and the
@@ -105,7 +106,6 @@ const policySchema = z
       .prefault({}),
     sessions: z
       .object({
-        session_ttl_seconds: z.number().int().min(60).default(14 * 24 * 3600),
         access_token_ttl_seconds: z.number().int().min(60).default(3600),
         refresh_token_ttl_seconds: z.number().int().min(60).default(14 * 24 * 3600),
         id_token_ttl_seconds: z.number().int().min(60).default(3600),
@@ -119,6 +119,7 @@ const policySchema = z
     second_step: secondStepSchema,
     lockout: lockoutSchema,
     rate_limits: rateLimitsSchema,
+    sso_session: ssoSessionSchema,
   })
   .strict();
 
