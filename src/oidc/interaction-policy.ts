@@ -20,6 +20,14 @@ export function buildInteractionPolicy(config: Config, db: Db) {
       ctx.oidc.session?.accountId && !ctx.oidc.account && !ctx.oidc.result?.login ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
     ),
   );
+  // The absolute SSO lifetime (policy sso_session, sso-session.ts), exact to the second.
+  const lifetime = config.policy.sso_session.absolute_lifetime_hours * 3600;
+  policy.get('login')!.checks.add(
+    new Check('session_expired', 'The sign-in is older than the session may last', (ctx: KoaContextWithOIDC) => {
+      const loginTs = ctx.oidc.session?.loginTs;
+      return typeof loginTs === 'number' && !ctx.oidc.result?.login && loginTs + lifetime <= Date.now() / 1000 ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
   policy.get('login')!.checks.add(
     new Check('second_step_required', 'The portal requires a second sign-in step', (ctx: KoaContextWithOIDC) =>
       sessionFallsShort(config, ctx) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
