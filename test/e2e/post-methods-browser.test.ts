@@ -123,6 +123,16 @@ describe('pages that post back, and requests posted to Portico, in Chromium', ()
     await page.getByRole('button', { name: 'Continue to Portico' }).click();
     await signInOnHostedPage(page, user.username, user.password);
     await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+
+    // A logout POSTed from the portal's site finds no session either: no confirmation page,
+    // straight back to the portal. The logout request's own new session cookie replaces the
+    // browser's, so a later GET finds no session: the person is signed out of this browser.
+    portal.setPostForm(`${portico.url}/session/end`, { client_id: clientId, post_logout_redirect_uri: `${portal.origin}/bye` });
+    await page.goto(`${portal.origin}/post`);
+    await page.getByRole('button', { name: 'Continue to Portico' }).click();
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    await page.goto(`${portico.url}/auth?${new URLSearchParams(await authorizationParams({ prompt: 'none' }))}`);
+    await page.getByRole('heading', { name: 'Refused: login_required' }).waitFor();
     await context.close();
   });
 });
