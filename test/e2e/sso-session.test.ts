@@ -28,7 +28,7 @@ describe('the single sign-on session (policy sso_session)', () => {
     expect(page.html).toContain('name="password"');
   });
 
-  it('ends a session that is kept busy once its absolute lifetime is over', async () => {
+  it('ends a session at its absolute lifetime, well within the idle timeout', async () => {
     portico = await startPortico({ policy: { sso_session: { absolute_lifetime_hours: 3 / 3600 } } });
     const user = await portico.createUser();
     const rp = await RelyingParty.discover(portico.url);
