@@ -2,8 +2,8 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 
 /**
  * The ID token gets acr and amr from the session (oidc-provider). Userinfo only sees the access
- * token, so each access token carries the acr, amr and auth_time of the sign-in behind it, copied from the
- * code or refresh token it was issued for (docs/README.md "extraTokenClaims").
+ * token, so each access token carries the acr, amr and auth_time of the sign-in behind it,
+ * copied from the code or refresh token it was issued for (docs/README.md "extraTokenClaims").
  */
 export async function assuranceTokenClaims(ctx: KoaContextWithOIDC, token: { kind: string }): Promise<Record<string, unknown> | undefined> {
   if (token.kind !== 'AccessToken') return undefined;

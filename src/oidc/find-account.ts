@@ -12,8 +12,8 @@ import type { AccountCache } from '../identity/account-cache.js';
 /**
  * oidc-provider's findAccount (docs/README.md "findAccount"): returns undefined for an account
  * that no longer exists or is disabled, and for a session or token from before the account's
- * last password reset or "sign out everywhere" (by its sign-in time, token-policy.ts): refresh grants then fail with invalid_grant,
- * userinfo with invalid_token, and the login prompt asks for a new sign-in (interaction-policy.ts).
+ * last password reset or "sign out everywhere", judged by its sign-in time (token-policy.ts):
+ * refresh grants then fail with invalid_grant, userinfo with invalid_token, and the login prompt asks for a new sign-in (interaction-policy.ts).
  * Token requests read through the account cache; a sign-in reads the row itself, as its
  * prompts (terms, new password) do.
  */
