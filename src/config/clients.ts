@@ -35,6 +35,8 @@ const clientSchema = z
     first_party: z.boolean().default(false),
     /** Every sign-in to this portal takes the second step, even from a remembered device. */
     require_second_step: z.boolean().default(false),
+    /** false lets an old portal skip PKCE (README: a risk the operator accepts). */
+    pkce_required: z.boolean().default(true),
     legacy_link: legacyLinkSchema.optional(),
   })
   .passthrough();
@@ -53,6 +55,8 @@ export interface PorticoClientSettings {
   clientName: string;
   firstParty: boolean;
   requireSecondStep: boolean;
+  /** Set (false) only when the clients file switches PKCE off for this portal. */
+  pkceRequired?: false;
   legacyLink?: LegacyLinkSettings;
 }
 
@@ -92,7 +96,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
     const where = `${file}: ${entryName(raw, index)}`;
     const parsed = clientSchema.safeParse(raw);
     if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0]!)}`);
-    const { first_party, require_second_step, legacy_link, client_secret_env, ...oidc } = parsed.data;
+    const { first_party, require_second_step, pkce_required, legacy_link, client_secret_env, ...oidc } = parsed.data;
     if (settings.has(oidc.client_id)) throw new ConfigError(`${where}: client_id: used by another client`);
     if (client_secret_env) {
       const secret = env[client_secret_env];
@@ -104,6 +108,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
       clientName: oidc.client_name,
       firstParty: first_party,
       requireSecondStep: require_second_step,
+      ...(pkce_required ? {} : { pkceRequired: false as const }),
       legacyLink: legacy_link && legacyLinkSettings(legacy_link, where, env),
     });
   });

@@ -4,6 +4,7 @@ import { ConfigError, describeIssue } from './errors.js';
 import { lockoutSchema, secondStepSchema } from './policy-sign-in.js';
 import { rateLimitsSchema } from './policy-rate-limits.js';
 import { breachCheckSchema } from './policy-password-breach.js';
+import { ssoSessionSchema } from './policy-sso-session.js';
 
 /**
  * Account policy. Defaults match the portals Portico replaces (see shared/seeds) and the
@@ -107,7 +108,6 @@ const policySchema = z
       .prefault({}),
     sessions: z
       .object({
-        session_ttl_seconds: z.number().int().min(60).default(14 * 24 * 3600),
         access_token_ttl_seconds: z.number().int().min(60).default(3600),
         refresh_token_ttl_seconds: z.number().int().min(60).default(14 * 24 * 3600),
         id_token_ttl_seconds: z.number().int().min(60).default(3600),
@@ -121,6 +121,7 @@ const policySchema = z
     second_step: secondStepSchema,
     lockout: lockoutSchema,
     rate_limits: rateLimitsSchema,
+    sso_session: ssoSessionSchema,
   })
   .strict();
 

@@ -1,9 +1,11 @@
 import type { Db } from '../storage/database.js';
 
 /**
- * Ends every session and token of an account at once: sessions signed in and tokens issued
- * before this instant stop counting (oidc/find-account.ts checks loginTs and iat against it).
- * Whole seconds, because that is what those timestamps carry; a later sign-in starts afresh.
+ * Ends every session and token of an account at once: sessions and tokens whose sign-in came
+ * before this instant stop counting (oidc/find-account.ts and oidc/token-policy.ts check the
+ * session's loginTs and each token's auth_time, which refresh-token rotation keeps, so a thief
+ * refreshing every second cannot stay ahead of it). Whole seconds, because that is what those
+ * timestamps carry (OIDC Core §2 auth_time); a later sign-in starts afresh.
  */
 export async function endAllSessions(db: Db, accountId: string, now = new Date()): Promise<void> {
   const epoch = new Date(Math.floor(now.getTime() / 1000) * 1000);

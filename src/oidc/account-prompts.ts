@@ -41,6 +41,20 @@ export function newPasswordPrompt(db: Db) {
   );
 }
 
+/**
+ * A password change asked of an SSO session that began before this authorization goes through a
+ * fresh sign-in first: whoever sits at a browser left signed in must not set the password without
+ * knowing the current one (ASVS 5 6.2.3, NIST SP 800-63B §3.1.1.2). A login check, so the sign-in
+ * page (with its lockout and second step) does the asking.
+ */
+export function freshSignInForPasswordChange(db: Db) {
+  return new Check('password_change_needs_sign_in', 'Changing the password needs a fresh sign-in', 'login_required', async (ctx: KoaContextWithOIDC) => {
+    if (ctx.oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+    const account = await signedInAccount(db, ctx);
+    return account?.must_change_password ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+  });
+}
+
 /** `link_legacy`: the portal declares a legacy system and the account has no link to it yet (issue 6, item 1). */
 export function linkLegacyPrompt(config: Config, db: Db) {
   return new Prompt(

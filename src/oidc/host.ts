@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { Logger } from '../log.js';
 import { isDependencyError, OUTAGE } from '../web/dependency-errors.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
+import { postedParametersAsQuery } from './post-methods.js';
 import { createProvider, type ProviderDeps } from './provider.js';
 
 type Handler = (req: Context['req'], res: Context['res']) => Promise<void> | void;
@@ -35,7 +36,8 @@ export class ProviderHost {
   }
 
   /** Hands the request to oidc-provider's own Koa app. */
-  handle(ctx: Context): Promise<void> | void {
+  async handle(ctx: Context): Promise<void> {
+    await postedParametersAsQuery(ctx);
     ctx.respond = false;
     return this.#handler(ctx.req, ctx.res);
   }

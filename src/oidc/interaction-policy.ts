@@ -1,7 +1,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/index.js';
 import type { Db } from '../storage/database.js';
-import { linkLegacyPrompt, newPasswordPrompt, termsPrompt } from './account-prompts.js';
+import { freshSignInForPasswordChange, linkLegacyPrompt, newPasswordPrompt, termsPrompt } from './account-prompts.js';
 import { sessionFallsShort } from './second-step-demand.js';
 
 const { Check } = interactionPolicy;
@@ -14,17 +14,27 @@ const { Check } = interactionPolicy;
  */
 export function buildInteractionPolicy(config: Config, db: Db) {
   const policy = interactionPolicy.base();
+  // These login checks answer prompt=none with login_required (OIDC Core §3.1.2.6): only a sign-in helps.
   // findAccount refused the session's account (disabled, or signed out everywhere since).
   policy.get('login')!.checks.add(
-    new Check('account_unavailable', 'The session no longer stands', (ctx: KoaContextWithOIDC) =>
+    new Check('account_unavailable', 'The session no longer stands', 'login_required', (ctx: KoaContextWithOIDC) =>
       ctx.oidc.session?.accountId && !ctx.oidc.account && !ctx.oidc.result?.login ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
     ),
+  );
+  // The absolute SSO lifetime (policy sso_session, sso-session.ts), exact to the second.
+  const lifetime = config.policy.sso_session.absolute_lifetime_hours * 3600;
+  policy.get('login')!.checks.add(
+    new Check('session_expired', 'The sign-in is older than the session may last', 'login_required', (ctx: KoaContextWithOIDC) => {
+      const loginTs = ctx.oidc.session?.loginTs;
+      return typeof loginTs === 'number' && !ctx.oidc.result?.login && loginTs + lifetime <= Date.now() / 1000 ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
   );
   policy.get('login')!.checks.add(
     new Check('second_step_required', 'The portal requires a second sign-in step', (ctx: KoaContextWithOIDC) =>
       sessionFallsShort(config, ctx) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
     ),
   );
+  policy.get('login')!.checks.add(freshSignInForPasswordChange(db));
   // Between login and consent, in design.md's order.
   const consentAt = policy.findIndex((p) => p.name === 'consent');
   policy.add(termsPrompt(config, db), consentAt);

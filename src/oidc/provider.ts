@@ -1,4 +1,4 @@
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration } from 'oidc-provider';
 import type { Config } from '../config/index.js';
 import type { Db } from '../storage/database.js';
 import type { AdapterFactory } from './adapters/index.js';
@@ -11,6 +11,8 @@ import { assuranceTokenClaims } from './assurance-claims.js';
 import { buildInteractionPolicy } from './interaction-policy.js';
 import { makeLoadExistingGrant } from './first-party-grant.js';
 import type { PageRenderer } from './pages.js';
+import { introspectionPolicy, ownTokenOnly, pkceRequired, refreshTokenRules } from './token-policy.js';
+import { ssoSessionTtl } from './sso-session.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -32,15 +34,10 @@ function ttls(config: Config): Ttl {
     IdToken: s.id_token_ttl_seconds,
     Interaction: s.interaction_ttl_seconds,
     RefreshToken: s.refresh_token_ttl_seconds,
-    Session: s.session_ttl_seconds,
+    Session: ssoSessionTtl(config.policy.sso_session) as Ttl['Session'],
     // design.md: ttl.Grant silently caps refresh tokens; keep it at least as long.
-    Grant: Math.max(s.refresh_token_ttl_seconds, s.session_ttl_seconds),
+    Grant: Math.max(s.refresh_token_ttl_seconds, Math.ceil(config.policy.sso_session.absolute_lifetime_hours * 3600)),
   };
-}
-
-/** Only the token's own client may introspect or revoke it (RFC 7662 §4, RFC 7009 §2.1). */
-function ownTokenOnly(_ctx: KoaContextWithOIDC, client: { clientId: string }, token: { clientId?: string }) {
-  return Promise.resolve(token.clientId === client.clientId);
 }
 
 export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: object[] }): Configuration {
@@ -70,7 +67,7 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true, allowedPolicy: ownTokenOnly as never },
+      introspection: { enabled: true, allowedPolicy: introspectionPolicy(deps.accounts) as never },
       revocation: { enabled: true, allowedPolicy: ownTokenOnly as never },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
@@ -83,6 +80,8 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
       origin !== 'null' && client.redirectUris!.some((uri) => URL.parse(uri)?.origin === origin),
     // Rotate on every use, so a stolen refresh token is detected at its next use (RFC 9700 §4.14.2).
     rotateRefreshToken: true,
+    ...(refreshTokenRules(config) as Pick<Configuration, 'issueRefreshToken' | 'expiresWithSession'>),
+    pkce: { required: pkceRequired(config) as NonNullable<Configuration['pkce']>['required'] },
     loadExistingGrant: makeLoadExistingGrant(config) as Configuration['loadExistingGrant'],
     interactions: {
       policy: buildInteractionPolicy(config, deps.db),

@@ -1,13 +1,18 @@
 import type { Middleware } from 'koa';
 
 /**
- * Headers for every response. The CSP allows no inline script or style. `form-action` must
+ * Headers for every response. The CSP allows no inline style, and no inline script except
+ * oidc-provider's own auto-submit pages (response_mode=form_post, logout without a session):
+ * it adds the SHA-256 of that page's script to `script-src` when the directive exists
+ * (its lib/helpers/script_src_sha.js), so the directive must be there. Portico serves no
+ * script files, and nosniff keeps its other responses from running as one. `form-action` must
  * list the portals' origins too: Chromium applies it to the redirects that follow a form
  * post (sign-in -> /auth -> portal callback), per CSP Level 3 §6.4.1.
  */
 export function securityHeaders(options: { secure: boolean; formTargets: string[] }): Middleware {
   const csp = [
     "default-src 'none'",
+    "script-src 'self'",
     "style-src 'self'",
     "img-src 'self'",
     `form-action 'self' ${options.formTargets.join(' ')}`.trim(),

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAccountById } from '../../src/identity/accounts.js';
 import { PasswordHasher } from '../../src/identity/passwords.js';
 import { startPortico, type TestPortico } from '../support/portico.js';
-import { RelyingParty } from '../support/rp.js';
+import { oidc, RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput } from '../support/user-agent.js';
 
 /*
@@ -94,6 +94,42 @@ describe('the new-password step', () => {
     expect(atPortal(back)).toBe(true);
     const fresh = await RelyingParty.discover(portico.url);
     expect((await fresh.submitSignIn(await fresh.browser.follow((await fresh.authorizationRequest()).url), user.username, 'nocapitals7here')).response.status).toBe(400);
+  });
+});
+
+const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+
+describe('the new-password step, for someone already signed in', () => {
+  it('asks an SSO session for the password again before offering a new one', async () => {
+    const user = await portico.createUser();
+    const rp = await RelyingParty.discover(portico.url);
+    expect(atPortal((await signIn(rp, user)).page)).toBe(true);
+    await portico.server.database.db.updateTable('accounts').set({ must_change_password: true }).where('id', '=', user.id).execute();
+    // Whoever sits at the browser next: the portal's next sign-in shows the password form, not a new-password form.
+    const sso = await rp.browser.follow((await rp.authorizationRequest()).url);
+    expect(title(sso)).toBe('Sign in');
+    expect(sso.html).not.toMatch(/\/new-password"/);
+    const page = await rp.submitSignIn(sso, user.username, user.password);
+    expect(title(page)).toBe('Update your password');
+  });
+
+  it('ends the account\'s other sessions and tokens, and keeps the one that changed it', async () => {
+    const user = await portico.createUser();
+    const elsewhere = await RelyingParty.discover(portico.url);
+    const old = (await elsewhere.signIn(user.username, user.password)).tokens;
+    await portico.server.database.db.updateTable('accounts').set({ must_change_password: true }).where('id', '=', user.id).execute();
+    await nextSecond();
+    const here = await RelyingParty.discover(portico.url);
+    const { request, page } = await signIn(here, user);
+    const back = await post(here, page, /\/new-password$/, { password: 'Another8Horse', confirmPassword: 'Another8Horse' });
+    expect(atPortal(back)).toBe(true);
+    const tokens = await here.exchange(back.url, request);
+    expect(await oidc.fetchUserInfo(here.config, tokens.access_token, user.id)).toMatchObject({ sub: user.id });
+    expect(atPortal(await here.browser.follow((await here.authorizationRequest({ prompt: 'none' })).url))).toBe(true);
+
+    await expect(oidc.refreshTokenGrant(elsewhere.config, old.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const silent = await elsewhere.browser.follow((await elsewhere.authorizationRequest({ prompt: 'none' })).url);
+    expect(new URL(silent.url).searchParams.get('error')).toBe('login_required');
   });
 });
 

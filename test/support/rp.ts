@@ -31,7 +31,7 @@ export class RelyingParty {
     return rp;
   }
 
-  /** A fresh authorization request with PKCE (S256), state and nonce. */
+  /** A fresh authorization request with PKCE (S256), state and nonce; an empty `extra` value leaves that parameter out. */
   async authorizationRequest(extra: Record<string, string> = {}) {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
@@ -46,6 +46,7 @@ export class RelyingParty {
       nonce,
       ...extra,
     });
+    for (const [name, value] of Object.entries(extra)) if (value === '') url.searchParams.delete(name);
     return { url: url.toString(), verifier, state, nonce };
   }
 

@@ -18,19 +18,33 @@ export function renderNewPassword(ctx: Context, deps: FlowDeps, details: Interac
   }, status);
 }
 
-/** The `new_password` prompt (oidc/account-prompts.ts): a password that meets the policy, then on to the portal. */
+/**
+ * Whether the person signed in during this authorization: the login step's result is carried
+ * into the prompt's interaction (oidc-provider's lastSubmission). oidc/account-prompts.ts makes
+ * an older SSO session sign in again before this step.
+ */
+function signedInJustNow(details: InteractionDetails): boolean {
+  const login = (details.lastSubmission as { login?: { accountId?: string } } | undefined)?.login;
+  return !!login?.accountId && login.accountId === details.session?.accountId;
+}
+
+/**
+ * The `new_password` prompt (oidc/account-prompts.ts): a password that meets the policy, then on
+ * to the portal. Every other session and token of the account ends, as with any password change;
+ * this one carries on, as its sign-in is stamped when the authorization resumes.
+ */
 export function newPasswordStepRoutes(router: Router, deps: FlowDeps): void {
   router.post('/interaction/:uid/new-password', async (ctx) => {
     const details = await loadInteraction(ctx, deps);
     if (!details || !checkFormPost(ctx, deps, details.uid)) return;
     const account = details.session?.accountId ? await findAccountById(deps.db, details.session.accountId) : undefined;
-    if (details.prompt.name !== 'new_password' || !account) {
+    if (details.prompt.name !== 'new_password' || !account || !signedInJustNow(details)) {
       ctx.status = 303;
       return ctx.redirect(`/interaction/${details.uid}`);
     }
     const input = newPasswordForm.parse(ctx.request.body ?? {});
     const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
-    const outcome = await setPassword(deps.db, deps.hasher, deps.config.policy, account, input, { reason: 'upgrade', endSessions: false, origin: { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') } });
+    const outcome = await setPassword(deps.db, deps.hasher, deps.config.policy, account, input, { reason: 'upgrade', endSessions: true, origin: { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') } });
     if (!outcome.ok) return renderNewPassword(ctx, deps, details, { [outcome.field]: outcome.message }, 400);
     await finishInteraction(ctx, details, { new_password: { changed: true } }, { merge: true });
   });
