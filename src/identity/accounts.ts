@@ -15,7 +15,10 @@ export interface NewAccountInput {
   emailVerified?: boolean;
 }
 
-/** The account a username or email names, without regard to case; a username match wins. */
+/**
+ * The account a username or email names, without regard to case; a username match wins, then
+ * the ID that verified the address, then the newest of the pending IDs that typed it.
+ */
 export function selectAccountByLogin(db: Db, login: string) {
   const needle = login.trim().toLowerCase();
   return db
@@ -23,6 +26,8 @@ export function selectAccountByLogin(db: Db, login: string) {
     .selectAll()
     .where((eb) => eb.or([eb(sql`lower(username)`, '=', needle), eb(sql`lower(email)`, '=', needle)]))
     .orderBy(sql`lower(username) = ${needle}`, 'desc')
+    .orderBy(sql`email_verified_at is not null`, 'desc')
+    .orderBy('created_at', 'desc')
     .limit(1);
 }
 
