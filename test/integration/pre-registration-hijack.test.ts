@@ -153,7 +153,7 @@ describe('an ID registered with someone else\'s address', () => {
 });
 
 describe('whether a registration\'s address was taken', () => {
-  it('is not told by signing in with the username chosen in it', async () => {
+  it('is not told by signing in with the username, or the address, and the password chosen in it', async () => {
     const owner = await portico.createUser();
     const taken = person({ email: owner.email });
     const free = person();
@@ -163,6 +163,12 @@ describe('whether a registration\'s address was taken', () => {
     expect(pages.map((p) => [p.response.status, /\/verify-email$/.test(p.url)])).toEqual([
       [200, true],
       [200, true],
+    ]);
+    // With the address instead: the same refusal either way (a pending ID signs in by username).
+    const byAddress = [await signInAtPortal(owner.email, taken.password), await signInAtPortal(free.email, free.password)];
+    expect(byAddress.map((p) => [p.response.status, p.html!.includes('The username or password you entered is not correct.')])).toEqual([
+      [400, true],
+      [400, true],
     ]);
     const neutral = (html: string, email: string) => html.replace(/name="csrf" value="[^"]*"/g, '').replace(/\/interaction\/[^/"]+\//g, '/interaction/UID/').replaceAll(email, 'EMAIL');
     expect(neutral(pages[0]!.html!, owner.email)).toBe(neutral(pages[1]!.html!, free.email));
