@@ -57,6 +57,8 @@ export async function confirmEmailChange(db: Db, account: Account, code: string,
   return inTransaction(db, async (trx) => {
     const check = await verifyCode(trx, account.id, CHANGE_EMAIL, code);
     if (!check.ok) return check;
+    // Another ID proved the address since the code went out: it is that ID's now.
+    if (await findVerifiedHolder(trx, check.destination)) return { ok: false, reason: 'used', accountId: account.id };
     const now = new Date();
     await trx.updateTable('accounts').set({ email: check.destination, email_verified_at: now, updated_at: now }).where('id', '=', account.id).execute();
     await releaseAddress(trx, account.id, check.destination, origin);

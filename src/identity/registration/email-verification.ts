@@ -29,7 +29,11 @@ const ttlMs = (ctx: VerificationContext) => ctx.policy.code_ttl_hours * 3600 * 1
  * Sets email_verified_at, but only for the address the code was sent to; the other pending IDs
  * that typed the address go (pending-ids.ts).
  */
-async function markVerified(trx: Db, accountId: string, destination: string, ctx: VerificationContext): Promise<void> {
+async function markVerified(trx: Db, accountId: string, destination: string, ctx: VerificationContext): Promise<boolean> {
+  // Another ID proved the address since this code went out (only a race can get here: proving
+  // it deletes the other pending IDs and their codes).
+  const holder = await findVerifiedHolder(trx, destination);
+  if (holder && holder.id !== accountId) return false;
   const now = nowOf(ctx);
   const marked = await trx
     .updateTable('accounts')
@@ -40,6 +44,13 @@ async function markVerified(trx: Db, accountId: string, destination: string, ctx
     .returning('email')
     .executeTakeFirst();
   if (marked) await releaseAddress(trx, accountId, marked.email, ctx.origin);
+  return true;
+}
+
+/** The code or link was right: the address is proved, unless another ID proved it first. */
+async function settle(trx: Db, check: CodeCheck, ctx: VerificationContext): Promise<CodeCheck> {
+  if (!check.ok || (await markVerified(trx, check.accountId, check.destination, ctx))) return check;
+  return { ok: false, reason: 'used', accountId: check.accountId };
 }
 
 function toOutcome(check: CodeCheck): VerifyOutcome {
@@ -66,8 +77,7 @@ export async function verifyByCode(db: Db, flow: VerificationFlow, code: string,
     const account = await findAccountById(trx, accountId);
     if (!account) return { ok: false, problem: 'no_code' };
     if (account.email_verified_at) return { ok: true, accountId };
-    const check = await verifyCode(trx, accountId, VERIFY_EMAIL, code, nowOf(ctx));
-    if (check.ok) await markVerified(trx, accountId, check.destination, ctx);
+    const check = await settle(trx, await verifyCode(trx, accountId, VERIFY_EMAIL, code, nowOf(ctx)), ctx);
     await auditCheck(trx, check, 'code', ctx);
     return toOutcome(check);
   });
@@ -95,8 +105,7 @@ export async function checkVerificationLink(db: Db, token: string, ctx: Verifica
 /** The link from the mail, confirmed. */
 export function verifyByLink(db: Db, token: string, ctx: VerificationContext): Promise<VerifyOutcome> {
   return inTransaction(db, async (trx) => {
-    const check = await consumeLink(trx, VERIFY_EMAIL, token, nowOf(ctx));
-    if (check.ok) await markVerified(trx, check.accountId, check.destination, ctx);
+    const check = await settle(trx, await consumeLink(trx, VERIFY_EMAIL, token, nowOf(ctx)), ctx);
     await auditCheck(trx, check, 'link', ctx);
     return toOutcome(check);
   });
