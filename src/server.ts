@@ -77,7 +77,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     // Housekeeping: every process may run it, the deletes are idempotent. Redis expires its own keys.
     const purge = setInterval(() => {
       if (!redis) purgeExpiredModels(database.db).catch(() => {});
-      purgeExpiredVerification(database.db).catch(() => {});
+      purgeExpiredVerification(database.db, new Date(), config.policy.pending_ids.unverified_ttl_days).catch(() => {});
     }, 60_000);
     purge.unref();
     cleanup.unshift(() => clearInterval(purge));

@@ -5,6 +5,7 @@ import { lockoutSchema, secondStepSchema } from './policy-sign-in.js';
 import { rateLimitsSchema } from './policy-rate-limits.js';
 import { breachCheckSchema } from './policy-password-breach.js';
 import { ssoSessionSchema } from './policy-sso-session.js';
+import { pendingIdsSchema } from './policy-pending-ids.js';
 
 /**
  * Account policy. Defaults match the portals Portico replaces (see shared/seeds) and the
@@ -122,6 +123,7 @@ const policySchema = z
     lockout: lockoutSchema,
     rate_limits: rateLimitsSchema,
     sso_session: ssoSessionSchema,
+    pending_ids: pendingIdsSchema,
   })
   .strict();
 

@@ -2,9 +2,9 @@ import type { Policy } from '../config/policy.js';
 import { enqueueMail } from '../notify/outbox.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
-import { isEmailTaken } from './accounts.js';
 import { recordAudit, type AuditOrigin } from './audit.js';
 import { issueCode, latestCode, verifyCode, type CodeCheck, type IssueResult } from './one-time-codes.js';
+import { findVerifiedHolder, releaseAddress } from './registration/pending-ids.js';
 import { accessCodeSpec } from './second-step/access-code.js';
 import { inTransaction } from './transaction.js';
 
@@ -27,18 +27,20 @@ export async function updateName(db: Db, account: Account, givenName: string, fa
 }
 
 /**
- * Sends a code to the new address; nothing changes until it is typed back. A taken address
- * gets the same answer and no code, so the page does not say which addresses have IDs.
+ * Sends a code to the new address; nothing changes until it is typed back. An address another
+ * ID verified gets the same answer and no code, so the page does not say which addresses have
+ * IDs; one that only pending IDs typed is free (registration/pending-ids.ts).
  */
 export async function startEmailChange(db: Db, account: Account, newEmail: string, policy: Policy['second_step']['access_code'], origin: AuditOrigin = {}): Promise<IssueResult | { ok: true; taken: true }> {
-  if (await isEmailTaken(db, newEmail)) {
+  if (await findVerifiedHolder(db, newEmail)) {
     await recordAudit(db, { action: 'email_change.requested', actor: `account:${account.id}`, accountId: account.id, details: { taken: true }, ...origin });
     return { ok: true, taken: true };
   }
   return inTransaction(db, async (trx) => {
     const issued = await issueCode(trx, account.id, newEmail, { ...accessCodeSpec(policy), purpose: CHANGE_EMAIL });
     if (!issued.ok) return issued;
-    await enqueueMail(trx, { to: newEmail, template: 'recovery-code', accountId: account.id, data: { givenName: account.given_name, code: issued.code, validMinutes: policy.ttl_minutes, purpose: 'email' } });
+    // No name: the new address has not been proved, and a name is text anyone could mail to it.
+    await enqueueMail(trx, { to: newEmail, template: 'recovery-code', accountId: account.id, data: { code: issued.code, validMinutes: policy.ttl_minutes, purpose: 'email' } });
     await recordAudit(trx, { action: 'email_change.requested', actor: `account:${account.id}`, accountId: account.id, details: { taken: false }, ...origin });
     return issued;
   });
@@ -55,8 +57,11 @@ export async function confirmEmailChange(db: Db, account: Account, code: string,
   return inTransaction(db, async (trx) => {
     const check = await verifyCode(trx, account.id, CHANGE_EMAIL, code);
     if (!check.ok) return check;
+    // Another ID proved the address since the code went out: it is that ID's now.
+    if (await findVerifiedHolder(trx, check.destination)) return { ok: false, reason: 'used', accountId: account.id };
     const now = new Date();
     await trx.updateTable('accounts').set({ email: check.destination, email_verified_at: now, updated_at: now }).where('id', '=', account.id).execute();
+    await releaseAddress(trx, account.id, check.destination, origin);
     await recordAudit(trx, { action: 'email.changed', actor: `account:${account.id}`, accountId: account.id, ...origin });
     await notify(trx, account, `your email address, to ${check.destination}`, account.email);
     return check;

@@ -15,19 +15,33 @@ export interface NewAccountInput {
   emailVerified?: boolean;
 }
 
-/** The account a username or email names, without regard to case; a username match wins. */
-export function selectAccountByLogin(db: Db, login: string) {
+/**
+ * The account a username or email names, without regard to case; a username match wins, then
+ * the ID that verified the address, then the newest of the pending IDs that typed it. Sign-in
+ * (`pendingByEmail` false) takes an address only from the ID that verified it: a pending ID
+ * signs in with its username, or signing in with an address and the password chosen in a
+ * registration would tell whether another ID owns that address (the waiting page, or not).
+ */
+export function selectAccountByLogin(db: Db, login: string, options: { pendingByEmail?: boolean } = {}) {
   const needle = login.trim().toLowerCase();
   return db
     .selectFrom('accounts')
     .selectAll()
-    .where((eb) => eb.or([eb(sql`lower(username)`, '=', needle), eb(sql`lower(email)`, '=', needle)]))
+    .where((eb) =>
+      eb.or([
+        eb(sql`lower(username)`, '=', needle),
+        options.pendingByEmail ? eb(sql`lower(email)`, '=', needle) : eb.and([eb(sql`lower(email)`, '=', needle), eb('email_verified_at', 'is not', null)]),
+      ]),
+    )
     .orderBy(sql`lower(username) = ${needle}`, 'desc')
+    .orderBy(sql`email_verified_at is not null`, 'desc')
+    .orderBy('created_at', 'desc')
     .limit(1);
 }
 
+/** For recovery and operators: a pending ID is found by its address too. */
 export async function findAccountByLogin(db: Db, login: string): Promise<Account | undefined> {
-  return selectAccountByLogin(db, login).executeTakeFirst();
+  return selectAccountByLogin(db, login, { pendingByEmail: true }).executeTakeFirst();
 }
 
 export function findAccountById(db: Db, id: string): Promise<Account | undefined> {

@@ -1,14 +1,16 @@
 import type { Db } from '../storage/database.js';
+import { purgeUnverified } from './registration/pending-ids.js';
 
 /**
  * Codes, verification flows, sign-in steps and remembered devices past their expiry only take
  * space: nothing reads them again except the newest code of an account, whose wrong tries carry
  * over only while it is live.
  * The hour of grace keeps a code that just expired around for its "expired" message.
+ * IDs whose address was never verified lapse after the policy's pending_ids.unverified_ttl_days.
  */
 const GRACE_MS = 60 * 60_000;
 
-export async function purgeExpiredVerification(db: Db, now = new Date()): Promise<{ codes: number; flows: number; steps: number; devices: number }> {
+export async function purgeExpiredVerification(db: Db, now = new Date(), unverifiedTtlDays = 7): Promise<{ codes: number; flows: number; steps: number; devices: number; unverified: number }> {
   const before = new Date(now.getTime() - GRACE_MS);
   const codes = await db.deleteFrom('one_time_codes').where('expires_at', '<', before).executeTakeFirst();
   const flows = await db.deleteFrom('verification_flows').where('expires_at', '<', before).executeTakeFirst();
@@ -19,5 +21,6 @@ export async function purgeExpiredVerification(db: Db, now = new Date()): Promis
   await db.deleteFrom('legacy_guess_limits').where('window_started_at', '<', before).where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<', before)])).execute();
   // Forgotten devices go too: a revoked row can never match again.
   const devices = await db.deleteFrom('trusted_devices').where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)])).executeTakeFirst();
-  return { codes: Number(codes.numDeletedRows), flows: Number(flows.numDeletedRows), steps: Number(steps.numDeletedRows), devices: Number(devices.numDeletedRows) };
+  const unverified = await purgeUnverified(db, unverifiedTtlDays, now);
+  return { codes: Number(codes.numDeletedRows), flows: Number(flows.numDeletedRows), steps: Number(steps.numDeletedRows), devices: Number(devices.numDeletedRows), unverified };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db } from '../storage/database.js';
 import { renderMail } from './templates.js';
 
@@ -30,4 +31,25 @@ export async function enqueueMail(db: Db, mail: MailRequest): Promise<void> {
       message_id: randomUUID(),
     })
     .execute();
+}
+
+/**
+ * When the oldest of the last `max` mails of these templates to `to` inside the window leaves
+ * it, or undefined while fewer than `max` were queued in the window: a per-address cap for mails
+ * that anyone can trigger towards any address (OWASP ASVS 4.0 11.1.4).
+ */
+export async function addressCapFreesAt(db: Db, to: string, templates: string[], max: number, windowMs: number, now = new Date()): Promise<Date | undefined> {
+  if (max <= 0) return undefined;
+  const since = new Date(now.getTime() - windowMs);
+  const rows = await db
+    .selectFrom('mail_outbox')
+    .select('created_at')
+    .where(sql`lower(to_address)`, '=', to.toLowerCase())
+    .where('template', 'in', templates)
+    .where('created_at', '>', since)
+    .orderBy('created_at', 'desc')
+    .limit(max)
+    .execute();
+  if (rows.length < max) return undefined;
+  return new Date(rows[rows.length - 1]!.created_at.getTime() + windowMs);
 }

@@ -26,14 +26,22 @@ async function fillRegistration(page: Page, person: ReturnType<typeof newPerson>
   await page.getByLabel('Create username').fill(person.username);
   await page.getByLabel('Create password').fill(person.password);
   await page.getByLabel('Type password again').fill(person.password);
+  // No security questions here: they are set once the address is verified.
+  expect(await page.getByRole('group', { name: 'Security question 1' }).count()).toBe(0);
+  await page.getByLabel('I agree to the Terms of Use and the Privacy Policy').check();
+  await page.getByRole('button', { name: 'Create my ID' }).click();
+  await page.getByRole('heading', { name: 'Verify your email address' }).waitFor();
+}
+
+/** The enrol step that follows the first verified sign-in. */
+async function setSecurityQuestions(page: Page): Promise<void> {
+  await page.getByRole('heading', { name: 'Set your security questions' }).waitFor();
   for (const [index, answer] of [[1, 'Rex the dog'], [2, 'Lisbon']] as const) {
     const group = page.getByRole('group', { name: `Security question ${index}` });
     await group.getByLabel('Question').selectOption({ index });
     await group.getByLabel('Answer').fill(answer);
   }
-  await page.getByLabel('I agree to the Terms of Use and the Privacy Policy').check();
-  await page.getByRole('button', { name: 'Create my ID' }).click();
-  await page.getByRole('heading', { name: 'Verify your email address' }).waitFor();
+  await page.getByRole('button', { name: 'Save and continue' }).click();
 }
 
 const activationCode = (mail: ReceivedMail) => /\b(\d{10})\b/.exec(mail.decoded)![1]!;
@@ -69,7 +77,7 @@ describe('creating an ID in a real browser, with the email read over SMTP', () =
     expect(tokens.claims()).toMatchObject({ email: person.email, email_verified: true, preferred_username: person.username, given_name: 'Ana' });
   }
 
-  it('registers from a portal, types the code from the email, and returns to the portal signed in', async () => {
+  it('registers from a portal, types the code from the email, sets security questions, and returns to the portal signed in', async () => {
     const { rp, request, page } = await startAtPortal();
     const person = newPerson();
     await fillRegistration(page, person);
@@ -79,6 +87,9 @@ describe('creating an ID in a real browser, with the email read over SMTP', () =
     expect(mail!.header('Subject')).toMatch(/verify|confirm|activat/i);
     await page.getByLabel('Activation code').fill(activationCode(mail!));
     await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Set your security questions' }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await setSecurityQuestions(page);
     await expectSignedInAtPortal(rp, request, page, person);
   });
 
@@ -89,7 +100,27 @@ describe('creating an ID in a real browser, with the email read over SMTP', () =
     const [mail] = await smtp.mailsTo(person.email);
     await page.goto(activationLink(mail!, portico.url));
     await page.getByRole('button', { name: 'Confirm my email address' }).click();
+    await setSecurityQuestions(page);
     await expectSignedInAtPortal(rp, request, page, person);
+  });
+
+  it('opened in another browser, the link asks for the ID\'s password before it verifies anything', async () => {
+    const { page } = await startAtPortal();
+    const person = newPerson();
+    await fillRegistration(page, person);
+    const [mail] = await smtp.mailsTo(person.email);
+    // Whoever reads the mail elsewhere (the address's owner, if someone else registered it).
+    const elsewhere = await (await browser.newContext()).newPage();
+    await elsewhere.goto(activationLink(mail!, portico.url));
+    await elsewhere.getByRole('button', { name: 'Confirm my email address' }).click();
+    await elsewhere.getByText('Enter the password of this ID.').waitFor();
+    expect(await accessibilityViolations(elsewhere)).toEqual([]);
+    const account = () => portico.server.database.db.selectFrom('accounts').select('email_verified_at').where('username', '=', person.username).executeTakeFirstOrThrow();
+    expect((await account()).email_verified_at).toBeNull();
+    await elsewhere.getByLabel('Password of the ID').fill(person.password);
+    await elsewhere.getByRole('button', { name: 'Confirm my email address' }).click();
+    await expect(elsewhere.getByText('ID is ready to use').isVisible()).resolves.toBe(true);
+    expect((await account()).email_verified_at).toBeInstanceOf(Date);
   });
 
   it('from /register on its own: "Your ID is ready", then signs in to the account page', async () => {
@@ -109,6 +140,7 @@ describe('creating an ID in a real browser, with the email read over SMTP', () =
     const [, codeMail] = await smtp.mailsTo(person.email, 2);
     await page.getByLabel('Access code').fill(/\b(\d{6})\b/.exec(codeMail!.decoded)![1]!);
     await page.getByRole('button', { name: 'Continue' }).click();
+    await setSecurityQuestions(page);
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     await expect(page.getByText(person.email).isVisible()).resolves.toBe(true);
     expect(await accessibilityViolations(page)).toEqual([]);

@@ -182,7 +182,8 @@ async function registrationState(form: Record<string, string>): Promise<'whole' 
     flows: await count(db.selectFrom('verification_flows').select(db.fn.countAll().as('n')).where('account_id', '=', account.id).executeTakeFirstOrThrow()),
     audit: await count(db.selectFrom('audit_events').select(db.fn.countAll().as('n')).where('account_id', '=', account.id).where('action', 'in', ['account.registered', 'verification.sent']).executeTakeFirstOrThrow()),
   };
-  const whole = account.terms_version !== null && parts.answers === 2 && parts.codes === 1 && parts.mails === 1 && parts.flows === 1 && parts.audit === 2;
+  // No answers: security questions are enrolled once the address is verified.
+  const whole = account.terms_version !== null && parts.answers === 0 && parts.codes === 1 && parts.mails === 1 && parts.flows === 1 && parts.audit === 2;
   return whole ? 'whole' : `half-written: ${JSON.stringify({ ...parts, terms: account.terms_version })}`;
 }
 

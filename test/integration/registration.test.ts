@@ -43,10 +43,6 @@ function validForm(overrides: Record<string, string | undefined> = {}): Record<s
     username: `jane${n}`,
     password: 'Bright7Harbour',
     confirmPassword: 'Bright7Harbour',
-    question1: 'first_pet',
-    answer1: 'Rex the dog',
-    question2: 'birth_city',
-    answer2: 'Duluth',
     terms: 'yes',
     ...overrides,
   };
@@ -137,7 +133,8 @@ describe('the registration form', () => {
     expect(page.text).toContain('No letters with accents');
     expect(page.text).toContain('Between 8 and 100 characters');
     expect(page.text).toContain('No spaces and no &amp; symbol');
-    expect(page.text).toContain('<legend>Security question 1</legend>');
+    // Security questions come after the address is verified (the enrol step), not here.
+    expect(page.text).not.toContain('Security question');
     expect(page.text).toContain('href="/terms"');
   });
 
@@ -156,8 +153,7 @@ describe('the registration form', () => {
     ['password &', { password: 'Bright7&Harbour', confirmPassword: 'Bright7&Harbour' }, 'password', /&/],
     ['common password', { password: 'Password1', confirmPassword: 'Password1' }, 'password', /too common/],
     ['confirmation', { confirmPassword: 'Bright7Harbor' }, 'confirmPassword', /do not match/],
-    ['question', { question2: 'first_pet' }, 'question2', /different question/],
-    ['answer', { answer1: 'Qz' }, 'answer1', /at least 3/],
+    ['name', { givenName: 'Jane. URGENT: call +1 900 555 0100' }, 'givenName', /only letters, spaces, hyphens/],
     ['terms', { terms: undefined }, 'terms', /agree to the Terms of Use/],
   ];
 
@@ -171,10 +167,9 @@ describe('the registration form', () => {
     for (const kept of ['givenName', 'familyName', 'birthYear', 'email', 'username'] as const) {
       if (kept !== field && form[kept]) expect(page.text).toContain(`value="${form[kept]}"`);
     }
-    if (field !== 'question2') expect(page.text).toContain('<option value="birth_city" selected>');
     if (field !== 'terms') expect(page.text).toMatch(/id="terms"[^>]*checked/);
-    // Passwords and answers are never sent back.
-    for (const secret of [form.password, form.confirmPassword, form.answer1, form.answer2]) {
+    // Passwords are never sent back.
+    for (const secret of [form.password, form.confirmPassword]) {
       if (secret) expect(page.text).not.toContain(secret);
     }
     expect(await accountByUsername(form.username!)).toBeUndefined();
@@ -187,14 +182,13 @@ describe('the registration form', () => {
 });
 
 describe('a new registration', () => {
-  it('stores an unverified account, its answers, terms, code and mail in one go', async () => {
-    const { form } = await registered();
+  it('stores an unverified account with its password only, its terms, code and mail in one go', async () => {
+    // Answers posted anyway are not enrolled: before the address is verified, the ID holds no other credential.
+    const { form } = await registered(validForm({ question1: 'first_pet', answer1: 'Rex the dog', question2: 'birth_city', answer2: 'Duluth' }));
     const account = (await accountByUsername(form.username!))!;
     expect(account).toMatchObject({ email: form.email, given_name: 'Jane', family_name: 'Smith', birth_year: 1980, email_verified_at: null, terms_version: '2025-01' });
     expect(account.terms_accepted_at).toBeInstanceOf(Date);
-    const answers = await db.selectFrom('security_answers').selectAll().where('account_id', '=', account.id).orderBy('question_id').execute();
-    expect(answers.map((a) => a.question_id)).toEqual(['birth_city', 'first_pet']);
-    for (const a of answers) expect(a.answer_hash).toMatch(/^\$argon2id\$/);
+    expect(await db.selectFrom('security_answers').selectAll().where('account_id', '=', account.id).execute()).toEqual([]);
     const codes = await db.selectFrom('one_time_codes').selectAll().where('account_id', '=', account.id).execute();
     expect(codes).toHaveLength(1);
     const { code, token } = await mailedSecrets(form.email!);
@@ -229,11 +223,12 @@ describe('a new registration', () => {
     expect(confirm.text).toContain('Confirm my email address');
     expect((await accountByUsername(form.username!))!.email_verified_at).toBeNull();
     const csrf = hiddenInput(confirm.text, 'csrf')!;
-    const done = await elsewhere.post('/verify-email/confirm').type('form').send({ token, csrf });
+    // Another browser than the one that registered: the ID's password too.
+    const done = await elsewhere.post('/verify-email/confirm').type('form').send({ token, csrf, password: form.password });
     expect(done.status).toBe(200);
     expect(done.text).toContain('Email address verified');
     expect((await accountByUsername(form.username!))!.email_verified_at).toBeInstanceOf(Date);
-    const again = await elsewhere.post('/verify-email/confirm').type('form').send({ token, csrf });
+    const again = await elsewhere.post('/verify-email/confirm').type('form').send({ token, csrf, password: form.password });
     expect(again.status).toBe(400);
     expect(again.text).toContain('already been used');
     expect((await elsewhere.get('/verify-email/confirm?token=not-a-token').expect(400)).text).toContain('not valid');
@@ -391,16 +386,21 @@ describe('an email or username that is taken', () => {
     expect(await latestMail(second.email!, 'verify-email')).toBeUndefined();
   });
 
-  it('answers a duplicate email like a new registration and mails the existing owner', async () => {
+  it('answers an email another ID verified like a new registration and mails that owner', async () => {
     const owner = await registered();
+    await submitCode(owner.agent, (await mailedSecrets(owner.form.email!)).code);
     const ownerAccount = (await accountByUsername(owner.form.username!))!;
+    expect(ownerAccount.email_verified_at).toBeInstanceOf(Date);
     const real = await registered();
     const copycat = request.agent(portico.url);
     const form = validForm({ email: owner.form.email!.toUpperCase() });
     const response = await register(copycat, form);
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe('/verify-email');
-    expect(await accountByUsername(form.username!)).toBeUndefined();
+    // A pending ID, as for a free address (so its username answers alike), but no code goes out for it.
+    const copy = (await accountByUsername(form.username!))!;
+    expect(copy.email_verified_at).toBeNull();
+    expect(await db.selectFrom('one_time_codes').select('id').where('account_id', '=', copy.id).execute()).toEqual([]);
     const notice = (await latestMail(owner.form.email!, 'registration-attempt'))!;
     expect(notice).toMatchObject({ to_address: owner.form.email, account_id: ownerAccount.id });
     expect(notice.text_body).toContain(`${portico.url}/recover`);
@@ -443,11 +443,11 @@ describe('registrations racing', () => {
     expect(fieldError(loser.text, 'username')).toBe('That username is already taken. Choose another.');
     const rows = await rowsFor([a.email!, b.email!]);
     expect(rows.accounts).toHaveLength(1);
-    expect(rows).toMatchObject({ answers: 2, codes: 1, flows: 1 });
+    expect(rows).toMatchObject({ answers: 0, codes: 1, flows: 1 });
     expect(rows.mails.filter((m) => m.template === 'verify-email')).toHaveLength(1);
   });
 
-  it('for one email: exactly one account; the other is answered alike and the owner is told', async () => {
+  it('for one unverified email: two pending IDs, each with its own code, until one verifies', async () => {
     const email = `racer.${unique()}@example.com`;
     const responses = await race(validForm({ email }), validForm({ email: email.toUpperCase() }));
     expect(responses.map((r) => [r.status, r.headers.location])).toEqual([
@@ -455,9 +455,9 @@ describe('registrations racing', () => {
       [303, '/verify-email'],
     ]);
     const rows = await rowsFor([email]);
-    expect(rows.accounts).toHaveLength(1);
-    expect(rows).toMatchObject({ answers: 2, codes: 1, flows: 1 });
-    expect(rows.mails.map((m) => m.template).sort()).toEqual(['registration-attempt', 'verify-email']);
+    expect(rows.accounts).toHaveLength(2);
+    expect(rows).toMatchObject({ answers: 0, codes: 2, flows: 2 });
+    expect(rows.mails.map((m) => m.template).sort()).toEqual(['verify-email', 'verify-email']);
   });
 });
 
@@ -476,17 +476,13 @@ describe.skipIf(!process.env.DATABASE_URL)('the unique indexes settle a race the
     username: form.username!,
     password: form.password!,
     confirmPassword: form.confirmPassword!,
-    questions: [
-      { questionId: form.question1!, answer: form.answer1! },
-      { questionId: form.question2!, answer: form.answer2! },
-    ],
     termsAccepted: true,
   });
 
   async function raceAgainstUncommitted(winner: { username: string; email: string }, form: Record<string, string>) {
     const other = await db.startTransaction().execute();
     const id = `winner-${unique()}`;
-    await other.insertInto('accounts').values({ id, username: winner.username, email: winner.email, given_name: 'W', family_name: 'W', password_hash: 'x' }).execute();
+    await other.insertInto('accounts').values({ id, username: winner.username, email: winner.email, given_name: 'W', family_name: 'W', password_hash: 'x', email_verified_at: new Date() }).execute();
     const hasher = new PasswordHasher(portico.config.policy.argon2);
     const pending = registerAccount(db, hasher, input(form), { policy: portico.config.policy, links: mailLinks(portico.url), origin: {} });
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -509,15 +505,22 @@ describe.skipIf(!process.env.DATABASE_URL)('the unique indexes settle a race the
     expect(await orphans(form.email!)).toEqual({ codes: 0, mails: [] });
   });
 
-  it('an email taken meanwhile is answered like success, and its owner is told', async () => {
+  it('an email verified meanwhile by another ID leaves the new ID pending beside the owner', async () => {
     const form = validForm();
     const { id, outcome } = await raceAgainstUncommitted({ username: `w${unique()}`, email: form.email! }, form);
     expect(outcome).toMatchObject({ ok: true, flowId: expect.any(String) });
-    expect(await db.selectFrom('accounts').select('id').where(sql`lower(email)`, '=', form.email!.toLowerCase()).execute()).toEqual([{ id }]);
-    expect(await db.selectFrom('accounts').select('id').where('username', '=', form.username!).execute()).toEqual([]);
-    expect(await orphans(form.email!)).toEqual({ codes: 0, mails: ['registration-attempt'] });
+    const holders = await db.selectFrom('accounts').select(['id', 'email_verified_at']).where(sql`lower(email)`, '=', form.email!.toLowerCase()).execute();
+    expect(holders.filter((h) => h.email_verified_at !== null).map((h) => h.id)).toEqual([id]);
+    expect(holders).toHaveLength(2);
   });
 });
+
+/** Security questions are enrolled once the address is verified: the step before the portal. */
+async function enrolQuestions(rp: RelyingParty, page: { url: string; html?: string }) {
+  expect(page.url).toMatch(/\/interaction\/[^/]+\/enrol-questions$/);
+  const form = { csrf: hiddenInput(page.html!, 'csrf')!, question1: 'first_pet', answer1: 'Rex the dog', question2: 'birth_city', answer2: 'Duluth' };
+  return rp.browser.follow(new URL(formAction(page.html!, /\/enrol-questions$/)!, page.url).toString(), { form });
+}
 
 describe('from a portal and back (openid-client)', () => {
   async function createIdFromPortal(rp: RelyingParty) {
@@ -535,13 +538,15 @@ describe('from a portal and back (openid-client)', () => {
     return { request, form, waiting };
   }
 
-  it('registers, verifies with the code and returns to the portal signed in with email_verified: true', async () => {
+  it('registers, verifies with the code, sets security questions and returns to the portal signed in with email_verified: true', async () => {
     const rp = await RelyingParty.discover(portico.url);
     const { request, form, waiting } = await createIdFromPortal(rp);
     const { code } = await mailedSecrets(form.email!);
-    const back = await rp.browser.follow(new URL(formAction(waiting.html!, /\/verify-email$/)!, waiting.url).toString(), {
+    const enrol = await rp.browser.follow(new URL(formAction(waiting.html!, /\/verify-email$/)!, waiting.url).toString(), {
       form: { csrf: hiddenInput(waiting.html!, 'csrf')!, code },
     });
+    expect(enrol.html).toContain('Security question 1');
+    const back = await enrolQuestions(rp, enrol);
     expect(back.url.startsWith(portalOrigin)).toBe(true);
     const tokens = await rp.exchange(back.url, request);
     expect(tokens.claims()).toMatchObject({ email: form.email, email_verified: true, preferred_username: form.username });
@@ -552,7 +557,7 @@ describe('from a portal and back (openid-client)', () => {
     const { request, form } = await createIdFromPortal(rp);
     const { token } = await mailedSecrets(form.email!);
     const confirm = await rp.browser.follow(`${portico.url}/verify-email/confirm?token=${token}`);
-    const back = await rp.browser.follow(`${portico.url}/verify-email/confirm`, { form: { token, csrf: hiddenInput(confirm.html!, 'csrf')! } });
+    const back = await enrolQuestions(rp, await rp.browser.follow(`${portico.url}/verify-email/confirm`, { form: { token, csrf: hiddenInput(confirm.html!, 'csrf')! } }));
     expect(back.url.startsWith(portalOrigin)).toBe(true);
     expect((await rp.exchange(back.url, request)).claims()).toMatchObject({ email_verified: true });
   });
@@ -570,9 +575,10 @@ describe('from a portal and back (openid-client)', () => {
     // The code from the first email is still live: no second email.
     expect(await db.selectFrom('mail_outbox').select('id').where('to_address', '=', form.email!).execute()).toHaveLength(before.length);
     const { code } = await mailedSecrets(form.email!);
-    const back = await rp.browser.follow(new URL(formAction(waiting.html!, /\/verify-email$/)!, waiting.url).toString(), {
+    const enrol = await rp.browser.follow(new URL(formAction(waiting.html!, /\/verify-email$/)!, waiting.url).toString(), {
       form: { csrf: hiddenInput(waiting.html!, 'csrf')!, code },
     });
+    const back = await enrolQuestions(rp, enrol);
     expect(back.url.startsWith(portalOrigin)).toBe(true);
     expect((await rp.exchange(back.url, request)).claims()).toMatchObject({ email_verified: true });
   });
@@ -600,11 +606,6 @@ describe.skipIf(!existsSync(chromium))('accessibility (axe-core, WCAG 2.1 AA)', 
       await page.getByLabel('Create username').fill(form.username!);
       await page.getByLabel('Create password').fill(form.password!);
       await page.getByLabel('Type password again').fill(form.password!);
-      for (const n of [1, 2]) {
-        const group = page.getByRole('group', { name: `Security question ${n}` });
-        await group.getByLabel('Question').selectOption(form[`question${n}`]!);
-        await group.getByLabel('Answer').fill(form[`answer${n}`]!);
-      }
       await page.getByLabel('I agree to the Terms of Use and the Privacy Policy').check();
       await page.getByRole('button', { name: 'Create my ID' }).click();
       await page.getByRole('heading', { name: 'Verify your email address' }).waitFor();

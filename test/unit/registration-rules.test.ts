@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
 import { isCommonPassword } from '../../src/identity/common-passwords.js';
-import { normaliseAnswer } from '../../src/identity/registration/security-answers.js';
+import { checkSecurityQuestions, normaliseAnswer } from '../../src/identity/registration/security-answers.js';
 import { validateRegistration, type RegistrationInput } from '../../src/identity/registration/validate.js';
 
 const policy = parsePolicy('policy.json', {});
@@ -16,10 +16,6 @@ function valid(): RegistrationInput {
     username: 'janesmith80',
     password: 'Bright7Harbour',
     confirmPassword: 'Bright7Harbour',
-    questions: [
-      { questionId: 'first_pet', answer: 'Rex' },
-      { questionId: 'birth_city', answer: 'Duluth' },
-    ],
     termsAccepted: true,
   };
 }
@@ -37,8 +33,12 @@ const cases: Case[] = [
   ['year of birth implausibly old', { birthYear: '1850' }, 'birthYear', /year you were born/],
   ['too young', { birthYear: '2015' }, 'birthYear', /at least 13 years old/],
   ['email missing', { email: '' }, 'email', /Enter your email address/],
-  ['first name with markup', { givenName: '<b>Jane</b>' }, 'givenName', /letters, spaces, hyphens/],
-  ['last name with a right-to-left override', { familyName: 'Smith\u202egnp.exe' }, 'familyName', /letters, spaces, hyphens/],
+  ['first name with markup', { givenName: '<b>Jane</b>' }, 'givenName', /only letters, spaces, hyphens/],
+  ['last name with a right-to-left override', { familyName: 'Smith\u202egnp.exe' }, 'familyName', /only letters, spaces, hyphens/],
+  ['first name carrying a message for the mail', { givenName: 'Jane. URGENT: call +1 900 555 0100' }, 'givenName', /only letters, spaces, hyphens/],
+  ['first name with a link', { givenName: 'Jane https://evil.example' }, 'givenName', /only letters, spaces, hyphens/],
+  ['first name with digits', { givenName: 'Jane2' }, 'givenName', /only letters, spaces, hyphens/],
+  ['last name with double spaces', { familyName: 'Smith  Jones' }, 'familyName', /only letters, spaces, hyphens/],
   ['email not an address', { email: 'jane.smith.example.com' }, 'email', /like name@example\.com/],
   ['email with a space', { email: 'jane smith@example.com' }, 'email', /like name@example\.com/],
   ['username missing', { username: '' }, 'username', /Choose a username/],
@@ -61,12 +61,6 @@ const cases: Case[] = [
   ['common password', { password: 'Password1', confirmPassword: 'Password1' }, 'password', /too common/],
   ['confirmation missing', { confirmPassword: '' }, 'confirmPassword', /Type your password again/],
   ['confirmation different', { confirmPassword: 'Bright7Harbor' }, 'confirmPassword', /do not match/],
-  ['first question not chosen', (i) => (i.questions[0]!.questionId = ''), 'question1', /Choose a question/],
-  ['unknown question', (i) => (i.questions[1]!.questionId = 'favourite_colour'), 'question2', /Choose a question/],
-  ['same question twice', (i) => (i.questions[1]!.questionId = 'first_pet'), 'question2', /different question/],
-  ['answer missing', (i) => (i.questions[0]!.answer = '   '), 'answer1', /Enter an answer/],
-  ['answer too short', (i) => (i.questions[1]!.answer = 'NY'), 'answer2', /at least 3/],
-  ['same answer twice', (i) => (i.questions[1]!.answer = '  REX '), 'answer2', /different answer/],
   ['terms not accepted', { termsAccepted: false }, 'terms', /agree to the Terms of Use and the Privacy Policy/],
 ];
 
@@ -89,6 +83,15 @@ describe('registration rules (issue 3), broken one at a time', () => {
     expect(errors).toEqual({ username: `Do not use the symbol ${symbol}` });
   });
 
+  it.each(["O'Brien", 'Anne-Marie', 'J. R.', 'José', 'Zoë', 'Nguyễn Văn', '李', 'D’Angelo'])('accepts the name %s', async (name) => {
+    expect(await validateRegistration(policy, { ...valid(), givenName: name, familyName: name }, now)).toEqual({});
+  });
+
+  it('asks for no security questions: they are enrolled once the address is verified', async () => {
+    const withAnswers = { ...valid(), question1: 'first_pet', answer1: '' } as RegistrationInput;
+    expect(await validateRegistration(policy, withAnswers, now)).toEqual({});
+  });
+
   it('accepts the youngest allowed year and the policy can raise the minimum age', async () => {
     expect(await validateRegistration(policy, { ...valid(), birthYear: '2012' }, now)).toEqual({});
     const strict = parsePolicy('policy.json', { registration: { minimum_age: 18 } });
@@ -109,5 +112,28 @@ describe('registration rules (issue 3), broken one at a time', () => {
   it('normalises answers: NFKC, lower case, single spaces', () => {
     expect(normaliseAnswer('  New   York ')).toBe('new york');
     expect(normaliseAnswer('ＲＥＸ')).toBe('rex');
+  });
+});
+
+describe('security question rules (enrolment after verification, and the account page)', () => {
+  type Chosen = Array<{ questionId: string; answer: string }>;
+  const chosen = (): Chosen => [
+    { questionId: 'first_pet', answer: 'Rex' },
+    { questionId: 'birth_city', answer: 'Duluth' },
+  ];
+  const questions = policy.registration.security_questions;
+  it.each([
+    ['first question not chosen', (q: Chosen): unknown => (q[0]!.questionId = ''), 'question1', /Choose a question/],
+    ['unknown question', (q: Chosen): unknown => (q[1]!.questionId = 'favourite_colour'), 'question2', /Choose a question/],
+    ['same question twice', (q: Chosen): unknown => (q[1]!.questionId = 'first_pet'), 'question2', /different question/],
+    ['answer missing', (q: Chosen): unknown => (q[0]!.answer = '   '), 'answer1', /Enter an answer/],
+    ['answer too short', (q: Chosen): unknown => (q[1]!.answer = 'NY'), 'answer2', /at least 3/],
+    ['same answer twice', (q: Chosen): unknown => (q[1]!.answer = '  REX '), 'answer2', /different answer/],
+  ] as const)('%s: only its field gets a message', (_rule, change, field, message) => {
+    const input = chosen();
+    change(input);
+    const errors = checkSecurityQuestions(questions, input);
+    expect(Object.keys(errors)).toEqual([field]);
+    expect(errors[field]).toMatch(message);
   });
 });

@@ -3,9 +3,11 @@ import type { FlowDeps } from '../deps.js';
 import { hostCookie } from '../../web/cookies.js';
 
 /**
- * The account pages' own session: who signed in and when, in a cookie MACed under the
- * server's secret (the Csrf HMAC with its own label). Short-lived on purpose: it only spares a
- * round trip through /auth, where the SSO session decides; signing out of Portico ends both.
+ * The account pages' own session: who signed in, when, and in which provider session, in a
+ * cookie MACed under the server's secret (the Csrf HMAC with its own label). Short-lived on
+ * purpose: it only spares a round trip through /auth, where the SSO session decides; and it
+ * counts only while that provider session lives (place.ts), so signing out of Portico through
+ * any portal ends it too.
  */
 const sessionCookie = hostCookie('portico_account');
 const SESSION_TTL_MS = 30 * 60_000;
@@ -14,6 +16,8 @@ export interface AccountSession {
   accountId: string;
   /** When the person last typed their password (seconds, the ID token's auth_time). */
   authTime: number;
+  /** The oidc-provider session the sign-in happened in (its uid, the ID token's sid source). */
+  sessionUid: string;
 }
 
 const label = (payload: string) => `account-session:${payload}`;
@@ -28,8 +32,8 @@ export function readAccountSession(ctx: Context, deps: FlowDeps, now = Date.now(
   if (!payload || !deps.csrf.verify(label(payload), mac)) return undefined;
   try {
     const parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as AccountSession & { exp: number };
-    if (typeof parsed.accountId !== 'string' || typeof parsed.authTime !== 'number' || !(parsed.exp > now)) return undefined;
-    return { accountId: parsed.accountId, authTime: parsed.authTime };
+    if (typeof parsed.accountId !== 'string' || typeof parsed.authTime !== 'number' || typeof parsed.sessionUid !== 'string' || !(parsed.exp > now)) return undefined;
+    return { accountId: parsed.accountId, authTime: parsed.authTime, sessionUid: parsed.sessionUid };
   } catch {
     return undefined;
   }

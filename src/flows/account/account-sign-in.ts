@@ -41,6 +41,7 @@ export function startAccountSignIn(ctx: Context, deps: FlowDeps, extra: Record<s
 type CodeModel = {
   accountId?: string;
   authTime?: number;
+  sessionUid?: string;
   clientId?: string;
   redirectUri?: string;
   codeChallenge?: string;
@@ -59,6 +60,6 @@ export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise
   if (!model || model.consumed || model.isExpired || model.clientId !== ACCOUNT_CLIENT_ID) return undefined;
   if (model.redirectUri !== accountRedirectUri(deps.config.issuer) || !model.codeChallenge || !hashesEqual(model.codeChallenge, s256(verifier))) return undefined;
   await model.consume();
-  if (!model.accountId || typeof model.authTime !== 'number') return undefined;
-  return { accountId: model.accountId, authTime: model.authTime };
+  if (!model.accountId || typeof model.authTime !== 'number' || typeof model.sessionUid !== 'string') return undefined;
+  return { accountId: model.accountId, authTime: model.authTime, sessionUid: model.sessionUid };
 }

@@ -19,7 +19,7 @@ const text = z.string().max(2000).catch('');
 const trimmed = text.transform((v) => v.trim());
 const nameForm = z.object({ givenName: trimmed, familyName: trimmed });
 const passwordForm = z.object({ currentPassword: text, password: text, confirmPassword: text });
-const emailForm = z.object({ email: trimmed, confirmEmail: trimmed });
+const emailForm = z.object({ email: trimmed, confirmEmail: trimmed, currentPassword: text });
 const codeForm = z.object({ code: text.transform((c) => c.replace(/[\s-]/g, '')) });
 const anEmail = z.email();
 
@@ -46,13 +46,18 @@ async function changePassword(ctx: Context, deps: FlowDeps, place: AccountPlace)
   const outcome = await setPassword(deps.db, deps.hasher, deps.config.policy, place.account, form, { reason: 'change', endSessions: true, origin: place.origin });
   if (!outcome.ok) return renderAccount(ctx, deps, place, { section: 'password', errors: { [outcome.field]: outcome.message } }, 400);
   // Everything else was signed out; this page stays, as the person just typed the password.
-  setAccountSession(ctx, deps, { accountId: place.account.id, authTime: Math.floor(Date.now() / 1000) });
+  setAccountSession(ctx, deps, { ...place.session, authTime: Math.floor(Date.now() / 1000) });
   await renderAccount(ctx, deps, place, { notice: 'Your password was changed. You were signed out everywhere else.' });
 }
 
 async function changeEmail(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   const form = emailForm.parse(ctx.request.body ?? {});
   const values = { email: form.email };
+  // Whoever holds the address can reset the password: moving it takes the password itself, not
+  // only a session someone may have left open (OWASP ASVS 4.0 3.7.1, re-authentication).
+  if (!(await deps.hasher.verify(place.account.password_hash, form.currentPassword))) {
+    return renderAccount(ctx, deps, place, { section: 'email', errors: { emailPassword: 'That is not your current password.' }, values }, 400);
+  }
   if (!anEmail.safeParse(form.email).success) return renderAccount(ctx, deps, place, { section: 'email', errors: { email: 'Enter an email address like name@example.com.' }, values }, 400);
   if (form.email.toLowerCase() !== form.confirmEmail.toLowerCase()) return renderAccount(ctx, deps, place, { section: 'email', errors: { confirmEmail: 'The addresses do not match.' }, values }, 400);
   const sent = await startEmailChange(deps.db, place.account, form.email, deps.config.policy.second_step.access_code, place.origin);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { findAccountByLogin } from '../../identity/accounts.js';
 import type { CodeCheck } from '../../identity/one-time-codes.js';
 import { checkRecoveryAnswers, checkRecoveryCode, recoveryQuestions, sendRecoveryCode } from '../../identity/recovery/prove.js';
+import { recoverPendingId } from '../../identity/registration/pending-ids.js';
 import { advanceRecoveryFlow, createRecoveryFlow, type RecoveryFlow } from '../../identity/recovery/recovery-flow.js';
 import type { FlowDeps } from '../deps.js';
 import { readAnswers } from '../second-step/answers-form.js';
@@ -50,6 +51,8 @@ async function submitCode(ctx: Context, deps: FlowDeps, flow: RecoveryFlow): Pro
   if (!new RegExp(`^\\d{${policy.length}}$`).test(code)) return renderRecover(ctx, deps, 'code', { login: flow.login, action: '/recover/password/code', fieldError: `Enter the ${policy.length}-digit code from the email.` }, 400);
   const check = await checkRecoveryCode(deps.db, flow, code, policy.max_attempts, origin(ctx));
   if (!check.ok) return renderRecover(ctx, deps, 'code', { login: flow.login, action: '/recover/password/code', fieldError: codeProblem(check) }, 400);
+  // A pending ID's address is proved now, and whatever was set on it before is cleared (identity/registration/pending-ids.ts).
+  if (!(await recoverPendingId(deps.db, check.accountId, check.destination, origin(ctx)))) return renderRecover(ctx, deps, 'code', { login: flow.login, action: '/recover/password/code', fieldError: codeProblem({ ok: false, reason: 'used' }) }, 400);
   await proved(ctx, deps, flow);
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChosenQuestion } from '../../identity/registration/security-answers.js';
 import type { RegistrationInput } from '../../identity/registration/validate.js';
 
 /*
@@ -25,7 +26,7 @@ const questionField = (body: Record<string, unknown>, name: string) => trimmed.p
 const asRecord = (body: unknown) => (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
 
 /** The question<n> / answer<n> pairs of the question picker (views/partials/question-picker.eta). */
-export function readQuestionPairs(body: unknown, questionCount: number): RegistrationInput['questions'] {
+export function readQuestionPairs(body: unknown, questionCount: number): ChosenQuestion[] {
   const raw = asRecord(body);
   return Array.from({ length: questionCount }, (_, i) => ({
     questionId: questionField(raw, `question${i + 1}`),
@@ -34,12 +35,12 @@ export function readQuestionPairs(body: unknown, questionCount: number): Registr
   }));
 }
 
-export function readRegistrationForm(body: unknown, questionCount: number): RegistrationInput {
+export function readRegistrationForm(body: unknown): RegistrationInput {
   const { terms, ...fields } = registrationForm.parse(asRecord(body));
-  return { ...fields, questions: readQuestionPairs(body, questionCount), termsAccepted: terms === 'yes' };
+  return { ...fields, termsAccepted: terms === 'yes' };
 }
 
-/** What the page shows again after a refusal: everything but the passwords and answers. */
+/** What the page shows again after a refusal: everything but the passwords. */
 export function keptValues(input: RegistrationInput): Record<string, string> {
   const kept: Record<string, string> = {
     givenName: input.givenName,
@@ -48,9 +49,6 @@ export function keptValues(input: RegistrationInput): Record<string, string> {
     email: input.email,
     username: input.username,
   };
-  input.questions.forEach((q, i) => {
-    kept[`question${i + 1}`] = q.questionId;
-  });
   if (input.termsAccepted) kept.terms = 'yes';
   return kept;
 }

@@ -26,11 +26,7 @@ const LABELS: Record<string, string> = {
 };
 
 function summary(errors: FieldErrors): Array<{ field: string; label: string; message: string }> {
-  return Object.entries(errors).map(([field, message]) => {
-    const question = /^(question|answer)(\d+)$/.exec(field);
-    const label = question ? `Security question ${question[2]}${question[1] === 'answer' ? ' answer' : ''}` : (LABELS[field] ?? field);
-    return { field, label, message };
-  });
+  return Object.entries(errors).map(([field, message]) => ({ field, label: LABELS[field] ?? field, message }));
 }
 
 export function renderRegister(
@@ -54,9 +50,6 @@ export function renderRegister(
       usernameHints: usernameHints(registration.username),
       passwordHints: passwordHints(password),
       minimumAge: registration.minimum_age,
-      questions: registration.security_questions.questions,
-      questionCount: registration.security_questions.count,
-      answerMinLength: registration.security_questions.answer_min_length,
       terms: registration.terms,
     },
     status,

@@ -36,7 +36,7 @@ function interactionPlace(deps: FlowDeps, details: InteractionDetails): Register
  */
 async function submit(ctx: Context, deps: FlowDeps, place: RegisterPlace, details?: InteractionDetails): Promise<void> {
   const { policy } = deps.config;
-  const input = readRegistrationForm(ctx.request.body, policy.registration.security_questions.count);
+  const input = readRegistrationForm(ctx.request.body);
   await deps.limits.attempt('registration', ctx.ip, input.email);
   const floor = startFloor(REGISTRATION_FLOOR_MS);
   const outcome = await registerAccount(deps.db, deps.hasher, input, {

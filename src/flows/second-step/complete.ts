@@ -8,7 +8,7 @@ import { finishSignIn } from './finish.js';
 import type { StepPlace } from './step.js';
 
 /** Whether this account must still set its security questions (policy, and none on file). */
-async function needsEnrolment(deps: FlowDeps, accountId: string): Promise<boolean> {
+export async function needsEnrolment(deps: FlowDeps, accountId: string): Promise<boolean> {
   const { second_step: policy, registration } = deps.config.policy;
   if (!policy.require_security_questions || registration.security_questions.count === 0) return false;
   const answers = await deps.db.selectFrom('security_answers').select('question_id').where('account_id', '=', accountId).limit(1).execute();

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { checkVerificationLink, verifyByLink } from '../../identity/registration/email-verification.js';
+import { findAccountById } from '../../identity/accounts.js';
 import { findFlow } from '../../identity/registration/verification-flow.js';
 import type { FlowDeps } from '../deps.js';
 import { sendError } from '../interaction.js';
@@ -12,11 +13,39 @@ import { renderDone, renderLinkConfirm } from './page.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
+const checkLink = (ctx: Context, deps: FlowDeps, token: string) =>
+  TOKEN.test(token) ? checkVerificationLink(deps.db, token, verificationContext(ctx, deps)) : Promise.resolve({ ok: false, problem: 'no_code' } as const);
+
+/** Whether this browser holds the flow of the registration (or sign-in) that asked for the link. */
+async function sameBrowser(ctx: Context, deps: FlowDeps, accountId: string): Promise<boolean> {
+  const flowId = readFlowCookie(ctx);
+  const flow = flowId ? await findFlow(deps.db, flowId) : undefined;
+  return flow?.account_id === accountId;
+}
+
 /** GET shows a button and uses nothing: mail scanners open links before people do. */
 async function showLink(ctx: Context, deps: FlowDeps, token: string): Promise<void> {
-  const outcome = TOKEN.test(token) ? await checkVerificationLink(deps.db, token, verificationContext(ctx, deps)) : ({ ok: false, problem: 'no_code' } as const);
+  const outcome = await checkLink(ctx, deps, token);
   if (!outcome.ok) return sendError(ctx, deps, 400, 'This link cannot be used', linkProblem(outcome));
-  renderLinkConfirm(ctx, deps, token);
+  renderLinkConfirm(ctx, deps, token, { askPassword: !(await sameBrowser(ctx, deps, outcome.accountId)) });
+}
+
+/**
+ * Whoever typed an address at registration chose the password, not the address's owner: a
+ * confirmation in another browser (the owner's inbox, say) must come from someone who knows
+ * the ID's password, or the owner would verify a stranger's ID for them (pre-registration
+ * hijack). Wrong passwords are limited like codes.
+ */
+async function passwordRefused(ctx: Context, deps: FlowDeps, token: string, accountId: string): Promise<boolean> {
+  if (await sameBrowser(ctx, deps, accountId)) return false;
+  await deps.limits.attempt('codes', ctx.ip, accountId);
+  const password = (ctx.request.body as Record<string, unknown> | undefined)?.password;
+  const account = await findAccountById(deps.db, accountId);
+  const right = typeof password === 'string' && password.length <= 1024 && account ? await deps.hasher.verify(account.password_hash, password) : await deps.hasher.verifyDecoy('');
+  if (right) return false;
+  const fieldError = password ? 'That is not the password of this ID.' : 'Enter the password of this ID.';
+  renderLinkConfirm(ctx, deps, token, { askPassword: true, fieldError }, 400);
+  return true;
 }
 
 /**
@@ -25,7 +54,10 @@ async function showLink(ctx: Context, deps: FlowDeps, token: string): Promise<vo
  */
 async function confirmLink(ctx: Context, deps: FlowDeps, token: string): Promise<void> {
   if (!checkStandalonePost(ctx, deps, `verify-link:${token}`)) return;
-  const outcome = TOKEN.test(token) ? await verifyByLink(deps.db, token, verificationContext(ctx, deps)) : ({ ok: false, problem: 'no_code' } as const);
+  const checked = await checkLink(ctx, deps, token);
+  if (!checked.ok) return sendError(ctx, deps, 400, 'This link cannot be used', linkProblem(checked));
+  if (await passwordRefused(ctx, deps, token, checked.accountId)) return;
+  const outcome = await verifyByLink(deps.db, token, verificationContext(ctx, deps));
   if (!outcome.ok) return sendError(ctx, deps, 400, 'This link cannot be used', linkProblem(outcome));
   const flowId = readFlowCookie(ctx);
   const flow = flowId ? await findFlow(deps.db, flowId) : undefined;

@@ -45,14 +45,18 @@ export function renderChangeEmail(ctx: Context, deps: FlowDeps, page: WaitingPag
   }, status);
 }
 
-/** The page a link from the mail opens: one button, so a mail scanner's GET uses nothing up. */
-export function renderLinkConfirm(ctx: Context, deps: FlowDeps, token: string): void {
+/**
+ * The page a link from the mail opens: one button, so a mail scanner's GET uses nothing up; in
+ * a browser other than the one that created the ID, the ID's password too.
+ */
+export function renderLinkConfirm(ctx: Context, deps: FlowDeps, token: string, options: { askPassword: boolean; fieldError?: string }, status = 200): void {
   sendPage(ctx, deps.renderer, 'verify-email', {
     mode: 'link',
     linkAction: '/verify-email/confirm',
     token,
     csrf: deps.csrf.token(`verify-link:${token}`),
-  });
+    ...options,
+  }, status);
 }
 
 export function renderDone(ctx: Context, deps: FlowDeps): void {

@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
 import { ACR } from '../../identity/second-step/assurance.js';
+import { needsEnrolment } from '../second-step/complete.js';
 import { finishSignIn } from '../second-step/finish.js';
+import { saveStep } from '../../identity/second-step/sign-in-steps.js';
 import { findAccountById } from '../../identity/accounts.js';
 import { findFlow, type VerificationFlow } from '../../identity/registration/verification-flow.js';
 import type { FlowDeps } from '../deps.js';
@@ -60,10 +62,17 @@ export async function isVerified(deps: FlowDeps, flow: VerificationFlow): Promis
 /**
  * The address is verified: back to the portal signed in (the person proved the password when
  * creating the ID or signing in, in this browser), or "Your ID is ready" outside a portal.
+ * Security questions are set only now, once the address is proved (the enrol step).
  */
 export async function completeVerification(ctx: Context, deps: FlowDeps, place: VerifyPlace, accountId: string): Promise<void> {
   clearFlowCookie(ctx);
   if (!place.details) return renderDone(ctx, deps);
   // The emailed code or link just proved the address, after the password: a second step (RFC 8176 otp).
-  await finishSignIn(ctx, deps, place.details, accountId, ['pwd', 'otp'], ACR.secondStep);
+  const amr = ['pwd', 'otp'];
+  if (await needsEnrolment(deps, accountId)) {
+    await saveStep(deps.db, place.details.uid, accountId, 'enrol', amr, deps.config.policy.sessions.interaction_ttl_seconds);
+    ctx.status = 303;
+    return ctx.redirect(`/interaction/${place.details.uid}/enrol-questions`);
+  }
+  await finishSignIn(ctx, deps, place.details, accountId, amr, ACR.secondStep);
 }

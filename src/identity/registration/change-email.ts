@@ -7,7 +7,8 @@ import type { VerificationContext } from './context.js';
 import { decoySend, refusalOutcome, resendVerification, type SendOutcome } from './email-verification.js';
 import { checkEmail } from './rules.js';
 import { updateFlow, type VerificationFlow } from './verification-flow.js';
-import { findAccountByEmail, notifyExistingOwner, sendVerificationMail, verifyEmailSpec } from './verification-mail.js';
+import { findVerifiedHolder } from './pending-ids.js';
+import { notifyExistingOwner, sendVerificationMail, verifyEmailSpec } from './verification-mail.js';
 
 export type ChangeOutcome = SendOutcome | { status: 'invalid'; message: string };
 
@@ -37,8 +38,8 @@ async function moveAccountEmail(trx: Db, flow: VerificationFlow, accountId: stri
   const now = ctx.now ?? new Date();
   const issuable = await checkIssuable(trx, accountId, verifyEmailSpec(ctx.policy), now);
   if (!issuable.ok) return refusalOutcome(issuable);
-  const owner = await findAccountByEmail(trx, newEmail);
-  if (owner) return decoyChange(trx, flow, newEmail, ctx);
+  // Only an ID that verified the address owns it; pending IDs may share it (pending-ids.ts).
+  if (await findVerifiedHolder(trx, newEmail)) return decoyChange(trx, flow, newEmail, ctx);
   await trx.updateTable('accounts').set({ email: newEmail, updated_at: now }).where('id', '=', accountId).execute();
   await recordAudit(trx, { action: 'account.email_changed', actor: `account:${accountId}`, accountId, details: { before_verification: true }, ...ctx.origin });
   const issued = await sendVerificationMail(trx, { ...account, email: newEmail }, ctx);
@@ -52,7 +53,7 @@ function decoyChange(db: Db, flow: VerificationFlow, newEmail: string, ctx: Veri
   return inTransaction(db, async (trx) => {
     const outcome = await decoySend(trx, flow, newEmail, ctx);
     if (outcome.status !== 'sent') return outcome;
-    const owner = await findAccountByEmail(trx, newEmail);
+    const owner = await findVerifiedHolder(trx, newEmail);
     if (owner) await notifyExistingOwner(trx, owner, ctx);
     return outcome;
   });

@@ -17,6 +17,8 @@ export interface MailLinks {
 /** What the verification steps need besides the database. */
 export interface VerificationContext {
   policy: Policy['registration']['verification'];
+  /** The cap on mails to one unproven address. */
+  mailCap: Policy['pending_ids'];
   links: MailLinks;
   origin: RequestOrigin;
   now?: Date;

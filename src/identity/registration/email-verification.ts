@@ -7,7 +7,8 @@ import { consumeLink, inspectLink, latestCode, verifyCode, type CodeCheck, type 
 import { inTransaction } from '../transaction.js';
 import type { VerificationContext } from './context.js';
 import { countDecoyFailure, createFlow, updateFlow, type VerificationFlow } from './verification-flow.js';
-import { sendVerificationMail, verifyEmailSpec, VERIFY_EMAIL } from './verification-mail.js';
+import { findVerifiedHolder, releaseAddress } from './pending-ids.js';
+import { notifyExistingOwner, sendVerificationMail, verifyEmailSpec, VERIFY_EMAIL } from './verification-mail.js';
 
 /** What the waiting page tells the person after a code, a link, a resend or a new address. */
 export type VerifyOutcome =
@@ -24,15 +25,32 @@ export type SendOutcome =
 const nowOf = (ctx: VerificationContext) => ctx.now ?? new Date();
 const ttlMs = (ctx: VerificationContext) => ctx.policy.code_ttl_hours * 3600 * 1000;
 
-/** Sets email_verified_at, but only for the address the code was sent to. */
-async function markVerified(trx: Db, accountId: string, destination: string, now: Date): Promise<void> {
-  await trx
+/**
+ * Sets email_verified_at, but only for the address the code was sent to; the other pending IDs
+ * that typed the address go (pending-ids.ts).
+ */
+async function markVerified(trx: Db, accountId: string, destination: string, ctx: VerificationContext): Promise<boolean> {
+  // Another ID proved the address since this code went out (only a race can get here: proving
+  // it deletes the other pending IDs and their codes).
+  const holder = await findVerifiedHolder(trx, destination);
+  if (holder && holder.id !== accountId) return false;
+  const now = nowOf(ctx);
+  const marked = await trx
     .updateTable('accounts')
     .set({ email_verified_at: now, updated_at: now })
     .where('id', '=', accountId)
     .where(sql`lower(email)`, '=', destination.toLowerCase())
     .where('email_verified_at', 'is', null)
-    .execute();
+    .returning('email')
+    .executeTakeFirst();
+  if (marked) await releaseAddress(trx, accountId, marked.email, ctx.origin);
+  return true;
+}
+
+/** The code or link was right: the address is proved, unless another ID proved it first. */
+async function settle(trx: Db, check: CodeCheck, ctx: VerificationContext): Promise<CodeCheck> {
+  if (!check.ok || (await markVerified(trx, check.accountId, check.destination, ctx))) return check;
+  return { ok: false, reason: 'used', accountId: check.accountId };
 }
 
 function toOutcome(check: CodeCheck): VerifyOutcome {
@@ -59,8 +77,7 @@ export async function verifyByCode(db: Db, flow: VerificationFlow, code: string,
     const account = await findAccountById(trx, accountId);
     if (!account) return { ok: false, problem: 'no_code' };
     if (account.email_verified_at) return { ok: true, accountId };
-    const check = await verifyCode(trx, accountId, VERIFY_EMAIL, code, nowOf(ctx));
-    if (check.ok) await markVerified(trx, accountId, check.destination, nowOf(ctx));
+    const check = await settle(trx, await verifyCode(trx, accountId, VERIFY_EMAIL, code, nowOf(ctx)), ctx);
     await auditCheck(trx, check, 'code', ctx);
     return toOutcome(check);
   });
@@ -88,8 +105,7 @@ export async function checkVerificationLink(db: Db, token: string, ctx: Verifica
 /** The link from the mail, confirmed. */
 export function verifyByLink(db: Db, token: string, ctx: VerificationContext): Promise<VerifyOutcome> {
   return inTransaction(db, async (trx) => {
-    const check = await consumeLink(trx, VERIFY_EMAIL, token, nowOf(ctx));
-    if (check.ok) await markVerified(trx, check.accountId, check.destination, nowOf(ctx));
+    const check = await settle(trx, await consumeLink(trx, VERIFY_EMAIL, token, nowOf(ctx)), ctx);
     await auditCheck(trx, check, 'link', ctx);
     return toOutcome(check);
   });
@@ -128,14 +144,21 @@ export async function decoySend(db: Db, flow: VerificationFlow, destination: str
 
 /**
  * An unverified account that signed in: a flow for its browser, and a fresh mail unless a code
- * sent to its current address is still live (the page offers "Resend email").
+ * sent to its current address is still live (the page offers "Resend email"). When another ID
+ * owns the address, the same page with a flow that only looks real, as at registration.
  */
 export function startVerification(db: Db, account: Account, interactionUid: string | undefined, ctx: VerificationContext): Promise<string> {
   return inTransaction(db, async (trx) => {
     const now = nowOf(ctx);
+    const ttlSeconds = verifyEmailSpec(ctx.policy).ttlSeconds;
+    const owner = await findVerifiedHolder(trx, account.email);
+    if (owner) {
+      await notifyExistingOwner(trx, owner, ctx);
+      return createFlow(trx, { accountId: null, destination: account.email, interactionUid, ttlSeconds, now });
+    }
     const live = await latestCode(trx, account.id, VERIFY_EMAIL);
     const usable = live && !live.consumed_at && live.expires_at > now && live.destination.toLowerCase() === account.email.toLowerCase();
     if (!usable) await sendVerificationMail(trx, account, ctx);
-    return createFlow(trx, { accountId: account.id, destination: account.email, interactionUid, ttlSeconds: verifyEmailSpec(ctx.policy).ttlSeconds, now });
+    return createFlow(trx, { accountId: account.id, destination: account.email, interactionUid, ttlSeconds, now });
   });
 }

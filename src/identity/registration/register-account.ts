@@ -4,10 +4,10 @@ import { insertAccount, isUniqueViolation, isUsernameTaken } from '../accounts.j
 import { recordAudit } from '../audit.js';
 import type { PasswordHasher } from '../passwords.js';
 import type { RequestOrigin, MailLinks } from './context.js';
-import { hashAnswers, saveAnswers } from './security-answers.js';
+import { findVerifiedHolder } from './pending-ids.js';
 import { validateRegistration, type FieldErrors, type RegistrationInput } from './validate.js';
 import { createFlow } from './verification-flow.js';
-import { findAccountByEmail, notifyExistingOwner, sendVerificationMail, verifyEmailSpec } from './verification-mail.js';
+import { notifyExistingOwner, sendVerificationMail, verifyEmailSpec } from './verification-mail.js';
 
 export interface RegistrationContext {
   policy: Policy;
@@ -26,64 +26,59 @@ export type RegistrationOutcome = { ok: true; flowId: string } | { ok: false; er
 
 export const USERNAME_TAKEN = 'That username is already taken. Choose another.';
 
-interface Hashed {
-  password: string;
-  answers: Array<{ questionId: string; hash: string }>;
-}
-
 /**
- * Creates an unverified account with its security answers, verification code and mail, all in
- * one transaction. The unique indexes settle races: a registration that loses one rolls back
- * whole and is retried once, which then sees the winner (a taken username is a field error, a
- * taken email the same answer as success).
+ * Creates an unverified account, its verification code and mail, all in one transaction. The
+ * ID holds nothing but its password until the address is verified: security questions are
+ * enrolled after that, at the first sign-in (flows/second-step). Whether or not another ID owns
+ * the address, the account is created, so its username answers the same at sign-in (the
+ * waiting page) either way; when an ID owns it, that owner is told instead and no code goes
+ * out. The unique index on usernames settles races: the loser rolls back whole and is retried
+ * once, which then sees the winner as a field error.
  */
 export async function registerAccount(db: Db, hasher: PasswordHasher, input: RegistrationInput, context: RegistrationContext): Promise<RegistrationOutcome> {
   const errors = await validateRegistration(context.policy, input, context.now);
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  // Hashed before anything is looked up, so a taken email costs the same time as a new one.
-  const [password, answers] = await Promise.all([hasher.hash(input.password), hashAnswers(hasher, input.questions)]);
-  const hashed = { password, answers };
+  const passwordHash = await hasher.hash(input.password);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute((trx) => registerOnce(trx, input, hashed, context));
+      return await db.transaction().execute((trx) => registerOnce(trx, input, passwordHash, context));
     } catch (error) {
       if (!isUniqueViolation(error) || attempt >= 2) throw error;
     }
   }
 }
 
-async function registerOnce(trx: Db, input: RegistrationInput, hashed: Hashed, context: RegistrationContext): Promise<RegistrationOutcome> {
+async function registerOnce(trx: Db, input: RegistrationInput, passwordHash: string, context: RegistrationContext): Promise<RegistrationOutcome> {
   const now = context.now ?? new Date();
-  const verification = { policy: context.policy.registration.verification, links: context.links, origin: context.origin, now };
+  const verification = { policy: context.policy.registration.verification, mailCap: context.policy.pending_ids, links: context.links, origin: context.origin, now };
   const ttlSeconds = verifyEmailSpec(verification.policy).ttlSeconds;
   if (await isUsernameTaken(trx, input.username)) return { ok: false, errors: { username: USERNAME_TAKEN } };
-  const owner = await findAccountByEmail(trx, input.email);
-  if (owner) {
-    await notifyExistingOwner(trx, owner, verification);
-    const flowId = await createFlow(trx, { accountId: null, destination: input.email, interactionUid: context.interactionUid, ttlSeconds, now });
-    return { ok: true, flowId };
-  }
   const account = await insertAccount(trx, {
     username: input.username,
     email: input.email,
     givenName: input.givenName,
     familyName: input.familyName,
     birthYear: Number(input.birthYear),
-    passwordHash: hashed.password,
+    passwordHash,
   });
   await trx
     .updateTable('accounts')
     .set({ terms_version: context.policy.registration.terms.version, terms_accepted_at: now })
     .where('id', '=', account.id)
     .execute();
-  await saveAnswers(trx, account.id, hashed.answers);
+  const owner = await findVerifiedHolder(trx, input.email);
   await recordAudit(trx, {
     action: 'account.registered',
     actor: `account:${account.id}`,
     accountId: account.id,
-    details: { terms_version: context.policy.registration.terms.version, questions: input.questions.map((q) => q.questionId) },
+    details: { terms_version: context.policy.registration.terms.version, email_owned_by_another: Boolean(owner) },
     ...context.origin,
   });
+  if (owner) {
+    await notifyExistingOwner(trx, owner, verification);
+    const flowId = await createFlow(trx, { accountId: null, destination: input.email, interactionUid: context.interactionUid, ttlSeconds, now });
+    return { ok: true, flowId };
+  }
   await sendVerificationMail(trx, account, verification);
   const flowId = await createFlow(trx, { accountId: account.id, destination: account.email, interactionUid: context.interactionUid, ttlSeconds, now });
   return { ok: true, flowId };

@@ -12,13 +12,19 @@ const emailShape = z.email();
 const EMAIL_MAX = 254;
 const NAME_MAX = 100;
 const OLDEST_AGE = 120;
+const NAME_CHARACTERS = 'Use only letters, spaces, hyphens (-), apostrophes (\') and periods (.).';
+/** Starts with a letter; letters, combining marks, single spaces, - ' ’ and . after it. */
+const NAME_SHAPE = /^\p{L}\p{M}*(?:[\p{L}\p{M}'’.-]| (?! ))*$/u;
 
 export function checkName(value: string, label: string): string | undefined {
   if (value === '') return `Enter your ${label}.`;
   if ([...value].length > NAME_MAX) return `Use at most ${NAME_MAX} characters.`;
-  // Names go into pages and emails: no markup, and no bidi overrides (Trojan Source, CVE-2021-42574)
-  // that would make "Hello Jane" read as something else.
-  if (/[\p{Cc}<>\u202a-\u202e\u2066-\u2069]/u.test(value)) return 'Use letters, spaces, hyphens and apostrophes.';
+  // Names go into pages and emails sent from Portico's own address: only what names are made
+  // of (letters and their marks, single spaces, hyphens, apostrophes, periods for initials), so
+  // a "name" cannot carry a phone number, a link or a sentence with punctuation into a mail
+  // (OWASP ASVS 4.0 5.1.3, allow-list input validation; content spoofing). No control or bidi
+  // characters either (Trojan Source, CVE-2021-42574).
+  if (!NAME_SHAPE.test(value)) return NAME_CHARACTERS;
   return undefined;
 }
 

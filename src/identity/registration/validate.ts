@@ -8,9 +8,11 @@ import {
   checkTerms,
   checkUsername,
 } from './rules.js';
-import { checkSecurityQuestions, type ChosenQuestion } from './security-answers.js';
 
-/** What the person typed, trimmed where spaces cannot matter; passwords and answers as typed. */
+/**
+ * What the person typed, trimmed where spaces cannot matter; passwords as typed. No security
+ * questions: they are enrolled once the address is verified (pre-registration hijack).
+ */
 export interface RegistrationInput {
   givenName: string;
   familyName: string;
@@ -19,11 +21,10 @@ export interface RegistrationInput {
   username: string;
   password: string;
   confirmPassword: string;
-  questions: ChosenQuestion[];
   termsAccepted: boolean;
 }
 
-/** Field name -> message to show beside it. Question pairs are `question1`, `answer1`, ... */
+/** Field name -> message to show beside it. */
 export type FieldErrors = Record<string, string>;
 
 /** Every rule of issue 3 at once, so the form shows every problem in one round trip. */
@@ -37,7 +38,6 @@ export async function validateRegistration(policy: Policy, input: RegistrationIn
     username: checkUsername(rules.username, input.username),
     password: await checkNewPassword(policy.password, input.password, { username: input.username, email: input.email }),
     confirmPassword: input.password === '' ? undefined : checkPasswordConfirmation(input.password, input.confirmPassword),
-    ...checkSecurityQuestions(rules.security_questions, input.questions),
     terms: checkTerms(input.termsAccepted),
   };
   return Object.fromEntries(Object.entries(found).filter((entry): entry is [string, string] => entry[1] !== undefined));

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Policy } from '../../config/policy.js';
-import { enqueueMail } from '../../notify/outbox.js';
+import { addressCapFreesAt, enqueueMail } from '../../notify/outbox.js';
 import type { Db } from '../../storage/database.js';
 import type { Account } from '../../storage/schema.js';
 import { recordAudit } from '../audit.js';
@@ -24,10 +24,31 @@ export function verifyEmailSpec(policy: Policy['registration']['verification']):
   };
 }
 
-type Recipient = Pick<Account, 'id' | 'email' | 'given_name'>;
+type Recipient = Pick<Account, 'id' | 'email'>;
 
+/** Mails anyone can make Portico send to an address that nobody has proved yet. */
+export const UNPROVEN_ADDRESS_TEMPLATES = ['verify-email', 'registration-attempt'];
+
+/**
+ * The ID an address names: the one that verified it, else the newest of the pending IDs that
+ * typed it (several may, identity/registration/pending-ids.ts).
+ */
 export function findAccountByEmail(db: Db, email: string): Promise<Account | undefined> {
-  return db.selectFrom('accounts').selectAll().where(sql`lower(email)`, '=', email.toLowerCase()).executeTakeFirst();
+  return db
+    .selectFrom('accounts')
+    .selectAll()
+    .where(sql`lower(email)`, '=', email.toLowerCase())
+    .orderBy(sql`email_verified_at is not null`, 'desc')
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Refuses once the address had the policy's number of these mails within its window. */
+export async function checkAddressCap(trx: Db, to: string, ctx: VerificationContext): Promise<IssueResult | undefined> {
+  const cap = ctx.mailCap;
+  const until = await addressCapFreesAt(trx, to, UNPROVEN_ADDRESS_TEMPLATES, cap.mails_per_address, cap.mails_window_hours * 3600_000, ctx.now);
+  return until ? { ok: false, reason: 'locked', until } : undefined;
 }
 
 /**
@@ -35,6 +56,8 @@ export function findAccountByEmail(db: Db, email: string): Promise<Account | und
  * transaction: the mail exists exactly when the code does.
  */
 export async function sendVerificationMail(trx: Db, account: Recipient, ctx: VerificationContext): Promise<IssueResult> {
+  const capped = await checkAddressCap(trx, account.email, ctx);
+  if (capped) return capped;
   const issued = await issueCode(trx, account.id, account.email, verifyEmailSpec(ctx.policy), ctx.now);
   if (!issued.ok) return issued;
   const hours = ctx.policy.code_ttl_hours;
@@ -42,7 +65,8 @@ export async function sendVerificationMail(trx: Db, account: Recipient, ctx: Ver
     to: account.email,
     template: 'verify-email',
     accountId: account.id,
-    data: { givenName: account.given_name, code: issued.code, link: ctx.links.verifyLink(issued.linkToken!), validHours: hours },
+    // No name: until the address is verified, the name is anyone's text mailed to anyone.
+    data: { code: issued.code, link: ctx.links.verifyLink(issued.linkToken!), validHours: hours },
   });
   await recordAudit(trx, {
     action: 'verification.sent',
@@ -57,13 +81,14 @@ export async function sendVerificationMail(trx: Db, account: Recipient, ctx: Ver
 /** Tells an address's owner that someone tried to create an ID with it (issue 3, item 3). */
 export async function notifyExistingOwner(trx: Db, owner: Account, ctx: VerificationContext): Promise<void> {
   const since = new Date((ctx.now ?? new Date()).getTime() - OWNER_NOTICE_INTERVAL_MS);
-  const recent = await trx
-    .selectFrom('mail_outbox')
-    .select('id')
-    .where('account_id', '=', owner.id)
-    .where('template', '=', 'registration-attempt')
-    .where('created_at', '>', since)
-    .executeTakeFirst();
+  const recent =
+    (await trx
+      .selectFrom('mail_outbox')
+      .select('id')
+      .where('account_id', '=', owner.id)
+      .where('template', '=', 'registration-attempt')
+      .where('created_at', '>', since)
+      .executeTakeFirst()) ?? (await checkAddressCap(trx, owner.email, ctx));
   if (!recent) {
     await enqueueMail(trx, {
       to: owner.email,
