@@ -5,6 +5,7 @@ import { parseEnv, type Env } from './env.js';
 import { loadPolicy, type Policy } from './policy.js';
 
 export { ConfigError } from './errors.js';
+export { resolveClientSecrets } from './client-secrets.js';
 export type { ClientsConfig, PorticoClientSettings } from './clients.js';
 export type { Policy } from './policy.js';
 
