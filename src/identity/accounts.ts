@@ -70,18 +70,28 @@ export async function insertAccount(db: Db, input: NewAccountInput): Promise<Acc
     .executeTakeFirstOrThrow();
 }
 
-/** A successful password sign-in: also ends the run of failed passwords (identity/lockout.ts). */
+/**
+ * A right password: ends the run of failed passwords (identity/lockout.ts). The sign-in is not
+ * complete yet (a second step may follow): recordCompletedSignIn marks that.
+ */
 export async function recordSignIn(db: Db, id: string, newPasswordHash?: string): Promise<void> {
   await db
     .updateTable('accounts')
     .set({
       failed_password_count: 0,
-      last_sign_in_at: new Date(),
       updated_at: new Date(),
       ...(newPasswordHash ? { password_hash: newPasswordHash } : {}),
     })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * The end of every sign-in chain, whichever way it came (password and second step, a
+ * remembered device, the email verified right after registering): what "last sign-in" means.
+ */
+export async function recordCompletedSignIn(db: Db, id: string): Promise<void> {
+  await db.updateTable('accounts').set({ last_sign_in_at: new Date() }).where('id', '=', id).execute();
 }
 
 /** PostgreSQL's unique_violation (SQLSTATE 23505), from pg or PGlite. */
