@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { insertAccount, isUniqueViolation } from '../identity/accounts.js';
-import { recordAudit } from '../identity/audit.js';
+import { operatorAudit, recordAudit, type Operator } from '../identity/audit.js';
 import { checkPassword } from '../identity/password-policy.js';
 import { PasswordHasher } from '../identity/passwords.js';
 import { parseFlags, UsageError } from './args.js';
@@ -35,8 +35,10 @@ export function parseCreateArgs(args: string[]): NewUserArgs {
   return { username, email, givenName, familyName };
 }
 
-export function operatorOf(ctx: CommandContext): string {
-  return ctx.operator ?? userInfo().username;
+/** The operator for the audit log: as the server verified it, else this process's OS user. */
+export function operatorOf(ctx: CommandContext): Operator {
+  if (typeof ctx.operator === 'string') return { name: ctx.operator };
+  return ctx.operator ?? { name: userInfo().username };
 }
 
 export const usersCreate: CommandSpec = {
@@ -66,12 +68,13 @@ export const usersCreate: CommandSpec = {
     }
     const passwordHash = await new PasswordHasher(ctx.config.policy.argon2).hash(password);
     const db = await ctx.db();
+    const { actor, details } = operatorAudit(operatorOf(ctx));
     try {
       // The audit event belongs to the change: both land or neither does.
       const account = await db.transaction().execute(async (trx) => {
         // An operator typed the address in, so it counts as verified.
         const created = await insertAccount(trx, { ...user, passwordHash, emailVerified: true });
-        await recordAudit(trx, { action: 'account.created', actor: `operator:${operatorOf(ctx)}`, accountId: created.id, details: { via: 'cli' } });
+        await recordAudit(trx, { action: 'account.created', actor, accountId: created.id, details: { ...details, via: 'cli' } });
         return created;
       });
       ctx.out(`created ${account.username} (${account.id})`);

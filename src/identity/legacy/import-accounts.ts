@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../storage/database.js';
 import { isUniqueViolation } from '../accounts.js';
-import { recordAudit } from '../audit.js';
+import { operatorAudit, recordAudit, type Operator } from '../audit.js';
 import type { LegacyRecord, ParsedLine } from './import-file.js';
 
 export interface ImportSummary {
@@ -30,13 +30,14 @@ export async function importLegacyRecords(
   db: Db,
   system: string,
   lines: ParsedLine[],
-  options: { createAccounts: boolean; existing: ExistingSubject; operator: string },
+  options: { createAccounts: boolean; existing: ExistingSubject; operator: string | Operator },
 ): Promise<ImportSummary> {
   const summary = await importEach(db, lines, 'username or email already used by another record or ID', (trx, record) => importOne(trx, system, record, options));
+  const { actor, details } = operatorAudit(options.operator);
   await recordAudit(db, {
     action: 'operator.legacy_import',
-    actor: `operator:${options.operator}`,
-    details: { system, existing: options.existing, imported: summary.imported, updated: summary.updated, kept: summary.kept, accounts_created: summary.accountsCreated, skipped: summary.skipped.length },
+    actor,
+    details: { ...details, system, existing: options.existing, imported: summary.imported, updated: summary.updated, kept: summary.kept, accounts_created: summary.accountsCreated, skipped: summary.skipped.length },
   });
   return summary;
 }
@@ -89,11 +90,12 @@ async function createImportedAccount(trx: Db, record: LegacyRecord & { email: st
 }
 
 /** `portico users import`: lazy migration of a user base into Portico IDs (issue 6, item 6). */
-export async function importUsers(db: Db, lines: ParsedLine[], operator: string): Promise<ImportSummary> {
+export async function importUsers(db: Db, lines: ParsedLine[], operator: string | Operator): Promise<ImportSummary> {
   const summary = await importEach(db, lines, 'username or email already used by an ID', async (trx, record) => {
     await createImportedAccount(trx, record as LegacyRecord & { email: string });
     return { outcome: 'imported', created: true };
   });
-  await recordAudit(db, { action: 'operator.users_import', actor: `operator:${operator}`, details: { created: summary.accountsCreated, skipped: summary.skipped.length } });
+  const { actor, details } = operatorAudit(operator);
+  await recordAudit(db, { action: 'operator.users_import', actor, details: { ...details, created: summary.accountsCreated, skipped: summary.skipped.length } });
   return summary;
 }
