@@ -1,8 +1,11 @@
 # syntax=docker/dockerfile:1
 # Portico: build the TypeScript once, then run the compiled server on Node 24 as `node`.
 #   docker build -t portico .
-#   docker run -p 3000:3000 -e COOKIE_SECRETS=... -v portico-data:/data portico
-# With no DATABASE_URL the embedded database (PGlite) lives in the /data volume.
+#   docker run -p 3000:3000 -e COOKIE_SECRETS=... -e BILL_TRACKER_SECRET=... \
+#     -v /etc/portico/clients.json:/etc/portico/clients.json:ro -v portico-data:/data portico
+# With no DATABASE_URL the embedded database (PGlite) lives in the /data volume. The clients
+# file is the operator's, mounted at CLIENTS_FILE: the checkout's config/ holds development
+# examples with public secrets and never enters the image (.dockerignore).
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
@@ -17,16 +20,15 @@ RUN npm run build
 
 FROM node:24-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production PORT=3000 DATA_DIR=/data
+ENV NODE_ENV=production PORT=3000 DATA_DIR=/data CLIENTS_FILE=/etc/portico/clients.json
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Read at run time from the directory holding package.json (src/paths.ts): templates,
-# stylesheet, the default clients file, and the CLI launcher (`node bin/portico.js ...`
-# runs dist/src/cli.js here, since the image has no src/).
+# stylesheet, and the CLI launcher (`node bin/portico.js ...` runs dist/src/cli.js here,
+# since the image has no src/).
 COPY views ./views
 COPY public ./public
-COPY config ./config
 COPY bin ./bin
 # The application files stay root-owned (read-only to the server); only /data is writable.
 RUN mkdir -p /data && chown node:node /data

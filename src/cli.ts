@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { UsageError } from './cli/args.js';
-import { helpText, isHelp, planCommand, runCommand, type CommandPlan } from './cli/commands.js';
+import { planCommand, runCommand, type CommandPlan } from './cli/commands.js';
 import { absoluteImportPath } from './cli/legacy.js';
 import { sendToControlServer } from './cli/control-channel.js';
 import { firstLine, terminal } from './cli/output.js';
@@ -47,12 +47,13 @@ async function run(argv: string[], plan: CommandPlan, config: Config): Promise<n
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (isHelp(argv)) {
-    terminal.out(helpText);
-    return 0;
-  }
   try {
     const plan = planCommand(argv);
+    // Help needs no configuration: it answers even where the config is broken.
+    if (plan.help !== undefined) {
+      terminal.out(plan.help);
+      return 0;
+    }
     return await run(absoluteImportPath(argv), plan, loadConfig());
   } catch (error) {
     terminal.err(error instanceof ConfigError || error instanceof UsageError ? error.message : firstLine(String((error as Error)?.message ?? error)));

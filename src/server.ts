@@ -13,7 +13,7 @@ import type { Logger } from './log.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
 import { purgeExpiredModels } from './oidc/adapters/sql.js';
 import { ProviderHost } from './oidc/host.js';
-import { validateClients } from './oidc/validate-clients.js';
+import { checkClients } from './oidc/validate-clients.js';
 import { createPageRenderer } from './oidc/pages.js';
 import { openDatabase, type DatabaseHandle } from './storage/database.js';
 import { startAccountCache } from './identity/account-cache.js';
@@ -46,8 +46,10 @@ async function cookieSecrets(config: Config, database: DatabaseHandle): Promise<
 }
 
 /** Starts Portico: stores, migrations, provider, app, HTTP listener. */
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+export async function startServer(loaded: Config, log: Logger): Promise<RunningServer> {
   reportBreachCheckTo(log);
+  // The clients file's secrets and oidc-provider's checks, before anything is opened.
+  const config = await checkClients(loaded);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server' });
   const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];
   try {
@@ -71,7 +73,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       },
       log,
     );
-    await validateClients(host.provider, config);
     host.watchKeys(config.keysRefreshSeconds);
     cleanup.unshift(() => host.stop());
     // Housekeeping: every process may run it, the deletes are idempotent. Redis expires its own keys.

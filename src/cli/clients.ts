@@ -1,27 +1,33 @@
 import { ACCOUNT_CLIENT_ID } from '../config/account-client.js';
-import { parseFlags, UsageError } from './args.js';
-import type { Command } from './context.js';
+import { checkClients } from '../oidc/validate-clients.js';
+import { parseFlags } from './args.js';
+import type { CommandSpec } from './spec.js';
 
 /**
- * The config was loaded, and so validated, to build the context: a bad clients file never
- * gets here (the CLI prints loadConfig's one-line ConfigError). List what it holds.
+ * Runs the server's own start-up validation (checkClients): a file this passes, the server
+ * accepts, in the same environment. Then lists the portals.
  */
-const check: Command = async (args, ctx) => {
-  parseFlags(args, {});
-  const { settings } = ctx.config.clients;
-  // Only the file's portals: the built-in account client is Portico's own.
-  const metadata = ctx.config.clients.metadata.filter((c) => c.client_id !== ACCOUNT_CLIENT_ID);
-  for (const client of metadata) {
-    const id = String(client.client_id);
-    const s = settings.get(id)!;
-    const extras = [s.firstParty ? 'first-party' : 'third-party', s.requireSecondStep ? 'second step always' : '', s.legacyLink ? `legacy link: ${s.legacyLink.system}` : ''].filter(Boolean);
-    ctx.out(`${id}  "${s.clientName}"  ${extras.join(', ')}`);
-  }
-  ctx.out(`${ctx.config.clientsFile}: ${metadata.length} client(s), valid`);
-  return 0;
-};
-
-export const clients: Command = async ([sub, ...rest], ctx) => {
-  if (sub === 'check') return check(rest, ctx);
-  throw new UsageError('usage: portico clients check');
+export const clientsCheck: CommandSpec = {
+  path: ['clients', 'check'],
+  summary: 'validate the clients file as server start-up does, and list the portals',
+  details: [
+    'Reads CLIENTS_FILE and the secrets it names (client_secret_env, legacy_link.verifier.secret_env) from this environment;',
+    'with NODE_ENV=production it applies production\'s rules too. A bad file: one line naming file, client and field, exit 1.',
+  ],
+  example: 'CLIENTS_FILE=/etc/portico/clients.json NODE_ENV=production portico clients check',
+  database: false,
+  async run(args, ctx) {
+    parseFlags(args, {});
+    const config = await checkClients(ctx.config);
+    // Only the file's portals: the built-in account client is Portico's own.
+    const metadata = config.clients.metadata.filter((c) => c.client_id !== ACCOUNT_CLIENT_ID);
+    for (const client of metadata) {
+      const id = String(client.client_id);
+      const s = config.clients.settings.get(id)!;
+      const extras = [s.firstParty ? 'first-party' : 'third-party', s.requireSecondStep ? 'second step always' : '', s.legacyLink ? `legacy link: ${s.legacyLink.system}` : ''].filter(Boolean);
+      ctx.out(`${id}  "${s.clientName}"  ${extras.join(', ')}`);
+    }
+    ctx.out(`${config.clientsFile}: ${metadata.length} client(s), valid`);
+    return 0;
+  },
 };

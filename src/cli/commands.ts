@@ -1,86 +1,100 @@
 import { ConfigError } from '../config/index.js';
 import { UsageError } from './args.js';
-import { clients } from './clients.js';
-import type { Command, CommandContext } from './context.js';
-import { keys, RETIRE_MARGIN_SECONDS } from './keys.js';
-import { legacy } from './legacy.js';
-import { links } from './links.js';
+import { clientsCheck } from './clients.js';
+import type { CommandContext } from './context.js';
+import { keysList, keysRotate } from './keys.js';
+import { legacyImport } from './legacy.js';
+import { linksList, linksRemove } from './links.js';
 import { migrate } from './migrate.js';
 import { firstLine } from './output.js';
-import { parseCreateArgs, takesPassword, users } from './users.js';
+import { commandHelp, overview, type CommandSpec } from './spec.js';
+import { usersHelpDesk } from './users-admin.js';
+import { usersImport } from './users-import.js';
+import { usersCreate } from './users.js';
 
-export const helpText = `Portico operator commands
+/** Every operator command, in the order `portico help` lists them; each declares its help in its own file. */
+export const registry: readonly CommandSpec[] = [
+  migrate,
+  keysList,
+  keysRotate,
+  usersCreate,
+  usersImport,
+  ...usersHelpDesk,
+  legacyImport,
+  linksList,
+  linksRemove,
+  clientsCheck,
+];
 
-  portico migrate                                   run pending database migrations
-  portico keys list                                 list signing keys and their status
-  portico keys rotate [--retire-after SECONDS]      make new signing keys current; the old ones stay
-                                                    published for SECONDS (default: the longest of the
-                                                    ID token and access token lifetimes in the policy,
-                                                    plus ${RETIRE_MARGIN_SECONDS})
-  portico users create --username U --email E --given-name G --family-name F [--password-stdin]
-                                                    create an account; the password comes from stdin
-                                                    with --password-stdin, else it is asked for on the
-                                                    terminal
-  portico users import <file>                       import IDs with their legacy password hashes (JSON Lines
-                                                    or CSV: username, email, password_hash, name); each
-                                                    moves to argon2id at its first sign-in
-  portico users show <username|email>               status, lock, failed sign-ins, last sign-in, security
-                                                    questions and remembered devices of one ID
-  portico users unlock|enable <username|email>      re-enable a locked or disabled ID
-  portico users disable <username|email>            disable an ID (only the help desk can re-enable it)
-  portico users forget-devices <username|email>     forget its remembered devices: the second step again
-  portico users reset-security-questions <username|email>
-                                                    delete its answers: new ones are set at next sign-in
-  portico legacy import <system> <file> [--create-accounts]
-                                                    import a legacy system's users (JSON Lines or CSV:
-                                                    subject, username, password_hash, email, name) for
-                                                    the link step; --create-accounts also makes IDs of
-                                                    those with an email, who sign in with the old password
-  portico links list <username|email>               the legacy subjects an ID is linked to
-  portico links remove <username|email> <system>    remove one link: the portal asks for it again
-  portico clients check                             validate the clients file and list the portals
-  portico help                                      this text
+const FOOTER = [
+  'Run portico <command> --help (or -h) for its options and an example.',
+  'On the embedded database (no DATABASE_URL), commands run inside the server through its control',
+  'socket while it is running on the same DATA_DIR.',
+  'Exit codes: 0 success, 1 failure, 2 usage.',
+];
 
-On the embedded database (no DATABASE_URL), commands run inside the server through its control
-socket while it is running on the same DATA_DIR.
-Exit codes: 0 success, 1 failure, 2 usage.`;
+export const helpText = overview('Portico operator commands', registry, FOOTER);
 
-interface CommandSpec {
-  run: Command;
-  /** Needs the database, so it must run where the database is open (here or in the server). */
-  database: boolean;
+const isHelpFlag = (arg: string) => arg === '--help' || arg === '-h';
+
+type Resolved = { help: string } | { spec: CommandSpec; args: string[] };
+
+/** The command the words name, with the longest match first (`users show` before `users`). */
+function find(words: string[]): CommandSpec | undefined {
+  return registry.find((spec) => spec.path.every((word, i) => words[i] === word));
 }
 
-const commands: Record<string, CommandSpec> = {
-  migrate: { run: migrate, database: true },
-  keys: { run: keys, database: true },
-  users: { run: users, database: true },
-  clients: { run: clients, database: false },
-  legacy: { run: legacy, database: true },
-  links: { run: links, database: true },
-};
+function groupOf(name: string): CommandSpec[] {
+  return registry.filter((spec) => spec.path[0] === name && spec.path.length > 1);
+}
+
+/** `portico help [words]`, `portico <words> --help`: the help the words ask for. */
+function helpFor(words: string[]): string {
+  if (words.length === 0) return helpText;
+  const spec = find(words);
+  if (spec && words.length === spec.path.length) return commandHelp(spec);
+  const group = groupOf(words[0]!);
+  if (group.length > 0 && words.length === 1) return overview(`portico ${words[0]} commands`, group, ['Run portico <command> --help (or -h) for its options and an example.']);
+  throw new UsageError(`unknown command "${words.join(' ')}"; see portico help`);
+}
+
+function resolve(argv: string[]): Resolved {
+  const [name, ...rest] = argv;
+  if (!name) throw new UsageError('usage: portico <command>; see portico help');
+  if (name === 'help') return { help: helpFor(rest) };
+  if (isHelpFlag(name)) return { help: helpText };
+  const spec = find(argv);
+  if (spec) {
+    const args = argv.slice(spec.path.length);
+    return args.some(isHelpFlag) ? { help: commandHelp(spec) } : { spec, args };
+  }
+  const group = groupOf(name);
+  if (group.length === 0) throw new UsageError(`unknown command "${name}"; see portico help`);
+  if (rest.length === 0 || isHelpFlag(rest[0]!)) {
+    if (rest.length > 0) return { help: helpFor([name]) };
+    throw new UsageError(`usage: portico ${name} ${group.map((s) => s.path[1]).join('|')} ...; see portico ${name} --help`);
+  }
+  throw new UsageError(`unknown command "${name} ${rest[0]}"; see portico ${name} --help`);
+}
 
 export interface CommandPlan {
   database: boolean;
   password: boolean;
-}
-
-export function isHelp(argv: string[]): boolean {
-  return argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h';
+  /** Set when the words ask for help: print it, run nothing. */
+  help?: string;
 }
 
 /**
  * What a command will need, decided before it runs: whether to reach the database (here or
- * through the server) and whether to read a password first. Throws UsageError.
+ * through the server) and whether to read a password first. Help needs neither, nor a
+ * config. Throws UsageError.
  */
 export function planCommand(argv: string[]): CommandPlan {
-  const [name] = argv;
-  if (!name) throw new UsageError('usage: portico <command>; see portico help');
-  const spec = commands[name];
-  if (!spec) throw new UsageError(`unknown command "${name}"; see portico help`);
-  const password = takesPassword(argv);
-  if (password) parseCreateArgs(argv.slice(2));
-  return { database: spec.database, password };
+  const resolved = resolve(argv);
+  if ('help' in resolved) return { database: false, password: false, help: resolved.help };
+  const { spec, args } = resolved;
+  spec.checkArgs?.(args);
+  return { database: spec.database, password: spec.password === true };
 }
 
 /**
@@ -89,13 +103,13 @@ export function planCommand(argv: string[]): CommandPlan {
  */
 export async function runCommand(argv: string[], ctx: CommandContext): Promise<number> {
   try {
-    if (isHelp(argv)) {
-      ctx.out(helpText);
+    const resolved = resolve(argv);
+    if ('help' in resolved) {
+      ctx.out(resolved.help);
       return 0;
     }
-    planCommand(argv);
-    const [name, ...rest] = argv;
-    return await commands[name!]!.run(rest, ctx);
+    resolved.spec.checkArgs?.(resolved.args);
+    return await resolved.spec.run(resolved.args, ctx);
   } catch (error) {
     if (error instanceof UsageError) {
       ctx.err(error.message);

@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import type { Operator } from '../identity/audit.js';
 import type { Db } from '../storage/database.js';
 
 /** Where a command writes, and what the operator typed that is not in argv. */
@@ -8,8 +9,8 @@ export interface CommandIo {
   err(line: string): void;
   /** The password read by the CLI process (stdin or terminal) before the command ran. */
   stdinPassword?: string;
-  /** Who runs the command, for the audit log; the CLI's OS user unless given. */
-  operator?: string;
+  /** Who runs the command, for the audit log; the CLI process's OS user unless given. */
+  operator?: string | Operator;
 }
 
 /**

@@ -15,6 +15,11 @@ import { firstLine, terminal } from './output.js';
  *   server -> client: {"stream": "out" | "err", "line": "..."} ... then {"exit": N}
  * The socket is mode 0600 in the data directory: only the server's own user (and root) can
  * connect, the same people who could open the data directory themselves.
+ *
+ * The "operator" a client sends is its own say-so: Node offers no SO_PEERCRED to learn the
+ * peer's uid, so all the server can vouch for is that the peer runs as its own user (or root).
+ * Audit events name that user and record the sent name as `operator_claimed` (ASVS 4.0.3 V7.1.4:
+ * each event carries what an investigation needs, and a claim is not an identity).
  */
 
 export interface ControlRequest {
@@ -69,7 +74,7 @@ function parseRequest(line: string): ControlRequest {
   const { argv, stdin, operator } = request ?? {};
   if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) throw new BadRequest('control request needs argv: string[]');
   if (stdin !== undefined && typeof stdin !== 'string') throw new BadRequest('control request stdin must be a string');
-  // The name only labels audit events; keep it to what an OS user name can be.
+  // A claim, recorded as such; keep it to what an OS user name can be.
   const name = typeof operator === 'string' && /^[\w.@-]{1,64}$/.test(operator) ? operator : undefined;
   return { argv, ...(stdin === undefined ? {} : { stdin }), ...(name ? { operator: name } : {}) };
 }
@@ -89,7 +94,7 @@ async function serve(socket: Socket, run: ControlRunner): Promise<void> {
       out: (line) => send({ stream: 'out', line }),
       err: (line) => send({ stream: 'err', line: firstLine(line) }),
       stdinPassword: request.stdin,
-      operator: request.operator ?? userInfo().username,
+      operator: { name: userInfo().username, ...(request.operator === undefined ? {} : { claimed: request.operator }) },
     });
   } catch (error) {
     send({ stream: 'err', line: firstLine((error as Error).message) });

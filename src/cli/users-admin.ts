@@ -1,16 +1,8 @@
 import { describeAccount, findForOperator, operatorAction, type AccountReport, type OperatorAction } from '../identity/account-admin.js';
 import { UsageError } from './args.js';
 import type { CommandContext } from './context.js';
-
-/** `portico users <verb> <username|email>`: what the help desk does (issue 4, item 5). */
-export const ADMIN_VERBS: Record<string, OperatorAction | 'show'> = {
-  show: 'show',
-  unlock: 'unlock',
-  enable: 'enable',
-  disable: 'disable',
-  'forget-devices': 'forget_devices',
-  'reset-security-questions': 'reset_security_questions',
-};
+import { usageOf, type CommandSpec } from './spec.js';
+import { operatorOf } from './users.js';
 
 /** What each action says it did, and what it says when there was nothing to do. */
 const SAID: Record<OperatorAction, [done: string, nothing: string]> = {
@@ -39,10 +31,23 @@ function reportLines(r: AccountReport): string[] {
   ];
 }
 
-export async function usersAdmin(verb: string, args: string[], ctx: CommandContext, operator: string): Promise<number> {
-  const action = ADMIN_VERBS[verb]!;
+/** `portico users <verb> <username|email>`: what the help desk does, one spec per verb. */
+function helpDeskCommand(verb: string, action: OperatorAction | 'show', summary: string): CommandSpec {
+  const spec: CommandSpec = {
+    path: ['users', verb],
+    args: '<username|email>',
+    summary,
+    ...(action === 'show' ? {} : { details: [`Writes the audit event operator.${action} naming the operator.`] }),
+    example: `portico users ${verb} jsmith01`,
+    database: true,
+    run: (args, ctx) => runHelpDesk(spec, action, args, ctx),
+  };
+  return spec;
+}
+
+async function runHelpDesk(spec: CommandSpec, action: OperatorAction | 'show', args: string[], ctx: CommandContext): Promise<number> {
   const [login, ...extra] = args;
-  if (!login || extra.length > 0) throw new UsageError(`usage: portico users ${verb} <username|email>`);
+  if (!login || extra.length > 0 || login.startsWith('-')) throw new UsageError(usageOf(spec));
   const db = await ctx.db();
   const account = await findForOperator(db, login);
   if (!account) {
@@ -53,8 +58,17 @@ export async function usersAdmin(verb: string, args: string[], ctx: CommandConte
     for (const line of reportLines(await describeAccount(db, account))) ctx.out(line);
     return 0;
   }
-  const changed = await operatorAction(db, account, action, operator);
+  const changed = await operatorAction(db, account, action, operatorOf(ctx));
   const [done, nothing] = SAID[action];
   ctx.out(changed ? `${done} ${account.username}` : `${account.username} ${nothing}`);
   return 0;
 }
+
+export const usersHelpDesk: CommandSpec[] = [
+  helpDeskCommand('show', 'show', 'status, lock, failed sign-ins, last sign-in, security questions and remembered devices of one ID'),
+  helpDeskCommand('unlock', 'unlock', 're-enable a locked or disabled ID and clear its failure counts'),
+  helpDeskCommand('enable', 'enable', 'the same as unlock, for an ID an operator disabled'),
+  helpDeskCommand('disable', 'disable', 'disable an ID (only the help desk can re-enable it)'),
+  helpDeskCommand('forget-devices', 'forget_devices', 'forget its remembered devices: the next sign-in takes the second step'),
+  helpDeskCommand('reset-security-questions', 'reset_security_questions', 'delete its answers: new ones are set at the next sign-in'),
+];

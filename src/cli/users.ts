@@ -1,15 +1,12 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { insertAccount, isUniqueViolation } from '../identity/accounts.js';
-import { recordAudit } from '../identity/audit.js';
+import { operatorAudit, recordAudit, type Operator } from '../identity/audit.js';
 import { checkNewPassword } from '../identity/password-policy.js';
 import { PasswordHasher } from '../identity/passwords.js';
 import { parseFlags, UsageError } from './args.js';
-import type { Command, CommandContext } from './context.js';
-import { ADMIN_VERBS, usersAdmin } from './users-admin.js';
-import { usersImport } from './users-import.js';
-
-const usage = 'usage: portico users create --username U --email E --given-name G --family-name F [--password-stdin]';
+import type { CommandContext } from './context.js';
+import { usageOf, type CommandSpec } from './spec.js';
 
 const createFlags = {
   username: { type: 'string' },
@@ -32,52 +29,60 @@ export interface NewUserArgs {
 export function parseCreateArgs(args: string[]): NewUserArgs {
   const flags = parseFlags(args, createFlags);
   const [username, email, givenName, familyName] = [flags.username, flags.email, flags['given-name'], flags['family-name']].map((v) => v?.trim());
-  if (!username || !email || !givenName || !familyName) throw new UsageError(usage);
+  if (!username || !email || !givenName || !familyName) throw new UsageError(usageOf(usersCreate));
   if (/\s/.test(username)) throw new UsageError('--username: must not contain spaces');
   if (!emailSchema.safeParse(email).success) throw new UsageError(`--email: "${email}" is not an email address`);
   return { username, email, givenName, familyName };
 }
 
-/** True for `users create`, the only command that takes a password. */
-export function takesPassword(argv: string[]): boolean {
-  return argv[0] === 'users' && argv[1] === 'create';
+/** The operator for the audit log: as the server verified it, else this process's OS user. */
+export function operatorOf(ctx: CommandContext): Operator {
+  if (typeof ctx.operator === 'string') return { name: ctx.operator };
+  return ctx.operator ?? { name: userInfo().username };
 }
 
-export function operatorName(ctx: CommandContext): string {
-  return ctx.operator ?? userInfo().username;
-}
-
-const create: Command = async (args, ctx) => {
-  const user = parseCreateArgs(args);
-  const password = ctx.stdinPassword;
-  if (!password) throw new UsageError('no password: pipe it with --password-stdin, or run on a terminal');
-  const broken = await checkNewPassword(ctx.config.policy.password, password, { username: user.username, email: user.email });
-  if (broken) {
-    ctx.err(`password refused: ${broken}`);
-    return 1;
-  }
-  const passwordHash = await new PasswordHasher(ctx.config.policy.argon2).hash(password);
-  const db = await ctx.db();
-  try {
-    // The audit event belongs to the change: both land or neither does.
-    const account = await db.transaction().execute(async (trx) => {
-      // An operator typed the address in, so it counts as verified.
-      const created = await insertAccount(trx, { ...user, passwordHash, emailVerified: true });
-      await recordAudit(trx, { action: 'account.created', actor: `operator:${operatorName(ctx)}`, accountId: created.id, details: { via: 'cli' } });
-      return created;
-    });
-    ctx.out(`created ${account.username} (${account.id})`);
-    return 0;
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    ctx.err('an ID with this username or email address already exists');
-    return 1;
-  }
-};
-
-export const users: Command = async ([sub, ...rest], ctx) => {
-  if (sub === 'create') return create(rest, ctx);
-  if (sub === 'import') return usersImport(rest, ctx, operatorName(ctx));
-  if (sub && sub in ADMIN_VERBS) return usersAdmin(sub, rest, ctx, operatorName(ctx));
-  throw new UsageError('usage: portico users create|import|show|unlock|enable|disable|forget-devices|reset-security-questions ...; see portico help');
+export const usersCreate: CommandSpec = {
+  path: ['users', 'create'],
+  args: '--username U --email E --given-name G --family-name F [--password-stdin]',
+  summary: 'create an ID, its email counted as verified',
+  details: ['The password comes from stdin with --password-stdin, else it is asked for twice on the terminal; it must meet the policy.'],
+  options: [
+    ['--username U', 'the sign-in name, without spaces'],
+    ['--email E', 'the email address'],
+    ['--given-name G', 'given name'],
+    ['--family-name F', 'family name'],
+    ['--password-stdin', 'read the password from stdin (one trailing newline is dropped)'],
+  ],
+  example: "echo 'Correct7Horse' | portico users create --username jsmith01 --email j.smith@example.com --given-name Jane --family-name Smith --password-stdin",
+  database: true,
+  password: true,
+  checkArgs: parseCreateArgs,
+  async run(args, ctx) {
+    const user = parseCreateArgs(args);
+    const password = ctx.stdinPassword;
+    if (!password) throw new UsageError('no password: pipe it with --password-stdin, or run on a terminal');
+    const broken = await checkNewPassword(ctx.config.policy.password, password, { username: user.username, email: user.email });
+    if (broken) {
+      ctx.err(`password refused: ${broken}`);
+      return 1;
+    }
+    const passwordHash = await new PasswordHasher(ctx.config.policy.argon2).hash(password);
+    const db = await ctx.db();
+    const { actor, details } = operatorAudit(operatorOf(ctx));
+    try {
+      // The audit event belongs to the change: both land or neither does.
+      const account = await db.transaction().execute(async (trx) => {
+        // An operator typed the address in, so it counts as verified.
+        const created = await insertAccount(trx, { ...user, passwordHash, emailVerified: true });
+        await recordAudit(trx, { action: 'account.created', actor, accountId: created.id, details: { ...details, via: 'cli' } });
+        return created;
+      });
+      ctx.out(`created ${account.username} (${account.id})`);
+      return 0;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      ctx.err('an ID with this username or email address already exists');
+      return 1;
+    }
+  },
 };

@@ -26,5 +26,5 @@ export function withAccountClient(clients: ClientsConfig, issuer: string, file: 
   };
   const settings = new Map(clients.settings);
   settings.set(ACCOUNT_CLIENT_ID, { clientName: 'your account', firstParty: true, requireSecondStep: false });
-  return { metadata: [...clients.metadata, metadata], settings };
+  return { ...clients, metadata: [...clients.metadata, metadata], settings };
 }

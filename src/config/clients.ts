@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
+import { SECRET_RULE, secretProblem } from './client-secrets.js';
 
 /** A portal's own endpoint that checks its old credentials (issue 6): POST JSON, bearer secret. */
 const verifierSchema = z
@@ -28,7 +29,7 @@ const legacyLinkSchema = z
 const clientSchema = z
   .object({
     client_id: z.string().min(1).max(200),
-    client_secret: z.string().min(16, 'must be at least 16 characters').optional(),
+    client_secret: z.string().refine((s) => !secretProblem(s), SECRET_RULE).optional(),
     client_secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
     client_name: z.string().min(1).max(200),
     redirect_uris: z.array(z.string()).optional(),
@@ -39,7 +40,12 @@ const clientSchema = z
     pkce_required: z.boolean().default(true),
     legacy_link: legacyLinkSchema.optional(),
   })
+  // Everything else is client metadata for oidc-provider, which must recognise each name
+  // (oidc/validate-clients.ts refuses the ones it would silently drop).
   .passthrough();
+
+/** The names this schema declares: Portico's own fields and the metadata it checks itself. */
+export const porticoClientFields: readonly string[] = Object.keys(clientSchema.shape);
 
 const fileSchema = z.object({ clients: z.array(z.unknown()) }).strict();
 
@@ -48,7 +54,7 @@ export interface LegacyLinkSettings {
   displayName: string;
   claim: string;
   /** Absent: the credentials imported with `portico legacy import`. */
-  verifier?: { url: string; secret: string; timeoutMs: number };
+  verifier?: { url: string; secretEnv: string; timeoutMs: number; /** Read by resolveClientSecrets. */ secret?: string };
 }
 
 export interface PorticoClientSettings {
@@ -60,11 +66,26 @@ export interface PorticoClientSettings {
   legacyLink?: LegacyLinkSettings;
 }
 
+/** A secret named by an environment variable, read only where it is used (client-secrets.ts). */
+export interface SecretFromEnv {
+  clientId: string;
+  /** `file: client "id"`, for one-line errors. */
+  where: string;
+  field: 'client_secret_env' | 'legacy_link.verifier.secret_env';
+  variable: string;
+}
+
 export interface ClientsConfig {
   /** Metadata handed to oidc-provider, Portico's own fields removed. */
   metadata: Record<string, unknown>[];
   /** Portico's per-client settings, by client_id. */
   settings: Map<string, PorticoClientSettings>;
+  /** Secrets still in the environment, read by resolveClientSecrets. */
+  secretsFromEnv: SecretFromEnv[];
+  /** Set by resolveClientSecrets: secrets read and production's rules applied. */
+  resolved?: true;
+  /** Where those are read from: the environment the config was loaded from. */
+  readSecret(variable: string): string | undefined;
 }
 
 function entryName(raw: unknown, index: number): string {
@@ -72,14 +93,16 @@ function entryName(raw: unknown, index: number): string {
   return typeof id === 'string' && id ? `client "${id}"` : `clients[${index}]`;
 }
 
-function legacyLinkSettings(link: z.infer<typeof legacyLinkSchema>, where: string, env: NodeJS.ProcessEnv): LegacyLinkSettings {
+function legacyLinkSettings(link: z.infer<typeof legacyLinkSchema>): LegacyLinkSettings {
   const settings: LegacyLinkSettings = { system: link.system, displayName: link.display_name, claim: link.claim ?? `${link.system}_subject` };
   if (!link.verifier) return settings;
-  const secret = env[link.verifier.secret_env];
-  if (!secret) throw new ConfigError(`${where}: legacy_link.verifier.secret_env: ${link.verifier.secret_env} is not set`);
-  return { ...settings, verifier: { url: link.verifier.url, secret, timeoutMs: link.verifier.timeout_ms } };
+  return { ...settings, verifier: { url: link.verifier.url, secretEnv: link.verifier.secret_env, timeoutMs: link.verifier.timeout_ms } };
 }
 
+/**
+ * Parses and checks the file. Secrets named by environment variables are not read here: every
+ * command loads this file, and only the server and `clients check` need them.
+ */
 export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv): ClientsConfig {
   let json: unknown;
   try {
@@ -92,6 +115,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
 
   const metadata: Record<string, unknown>[] = [];
   const settings = new Map<string, PorticoClientSettings>();
+  const secretsFromEnv: SecretFromEnv[] = [];
   top.data.clients.forEach((raw, index) => {
     const where = `${file}: ${entryName(raw, index)}`;
     const parsed = clientSchema.safeParse(raw);
@@ -99,20 +123,21 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
     const { first_party, require_second_step, pkce_required, legacy_link, client_secret_env, ...oidc } = parsed.data;
     if (settings.has(oidc.client_id)) throw new ConfigError(`${where}: client_id: used by another client`);
     if (client_secret_env) {
-      const secret = env[client_secret_env];
-      if (!secret) throw new ConfigError(`${where}: client_secret_env: ${client_secret_env} is not set`);
-      oidc.client_secret = secret;
+      if (oidc.client_secret !== undefined) throw new ConfigError(`${where}: client_secret_env: give client_secret or client_secret_env, not both`);
+      secretsFromEnv.push({ clientId: oidc.client_id, where, field: 'client_secret_env', variable: client_secret_env });
     }
+    const verifier = legacy_link?.verifier;
+    if (verifier) secretsFromEnv.push({ clientId: oidc.client_id, where, field: 'legacy_link.verifier.secret_env', variable: verifier.secret_env });
     metadata.push(oidc);
     settings.set(oidc.client_id, {
       clientName: oidc.client_name,
       firstParty: first_party,
       requireSecondStep: require_second_step,
       ...(pkce_required ? {} : { pkceRequired: false as const }),
-      legacyLink: legacy_link && legacyLinkSettings(legacy_link, where, env),
+      legacyLink: legacy_link && legacyLinkSettings(legacy_link),
     });
   });
-  return { metadata, settings };
+  return { metadata, settings, secretsFromEnv, readSecret: (variable) => env[variable] || undefined };
 }
 
 export function loadClients(file: string, env: NodeJS.ProcessEnv): ClientsConfig {

@@ -6,6 +6,7 @@ import { loadPolicy, type Policy } from './policy.js';
 import { withBreachCheckDefault } from './policy-password-breach.js';
 
 export { ConfigError } from './errors.js';
+export { resolveClientSecrets } from './client-secrets.js';
 export type { ClientsConfig, PorticoClientSettings } from './clients.js';
 export type { Policy } from './policy.js';
 

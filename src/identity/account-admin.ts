@@ -1,7 +1,7 @@
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { findAccountByLogin } from './accounts.js';
-import { recordAudit } from './audit.js';
+import { operatorAudit, recordAudit, type Operator } from './audit.js';
 import { OPERATOR_LOCK, reenable } from './lockout.js';
 import { forgetDevices, listTrustedDevices } from './trusted-devices.js';
 import { inTransaction } from './transaction.js';
@@ -59,10 +59,11 @@ export function findForOperator(db: Db, login: string): Promise<Account | undefi
  * account does not). `unlock` lifts a lock from failures or an operator; `enable` is its
  * synonym for accounts an operator disabled.
  */
-export function operatorAction(db: Db, account: Account, action: OperatorAction, operator: string): Promise<boolean> {
+export function operatorAction(db: Db, account: Account, action: OperatorAction, operator: string | Operator): Promise<boolean> {
   return inTransaction(db, async (trx) => {
     const changed = await apply(trx, account, action);
-    await recordAudit(trx, { action: `operator.${action}`, actor: `operator:${operator}`, accountId: account.id, details: { changed } });
+    const { actor, details } = operatorAudit(operator);
+    await recordAudit(trx, { action: `operator.${action}`, actor, accountId: account.id, details: { ...details, changed } });
     return changed;
   });
 }

@@ -84,6 +84,14 @@ export async function insertAccount(db: Db, input: NewAccountInput): Promise<Acc
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * The end of every sign-in chain, whichever way it came (password and second step, a
+ * remembered device, the email verified right after registering): what "last sign-in" means.
+ */
+export async function recordCompletedSignIn(db: Db, id: string): Promise<void> {
+  await db.updateTable('accounts').set({ last_sign_in_at: new Date() }).where('id', '=', id).execute();
+}
+
 /** PostgreSQL's unique_violation (SQLSTATE 23505), from pg or PGlite. */
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === '23505';

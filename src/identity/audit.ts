@@ -29,3 +29,19 @@ export async function recordAudit(db: Db, event: AuditEvent): Promise<void> {
     })
     .execute();
 }
+
+/**
+ * Who ran an operator command. `name` is what was verified (the OS user of the process, or the
+ * server's own user for commands over its owner-only control socket); `claimed` is a name the
+ * caller gave that nothing verified, recorded as such.
+ */
+export interface Operator {
+  name: string;
+  claimed?: string;
+}
+
+/** The actor and details an operator's audit event carries. */
+export function operatorAudit(operator: string | Operator): { actor: string; details: Record<string, unknown> } {
+  const { name, claimed } = typeof operator === 'string' ? { name: operator, claimed: undefined } : operator;
+  return { actor: `operator:${name}`, details: claimed === undefined ? {} : { operator_claimed: claimed } };
+}

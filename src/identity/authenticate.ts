@@ -71,7 +71,8 @@ export async function authenticate(
   }
   // Parameters raised in config take effect at the next successful sign-in.
   const rehash = hasher.needsRehash(account.password_hash) ? await hasher.hash(password) : undefined;
-  await recordSuccess(db, account.id, 'password', { last_sign_in_at: new Date(), ...(rehash ? { password_hash: rehash } : {}) });
+  // "Last sign-in" is written when the whole chain completes (recordCompletedSignIn), not here.
+  await recordSuccess(db, account.id, 'password', rehash ? { password_hash: rehash } : {});
   if (taken.remembered && (await reenable(db, account.id, Object.values(LOCK_REASON)))) {
     await recordAudit(db, { action: 'account.unlocked', actor: `account:${account.id}`, accountId: account.id, details: { method: 'remembered_device' }, ...origin });
   }

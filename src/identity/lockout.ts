@@ -137,11 +137,11 @@ export async function recordFailure(db: Db, accountId: string, counter: Counter)
 }
 
 /** After a right secret: releases the slot and ends the run of failures, with `extra` in the same statement. */
-export async function recordSuccess(db: Db, accountId: string, counter: Counter, extra: { last_sign_in_at?: Date; password_hash?: string } = {}): Promise<void> {
+export async function recordSuccess(db: Db, accountId: string, counter: Counter, extra: { password_hash?: string } = {}): Promise<void> {
   const c = COLUMNS[counter];
   await db
     .updateTable('accounts')
-    .set({ [c.failures]: 0, [c.inFlight]: sql`greatest(${live(counter)} - 1, 0)`, ...extra, ...(extra.last_sign_in_at ? { updated_at: new Date() } : {}) })
+    .set({ [c.failures]: 0, [c.inFlight]: sql`greatest(${live(counter)} - 1, 0)`, ...extra, ...(extra.password_hash ? { updated_at: new Date() } : {}) })
     .where('id', '=', accountId)
     .execute();
 }

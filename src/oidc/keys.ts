@@ -19,7 +19,7 @@ export interface RotatedKey {
 /** Any fixed number: serialises key changes across processes (pg_advisory_xact_lock). */
 const KEY_CHANGE_LOCK = 7_638_001;
 
-async function generateSigningJwk(alg: SigningAlg): Promise<SigningJwk> {
+export async function generateSigningJwk(alg: SigningAlg): Promise<SigningJwk> {
   const options = alg === 'RS256' ? { extractable: true, modulusLength: 2048 } : { extractable: true };
   const { privateKey } = await generateKeyPair(alg, options);
   const jwk = await exportJWK(privateKey);

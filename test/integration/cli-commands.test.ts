@@ -102,6 +102,26 @@ describe('portico CLI on the embedded database', () => {
     for (const command of ['portico migrate', 'portico keys rotate', 'portico keys list', 'portico users create', 'portico clients check']) {
       expect(help.out).toContain(command);
     }
-    expect(help.out).toContain('default: the longest of the');
+  });
+
+  it('answers --help and -h on every command with its usage, options and an example, config or not', () => {
+    // A broken config must not stand between an operator and the help.
+    const broken = { CLIENTS_FILE: path.join(dir, 'missing.json') };
+    const rotate = portico(['keys', 'rotate', '--help'], undefined, broken);
+    expect(rotate).toMatchObject({ code: 0, err: '' });
+    expect(rotate.out).toMatch(/^usage: portico keys rotate \[--retire-after SECONDS\]\n/);
+    expect(rotate.out).toContain('default: the longest of the');
+    expect(rotate.out).toMatch(/\nexample:\n {2}portico keys rotate --retire-after \d+\n$/);
+    const migrate = portico(['migrate', '--help'], undefined, broken);
+    expect(migrate).toMatchObject({ code: 0, err: '', out: expect.stringMatching(/^usage: portico migrate\n[^]*\noptions:\n {2}-h, --help +show this help\n[^]*\nexample:\n/) });
+    const create = portico(['users', 'create', '-h'], undefined, broken);
+    expect(create).toMatchObject({ code: 0, err: '' });
+    expect(create.out).toMatch(/^usage: portico users create --username U --email E --given-name G --family-name F \[--password-stdin\]\n/);
+    expect(create.out).toMatch(/\n {2}--password-stdin +read the password from stdin/);
+    expect(portico(['keys', 'list', '--help'], undefined, broken)).toMatchObject({ code: 0, err: '', out: expect.stringMatching(/^usage: portico keys list\n/) });
+    // Not a lookup of a user named --help.
+    expect(portico(['users', 'show', '--help'], undefined, broken)).toMatchObject({ code: 0, err: '', out: expect.stringMatching(/^usage: portico users show <username\|email>\n[^]*\nexample:\n {2}portico users show jsmith01\n$/) });
+    expect(portico(['help', 'links', 'remove'], undefined, broken)).toMatchObject({ code: 0, out: expect.stringMatching(/^usage: portico links remove <username\|email> <system>\n/) });
+    expect(portico(['keys', '-h'], undefined, broken)).toMatchObject({ code: 0, out: expect.stringMatching(/^portico keys commands\n\n {2}portico keys list +list the signing keys/) });
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/cli/commands.js';
-import { controlSocketPath, startControlServer } from '../../src/cli/control-channel.js';
+import { controlSocketPath, sendToControlServer, startControlServer } from '../../src/cli/control-channel.js';
 import { loadConfig } from '../../src/config/index.js';
 import { ensureSigningKeys, loadSigningJwks } from '../../src/oidc/keys.js';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
@@ -84,6 +84,19 @@ describe('operator commands while a server holds the embedded data directory', (
     const weak = await portico([...args.slice(0, 3), 'ctl02', '--email', 'ctl2@example.com', ...args.slice(6)], 'short\n');
     expect(weak).toMatchObject({ code: 1, out: '' });
     expect(weak.err).toMatch(/^portico: password refused: [^\n]+\n$/);
+  });
+
+  it('records the operator it can vouch for, and a name the client sends only as a claim', async () => {
+    // Any program running as the server's user can open the socket and say it is anyone.
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    const args = ['users', 'create', '--username', 'ctl03', '--email', 'ctl3@example.com', '--given-name', 'Cara', '--family-name', 'Lee', '--password-stdin'];
+    expect(await sendToControlServer(dataDir, args, 'Correct7Horse', { io, operator: 'alice' })).toBe(0);
+    const account = await server.db.selectFrom('accounts').select('id').where('username', '=', 'ctl03').executeTakeFirstOrThrow();
+    const [event] = await server.db.selectFrom('audit_events').select(['actor', 'details']).where('account_id', '=', account.id).execute();
+    expect(event!.actor).toBe(`operator:${userInfo().username}`);
+    const details = typeof event!.details === 'string' ? JSON.parse(event!.details) : event!.details;
+    expect(details).toEqual({ operator_claimed: 'alice', via: 'cli' });
   });
 
   it('runs migrate and keys list through the server', async () => {

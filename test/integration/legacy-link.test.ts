@@ -114,7 +114,7 @@ describe('portico legacy import', () => {
     expect(imported.map((r) => r.subject)).toEqual(['TC-1001', 'TC-1002', 'TC-1004']);
     const again = await cli('legacy', 'import', 'trucase', path.join(dir, 'trucase.jsonl'));
     expect(again.err.split('\n')).toEqual([expect.stringMatching(/line 3: password_hash: is not a supported hash/), expect.stringMatching(/line 4: not a JSON object/)]);
-    expect(again.out).toBe('trucase: 3 imported, 2 skipped');
+    expect(again.out).toBe('trucase: 0 imported, 3 already imported and kept (--existing update replaces them), 2 skipped');
     expect(await cli('legacy', 'import', 'nosuchsystem', path.join(dir, 'trucase.jsonl'))).toMatchObject({ code: 2 });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planCommand, runCommand } from '../../src/cli/commands.js';
+import { planCommand, registry, runCommand } from '../../src/cli/commands.js';
 import type { CommandContext } from '../../src/cli/context.js';
 import { defaultRetireAfter } from '../../src/cli/keys.js';
 import { parsePolicy } from '../../src/config/policy.js';
@@ -49,8 +49,23 @@ describe('command dispatch', () => {
     expect(lines[0]).toMatch(/^out:Portico operator commands/);
   });
 
+  it('gives every command its own help, on --help and -h, without touching the database', async () => {
+    for (const spec of registry) {
+      for (const flag of ['--help', '-h']) {
+        const { ctx, lines } = context();
+        const argv = [...spec.path, flag];
+        expect(await runCommand(argv, ctx), argv.join(' ')).toBe(0);
+        expect(lines, argv.join(' ')).toHaveLength(1);
+        const help = lines[0]!;
+        expect(help.startsWith(`out:usage: portico ${spec.path.join(' ')}`), argv.join(' ')).toBe(true);
+        expect(help, argv.join(' ')).toMatch(/\noptions:\n[^]*-h, --help +show this help\n\nexample:\n {2}.*\bportico /);
+      }
+    }
+  });
+
   it('plans which commands need the database and a password', () => {
     expect(planCommand(['clients', 'check'])).toEqual({ database: false, password: false });
+    expect(planCommand(['users', 'show', '--help'])).toMatchObject({ database: false, help: expect.stringMatching(/^usage: portico users show/) });
     expect(planCommand(['keys', 'list'])).toEqual({ database: true, password: false });
     expect(planCommand([...create, '--password-stdin'])).toEqual({ database: true, password: true });
     expect(() => planCommand(['users', 'create', '--username', 'u1'])).toThrow(/^usage: portico users create/);

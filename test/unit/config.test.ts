@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { withAccountClient } from '../../src/config/account-client.js';
 import { parseClients } from '../../src/config/clients.js';
+import { resolveClientSecrets } from '../../src/config/client-secrets.js';
+import type { Config } from '../../src/config/index.js';
 import { parseEnv } from '../../src/config/env.js';
 import { parsePolicy } from '../../src/config/policy.js';
+
+/** What the server and `clients check` do before using the clients: read the secrets. */
+const resolved = (clients: ReturnType<typeof parseClients>) => resolveClientSecrets({ clientsFile: 'c.json', production: false, clients } as Config).clients;
 
 const good = { client_id: 'bill', client_name: 'Bill Tracker', client_secret: '0123456789abcdef0123', redirect_uris: ['https://bill.example/cb'] };
 
@@ -55,13 +60,15 @@ describe('clients file', () => {
   it('reads a legacy verifier\'s secret from the environment, and names the variable when it is missing', () => {
     const verifier = { type: 'http', url: 'https://legacy.example/verify', secret_env: 'TRUCASE_VERIFIER_SECRET' };
     const json = JSON.stringify({ clients: [{ ...good, legacy_link: { system: 'trucase', display_name: 'TruCase', verifier } }] });
-    expect(parseClients('c.json', json, { TRUCASE_VERIFIER_SECRET: 's3cret' }).settings.get('bill')!.legacyLink).toEqual({
+    expect(resolved(parseClients('c.json', json, { TRUCASE_VERIFIER_SECRET: 's3cret' })).settings.get('bill')!.legacyLink).toEqual({
       system: 'trucase',
       displayName: 'TruCase',
       claim: 'trucase_subject',
-      verifier: { url: 'https://legacy.example/verify', secret: 's3cret', timeoutMs: 5000 },
+      verifier: { url: 'https://legacy.example/verify', secretEnv: 'TRUCASE_VERIFIER_SECRET', secret: 's3cret', timeoutMs: 5000 },
     });
-    expect(() => parseClients('c.json', json, {})).toThrow('c.json: client "bill": legacy_link.verifier.secret_env: TRUCASE_VERIFIER_SECRET is not set');
+    // Parsing alone reads no secret: commands that do not need one work without it.
+    const unread = parseClients('c.json', json, {});
+    expect(() => resolved(unread)).toThrow('c.json: client "bill": legacy_link.verifier.secret_env: TRUCASE_VERIFIER_SECRET is not set');
   });
 
   it('refuses invalid JSON and unknown top-level keys', () => {
@@ -71,8 +78,9 @@ describe('clients file', () => {
 
   it('reads a secret from the environment variable it names', () => {
     const parsed = parseClients('c.json', JSON.stringify({ clients: [{ ...good, client_secret: undefined, client_secret_env: 'BILL_SECRET' }] }), { BILL_SECRET: 's'.repeat(32) });
-    expect(parsed.metadata[0]!.client_secret).toBe('s'.repeat(32));
-    expect(() => parseClients('c.json', JSON.stringify({ clients: [{ ...good, client_secret_env: 'MISSING_SECRET' }] }), {})).toThrow(
+    expect(parsed.metadata[0]!.client_secret).toBeUndefined();
+    expect(resolved(parsed).metadata[0]!.client_secret).toBe('s'.repeat(32));
+    expect(() => resolved(parseClients('c.json', JSON.stringify({ clients: [{ ...good, client_secret: undefined, client_secret_env: 'MISSING_SECRET' }] }), {}))).toThrow(
       'c.json: client "bill": client_secret_env: MISSING_SECRET is not set',
     );
   });

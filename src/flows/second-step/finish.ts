@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { recordCompletedSignIn } from '../../identity/accounts.js';
 import { recordAudit } from '../../identity/audit.js';
 import { deleteStep } from '../../identity/second-step/sign-in-steps.js';
 import type { FlowDeps } from '../deps.js';
@@ -15,6 +16,7 @@ import { finishInteraction, type InteractionDetails } from '../interaction.js';
  */
 export async function finishSignIn(ctx: Context, deps: FlowDeps, details: InteractionDetails, accountId: string, amr: string[], acr: string, options: { stepSaved?: boolean } = {}): Promise<void> {
   const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
+  await recordCompletedSignIn(deps.db, accountId);
   await recordAudit(deps.db, { action: 'sign_in.succeeded', actor: `account:${accountId}`, accountId, clientId, ip: ctx.ip, userAgent: ctx.get('user-agent'), details: { amr, acr } });
   if (options.stepSaved !== false) await deleteStep(deps.db, details.uid);
   await finishInteraction(ctx, details, { login: { accountId, amr, acr }, ...(isFirstParty(deps, clientId) ? { consent: {} } : {}) });

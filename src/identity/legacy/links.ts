@@ -3,7 +3,7 @@ import type { Db } from '../../storage/database.js';
 import type { AccountLink } from '../../storage/schema.js';
 import { isUniqueViolation } from '../accounts.js';
 import { enqueueMail } from '../../notify/outbox.js';
-import { recordAudit, type AuditOrigin } from '../audit.js';
+import { operatorAudit, recordAudit, type AuditOrigin, type Operator } from '../audit.js';
 
 /*
  * Links between a Portico ID and a subject of a legacy system: unique on both sides, so a
@@ -42,10 +42,11 @@ export async function linkSubject(db: Db, accountId: string, system: string, sub
   }
 }
 
-export async function removeLink(db: Db, accountId: string, system: string, operator: string): Promise<boolean> {
+export async function removeLink(db: Db, accountId: string, system: string, operator: string | Operator): Promise<boolean> {
   const removed = await db.deleteFrom('account_links').where('account_id', '=', accountId).where('system', '=', system).executeTakeFirst();
   const changed = Number(removed.numDeletedRows) > 0;
-  await recordAudit(db, { action: 'operator.links_remove', actor: `operator:${operator}`, accountId, details: { system, changed } });
+  const { actor, details } = operatorAudit(operator);
+  await recordAudit(db, { action: 'operator.links_remove', actor, accountId, details: { ...details, system, changed } });
   return changed;
 }
 

@@ -1,0 +1,84 @@
+import { ACCOUNT_CLIENT_ID } from './account-client.js';
+import type { ClientsConfig, PorticoClientSettings } from './clients.js';
+import { ConfigError } from './errors.js';
+import type { Config } from './index.js';
+
+/**
+ * Client secrets, wherever they come from (the file or an environment variable), meet one
+ * rule. 16 characters is the floor Portico has always set for `client_secret`; a secret used
+ * as an HMAC key (client_secret_jwt) needs as many bytes as the hash (RFC 7518 §3.2).
+ */
+export const MIN_CLIENT_SECRET_LENGTH = 16;
+export const SECRET_RULE = `must be at least ${MIN_CLIENT_SECRET_LENGTH} characters`;
+
+export function secretProblem(secret: string): string | undefined {
+  return secret.length < MIN_CLIENT_SECRET_LENGTH ? SECRET_RULE : undefined;
+}
+
+/** The shipped example secrets say so; such a secret is public and must never guard production. */
+const DEV_ONLY = /dev-only/i;
+
+function fileEntry(config: Config, clientId: string): string {
+  return `${config.clientsFile}: client "${clientId}"`;
+}
+
+/**
+ * What production refuses in the clients file before any secret is read: secrets written into
+ * the file (they end up in images and repositories), and plain-http redirect URIs for web
+ * clients, whose codes would cross the network in clear (RFC 9700 §2.6; OAuth 2.0 RFC 6749
+ * §3.1.2.1). Native clients keep their loopback redirects (RFC 8252 §7.3); oidc-provider
+ * checks those.
+ */
+function checkProductionEntries(config: Config): void {
+  for (const client of config.clients.metadata) {
+    const id = String(client.client_id);
+    if (id === ACCOUNT_CLIENT_ID) continue;
+    if (client.client_secret !== undefined) {
+      throw new ConfigError(`${fileEntry(config, id)}: client_secret: not allowed when NODE_ENV=production; name an environment variable with client_secret_env`);
+    }
+    if (client.application_type === 'native') continue;
+    const uris = Array.isArray(client.redirect_uris) ? client.redirect_uris : [];
+    const plain = uris.find((uri) => typeof uri === 'string' && uri.toLowerCase().startsWith('http:'));
+    if (plain) throw new ConfigError(`${fileEntry(config, id)}: redirect_uris: ${plain}: a web client needs https when NODE_ENV=production`);
+  }
+}
+
+/**
+ * Reads the secrets the clients file names by environment variable, applying the same rules as
+ * to secrets written in the file, and production's rules. Only the server (at start-up) and
+ * `portico clients check` call this: other commands never need a portal's secret, so an
+ * operator's shell without them can still run them. Throws ConfigError.
+ */
+export function resolveClientSecrets(config: Config): Config {
+  const { clients } = config;
+  if (clients.resolved) return config;
+  if (config.production) checkProductionEntries(config);
+  const secrets = new Map<string, string>();
+  for (const ref of clients.secretsFromEnv) {
+    const value = clients.readSecret(ref.variable);
+    if (!value) throw new ConfigError(`${ref.where}: ${ref.field}: ${ref.variable} is not set`);
+    const problem = ref.field === 'client_secret_env' ? secretProblem(value) : undefined;
+    if (problem) throw new ConfigError(`${ref.where}: ${ref.field}: the value of ${ref.variable} ${problem}`);
+    secrets.set(`${ref.clientId}\n${ref.field}`, value);
+  }
+  if (config.production) {
+    for (const client of clients.metadata) {
+      const id = String(client.client_id);
+      const secret = secrets.get(`${id}\nclient_secret_env`);
+      const verifier = secrets.get(`${id}\nlegacy_link.verifier.secret_env`);
+      if (secret && DEV_ONLY.test(secret)) throw new ConfigError(`${fileEntry(config, id)}: client_secret_env: the secret is marked dev-only; not allowed when NODE_ENV=production`);
+      if (verifier && DEV_ONLY.test(verifier)) throw new ConfigError(`${fileEntry(config, id)}: legacy_link.verifier.secret_env: the secret is marked dev-only; not allowed when NODE_ENV=production`);
+    }
+  }
+  const metadata = clients.metadata.map((client) => {
+    const secret = secrets.get(`${String(client.client_id)}\nclient_secret_env`);
+    return secret ? { ...client, client_secret: secret } : client;
+  });
+  const settings = new Map<string, PorticoClientSettings>();
+  for (const [id, s] of clients.settings) {
+    const secret = secrets.get(`${id}\nlegacy_link.verifier.secret_env`);
+    settings.set(id, secret && s.legacyLink?.verifier ? { ...s, legacyLink: { ...s.legacyLink, verifier: { ...s.legacyLink.verifier, secret } } } : s);
+  }
+  const resolved: ClientsConfig = { ...clients, metadata, settings, resolved: true };
+  return { ...config, clients: resolved };
+}
