@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
 import { lockoutSchema, secondStepSchema } from './policy-sign-in.js';
 import { rateLimitsSchema } from './policy-rate-limits.js';
+import { codeFailuresSchema, recoverySchema } from './policy-recovery.js';
 
 /**
  * Account policy. Defaults match the portals Portico replaces (see shared/seeds) and the
@@ -119,6 +120,8 @@ const policySchema = z
     second_step: secondStepSchema,
     lockout: lockoutSchema,
     rate_limits: rateLimitsSchema,
+    recovery: recoverySchema,
+    code_failures: codeFailuresSchema,
   })
   .strict();
 
