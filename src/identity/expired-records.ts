@@ -14,6 +14,8 @@ export async function purgeExpiredVerification(db: Db, now = new Date()): Promis
   const flows = await db.deleteFrom('verification_flows').where('expires_at', '<', before).executeTakeFirst();
   const steps = await db.deleteFrom('sign_in_steps').where('expires_at', '<', before).executeTakeFirst();
   await db.deleteFrom('recovery_flows').where('expires_at', '<', before).execute();
+  // A username's pretend reset code goes when a real one would (identity/recovery/decoy-codes.ts).
+  await db.deleteFrom('decoy_codes').where('expires_at', '<', before).execute();
   // Forgotten devices go too: a revoked row can never match again.
   const devices = await db.deleteFrom('trusted_devices').where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)])).executeTakeFirst();
   return { codes: Number(codes.numDeletedRows), flows: Number(flows.numDeletedRows), steps: Number(steps.numDeletedRows), devices: Number(devices.numDeletedRows) };
