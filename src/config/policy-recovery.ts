@@ -4,8 +4,8 @@ import { z } from 'zod';
  * "Forgot password" and the account-wide count of failed one-time codes.
  *
  * Recovery reaches the ID with a username alone, so its proof is the emailed code, longer than
- * the sign-in access code (NIST SP 800-63B §5.1.3.2 / ASVS 2.5: knowledge-based answers are not
- * an authenticator). The seed portals' security questions may be asked as well, never instead;
+ * the sign-in access code. Knowledge-based answers are not an authenticator (NIST SP 800-63B
+ * §3.1.1.2, OWASP ASVS 4.0 §2.5.2): the seed portals' questions may be asked as well, never instead;
  * `allow_answers_alone` brings the old "answers instead of the code" back for compatibility and
  * falls below NIST SP 800-63B and ASVS: it is off by default.
  */
