@@ -52,7 +52,7 @@ export const doorOf = (purpose: string): Door => (purpose === RECOVERY_CODE ? 'r
 const codeLabel = (purpose: string, accountId: string) => `code:${purpose}:${accountId}`;
 const linkLabel = (purpose: string) => `link:${purpose}`;
 
-export function randomDigits(length: number): string {
+function randomDigits(length: number): string {
   return Array.from({ length }, () => randomInt(10)).join('');
 }
 

@@ -50,10 +50,6 @@ async function show(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<voi
   await renderStep(ctx, deps, place, sent ? 'email_code' : 'email_code_send');
 }
 
-/** Mails this sign-in its code; the page says so, or why not. */
-export async function sendForStep(deps: FlowDeps, place: StepPlace): Promise<IssueResult> {
-  return sendAccessCode(deps.db, place.account, deps.config.policy.second_step.access_code, place.details.uid, place.origin);
-}
 
 async function submit(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<void> {
   await deps.limits.attempt('codes', ctx.ip, place.account.id);
@@ -67,9 +63,11 @@ async function submit(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<v
   await completeSecondStep(ctx, deps, place, 'email_code', form.remember === 'yes');
 }
 
+/** Mails this sign-in a code ("Email me a code", "Send a new code"); the page says so, or why not. */
 async function resend(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<void> {
-  const issued = await sendForStep(deps, place);
-  if (issued.ok) return renderStep(ctx, deps, place, 'email_code', { notice: 'We sent a new code. Only the newest code works.' });
+  const first = !(await codeSentFor(deps.db, place.account.id, place.details.uid));
+  const issued = await sendAccessCode(deps.db, place.account, deps.config.policy.second_step.access_code, place.details.uid, place.origin);
+  if (issued.ok) return renderStep(ctx, deps, place, 'email_code', { notice: first ? 'We sent a code.' : 'We sent a new code. Only the newest code works.' });
   await renderStep(ctx, deps, place, 'email_code', { alert: sendProblem(issued) }, 429);
 }
 
@@ -84,7 +82,6 @@ export function accessCodeRoutes(router: Router, deps: FlowDeps): void {
     const place = await offered(await loadStep(ctx, deps, 'second_step', { post: true }));
     if (place) await submit(ctx, deps, place);
   });
-  // "Email me a code" (first code of this sign-in) and "Send a new code" are the same POST.
   router.post('/interaction/:uid/access-code/resend', async (ctx) => {
     const place = await offered(await loadStep(ctx, deps, 'second_step', { post: true }));
     if (place) await resend(ctx, deps, place);
