@@ -9,6 +9,7 @@ import * as m0007 from './0007_rate_limits.js';
 import * as m0008 from './0008_recovery_decoy_resend.js';
 import * as m0009 from './0009_account_change_notify.js';
 import * as m0010 from './0010_lockout_in_flight.js';
+import * as m0011 from './0011_code_failures.js';
 import * as m0012 from './0012_pending_ids.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
@@ -23,5 +24,6 @@ export const migrations: Record<string, Migration> = {
   '0008_recovery_decoy_resend': m0008,
   '0009_account_change_notify': m0009,
   '0010_lockout_in_flight': m0010,
+  '0011_code_failures': m0011,
   '0012_pending_ids': m0012,
 };

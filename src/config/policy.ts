@@ -6,6 +6,7 @@ import { rateLimitsSchema } from './policy-rate-limits.js';
 import { breachCheckSchema } from './policy-password-breach.js';
 import { ssoSessionSchema } from './policy-sso-session.js';
 import { pendingIdsSchema } from './policy-pending-ids.js';
+import { codeFailuresSchema, recoverySchema } from './policy-recovery.js';
 
 /**
  * Account policy. Defaults match the portals Portico replaces (see shared/seeds) and the
@@ -124,6 +125,8 @@ const policySchema = z
     rate_limits: rateLimitsSchema,
     sso_session: ssoSessionSchema,
     pending_ids: pendingIdsSchema,
+    recovery: recoverySchema,
+    code_failures: codeFailuresSchema,
   })
   .strict();
 

@@ -16,6 +16,7 @@ import { recoverRoutes } from './recover/routes.js';
 import { renderTerms, termsRoutes } from './terms/routes.js';
 import { newPasswordStepRoutes, renderNewPassword } from './new-password/routes.js';
 import { linkLegacyRoutes, renderLinkLegacy } from './link-legacy/routes.js';
+import { abortRoutes } from './abort-routes.js';
 
 /**
  * The hosted pages. GET /interaction/:uid shows the step oidc-provider's policy asks for;
@@ -59,5 +60,6 @@ export function createFlowRouter(deps: FlowDeps): Router {
   termsRoutes(router, deps);
   newPasswordStepRoutes(router, deps);
   linkLegacyRoutes(router, deps);
+  abortRoutes(router, deps);
   return router;
 }

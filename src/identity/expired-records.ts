@@ -19,6 +19,8 @@ export async function purgeExpiredVerification(db: Db, now = new Date(), unverif
   await db.deleteFrom('sign_in_decoys').where('expires_at', '<', before).execute();
   // A legacy guessing window (15 minutes) and its pause (15 more) are over within the hour.
   await db.deleteFrom('legacy_guess_limits').where('window_started_at', '<', before).where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<', before)])).execute();
+  // A username's pretend reset code goes when a real one would (identity/recovery/decoy-codes.ts).
+  await db.deleteFrom('decoy_codes').where('expires_at', '<', before).execute();
   // Forgotten devices go too: a revoked row can never match again.
   const devices = await db.deleteFrom('trusted_devices').where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)])).executeTakeFirst();
   const unverified = await purgeUnverified(db, unverifiedTtlDays, now);

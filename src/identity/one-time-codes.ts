@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Db } from '../storage/database.js';
 import type { OneTimeCode } from '../storage/schema.js';
+import { clearCodeFailures, countFailure, DEFAULT_CODE_FAILURES, gateOf, lockCounter, type CodeFailuresPolicy, type Door, type Gate } from './code-failures.js';
 import { codeHmacKey, hashesEqual, keyedHash, randomToken } from './keyed-hash.js';
 import { inTransaction } from './transaction.js';
 
@@ -8,7 +9,8 @@ import { inTransaction } from './transaction.js';
  * One-time codes sent to an account's email (verification now, sign-in access codes later).
  * Only keyed hashes are stored. The newest code for an account and purpose is the only live
  * one; each allows `maxAttempts` wrong tries, and a new code inherits the wrong tries of the
- * live code it replaces, so asking for new codes never buys more guesses (design.md).
+ * live code it replaces, so asking for new codes never buys more guesses (design.md). Failures
+ * also add up per account across codes and purposes (identity/code-failures.ts).
  */
 export interface CodeSpec {
   purpose: string;
@@ -20,6 +22,8 @@ export interface CodeSpec {
   throttleSeconds: number;
   /** Also issue a link token, a 256-bit secret to put in a URL. */
   withLink?: boolean;
+  /** The sign-in (interaction uid) the code belongs to: only that sign-in can use it. */
+  binding?: string;
 }
 
 export type IssueRefusal =
@@ -35,7 +39,15 @@ export type LinkFailure = 'used' | 'expired' | 'superseded';
 
 export type CodeCheck =
   | { ok: true; accountId: string; destination: string }
-  | { ok: false; reason: CodeFailure; attemptsLeft?: number; accountId?: string };
+  /** `waitSeconds` or `locked` with too_many_attempts: the account's failures across codes (code-failures.ts). */
+  | { ok: false; reason: CodeFailure; attemptsLeft?: number; accountId?: string; waitSeconds?: number; locked?: boolean };
+
+/** What the rules below read of a code; decoys (recovery/decoy-codes.ts) keep the same fields. */
+export type CodeState = Pick<OneTimeCode, 'created_at' | 'expires_at' | 'attempts' | 'max_attempts' | 'consumed_at'>;
+
+export const RECOVERY_CODE = 'recovery';
+/** Codes reached with a username alone count apart from those behind the right password. */
+export const doorOf = (purpose: string): Door => (purpose === RECOVERY_CODE ? 'recovery' : 'password');
 
 const codeLabel = (purpose: string, accountId: string) => `code:${purpose}:${accountId}`;
 const linkLabel = (purpose: string) => `link:${purpose}`;
@@ -44,20 +56,20 @@ function randomDigits(length: number): string {
   return Array.from({ length }, () => randomInt(10)).join('');
 }
 
-export function latestCode(db: Db, accountId: string, purpose: string): Promise<OneTimeCode | undefined> {
-  return db
-    .selectFrom('one_time_codes')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('purpose', '=', purpose)
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+/** The newest code of an account and purpose; with `binding`, the newest of that sign-in. */
+export function latestCode(db: Db, accountId: string, purpose: string, binding?: string): Promise<OneTimeCode | undefined> {
+  let query = db.selectFrom('one_time_codes').selectAll().where('account_id', '=', accountId).where('purpose', '=', purpose);
+  if (binding !== undefined) query = query.where('bound_to', '=', binding);
+  return query.orderBy('id', 'desc').limit(1).executeTakeFirst();
 }
 
 /** Whether a new code may be issued now, and how many wrong tries it starts with. */
 export async function checkIssuable(db: Db, accountId: string, spec: CodeSpec, now = new Date()): Promise<IssueRefusal | { ok: true; carried: number }> {
-  const live = await latestCode(db, accountId, spec.purpose);
+  return issuability(await latestCode(db, accountId, spec.purpose, spec.binding), spec, now);
+}
+
+/** The rule of checkIssuable, given the live code (or none). */
+export function issuability(live: CodeState | undefined, spec: Pick<CodeSpec, 'throttleSeconds' | 'maxAttempts'>, now: Date): IssueRefusal | { ok: true; carried: number } {
   if (!live) return { ok: true, carried: 0 };
   const waited = (now.getTime() - live.created_at.getTime()) / 1000;
   // A used code throttles nothing: only someone who read it could have used it.
@@ -91,57 +103,55 @@ export function issueCode(db: Db, accountId: string, destination: string, spec: 
         attempts: issuable.carried,
         max_attempts: spec.maxAttempts,
         created_at: now,
+        bound_to: spec.binding ?? null,
       })
       .execute();
     return { ok: true, code, linkToken, expiresAt };
   });
 }
 
-function refusal(row: OneTimeCode, now: Date): CodeFailure | undefined {
+export function refusal(row: CodeState, now: Date): CodeFailure | undefined {
   if (row.consumed_at) return 'used';
   if (row.expires_at <= now) return 'expired';
   if (row.attempts >= row.max_attempts) return 'too_many_attempts';
   return undefined;
 }
 
-/** Checks a typed code against the live one: single use, expiry, and a bounded number of wrong tries. */
-export async function verifyCode(db: Db, accountId: string, purpose: string, candidate: string, now = new Date()): Promise<CodeCheck> {
-  const row = await latestCode(db, accountId, purpose);
-  if (!row) return { ok: false, reason: 'no_code', accountId };
-  const refused = refusal(row, now);
-  if (refused) return { ok: false, reason: refused, accountId };
-  const key = await codeHmacKey(db);
-  if (hashesEqual(keyedHash(key, codeLabel(purpose, accountId), candidate), row.code_hash)) return consume(db, row, now);
-  return countWrongTry(db, row);
+/** What a closed gate adds to a refusal. */
+export const closed = (gate: Gate): { waitSeconds?: number; locked?: boolean } => (gate.open ? {} : 'locked' in gate ? { locked: true } : { waitSeconds: gate.waitSeconds });
+
+export interface VerifyOptions {
+  /** The sign-in the code must belong to. */
+  binding?: string;
+  failures?: CodeFailuresPolicy;
 }
 
-// Conditional updates: of two requests racing with the right code only one consumes it, and
-// concurrent wrong tries are all counted but never past the limit.
-async function consume(db: Db, row: OneTimeCode, now: Date): Promise<CodeCheck> {
-  const done = await db
-    .updateTable('one_time_codes')
-    .set({ consumed_at: now })
-    .where('id', '=', row.id)
-    .where('consumed_at', 'is', null)
-    .where('expires_at', '>', now)
-    .whereRef('attempts', '<', 'max_attempts')
-    .returning('id')
-    .executeTakeFirst();
-  if (!done) return { ok: false, reason: 'used', accountId: row.account_id };
-  return { ok: true, accountId: row.account_id, destination: row.destination };
-}
-
-async function countWrongTry(db: Db, row: OneTimeCode): Promise<CodeCheck> {
-  const counted = await db
-    .updateTable('one_time_codes')
-    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', row.id)
-    .where('consumed_at', 'is', null)
-    .whereRef('attempts', '<', 'max_attempts')
-    .returning(['attempts', 'max_attempts'])
-    .executeTakeFirst();
-  if (!counted) return { ok: false, reason: 'too_many_attempts', accountId: row.account_id };
-  return { ok: false, reason: 'wrong', attemptsLeft: counted.max_attempts - counted.attempts, accountId: row.account_id };
+/**
+ * Checks a typed code against the live one: single use, expiry, a bounded number of wrong
+ * tries per code, and the account's failures across codes (checked under its locked counter,
+ * so parallel tries are serialised: see code-failures.ts).
+ */
+export function verifyCode(db: Db, accountId: string, purpose: string, candidate: string, now = new Date(), options: VerifyOptions = {}): Promise<CodeCheck> {
+  const door = doorOf(purpose);
+  const policy = options.failures ?? DEFAULT_CODE_FAILURES;
+  return inTransaction(db, async (trx) => {
+    const counter = await lockCounter(trx, accountId, door);
+    const row = await latestCode(trx, accountId, purpose, options.binding);
+    if (!row) return { ok: false, reason: 'no_code', accountId };
+    const refused = refusal(row, now);
+    if (refused) return { ok: false, reason: refused, accountId };
+    const gate = gateOf(counter, policy, now);
+    if (!gate.open) return { ok: false, reason: 'too_many_attempts', accountId, ...closed(gate) };
+    const key = await codeHmacKey(trx);
+    if (hashesEqual(keyedHash(key, codeLabel(purpose, accountId), candidate), row.code_hash)) {
+      await trx.updateTable('one_time_codes').set({ consumed_at: now }).where('id', '=', row.id).execute();
+      await clearCodeFailures(trx, accountId, door);
+      return { ok: true, accountId, destination: row.destination };
+    }
+    const counted = await trx.updateTable('one_time_codes').set({ attempts: row.attempts + 1 }).where('id', '=', row.id).returning(['attempts', 'max_attempts']).executeTakeFirstOrThrow();
+    const after = await countFailure(trx, accountId, door, counter.failures, policy, now);
+    return { ok: false, reason: 'wrong', attemptsLeft: counted.max_attempts - counted.attempts, accountId, ...closed(after) };
+  });
 }
 
 /** Finds the code a link token belongs to and says whether it is still good, without using it. */

@@ -32,6 +32,7 @@ export interface AccountsTable {
   account_type: ColumnType<string, string | undefined, string>;
   sessions_valid_after: NullableTimestamp;
   terms_signature: string | null;
+  answers_barred_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface AuditEventsTable {
@@ -107,6 +108,8 @@ export interface OneTimeCodesTable {
   max_attempts: number;
   consumed_at: NullableTimestamp;
   created_at: Timestamp;
+  /** The sign-in (interaction uid) a sign-in access code belongs to. */
+  bound_to: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SecurityAnswersTable {
@@ -156,9 +159,27 @@ export interface RecoveryFlowsTable {
   /** Null when the username matched no ID. */
   account_id: string | null;
   login: string;
-  stage: 'prove' | 'new_password' | 'done';
+  /** 'answers': the code is proved and the account's questions are asked as well. */
+  stage: 'prove' | 'answers' | 'new_password' | 'done';
+  proof: ColumnType<'code' | 'answers' | null, 'code' | 'answers' | null | undefined, 'code' | 'answers' | null>;
   decoy_failures: ColumnType<number, number | undefined, number>;
   decoy_code_sent_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface CodeFailuresTable {
+  subject: string;
+  door: 'recovery' | 'password';
+  failures: ColumnType<number, number | undefined, number>;
+  blocked_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface DecoyCodesTable {
+  subject: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
   created_at: Timestamp;
   expires_at: Timestamp;
 }
@@ -232,6 +253,8 @@ export interface Database {
   rate_limits: RateLimitsTable;
   sign_in_decoys: SignInDecoysTable;
   legacy_guess_limits: LegacyGuessLimitsTable;
+  code_failures: CodeFailuresTable;
+  decoy_codes: DecoyCodesTable;
 }
 
 export type Account = Selectable<AccountsTable>;

@@ -23,6 +23,7 @@ beforeAll(async () => {
   const policy = {
     argon2: { memory_kib: 8192, time_cost: 1 },
     rate_limits: { sign_in: window, codes: window, registration: window, recovery: window, legacy_link: window },
+    code_failures: { backoff_after: 100 },
   };
   portico = await startPortico({ policy });
   db = portico.server.database.db;
@@ -40,6 +41,10 @@ const browser = () => {
 };
 const jar = (agent: UserAgent) => () => cookieHeader(agent.cookies);
 const csrfOf = (page: { html?: string }) => ({ csrf: hiddenInput(page.html ?? '', 'csrf') ?? '' });
+const recoveryCode = async (email: string) => {
+  const mail = await db.selectFrom('mail_outbox').select('text_body').where('to_address', '=', email).where('template', '=', 'recovery-code').orderBy('created_at', 'desc').limit(1).executeTakeFirstOrThrow();
+  return /^(\d{10})$/m.exec(mail.text_body)![1]!;
+};
 const count = async (table: 'accounts' | 'mail_outbox') => Number((await db.selectFrom(table).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
 
 /** A sign-in page of a fresh authorization request, in a browser that remembers the test device. */
@@ -125,16 +130,18 @@ describe('hosted forms', () => {
     const start = await agent.follow(`${portico.url}/recover/password`);
     await fuzz.form('POST /recover/password', '/recover/password', jar(agent), csrfOf(start), { login: 'nobody-at-all' });
     const codePage = await agent.follow(`${portico.url}/recover/password`, { form: { ...csrfOf(start), login: user.username } });
-    await fuzz.form('POST /recover/password/code', '/recover/password/code', jar(agent), csrfOf(codePage), { code: '000000' });
+    await fuzz.form('POST /recover/password/code', '/recover/password/code', jar(agent), csrfOf(codePage), { code: '0000000000' });
     await fuzz.form('POST /recover/password/code/resend', '/recover/password/code/resend', jar(agent), csrfOf(codePage), {});
-    const questions = await agent.follow(`${portico.url}/recover/password/questions`);
+    // The questions come after the right code (they are asked as well, never instead).
+    const questions = await agent.follow(`${portico.url}/recover/password/code`, { form: { ...csrfOf(codePage), code: await recoveryCode(user.email) } });
+    expect(questions.url).toBe(`${portico.url}/recover/password/questions`);
     await fuzz.form('POST /recover/password/questions', '/recover/password/questions', jar(agent), csrfOf(questions), { answer_first_pet: 'nope', answer_birth_city: 'nope' });
-    // Another account (the wrong answers above count toward a lock), through the right answers to the new-password form.
+    // Another account (the wrong answers above throttle that one), through the right answers to the new-password form.
     const other = await portico.createUser({ withAnswers: true });
     const again = browser();
     const restart = await again.follow(`${portico.url}/recover/password`);
-    await again.follow(`${portico.url}/recover/password`, { form: { ...csrfOf(restart), login: other.username } });
-    const q = await again.follow(`${portico.url}/recover/password/questions`);
+    const otherCode = await again.follow(`${portico.url}/recover/password`, { form: { ...csrfOf(restart), login: other.username } });
+    const q = await again.follow(`${portico.url}/recover/password/code`, { form: { ...csrfOf(otherCode), code: await recoveryCode(other.email) } });
     const newForm = await again.follow(`${portico.url}/recover/password/questions`, { form: { ...csrfOf(q), answer_first_pet: 'Rex the Dog', answer_birth_city: 'Duluth' } });
     expect(newForm.url).toBe(`${portico.url}/recover/password/new`);
     await fuzz.form('POST /recover/password/new', '/recover/password/new', jar(again), csrfOf(newForm), { password: 'Fresh8Meadow', confirmPassword: 'Fresh9Meadow' });

@@ -160,7 +160,7 @@ async function openReset(p: Portico) {
   const start = await agent.follow(`${p.url}/recover/password`);
   const codePage = await agent.follow(`${p.url}/recover/password`, { form: { csrf: hiddenInput(start.html!, 'csrf')!, login: account.username } });
   const mail = await database.db.selectFrom('mail_outbox').select('text_body').where('account_id', '=', account.id).where('template', '=', 'recovery-code').executeTakeFirstOrThrow();
-  const code = /^(\d{6})$/m.exec(mail.text_body)![1]!;
+  const code = /^(\d{10})$/m.exec(mail.text_body)![1]!;
   const newPage = await agent.follow(`${p.url}/recover/password/code`, { form: { csrf: hiddenInput(codePage.html!, 'csrf')!, code } });
   expect(newPage.url).toBe(`${p.url}/recover/password/new`);
   const form = { csrf: hiddenInput(newPage.html!, 'csrf')!, password: NEW_PASSWORD, confirmPassword: NEW_PASSWORD };

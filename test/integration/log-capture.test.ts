@@ -118,7 +118,7 @@ describe('logs of every journey', () => {
     await latestMail(user.email, 'forgot-username');
     const start = await agent.follow(`${portico.url}/recover/password`);
     const codePage = await post(agent, start, /\/recover\/password$/, { login: user.username });
-    const code = /^(\d{6})$/m.exec(await latestMail(user.email, 'recovery-code'))![1]!;
+    const code = /^(\d{10})$/m.exec(await latestMail(user.email, 'recovery-code'))![1]!;
     keep(code);
     const newForm = await post(agent, codePage, /\/recover\/password\/code$/, { code });
     const done = await post(agent, newForm, /\/recover\/password\/new$/, { password: 'Another8Lantern', confirmPassword: 'Another8Lantern' });

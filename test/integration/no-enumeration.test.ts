@@ -143,4 +143,26 @@ describe('no enumeration', () => {
     expect(answers[0]!.page).toContain('We cannot send another code just now.');
     expect(answers[1]).toEqual(answers[0]);
   });
+
+  it('forgot password: wrong codes across flows answer a real username and a made-up one alike, at every count', async () => {
+    const user = await portico.createUser();
+    const transcripts = [];
+    for (const login of [user.username, `nobody${user.username}`]) {
+      const seen = [];
+      // Two flows: the first uses up its code, the second starts after it.
+      for (const tries of [6, 3]) {
+        const agent = new UserAgent('http://127.0.0.1:9');
+        const form = await agent.follow(`${portico.url}/recover/password`);
+        let page = await agent.follow(`${portico.url}/recover/password`, { form: { csrf: hiddenInput(form.html!, 'csrf')!, login } });
+        const wrong = '0'.repeat(Number(/a (\d+)-digit code/.exec(page.html!)![1]));
+        for (let i = 0; i < tries; i++) {
+          page = await agent.follow(`${portico.url}/recover/password/code`, { form: { csrf: hiddenInput(page.html!, 'csrf')!, code: wrong } });
+          seen.push(`${page.response.status} ${/id="code-error">([^<]*)</.exec(page.html!)?.[1]}`);
+        }
+      }
+      transcripts.push(seen);
+    }
+    expect(transcripts[0]).toContain('400 This code can no longer be used. Select &quot;Send a new code&quot;.');
+    expect(transcripts[1]).toEqual(transcripts[0]);
+  });
 });

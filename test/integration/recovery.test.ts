@@ -30,7 +30,8 @@ async function submit(agent: UserAgent, page: Page, path: string, form: Record<s
 async function mails(to: string, template: string) {
   return db.selectFrom('mail_outbox').selectAll().where('to_address', '=', to).where('template', '=', template).orderBy('created_at').orderBy('id').execute();
 }
-const code = async (email: string) => /^(\d{6})$/m.exec((await mails(email, 'recovery-code')).at(-1)!.text_body)![1]!;
+// Recovery codes are longer than sign-in codes: a username alone reaches them (policy recovery.code_length).
+const code = async (email: string) => /^(\d{10})$/m.exec((await mails(email, 'recovery-code')).at(-1)!.text_body)![1]!;
 const neutral = (html: string) => html.replace(/name="csrf" value="[^"]+"/g, '').replace(/<strong>[^<]*<\/strong>/g, '');
 
 /** Waits for the next whole second: sessions and tokens carry whole-second timestamps. */
@@ -63,13 +64,14 @@ describe('forgot username', () => {
   });
 });
 
+async function startReset(login: string) {
+  const agent = browser();
+  const form = await agent.follow(`${portico.url}/recover/password`);
+  const page = await submit(agent, form, '/recover/password', { login });
+  return { agent, page };
+}
+
 describe('forgot password', () => {
-  async function startReset(login: string) {
-    const agent = browser();
-    const form = await agent.follow(`${portico.url}/recover/password`);
-    const page = await submit(agent, form, '/recover/password', { login });
-    return { agent, page };
-  }
 
   it('looks the same for an unknown username as for a known one, and never lets the unknown one through', async () => {
     const user = await portico.createUser();
@@ -80,8 +82,8 @@ describe('forgot password', () => {
     const knownQuestions = await known.agent.follow(`${portico.url}/recover/password/questions`);
     const unknownQuestions = await unknown.agent.follow(`${portico.url}/recover/password/questions`);
     expect(knownQuestions.response.status).toBe(unknownQuestions.response.status);
-    for (let i = 0; i < 5; i++) await submit(unknown.agent, unknown.page, '/recover/password/code', { code: '123456' });
-    const refused = await submit(unknown.agent, unknown.page, '/recover/password/code', { code: '123456' });
+    for (let i = 0; i < 5; i++) await submit(unknown.agent, unknown.page, '/recover/password/code', { code: '1234567890' });
+    const refused = await submit(unknown.agent, unknown.page, '/recover/password/code', { code: '1234567890' });
     expect(refused.html).toContain('This code can no longer be used');
     expect((await unknown.agent.follow(`${portico.url}/recover/password/new`)).url).toBe(`${portico.url}/recover/password`);
   });
@@ -110,23 +112,70 @@ describe('forgot password', () => {
     const again = await rp.browser.follow((await rp.authorizationRequest()).url);
     expect(again.html).toContain('<h1>Sign in</h1>');
     expect((await rp.submitSignIn(again, user.username, user.password)).response.status).toBe(400);
+    // The new password is accepted; the device remembered before the reset is not (second step).
     const fresh = await RelyingParty.discover(portico.url);
-    await expect(fresh.signIn(user.username, 'Fresh8Meadow')).resolves.toMatchObject({ tokens: expect.anything() });
+    const step = await fresh.submitSignIn(await fresh.browser.follow((await fresh.authorizationRequest()).url), user.username, 'Fresh8Meadow');
+    expect(step.url).toMatch(/\/interaction\/[^/]+\/access-code$/);
     expect(await mails(user.email, 'password-changed')).toHaveLength(1);
   });
 
-  it('resets with the security questions, whose wrong answers count toward the lock', async () => {
+  it('refuses the security answers alone: no mailbox, no new password (the answers only follow the emailed code)', async () => {
     const user = await portico.createUser({ withAnswers: true });
-    const { agent } = await startReset(user.username);
+    const { agent, page } = await startReset(user.username);
+    expect(page.html).not.toContain('Answer my security questions instead');
     const questions = await agent.follow(`${portico.url}/recover/password/questions`);
+    expect(questions.url).toBe(`${portico.url}/recover/password`);
+    const form = Object.fromEntries(TEST_ANSWERS.map((a) => [`answer_${a.questionId}`, a.answer]));
+    const posted = await submit(agent, page, '/recover/password/questions', form);
+    expect(posted.url).toBe(`${portico.url}/recover/password`);
+    expect((await agent.follow(`${portico.url}/recover/password/new`)).url).toBe(`${portico.url}/recover/password`);
+    expect(await mails(user.email, 'password-changed')).toEqual([]);
+  });
+
+  it('asks the questions as well after the code; wrong answers throttle the flow and never lock the ID', async () => {
+    const user = await portico.createUser({ withAnswers: true });
+    const { agent, page } = await startReset(user.username);
+    const questions = await submit(agent, page, '/recover/password/code', { code: await code(user.email) });
+    expect(questions.url).toBe(`${portico.url}/recover/password/questions`);
     expect(questions.html).toContain('What was the name of your first pet?');
-    const wrong = await submit(agent, questions, '/recover/password/questions', { answer_first_pet: 'nope', answer_birth_city: 'nope' });
-    expect(wrong.html).toContain('You can try 4 more times');
-    expect((await findAccountById(db, user.id))!.failed_answer_count).toBe(1);
+    let wrong = questions;
+    for (let i = 0; i < 6; i++) wrong = await submit(agent, wrong, '/recover/password/questions', { answer_first_pet: 'nope', answer_birth_city: 'nope' });
+    expect(wrong.response.status).toBe(400);
+    expect(wrong.html).toContain('One or more answers are not correct.');
+    expect(await findAccountById(db, user.id)).toMatchObject({ status: 'active', failed_answer_count: 0 });
     const form = Object.fromEntries(TEST_ANSWERS.map((a) => [`answer_${a.questionId}`, a.answer]));
     const newForm = await submit(agent, wrong, '/recover/password/questions', form);
     expect(newForm.url).toBe(`${portico.url}/recover/password/new`);
     const done = await submit(agent, newForm, '/recover/password/new', { password: 'Fresh8Meadow', confirmPassword: 'Fresh8Meadow' });
     expect(done.html).toContain('Your password was changed');
+  });
+});
+
+describe('remembered devices after a password reset', () => {
+  const remembered = () => RelyingParty.discover(portico.url);
+
+  it('are all forgotten by a reset through "Forgot password"', async () => {
+    const user = await portico.createUser();
+    // Remembered: the password alone signs in.
+    await (await remembered()).signIn(user.username, user.password);
+    const { agent, page } = await startReset(user.username);
+    const newForm = await submit(agent, page, '/recover/password/code', { code: await code(user.email) });
+    await submit(agent, newForm, '/recover/password/new', { password: 'Fresh8Meadow', confirmPassword: 'Fresh8Meadow' });
+    const rp = await remembered();
+    const step = await rp.submitSignIn(await rp.browser.follow((await rp.authorizationRequest()).url), user.username, 'Fresh8Meadow');
+    expect(step.url).toMatch(/\/interaction\/[^/]+\/access-code$/);
+  });
+
+  it('are all forgotten by a change on the account page', async () => {
+    const user = await portico.createUser();
+    const rp = await remembered();
+    const signIn = await rp.browser.follow(`${portico.url}/account`);
+    const account = await rp.submitSignIn(signIn, user.username, user.password);
+    expect(account.url).toBe(`${portico.url}/account`);
+    const changed = await rp.browser.follow(`${portico.url}/account/password`, { form: { csrf: hiddenInput(account.html!, 'csrf')!, currentPassword: user.password, password: 'Brand9NewOne', confirmPassword: 'Brand9NewOne' } });
+    expect(changed.html).toContain('Your password was changed.');
+    const other = await remembered();
+    const step = await other.submitSignIn(await other.browser.follow((await other.authorizationRequest()).url), user.username, 'Brand9NewOne');
+    expect(step.url).toMatch(/\/interaction\/[^/]+\/access-code$/);
   });
 });

@@ -171,6 +171,60 @@ describe('access codes', () => {
   });
 });
 
+describe('access codes belong to the sign-in that asked for them', () => {
+  const codes = async (email: string) => (await db.selectFrom('mail_outbox').select('text_body').where('to_address', '=', email).where('template', '=', 'access-code').orderBy('created_at').execute()).map((m) => /^(\d{6})$/m.exec(m.text_body)![1]!);
+
+  it('a code mailed for one browser\'s sign-in does not finish another\'s; each sign-in gets its own, and both work at once', async () => {
+    const user = await portico.createUser({ trustDevice: false, withAnswers: true });
+    const mine = await freshRp();
+    const theirs = await freshRp();
+    const first = await startSignIn(mine, user.username, user.password);
+    const second = await startSignIn(theirs, user.username, user.password);
+    const [mineCode, theirCode] = await codes(user.email);
+    expect(theirCode).toBeDefined();
+    const crossed = await enterCode(theirs, second.page, mineCode!);
+    expect(crossed.response.status).toBe(400);
+    expect(atPortal(crossed)).toBe(false);
+    const [a, b] = await Promise.all([enterCode(mine, first.page, mineCode!), enterCode(theirs, crossed, theirCode!)]);
+    expect([atPortal(a), atPortal(b)]).toEqual([true, true]);
+  });
+
+  it('showing the code page (GET) mails nothing; only the form posts do', async () => {
+    const user = await portico.createUser({ trustDevice: false, withAnswers: true });
+    const rp = await freshRp();
+    const { page } = await startSignIn(rp, user.username, user.password);
+    expect(await codes(user.email)).toHaveLength(1);
+    // Ten minutes later the code has expired; showing the page again must not mail another.
+    await db.updateTable('one_time_codes').set({ expires_at: new Date(Date.now() - 1000) }).where('account_id', '=', user.id).execute();
+    const again = await rp.browser.follow(page.url);
+    expect(again.response.status).toBe(200);
+    expect(await codes(user.email)).toHaveLength(1);
+    const sent = await post(rp, again, /\/access-code\/resend$/, {});
+    expect(sent.html).toContain('We sent a new code');
+    expect(await codes(user.email)).toHaveLength(2);
+    expect(atPortal(await enterCode(rp, sent, (await codes(user.email))[1]!))).toBe(true);
+  });
+});
+
+describe('cancel and return to the portal', () => {
+  it('a GET only asks; the POST with the form token refuses the sign-in', async () => {
+    const user = await portico.createUser({ trustDevice: false, withAnswers: true });
+    const rp = await freshRp();
+    const { page } = await startSignIn(rp, user.username, user.password);
+    const abortUrl = new URL(/href="(\/interaction\/[^"]+\/abort)"/.exec(page.html!)![1]!, page.url).toString();
+    const asked = await rp.browser.follow(abortUrl);
+    expect(asked.response.status).toBe(200);
+    expect(title(asked)).toBe('Cancel signing in?');
+    // Nothing was refused: the sign-in is still where it was.
+    expect(title(await rp.browser.follow(page.url))).toBe('Enter your access code');
+    const forged = await rp.browser.follow(abortUrl, { form: { csrf: 'forged' } });
+    expect(forged.response.status).toBe(403);
+    const cancelled = await post(rp, asked, /\/abort$/, {});
+    expect(atPortal(cancelled)).toBe(true);
+    expect(new URL(cancelled.url).searchParams.get('error')).toBe('access_denied');
+  });
+});
+
 describe('lockout', () => {
   async function wrongPassword(rp: RelyingParty, login: string) {
     return (await startSignIn(rp, login, 'Wrong7Password1')).page;

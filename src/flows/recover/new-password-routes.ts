@@ -21,7 +21,7 @@ async function submit(ctx: Context, deps: FlowDeps, flow: RecoveryFlow): Promise
   // The flow ends in the password's own transaction: a crash cannot leave it reusable, and
   // two submits at once cannot both set a password.
   const claim = (trx: typeof deps.db) => advanceRecoveryFlow(trx, flow, 'new_password', 'done');
-  const outcome = await setPassword(deps.db, deps.hasher, deps.config.policy, account, input, { reason: 'recovery', endSessions: true, claim, origin: { ip: ctx.ip, userAgent: ctx.get('user-agent') } });
+  const outcome = await setPassword(deps.db, deps.hasher, deps.config.policy, account, input, { reason: 'recovery', endSessions: true, claim, barAnswers: flow.proof === 'answers', origin: { ip: ctx.ip, userAgent: ctx.get('user-agent') } });
   if (!outcome.ok) return renderRecover(ctx, deps, 'new', { errors: { [outcome.field]: outcome.message } }, 400);
   clearRecoveryCookie(ctx);
   renderRecover(ctx, deps, 'done');

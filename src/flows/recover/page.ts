@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { passwordHints } from '../register/rule-hints.js';
-import { browserBinding } from '../standalone-form.js';
+import { browserBinding, checkStandalonePost } from '../standalone-form.js';
 
 export const RECOVER_BINDING = 'recover';
 
@@ -10,14 +10,21 @@ export type RecoverMode = 'choose' | 'username' | 'usernameSent' | 'start' | 'co
 
 /** Every recovery page: one view, one form token bound to this browser. */
 export function renderRecover(ctx: Context, deps: FlowDeps, mode: RecoverMode, data: Record<string, unknown> = {}, status = 200): void {
-  const code = deps.config.policy.second_step.access_code;
+  const { second_step, recovery } = deps.config.policy;
   sendPage(ctx, deps.renderer, 'recover', {
     mode,
     csrf: deps.csrf.token(browserBinding(ctx, RECOVER_BINDING)),
     signInUrl: '/account',
-    codeLength: code.length,
-    validMinutes: code.ttl_minutes,
+    codeLength: recovery.code_length,
+    validMinutes: second_step.access_code.ttl_minutes,
+    answersAlone: recovery.allow_answers_alone,
     passwordHints: passwordHints(deps.config.policy.password),
     ...data,
   }, status);
 }
+
+export const recoverOrigin = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') });
+export const recoverPosted = (ctx: Context, deps: FlowDeps) => checkStandalonePost(ctx, deps, browserBinding(ctx, RECOVER_BINDING));
+
+/** Recovery codes paused (code-failures.ts): what the person can still do. */
+export const recoveryLockedAdvice = (deps: FlowDeps) => `If you remember your password, sign in to turn them back on. ${deps.config.policy.lockout.help_desk}`;

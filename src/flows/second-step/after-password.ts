@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { sendAccessCode } from '../../identity/second-step/access-code.js';
 import { ACR } from '../../identity/second-step/assurance.js';
 import { saveStep } from '../../identity/second-step/sign-in-steps.js';
 import { isTrustedDevice } from '../../identity/trusted-devices.js';
@@ -21,6 +22,8 @@ export async function continueAfterPassword(ctx: Context, deps: FlowDeps, detail
   }
   const [first] = await offeredMethods(deps, account);
   await saveStep(deps.db, details.uid, account.id, 'second_step', ['pwd'], deps.config.policy.sessions.interaction_ttl_seconds);
+  // The password's POST mails this sign-in its code; the code page's GET never does.
+  if ((first ?? 'email_code') === 'email_code') await sendAccessCode(deps.db, account, deps.config.policy.second_step.access_code, details.uid, { clientId: details.params.client_id as string | undefined, ip: ctx.ip, userAgent: ctx.get('user-agent') });
   ctx.status = 303;
   ctx.redirect(`/interaction/${details.uid}/${METHOD_PATH[first ?? 'email_code']}`);
 }

@@ -22,6 +22,8 @@ export async function needsEnrolment(deps: FlowDeps, accountId: string): Promise
 export async function completeSecondStep(ctx: Context, deps: FlowDeps, place: StepPlace, method: SecondStepMethod, remember: boolean): Promise<void> {
   const { details, account, origin } = place;
   const amr = [...amrOf(place.step), METHOD_AMR[method]];
+  // Another proof than answers: they may be the second step again (methods.ts).
+  if (method === 'email_code' && place.account.answers_barred_at) await deps.db.updateTable('accounts').set({ answers_barred_at: null }).where('id', '=', account.id).execute();
   if (remember) {
     const token = ensureDeviceToken(ctx, deps);
     await trustDevice(deps.db, account.id, token, deviceLabel(ctx.get('user-agent')), deps.config.policy.second_step.trusted_device_days, origin);

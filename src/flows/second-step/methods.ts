@@ -5,9 +5,13 @@ import type { FlowDeps } from '../deps.js';
 /** The page of each method, under /interaction/:uid/. */
 export const METHOD_PATH: Record<SecondStepMethod, string> = { email_code: 'access-code', security_questions: 'security-questions' };
 
-/** The policy's methods this account can use: questions only once it has answers. */
+/**
+ * The policy's methods this account can use: questions only once it has answers, and not
+ * after a password reset proved by answers alone, until a sign-in completes with another proof
+ * (answers that reset the password must not also stand in for the second step).
+ */
 export async function offeredMethods(deps: FlowDeps, account: Account): Promise<SecondStepMethod[]> {
-  const answers = await deps.db.selectFrom('security_answers').select('question_id').where('account_id', '=', account.id).limit(1).execute();
+  const answers = account.answers_barred_at ? [] : await deps.db.selectFrom('security_answers').select('question_id').where('account_id', '=', account.id).limit(1).execute();
   const offered = deps.config.policy.second_step.methods.filter((m) => m !== 'security_questions' || answers.length > 0);
   // A questions-only policy and an account without answers: the verified email is what is left.
   return offered.length > 0 ? offered : ['email_code'];

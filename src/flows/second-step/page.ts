@@ -13,13 +13,17 @@ export interface StepMessages {
   notice?: string;
 }
 
-/** The second-step page for one method, with links to the others the account may use. */
-export async function renderStep(ctx: Context, deps: FlowDeps, place: StepPlace, method: SecondStepMethod, messages: StepMessages = {}, status = 200): Promise<void> {
+/**
+ * The second-step page for one method, with links to the others the account may use.
+ * `email_code_send`: this sign-in has no code yet, and the page offers a button that sends one.
+ */
+export async function renderStep(ctx: Context, deps: FlowDeps, place: StepPlace, shown: SecondStepMethod | 'email_code_send', messages: StepMessages = {}, status = 200): Promise<void> {
   const { uid } = place.details;
   const code = deps.config.policy.second_step.access_code;
+  const method: SecondStepMethod = shown === 'security_questions' ? shown : 'email_code';
   const base = `/interaction/${uid}/${METHOD_PATH[method]}`;
   sendPage(ctx, deps.renderer, 'second-step', {
-    mode: method === 'email_code' ? 'code' : 'questions',
+    mode: shown === 'email_code_send' ? 'send' : method === 'email_code' ? 'code' : 'questions',
     action: base,
     resendAction: `${base}/resend`,
     abortUrl: `/interaction/${uid}/abort`,

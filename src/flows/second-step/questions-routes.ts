@@ -21,13 +21,19 @@ async function submit(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<v
 
 /** Security questions as the second step (issue 4, item 1), for accounts that have them. */
 export function questionsRoutes(router: Router, deps: FlowDeps): void {
-  const offered = async (place: StepPlace | undefined) => place && (await offeredMethods(deps, place.account)).includes('security_questions') ? place : undefined;
+  // Not offered (no answers, or barred after a reset made with them): the emailed code instead.
+  const offered = async (ctx: Context, place: StepPlace | undefined) => {
+    if (!place || (await offeredMethods(deps, place.account)).includes('security_questions')) return place;
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${place.details.uid}/access-code`);
+    return undefined;
+  };
   router.get('/interaction/:uid/security-questions', async (ctx) => {
-    const place = await offered(await loadStep(ctx, deps, 'second_step'));
+    const place = await offered(ctx, await loadStep(ctx, deps, 'second_step'));
     if (place) await renderStep(ctx, deps, place, 'security_questions');
   });
   router.post('/interaction/:uid/security-questions', async (ctx) => {
-    const place = await offered(await loadStep(ctx, deps, 'second_step', { post: true }));
+    const place = await offered(ctx, await loadStep(ctx, deps, 'second_step', { post: true }));
     if (place) await submit(ctx, deps, place);
   });
 }

@@ -8,7 +8,7 @@ import { showLocked } from '../locked/page.js';
 import { continueAfterPassword } from '../second-step/after-password.js';
 import { readDeviceToken } from '../second-step/device-cookie.js';
 import { continueToVerification } from '../verify-email/after-sign-in.js';
-import { checkFormPost, clientName, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
+import { checkFormPost, clientName, loadInteraction, type InteractionDetails } from '../interaction.js';
 import { SIGN_IN_FAILURE_FLOOR_MS, startFloor } from '../response-floor.js';
 import { signInForm } from './form.js';
 
@@ -55,11 +55,5 @@ export function signInRoutes(router: Router, deps: FlowDeps): void {
     }
     if (result.account.email_verified_at === null) return continueToVerification(ctx, deps, details, result.account);
     await continueAfterPassword(ctx, deps, details, result.account);
-  });
-
-  router.get('/interaction/:uid/abort', async (ctx) => {
-    const details = await loadInteraction(ctx, deps);
-    if (!details) return;
-    await finishInteraction(ctx, details, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
   });
 }

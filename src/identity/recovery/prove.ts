@@ -3,45 +3,58 @@ import { enqueueMail } from '../../notify/outbox.js';
 import type { Db } from '../../storage/database.js';
 import { findAccountById } from '../accounts.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
+import { clearCodeFailures, countFailure, gateOf, lockCounter, type Gate } from '../code-failures.js';
 import { codeHmacKey, keyedHash } from '../keyed-hash.js';
-import { issueCode, verifyCode, type CodeCheck, type IssueResult } from '../one-time-codes.js';
-import { accessCodeSpec } from '../second-step/access-code.js';
-import { accountQuestions, checkAnswers, type AnswerCheck, type AskedQuestion } from '../second-step/security-questions.js';
+import { issueCode, RECOVERY_CODE, verifyCode, type CodeCheck, type CodeSpec, type IssueRefusal } from '../one-time-codes.js';
 import type { PasswordHasher } from '../passwords.js';
+import { normaliseAnswer } from '../registration/security-answers.js';
+import { accountQuestions, type AskedQuestion } from '../second-step/security-questions.js';
 import { inTransaction } from '../transaction.js';
-import { countDecoyFailure, sendDecoyCode, type RecoveryFlow } from './recovery-flow.js';
+import { checkDecoyCode, decoySubject, issueDecoyCode } from './decoy-codes.js';
+import type { RecoveryFlow } from './recovery-flow.js';
 
 /*
- * Proving who you are in "Forgot password": the same emailed code and security questions, with
- * the same limits and lockout, as the second step of sign-in (issue 5, item 2). A flow with no
- * ID behind it goes through the same motions and never succeeds.
+ * Proving who you are in "Forgot password". The proof is the emailed code (NIST SP 800-63B
+ * §3.1.3 out-of-band; knowledge-based answers are no authenticator, §3.1.1.2 and ASVS 4.0
+ * §2.5.2): the account's security questions are asked as well, or instead only when
+ * `recovery.allow_answers_alone` says so. Wrong codes and answers count against the account's
+ * recovery door (identity/code-failures.ts): they throttle this flow, they never disable the ID.
+ * A flow with no ID behind it goes through the same motions per username and never succeeds.
  */
-export const RECOVERY_CODE = 'recovery';
+export { RECOVERY_CODE };
 
-export async function sendRecoveryCode(db: Db, flow: RecoveryFlow, policy: Policy['second_step']['access_code'], origin: AuditOrigin = {}): Promise<IssueResult | { ok: true; decoy: true }> {
+export function recoveryCodeSpec(policy: Policy): CodeSpec {
+  const code = policy.second_step.access_code;
+  return { purpose: RECOVERY_CODE, length: policy.recovery.code_length, ttlSeconds: Math.round(code.ttl_minutes * 60), maxAttempts: code.max_attempts, throttleSeconds: code.resend_throttle_seconds };
+}
+
+/** Whose failures a flow counts: its account, or its username's decoy. */
+const subjectOf = (db: Db, flow: RecoveryFlow) => (flow.account_id ? Promise.resolve(flow.account_id) : decoySubject(db, flow.login));
+
+export async function sendRecoveryCode(db: Db, flow: RecoveryFlow, policy: Policy, origin: AuditOrigin = {}): Promise<{ ok: true } | IssueRefusal> {
+  const spec = recoveryCodeSpec(policy);
   const account = flow.account_id ? await findAccountById(db, flow.account_id) : undefined;
-  if (!account) {
-    const spec = accessCodeSpec(policy);
-    if (await sendDecoyCode(db, flow, spec.throttleSeconds, spec.maxAttempts)) return { ok: true, decoy: true };
-    return { ok: false, reason: 'throttled', retryAfterSeconds: spec.throttleSeconds };
-  }
+  if (!account) return issueDecoyCode(db, await decoySubject(db, flow.login), spec);
   return inTransaction(db, async (trx) => {
-    const issued = await issueCode(trx, account.id, account.email, { ...accessCodeSpec(policy), purpose: RECOVERY_CODE });
+    const issued = await issueCode(trx, account.id, account.email, spec);
     if (!issued.ok) return issued;
-    await enqueueMail(trx, { to: account.email, template: 'recovery-code', accountId: account.id, data: { givenName: account.given_name, code: issued.code, validMinutes: policy.ttl_minutes } });
+    await enqueueMail(trx, { to: account.email, template: 'recovery-code', accountId: account.id, data: { givenName: account.given_name, code: issued.code, validMinutes: policy.second_step.access_code.ttl_minutes } });
     await recordAudit(trx, { action: 'recovery.code_sent', actor: 'anonymous', accountId: account.id, ...origin });
-    return issued;
+    return { ok: true };
   });
 }
 
-export async function checkRecoveryCode(db: Db, flow: RecoveryFlow, code: string, maxAttempts: number, origin: AuditOrigin = {}): Promise<CodeCheck> {
-  if (!flow.account_id) {
-    const failures = await countDecoyFailure(db, flow, maxAttempts);
-    return failures === undefined ? { ok: false, reason: 'too_many_attempts' } : { ok: false, reason: 'wrong', attemptsLeft: maxAttempts - failures };
-  }
-  const check = await verifyCode(db, flow.account_id, RECOVERY_CODE, code);
+export async function checkRecoveryCode(db: Db, flow: RecoveryFlow, code: string, policy: Policy, origin: AuditOrigin = {}): Promise<CodeCheck> {
+  if (!flow.account_id) return checkDecoyCode(db, await decoySubject(db, flow.login), policy.code_failures);
+  const check = await verifyCode(db, flow.account_id, RECOVERY_CODE, code, new Date(), { failures: policy.code_failures });
   if (!check.ok) await recordAudit(db, { action: 'recovery.code_failed', actor: 'anonymous', accountId: flow.account_id, details: { reason: check.reason }, ...origin });
   return check;
+}
+
+/** Whether the account has security answers to ask after its code. */
+export async function hasAnswers(db: Db, accountId: string | null): Promise<boolean> {
+  if (!accountId) return false;
+  return (await db.selectFrom('security_answers').select('question_id').where('account_id', '=', accountId).limit(1).execute()).length > 0;
 }
 
 /** The account's questions; for a flow without answers behind it, the same questions every time for that username. */
@@ -58,11 +71,30 @@ export async function recoveryQuestions(db: Db, policy: Policy['registration']['
   return picked.sort((a, b) => a.questionId.localeCompare(b.questionId));
 }
 
-export async function checkRecoveryAnswers(db: Db, hasher: PasswordHasher, lockout: Policy['lockout'], flow: RecoveryFlow, answers: Map<string, string>, origin: AuditOrigin = {}): Promise<AnswerCheck> {
-  const hasAnswers = flow.account_id ? (await db.selectFrom('security_answers').select('question_id').where('account_id', '=', flow.account_id).limit(1).execute()).length > 0 : false;
-  if (flow.account_id && hasAnswers) return checkAnswers(db, hasher, lockout, flow.account_id, answers, origin);
-  // Same cost as a real check: one argon2 verification per answer.
-  for (const answer of answers.values()) await hasher.verifyDecoy(answer);
-  const failures = await countDecoyFailure(db, flow, lockout.max_failed_answers);
-  return failures === undefined ? { ok: false, reason: 'locked' } : { ok: false, reason: 'wrong', attemptsLeft: lockout.max_failed_answers - failures };
+export type RecoveryAnswerCheck = { ok: true } | { ok: false; gate: Gate; checked: boolean };
+
+/**
+ * All answers must match. The failure is counted before the (argon2) check, as passwords are,
+ * so the counter row is not held during hashing; a success takes it back with the rest.
+ * An account without answers, or no account, spends the same argon2 work and never succeeds.
+ */
+export async function checkRecoveryAnswers(db: Db, hasher: PasswordHasher, policy: Policy, flow: RecoveryFlow, answers: Map<string, string>, origin: AuditOrigin = {}): Promise<RecoveryAnswerCheck> {
+  const subject = await subjectOf(db, flow);
+  const now = new Date();
+  const counted = await inTransaction(db, async (trx) => {
+    const counter = await lockCounter(trx, subject, 'recovery');
+    const gate = gateOf(counter, policy.code_failures, now);
+    return gate.open ? { admitted: true, after: await countFailure(trx, subject, 'recovery', counter.failures, policy.code_failures, now) } : { admitted: false, after: gate };
+  });
+  if (!counted.admitted) return { ok: false, gate: counted.after, checked: false };
+  const stored = flow.account_id ? await db.selectFrom('security_answers').select(['question_id', 'answer_hash']).where('account_id', '=', flow.account_id).execute() : [];
+  const results = stored.length > 0
+    ? await Promise.all(stored.map((s) => hasher.verify(s.answer_hash, normaliseAnswer(answers.get(s.question_id) ?? ''))))
+    : await Promise.all([...answers.values()].map(async (a) => { await hasher.verifyDecoy(a); return false; }));
+  if (stored.length > 0 && results.every(Boolean)) {
+    await clearCodeFailures(db, subject, 'recovery');
+    return { ok: true };
+  }
+  if (flow.account_id) await recordAudit(db, { action: 'recovery.answers_failed', actor: 'anonymous', accountId: flow.account_id, ...origin });
+  return { ok: false, gate: counted.after, checked: true };
 }

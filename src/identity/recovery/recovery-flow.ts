@@ -34,36 +34,8 @@ export async function findRecoveryFlow(db: Db, id: string | undefined): Promise<
     .executeTakeFirst();
 }
 
-/** Moves the flow on, only from the stage it is expected to be at (a replayed form does nothing). */
-export async function advanceRecoveryFlow(db: Db, flow: RecoveryFlow, from: RecoveryFlow['stage'], to: RecoveryFlow['stage']): Promise<boolean> {
-  const moved = await db.updateTable('recovery_flows').set({ stage: to }).where('id_hash', '=', flow.id_hash).where('stage', '=', from).returning('id_hash').executeTakeFirst();
+/** Moves the flow on, only from the stage it is expected to be at (a replayed form does nothing); `proof` records what was proved. */
+export async function advanceRecoveryFlow(db: Db, flow: RecoveryFlow, from: RecoveryFlow['stage'], to: RecoveryFlow['stage'], proof?: 'code' | 'answers'): Promise<boolean> {
+  const moved = await db.updateTable('recovery_flows').set({ stage: to, ...(proof ? { proof } : {}) }).where('id_hash', '=', flow.id_hash).where('stage', '=', from).returning('id_hash').executeTakeFirst();
   return moved !== undefined;
-}
-
-/**
- * A flow with no ID behind it "sends" a code under the same throttle and the same limit of
- * wrong tries as a real one (one_time_codes.checkIssuable), atomically; false when refused.
- */
-export async function sendDecoyCode(db: Db, flow: RecoveryFlow, throttleSeconds: number, maxAttempts: number, now = new Date()): Promise<boolean> {
-  const row = await db
-    .updateTable('recovery_flows')
-    .set({ decoy_code_sent_at: now })
-    .where('id_hash', '=', flow.id_hash)
-    .where('decoy_failures', '<', maxAttempts)
-    .where((eb) => eb.or([eb('decoy_code_sent_at', 'is', null), eb('decoy_code_sent_at', '<=', new Date(now.getTime() - throttleSeconds * 1000))]))
-    .returning('id_hash')
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-/** A flow with no ID behind it counts wrong tries like a real one; undefined once they are used up. */
-export async function countDecoyFailure(db: Db, flow: RecoveryFlow, max: number): Promise<number | undefined> {
-  const row = await db
-    .updateTable('recovery_flows')
-    .set((eb) => ({ decoy_failures: eb('decoy_failures', '+', 1) }))
-    .where('id_hash', '=', flow.id_hash)
-    .where('decoy_failures', '<', max)
-    .returning('decoy_failures')
-    .executeTakeFirst();
-  return row?.decoy_failures;
 }

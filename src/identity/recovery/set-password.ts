@@ -9,6 +9,8 @@ import type { PasswordHasher } from '../passwords.js';
 import { endAllSessions } from '../sessions.js';
 import { inTransaction } from '../transaction.js';
 import { unlockRoute } from '../unlock.js';
+import { clearCodeFailures } from '../code-failures.js';
+import { forgetDevices } from '../trusted-devices.js';
 
 export type SetPasswordOutcome = { ok: true } | { ok: false; field: 'password' | 'confirmPassword'; message: string };
 
@@ -29,7 +31,8 @@ async function checkReplacement(policy: Policy['password'], hasher: PasswordHash
 /**
  * Sets a new password after the owner proved who they are (recovery) or typed the current one
  * (account page, upgrade step). Every session and token from before ends; a lock from failed
- * sign-ins that the owner may lift themselves is lifted; the owner is told by email.
+ * sign-ins that the owner may lift themselves is lifted; remembered devices are forgotten; the
+ * owner is told by email.
  */
 export async function setPassword(
   db: Db,
@@ -43,6 +46,8 @@ export async function setPassword(
     endSessions: boolean;
     /** Runs in the same transaction; false (the flow was used meanwhile) changes nothing. */
     claim?: (trx: Db) => Promise<boolean>;
+    /** The reset was proved by security answers alone: they may not be the next sign-ins' second step. */
+    barAnswers?: boolean;
   },
 ): Promise<SetPasswordOutcome> {
   // The upgrade step may keep a password that meets the policy (issue 5, item 5).
@@ -52,11 +57,15 @@ export async function setPassword(
   const claimed = await inTransaction(db, async (trx) => {
     if (context.claim && !(await context.claim(trx))) return false;
     const now = new Date();
-    await trx.updateTable('accounts').set({ password_hash: hash, password_changed_at: now, must_change_password: false, failed_password_count: 0, updated_at: now }).where('id', '=', account.id).execute();
+    await trx.updateTable('accounts').set({ password_hash: hash, password_changed_at: now, must_change_password: false, failed_password_count: 0, updated_at: now, ...(context.barAnswers ? { answers_barred_at: now } : {}) }).where('id', '=', account.id).execute();
+    // Whoever set this password, every browser remembered before must take the second step again
+    // (a device remembered by whoever knew the old password must not outlive it).
+    const devicesForgotten = await forgetDevices(trx, account.id);
+    await clearCodeFailures(trx, account.id, 'password');
     if (context.reason === 'recovery' && unlockRoute(policy.lockout, account) === 'self_service') await reenable(trx, account.id, Object.values(LOCK_REASON));
     if (context.endSessions) await endAllSessions(trx, account.id, now);
     await enqueueMail(trx, { to: account.email, template: 'password-changed', accountId: account.id, data: { givenName: account.given_name, signedOut: context.endSessions } });
-    await recordAudit(trx, { action: 'password.changed', actor: `account:${account.id}`, accountId: account.id, details: { reason: context.reason, sessions_ended: context.endSessions }, ...context.origin });
+    await recordAudit(trx, { action: 'password.changed', actor: `account:${account.id}`, accountId: account.id, details: { reason: context.reason, sessions_ended: context.endSessions, devices_forgotten: devicesForgotten, ...(context.barAnswers ? { proof: 'answers' } : {}) }, ...context.origin });
     return true;
   });
   return claimed ? { ok: true } : { ok: false, field: 'password', message: 'This request has already been used. Start again.' };

@@ -4,6 +4,7 @@ import type { Db } from '../../storage/database.js';
 import type { Account } from '../../storage/schema.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
 import { issueCode, latestCode, verifyCode, type CodeCheck, type CodeSpec, type IssueResult } from '../one-time-codes.js';
+import type { CodeFailuresPolicy } from '../code-failures.js';
 import { inTransaction } from '../transaction.js';
 
 export const SIGN_IN_CODE = 'sign_in';
@@ -25,10 +26,14 @@ export function maskEmail(email: string): string {
   return `${email[0]}*****${email.slice(at)}`;
 }
 
-/** Issues a code and queues its mail in one transaction (throttled; wrong tries carry over). */
-export function sendAccessCode(db: Db, account: Account, policy: Policy['second_step']['access_code'], origin: AuditOrigin = {}): Promise<IssueResult> {
+/**
+ * Issues a code for one sign-in (`binding`, its interaction uid) and queues its mail in one
+ * transaction (throttled; wrong tries carry over to that sign-in's next code). Only that sign-in
+ * accepts it: a code mailed for one browser's sign-in does not finish another's.
+ */
+export function sendAccessCode(db: Db, account: Account, policy: Policy['second_step']['access_code'], binding: string, origin: AuditOrigin = {}): Promise<IssueResult> {
   return inTransaction(db, async (trx) => {
-    const issued = await issueCode(trx, account.id, account.email, accessCodeSpec(policy));
+    const issued = await issueCode(trx, account.id, account.email, { ...accessCodeSpec(policy), binding });
     if (!issued.ok) return issued;
     await enqueueMail(trx, { to: account.email, template: 'access-code', accountId: account.id, data: { givenName: account.given_name, code: issued.code, validMinutes: policy.ttl_minutes } });
     await recordAudit(trx, { action: 'second_step.code_sent', actor: `account:${account.id}`, accountId: account.id, details: { channel: 'email' }, ...origin });
@@ -36,14 +41,13 @@ export function sendAccessCode(db: Db, account: Account, policy: Policy['second_
   });
 }
 
-/** A code for this account that can still be typed: no need to send another when the page is shown again. */
-export async function hasLiveCode(db: Db, accountId: string, now = new Date()): Promise<boolean> {
-  const live = await latestCode(db, accountId, SIGN_IN_CODE);
-  return live !== undefined && live.consumed_at === null && live.expires_at > now && live.attempts < live.max_attempts;
+/** Whether this sign-in was sent a code already (live or not): the page then shows the code form. */
+export async function codeSentFor(db: Db, accountId: string, binding: string): Promise<boolean> {
+  return (await latestCode(db, accountId, SIGN_IN_CODE, binding)) !== undefined;
 }
 
-export async function checkAccessCode(db: Db, accountId: string, code: string, origin: AuditOrigin = {}): Promise<CodeCheck> {
-  const check = await verifyCode(db, accountId, SIGN_IN_CODE, code);
+export async function checkAccessCode(db: Db, accountId: string, code: string, binding: string, failures: CodeFailuresPolicy, origin: AuditOrigin = {}): Promise<CodeCheck> {
+  const check = await verifyCode(db, accountId, SIGN_IN_CODE, code, new Date(), { binding, failures });
   if (!check.ok) {
     await recordAudit(db, { action: 'second_step.code_failed', actor: 'anonymous', accountId, details: { reason: check.reason, attempts_left: check.attemptsLeft }, ...origin });
   }
