@@ -36,6 +36,8 @@ export const envSchema = z.object({
     .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined))
     .refine((v) => !v || v.every((s) => s.length >= 32), { message: 'each secret must be at least 32 characters' }),
   TRUST_PROXY: bool.default(false),
+  /** Proxies in front of Portico that append to X-Forwarded-For (nginx, a load balancer): one each. */
+  TRUST_PROXY_HOPS: z.coerce.number({ message: 'must be a whole number from 1 to 10' }).int({ message: 'must be a whole number from 1 to 10' }).min(1, { message: 'must be a whole number from 1 to 10' }).max(10, { message: 'must be a whole number from 1 to 10' }).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUTO_MIGRATE: bool.default(true),
   KEYS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),

@@ -21,6 +21,8 @@ export interface Config {
   mailFrom: string;
   cookieSecrets?: string[];
   trustProxy: boolean;
+  /** How many X-Forwarded-For entries, counted from the right, our own proxies wrote. */
+  trustProxyHops: number;
   logLevel: Env['LOG_LEVEL'];
   autoMigrate: boolean;
   keysRefreshSeconds: number;
@@ -49,6 +51,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: env.MAIL_FROM,
     cookieSecrets: env.COOKIE_SECRETS,
     trustProxy: env.TRUST_PROXY,
+    trustProxyHops: env.TRUST_PROXY_HOPS,
     logLevel: env.LOG_LEVEL,
     autoMigrate: env.AUTO_MIGRATE,
     keysRefreshSeconds: env.KEYS_REFRESH_SECONDS,
