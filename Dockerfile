@@ -29,7 +29,7 @@ COPY public ./public
 COPY config ./config
 COPY bin ./bin
 # The application files stay root-owned (read-only to the server); only /data is writable.
-RUN mkdir -p /data && chown node:node /data
+RUN mkdir -p /data && chown node:node /data && chmod 700 /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

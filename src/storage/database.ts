@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import { prepareDataDir } from './data-dir.js';
 import { AccountChanges, accountWritesPlugin } from './account-changes.js';
 import { listenPostgres, type ListenHandlers } from './pg-listener.js';
 
@@ -49,7 +49,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   if (options.dataDir.startsWith('memory://')) {
     pglite = new PGlite();
   } else {
-    mkdirSync(options.dataDir, { recursive: true });
+    prepareDataDir(options.dataDir);
     lock = acquireDataDirLock(options.dataDir, options.holder ?? 'portico');
     pglite = new PGlite(`${options.dataDir}/pgdata`);
   }
