@@ -1,12 +1,12 @@
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
-import pg from 'pg';
 import type { Database } from './schema.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { prepareDataDir } from './data-dir.js';
 import { AccountChanges, accountWritesPlugin } from './account-changes.js';
 import { listenPostgres, type ListenHandlers } from './pg-listener.js';
+import { openMigrationPool, openRequestPool } from './pg-pool.js';
 
 export type Db = Kysely<Database>;
 
@@ -28,6 +28,20 @@ export interface DatabaseOptions {
   holder?: string;
 }
 
+/** How migrateToLatest reaches a PostgreSQL database on a pool of its own (see pg-pool.ts). */
+const migrationPools = new WeakMap<Db, () => Db>();
+
+/**
+ * The database migrations run on: a pool of their own for PostgreSQL, opened now and closed
+ * with `close`; PGlite (one process, one session) and unknown handles run on `db` itself.
+ */
+export function openMigrationDb(db: Db): { db: Db; close(): Promise<void> } {
+  const open = migrationPools.get(db);
+  if (!open) return { db, close: async () => {} };
+  const own = open();
+  return { db: own, close: () => own.destroy() };
+}
+
 /**
  * Opens PostgreSQL when a URL is given, else PGlite in the data directory. PGlite allows one
  * process per directory, so it is guarded by a lock file (see data-dir-lock.ts).
@@ -37,10 +51,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const plugins = [accountWritesPlugin(accountChanges)];
   const { databaseUrl } = options;
   if (databaseUrl) {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
-    // An idle client losing its server must not crash the process; the next query reports it.
-    pool.on('error', () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+    const db = openRequestPool(databaseUrl, plugins);
+    migrationPools.set(db, () => openMigrationPool(databaseUrl));
     const listen = async (channel: string, handlers: ListenHandlers) => listenPostgres(databaseUrl, channel, handlers);
     return { db, kind: 'postgres', accountChanges, listen, close: () => db.destroy() };
   }
