@@ -8,6 +8,7 @@ import * as m0006 from './0006_legacy.js';
 import * as m0007 from './0007_rate_limits.js';
 import * as m0008 from './0008_recovery_decoy_resend.js';
 import * as m0009 from './0009_account_change_notify.js';
+import * as m0015 from './0015_hash_model_ids.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_rate_limits': m0007,
   '0008_recovery_decoy_resend': m0008,
   '0009_account_change_notify': m0009,
+  '0015_hash_model_ids': m0015,
 };

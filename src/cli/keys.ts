@@ -2,8 +2,9 @@ import type { Config } from '../config/index.js';
 import { listSigningKeys, rotateSigningKeys } from '../oidc/keys.js';
 import { parseFlags, UsageError, wholeSeconds } from './args.js';
 import type { Command } from './context.js';
+import { rotateEncryption, rotateEncryptionUsage } from './keys-encryption.js';
 
-const usage = 'usage: portico keys rotate [--retire-after SECONDS] | portico keys list';
+const usage = `usage: portico keys rotate [--retire-after SECONDS] | portico keys list | ${rotateEncryptionUsage.replace('usage: ', '')}`;
 
 /** Margin for clock skew between Portico and the portals that verify its tokens. */
 export const RETIRE_MARGIN_SECONDS = 300;
@@ -48,5 +49,6 @@ const rotate: Command = async (args, ctx) => {
 export const keys: Command = async ([sub, ...rest], ctx) => {
   if (sub === 'list') return list(rest, ctx);
   if (sub === 'rotate') return rotate(rest, ctx);
+  if (sub === 'rotate-encryption') return rotateEncryption(rest, ctx);
   throw new UsageError(usage);
 };

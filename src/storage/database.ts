@@ -7,6 +7,8 @@ import { prepareDataDir } from './data-dir.js';
 import { AccountChanges, accountWritesPlugin } from './account-changes.js';
 import { listenPostgres, type ListenHandlers } from './pg-listener.js';
 import { openMigrationPool, openRequestPool } from './pg-pool.js';
+import { openSecretBox, type KeysEncryptionOptions } from './keys-encryption.js';
+import { registerSecretBox } from './secret-box.js';
 
 export type Db = Kysely<Database>;
 
@@ -26,6 +28,14 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Who holds the embedded data directory: shown to a second process that tries to open it. */
   holder?: string;
+  /** The keys-encryption key(s) from the environment; without one, a development key (keys-encryption.ts). */
+  keysEncryption?: KeysEncryptionOptions;
+}
+
+/** Secrets at rest are sealed with the box registered here, resolved at first use (after migrations). */
+function withSecretBox<T extends { db: Db }>(handle: T, options: DatabaseOptions): T {
+  registerSecretBox(handle.db, () => openSecretBox(options.keysEncryption ?? {}, options, handle.db));
+  return handle;
 }
 
 /** How migrateToLatest reaches a PostgreSQL database on a pool of its own (see pg-pool.ts). */
@@ -54,7 +64,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     const db = openRequestPool(databaseUrl, plugins);
     migrationPools.set(db, () => openMigrationPool(databaseUrl));
     const listen = async (channel: string, handlers: ListenHandlers) => listenPostgres(databaseUrl, channel, handlers);
-    return { db, kind: 'postgres', accountChanges, listen, close: () => db.destroy() };
+    return withSecretBox<DatabaseHandle>({ db, kind: 'postgres', accountChanges, listen, close: () => db.destroy() }, options);
   }
   let lock: DataDirLock | undefined;
   let pglite: PGlite;
@@ -67,7 +77,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   }
   await pglite.waitReady;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins });
-  return {
+  return withSecretBox<DatabaseHandle>({
     db,
     kind: 'pglite',
     accountChanges,
@@ -84,5 +94,5 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       await db.destroy();
       lock?.release();
     },
-  };
+  }, options);
 }
