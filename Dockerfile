@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Portico: build the TypeScript once, then run the compiled server on Node 24 as `node`.
 #   docker build -t portico .
-#   docker run -p 3000:3000 -e COOKIE_SECRETS=... -v portico-data:/data portico
+#   docker run -p 3000:3000 -e COOKIE_SECRETS=... -e KEYS_ENCRYPTION_KEY=... -v portico-data:/data portico
 # With no DATABASE_URL the embedded database (PGlite) lives in the /data volume.
 
 FROM node:24-bookworm-slim AS build
