@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Portico: build the TypeScript once, then run the compiled server on Node 24 as `node`.
 #   docker build -t portico .
-#   docker run -p 3000:3000 -e COOKIE_SECRETS=... -e BILL_TRACKER_SECRET=... \
+#   docker run -p 3000:3000 -e COOKIE_SECRETS=... -e KEYS_ENCRYPTION_KEY=... -e BILL_TRACKER_SECRET=... \
 #     -v /etc/portico/clients.json:/etc/portico/clients.json:ro -v portico-data:/data portico
 # With no DATABASE_URL the embedded database (PGlite) lives in the /data volume. The clients
 # file is the operator's, mounted at CLIENTS_FILE: the checkout's config/ holds development
@@ -31,7 +31,7 @@ COPY views ./views
 COPY public ./public
 COPY bin ./bin
 # The application files stay root-owned (read-only to the server); only /data is writable.
-RUN mkdir -p /data && chown node:node /data
+RUN mkdir -p /data && chown node:node /data && chmod 700 /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

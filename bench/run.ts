@@ -116,6 +116,7 @@ try {
     // Production: templates are compiled once and cached (the eta renderer re-reads them otherwise).
     NODE_ENV: 'production',
     COOKIE_SECRETS: cookieSecret,
+    KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ISSUER: porticoUrl, HOST: '127.0.0.1', PORT: String(porticoPort),
     DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, CLIENTS_FILE: files.clientsFile, POLICY_FILE: files.policyFile,
     // A log line per request is not what is measured here; warnings and errors still show.

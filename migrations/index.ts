@@ -11,6 +11,7 @@ import * as m0009 from './0009_account_change_notify.js';
 import * as m0010 from './0010_lockout_in_flight.js';
 import * as m0011 from './0011_code_failures.js';
 import * as m0012 from './0012_pending_ids.js';
+import * as m0015 from './0015_hash_model_ids.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_lockout_in_flight': m0010,
   '0011_code_failures': m0011,
   '0012_pending_ids': m0012,
+  '0015_hash_model_ids': m0015,
 };

@@ -11,13 +11,14 @@ import { startMailSender, type MailSender } from './notify/sender.js';
 import { createTransport } from './notify/transport.js';
 import type { Logger } from './log.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
-import { purgeExpiredModels } from './oidc/adapters/sql.js';
+import { purgeExpiredModels, sealModelPayloads } from './oidc/adapters/sql.js';
 import { ProviderHost } from './oidc/host.js';
 import { checkClients } from './oidc/validate-clients.js';
 import { createPageRenderer } from './oidc/pages.js';
 import { openDatabase, type DatabaseHandle } from './storage/database.js';
 import { startAccountCache } from './identity/account-cache.js';
-import { getOrCreateSetting } from './storage/instance-settings.js';
+import { CODE_HMAC_KEY_SETTING, codeHmacKey } from './identity/keyed-hash.js';
+import { getOrCreateSecretSetting, sealSecretSettings } from './storage/instance-settings.js';
 import { migrateToLatest } from './storage/migrator.js';
 import { openRedis } from './storage/redis.js';
 import { createApp } from './web/app.js';
@@ -36,13 +37,25 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const COOKIE_SECRET_SETTING = 'cookie_secret';
+
 /**
  * Outside production a missing COOKIE_SECRETS falls back to one generated per installation
- * and kept in the database, so sessions survive restarts and are shared by all processes.
+ * and kept (sealed) in the database, so sessions survive restarts and are shared by all processes.
  */
 async function cookieSecrets(config: Config, database: DatabaseHandle): Promise<string[]> {
   if (config.cookieSecrets) return config.cookieSecrets;
-  return [await getOrCreateSetting(database.db, 'cookie_secret', () => randomBytes(32).toString('base64url'))];
+  return [await getOrCreateSecretSetting(database.db, COOKIE_SECRET_SETTING, () => randomBytes(32).toString('base64url'))];
+}
+
+/**
+ * Secrets written before they were sealed, or sealed with the key before a rotation, are
+ * sealed with the current key at every start-up: a migration cannot know the key. Idempotent.
+ */
+async function sealSecretsAtRest(database: DatabaseHandle): Promise<void> {
+  await sealSecretSettings(database.db, [CODE_HMAC_KEY_SETTING, COOKIE_SECRET_SETTING]);
+  await codeHmacKey(database.db);
+  await sealModelPayloads(database.db);
 }
 
 /** Starts Portico: stores, migrations, provider, app, HTTP listener. */
@@ -50,10 +63,15 @@ export async function startServer(loaded: Config, log: Logger): Promise<RunningS
   reportBreachCheckTo(log);
   // The clients file's secrets and oidc-provider's checks, before anything is opened.
   const config = await checkClients(loaded);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server' });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server', keysEncryption: config.keysEncryption });
   const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];
   try {
     if (config.autoMigrate) await migrateToLatest(database.db);
+    if (!config.keysEncryption.key) {
+      const where = config.databaseUrl || config.dataDir.startsWith('memory://') ? 'in the database itself, which protects nothing' : `in ${config.dataDir}`;
+      log.warn(`KEYS_ENCRYPTION_KEY is not set: secrets at rest are sealed with a development key kept ${where}`);
+    }
+    await sealSecretsAtRest(database);
     const mailer = startMailSender({ db: database.db, transport: createTransport(config, log), log });
     cleanup.unshift(() => mailer.stop());
     const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;

@@ -3,6 +3,7 @@ import { UsageError } from './args.js';
 import { clientsCheck } from './clients.js';
 import type { CommandContext } from './context.js';
 import { keysList, keysRotate } from './keys.js';
+import { keysRotateEncryption } from './keys-encryption.js';
 import { legacyImport } from './legacy.js';
 import { linksList, linksRemove } from './links.js';
 import { migrate } from './migrate.js';
@@ -17,6 +18,7 @@ export const registry: readonly CommandSpec[] = [
   migrate,
   keysList,
   keysRotate,
+  keysRotateEncryption,
   usersCreate,
   usersImport,
   ...usersHelpDesk,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
+import { parseKey } from './keys-encryption-key.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -36,6 +37,12 @@ export const envSchema = z.object({
     .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined))
     .refine((v) => !v || v.every((s) => s.length >= 32), { message: 'each secret must be at least 32 characters' }),
   TRUST_PROXY: bool.default(false),
+  /** Seals secrets at rest (signing keys, the code HMAC key, cookie secret, token payloads): 32 bytes, base64 or hex. */
+  KEYS_ENCRYPTION_KEY: z.string().optional(),
+  /** The key before a rotation (`portico keys rotate-encryption`): still opens what it sealed. */
+  KEYS_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
+  /** Proxies in front of Portico that append to X-Forwarded-For (nginx, a load balancer): one each. */
+  TRUST_PROXY_HOPS: z.coerce.number({ message: 'must be a whole number from 1 to 10' }).int({ message: 'must be a whole number from 1 to 10' }).min(1, { message: 'must be a whole number from 1 to 10' }).max(10, { message: 'must be a whole number from 1 to 10' }).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUTO_MIGRATE: bool.default(true),
   KEYS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
@@ -55,6 +62,13 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   const env = result.data;
   if (env.NODE_ENV === 'production' && !env.COOKIE_SECRETS) {
     throw new ConfigError('environment: COOKIE_SECRETS: required when NODE_ENV=production');
+  }
+  // A key kept beside the data it protects protects nothing (design.md, security baseline).
+  if (env.NODE_ENV === 'production' && !env.KEYS_ENCRYPTION_KEY) {
+    throw new ConfigError('environment: KEYS_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -base64 32)');
+  }
+  for (const name of ['KEYS_ENCRYPTION_KEY', 'KEYS_ENCRYPTION_KEY_PREVIOUS'] as const) {
+    if (env[name]) parseKey(env[name], `environment: ${name}`);
   }
   return env;
 }

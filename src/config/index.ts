@@ -22,7 +22,11 @@ export interface Config {
   smtpUrl?: string;
   mailFrom: string;
   cookieSecrets?: string[];
+  /** KEYS_ENCRYPTION_KEY and KEYS_ENCRYPTION_KEY_PREVIOUS, as given (storage/keys-encryption.ts). */
+  keysEncryption: { key?: string; previous?: string };
   trustProxy: boolean;
+  /** How many X-Forwarded-For entries, counted from the right, our own proxies wrote. */
+  trustProxyHops: number;
   logLevel: Env['LOG_LEVEL'];
   autoMigrate: boolean;
   keysRefreshSeconds: number;
@@ -50,7 +54,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
     cookieSecrets: env.COOKIE_SECRETS,
+    keysEncryption: { key: env.KEYS_ENCRYPTION_KEY, previous: env.KEYS_ENCRYPTION_KEY_PREVIOUS },
     trustProxy: env.TRUST_PROXY,
+    trustProxyHops: env.TRUST_PROXY_HOPS,
     logLevel: env.LOG_LEVEL,
     autoMigrate: env.AUTO_MIGRATE,
     keysRefreshSeconds: env.KEYS_REFRESH_SECONDS,

@@ -1,18 +1,18 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../storage/database.js';
-import { getOrCreateSetting } from '../storage/instance-settings.js';
+import { getOrCreateSecretSetting } from '../storage/instance-settings.js';
 
-const KEY_NAME = 'code_hmac_key';
+export const CODE_HMAC_KEY_SETTING = 'code_hmac_key';
 
 /**
  * The installation's key for one-time codes, link tokens and flow ids. Kept in the database so
- * every process agrees on it; a copy of the tables without it does not give the codes away.
+ * every process agrees on it, sealed with the keys-encryption key: a copy of the tables
+ * without that key does not give the codes away.
  */
 export async function codeHmacKey(db: Db): Promise<string> {
   const known = keys.get(db);
   if (known) return known;
-  const row = await db.selectFrom('instance_settings').select('value').where('key', '=', KEY_NAME).executeTakeFirst();
-  const key = row?.value ?? (await getOrCreateSetting(db, KEY_NAME, () => randomBytes(32).toString('base64url')));
+  const key = await getOrCreateSecretSetting(db, CODE_HMAC_KEY_SETTING, () => randomBytes(32).toString('base64url'));
   keys.set(db, key);
   return key;
 }

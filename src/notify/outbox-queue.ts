@@ -28,10 +28,13 @@ export async function claimDueMails(db: Db, options: { limit: number; lockMs: nu
   return rows;
 }
 
-export async function markSent(db: Db, id: string): Promise<void> {
+/** Bodies are blanked unless kept (see MailTransport.keepsSentBodies); who, what and when stay. */
+const blankBodies = { text_body: '', html_body: '' } as const;
+
+export async function markSent(db: Db, id: string, options: { keepBody: boolean }): Promise<void> {
   await db
     .updateTable('mail_outbox')
-    .set({ status: 'sent', sent_at: sql<Date>`now()`, locked_until: null, last_error: null })
+    .set({ status: 'sent', sent_at: sql<Date>`now()`, locked_until: null, last_error: null, ...(options.keepBody ? {} : blankBodies) })
     .where('id', '=', id)
     .execute();
 }
@@ -49,10 +52,11 @@ export async function scheduleRetry(db: Db, id: string, delayMs: number, error: 
     .execute();
 }
 
-export async function markFailed(db: Db, id: string, error: string): Promise<void> {
+/** A mail given up on is never sent: its body (codes, links) goes as a sent one's does. */
+export async function markFailed(db: Db, id: string, error: string, options: { keepBody: boolean }): Promise<void> {
   await db
     .updateTable('mail_outbox')
-    .set({ status: 'failed', locked_until: null, last_error: error })
+    .set({ status: 'failed', locked_until: null, last_error: error, ...(options.keepBody ? {} : blankBodies) })
     .where('id', '=', id)
     .execute();
 }

@@ -63,6 +63,7 @@ function outgoing(row: OutboxMail): OutgoingMail {
 export function startMailSender(options: MailSenderOptions): MailSender {
   const settings = { ...DEFAULTS, ...options };
   const { db, transport, log } = settings;
+  const keep = { keepBody: transport.keepsSentBodies };
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   // One round at a time per process: a drain() during a poll waits for it, then runs.
@@ -72,7 +73,7 @@ export function startMailSender(options: MailSenderOptions): MailSender {
     const mail = { mailId: row.id, template: row.template, attempt: row.attempts };
     // Claimed again and again with no outcome: the senders holding it died (perhaps because of it).
     if (row.attempts > settings.maxAttempts) {
-      await markFailed(db, row.id, 'abandoned: no sender finished it');
+      await markFailed(db, row.id, 'abandoned: no sender finished it', keep);
       log.error({ mail }, 'mail not delivered: every sender that claimed it stopped');
       return;
     }
@@ -81,7 +82,7 @@ export function startMailSender(options: MailSenderOptions): MailSender {
     } catch (error) {
       const reason = describeError(error);
       if (row.attempts >= settings.maxAttempts) {
-        await markFailed(db, row.id, reason);
+        await markFailed(db, row.id, reason, keep);
         log.error({ mail, reason }, 'mail not delivered: giving up after repeated failures');
         return;
       }
@@ -90,7 +91,7 @@ export function startMailSender(options: MailSenderOptions): MailSender {
       log.warn({ mail, reason, retryInSeconds: Math.round(delay / 1000) }, 'mail not delivered yet: will retry');
       return;
     }
-    await markSent(db, row.id);
+    await markSent(db, row.id, keep);
     log.info({ mail }, 'mail sent');
   };
 

@@ -16,16 +16,23 @@ export interface OutgoingMail {
 
 export interface MailTransport {
   readonly kind: 'smtp' | 'dev-outbox';
+  /**
+   * Whether a sent mail's body stays in mail_outbox. Bodies carry live codes and link tokens:
+   * once SMTP took a mail only its metadata is kept. The dev outbox is where developers and
+   * tests read their mail, so outside production it keeps them; in production it has no page
+   * (web/dev-outbox.ts) and keeps nothing either.
+   */
+  readonly keepsSentBodies: boolean;
   /** Resolves once the mail is accepted; rejects with the reason otherwise. */
   send(mail: OutgoingMail): Promise<void>;
   close(): void;
 }
 
-export type TransportConfig = Pick<Config, 'smtpUrl' | 'mailFrom' | 'issuer'>;
+export type TransportConfig = Pick<Config, 'smtpUrl' | 'mailFrom' | 'issuer'> & Partial<Pick<Config, 'production'>>;
 
 /** SMTP when SMTP_URL is set; otherwise the dev outbox, where mail stays in the table for /dev/outbox. */
 export function createTransport(config: TransportConfig, log: Logger): MailTransport {
-  return config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : devOutboxTransport(config.issuer, log);
+  return config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : devOutboxTransport(config.issuer, !config.production, log);
 }
 
 // nodemailer's defaults wait up to 10 minutes on a silent socket: far longer than a claim lasts.
@@ -45,6 +52,7 @@ function smtpTransport(smtpUrl: string, from: string): MailTransport {
   const domain = addressDomain(from);
   return {
     kind: 'smtp',
+    keepsSentBodies: false,
     send: async (mail) => {
       await transporter.sendMail({
         to: mail.to,
@@ -63,9 +71,10 @@ export function addressDomain(address: string): string {
   return /@([^\s<>@]+)>?\s*$/.exec(address)?.[1] ?? 'localhost';
 }
 
-function devOutboxTransport(issuer: string, log: Logger): MailTransport {
+function devOutboxTransport(issuer: string, keepsSentBodies: boolean, log: Logger): MailTransport {
   return {
     kind: 'dev-outbox',
+    keepsSentBodies,
     send: async (mail) => {
       // Subject and address only: the body carries codes and links, and the page shows it.
       log.info(

@@ -2,6 +2,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jo
 import { sql } from 'kysely';
 import { isUniqueViolation } from '../identity/accounts.js';
 import type { Db } from '../storage/database.js';
+import { isSealed, openSealedFrom, secretBoxFor, type SecretBox } from '../storage/secret-box.js';
 
 /** RS256 is the OIDC default ID token algorithm (Core §3.1.3.7); ES256 for portals that ask for it. */
 export const signingAlgorithms = ['RS256', 'ES256'] as const;
@@ -28,20 +29,72 @@ export async function generateSigningJwk(alg: SigningAlg): Promise<SigningJwk> {
   return { ...jwk, kid, alg, use: 'sig' };
 }
 
-function insertKey(db: Db, jwk: SigningJwk, status: 'current' | 'next') {
+/** The private members of RSA and EC JWKs (RFC 7518 §6.3.2, §6.2.2): sealed at rest. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'] as const;
+
+/** As stored: the public members in clear, the private ones in `sealed`, the kid as associated data. */
+type StoredJwk = Record<string, unknown> & { kid: string; sealed?: string };
+
+const aad = (kid: string) => `signing_keys:${kid}`;
+
+export function sealJwk(box: SecretBox, jwk: Record<string, unknown> & { kid: string }): StoredJwk {
+  const stored: StoredJwk = { kid: jwk.kid };
+  const secret: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(jwk)) {
+    if ((PRIVATE_MEMBERS as readonly string[]).includes(name)) secret[name] = value;
+    else if (name !== 'sealed') stored[name] = value;
+  }
+  stored.sealed = box.seal(JSON.stringify(secret), aad(jwk.kid));
+  return stored;
+}
+
+async function openJwk(db: Db, stored: StoredJwk): Promise<SigningJwk> {
+  if (!isSealed(stored.sealed)) return stored as SigningJwk;
+  const { sealed, ...publicMembers } = stored;
+  return { ...publicMembers, ...JSON.parse(await openSealedFrom(db, sealed, aad(stored.kid))) } as SigningJwk;
+}
+
+const parsed = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as StoredJwk;
+
+function insertKey(db: Db, box: SecretBox, jwk: SigningJwk, status: 'current' | 'next') {
   return db
     .insertInto('signing_keys')
-    .values({ kid: jwk.kid, alg: jwk.alg, status, private_jwk: JSON.stringify(jwk), activated_at: status === 'current' ? sql<Date>`now()` : null })
+    .values({ kid: jwk.kid, alg: jwk.alg, status, private_jwk: JSON.stringify(sealJwk(box, jwk)), activated_at: status === 'current' ? sql<Date>`now()` : null })
     .execute();
 }
 
-/** First start: one current key per algorithm. Safe when several processes start at once. */
+/**
+ * Seals keys still stored in clear (written before keys were sealed) and reseals those sealed
+ * with an older keys-encryption key. Idempotent, and safe beside another process doing the
+ * same: a row is rewritten only if it still holds what was read. Returns how many changed.
+ */
+export async function sealSigningKeys(db: Db): Promise<number> {
+  const box = await secretBoxFor(db);
+  let changed = 0;
+  for (const row of await db.selectFrom('signing_keys').select(['kid', 'private_jwk']).execute()) {
+    const stored = parsed(row.private_jwk);
+    if (isSealed(stored.sealed) && !box.sealedWithOlderKey(stored.sealed)) continue;
+    const resealed = sealJwk(box, await openJwk(db, stored));
+    const result = await db
+      .updateTable('signing_keys')
+      .set({ private_jwk: JSON.stringify(resealed) })
+      .where('kid', '=', row.kid)
+      .where(sql<boolean>`private_jwk = ${JSON.stringify(stored)}::jsonb`)
+      .executeTakeFirst();
+    changed += Number(result.numUpdatedRows);
+  }
+  return changed;
+}
+
+/** First start: one current key per algorithm, and every key sealed. Safe when several processes start at once. */
 export async function ensureSigningKeys(db: Db): Promise<void> {
+  await sealSigningKeys(db);
+  const box = await secretBoxFor(db);
   for (const alg of signingAlgorithms) {
     const current = await db.selectFrom('signing_keys').select('kid').where('alg', '=', alg).where('status', '=', 'current').executeTakeFirst();
     if (current) continue;
     try {
-      await insertKey(db, await generateSigningJwk(alg), 'current');
+      await insertKey(db, box, await generateSigningJwk(alg), 'current');
     } catch (error) {
       // Another process created it first (index signing_keys_one_current).
       if (!isUniqueViolation(error)) throw error;
@@ -56,7 +109,7 @@ async function pregenerate(db: Db): Promise<Map<string, SigningJwk>> {
   return new Map(await Promise.all(missing.map(async (alg) => [alg, await generateSigningJwk(alg)] as const)));
 }
 
-async function rotateOne(trx: Db, alg: SigningAlg, retireAfterSeconds: number, fresh?: SigningJwk): Promise<RotatedKey> {
+async function rotateOne(trx: Db, box: SecretBox, alg: SigningAlg, retireAfterSeconds: number, fresh?: SigningJwk): Promise<RotatedKey> {
   // Database time throughout, so expiry does not depend on this host's clock.
   const retired = await trx
     .updateTable('signing_keys')
@@ -75,7 +128,7 @@ async function rotateOne(trx: Db, alg: SigningAlg, retireAfterSeconds: number, f
   let newKid = promoted?.kid;
   if (!newKid) {
     const jwk = fresh ?? (await generateSigningJwk(alg));
-    await insertKey(trx, jwk, 'current');
+    await insertKey(trx, box, jwk, 'current');
     newKid = jwk.kid;
   }
   return retired ? { alg, newKid, retiredKid: retired.kid } : { alg, newKid };
@@ -88,11 +141,12 @@ async function rotateOne(trx: Db, alg: SigningAlg, retireAfterSeconds: number, f
  */
 export async function rotateSigningKeys(db: Db, options: { retireAfterSeconds: number }): Promise<RotatedKey[]> {
   const fresh = await pregenerate(db);
+  const box = await secretBoxFor(db);
   const rotated = await db.transaction().execute(async (trx) => {
     // Two operators rotating at once take turns instead of failing on signing_keys_one_current.
     await sql`select pg_advisory_xact_lock(${KEY_CHANGE_LOCK})`.execute(trx);
     const results: RotatedKey[] = [];
-    for (const alg of signingAlgorithms) results.push(await rotateOne(trx, alg, options.retireAfterSeconds, fresh.get(alg)));
+    for (const alg of signingAlgorithms) results.push(await rotateOne(trx, box, alg, options.retireAfterSeconds, fresh.get(alg)));
     return results;
   });
   await dropExpiredKeys(db);
@@ -122,7 +176,7 @@ export async function loadSigningJwks(db: Db): Promise<{ keys: SigningJwk[]; fin
     .orderBy('kid')
     .execute();
   // jsonb comes back parsed from pg and PGlite; a string would mean a driver that did not parse it.
-  const keys = rows.map((row) => (typeof row.private_jwk === 'string' ? JSON.parse(row.private_jwk) : row.private_jwk) as SigningJwk);
+  const keys = await Promise.all(rows.map((row) => openJwk(db, parsed(row.private_jwk))));
   return { keys, fingerprint: rows.map((row) => `${row.kid}:${row.status}`).join(',') };
 }
 

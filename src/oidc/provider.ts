@@ -95,5 +95,7 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
 export function createProvider(deps: ProviderDeps, jwks: { keys: object[] }): Provider {
   const provider = new Provider(deps.config.issuer, buildProviderConfiguration(deps, jwks));
   provider.proxy = deps.config.trustProxy;
+  // Its ctx.ip is Koa's: the same trusted hops as Portico's own app (web/app.ts).
+  provider.maxIpsCount = deps.config.trustProxyHops;
   return provider;
 }

@@ -1,12 +1,14 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
-import pg from 'pg';
 import type { Database } from './schema.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import { prepareDataDir } from './data-dir.js';
 import { AccountChanges, accountWritesPlugin } from './account-changes.js';
 import { listenPostgres, type ListenHandlers } from './pg-listener.js';
+import { openMigrationPool, openRequestPool } from './pg-pool.js';
+import { openSecretBox, type KeysEncryptionOptions } from './keys-encryption.js';
+import { registerSecretBox } from './secret-box.js';
 
 export type Db = Kysely<Database>;
 
@@ -26,6 +28,28 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Who holds the embedded data directory: shown to a second process that tries to open it. */
   holder?: string;
+  /** The keys-encryption key(s) from the environment; without one, a development key (keys-encryption.ts). */
+  keysEncryption?: KeysEncryptionOptions;
+}
+
+/** Secrets at rest are sealed with the box registered here, resolved at first use (after migrations). */
+function withSecretBox<T extends { db: Db }>(handle: T, options: DatabaseOptions): T {
+  registerSecretBox(handle.db, () => openSecretBox(options.keysEncryption ?? {}, options, handle.db));
+  return handle;
+}
+
+/** How migrateToLatest reaches a PostgreSQL database on a pool of its own (see pg-pool.ts). */
+const migrationPools = new WeakMap<Db, () => Db>();
+
+/**
+ * The database migrations run on: a pool of their own for PostgreSQL, opened now and closed
+ * with `close`; PGlite (one process, one session) and unknown handles run on `db` itself.
+ */
+export function openMigrationDb(db: Db): { db: Db; close(): Promise<void> } {
+  const open = migrationPools.get(db);
+  if (!open) return { db, close: async () => {} };
+  const own = open();
+  return { db: own, close: () => own.destroy() };
 }
 
 /**
@@ -37,25 +61,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const plugins = [accountWritesPlugin(accountChanges)];
   const { databaseUrl } = options;
   if (databaseUrl) {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
-    // An idle client losing its server must not crash the process; the next query reports it.
-    pool.on('error', () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+    const db = openRequestPool(databaseUrl, plugins);
+    migrationPools.set(db, () => openMigrationPool(databaseUrl));
     const listen = async (channel: string, handlers: ListenHandlers) => listenPostgres(databaseUrl, channel, handlers);
-    return { db, kind: 'postgres', accountChanges, listen, close: () => db.destroy() };
+    return withSecretBox<DatabaseHandle>({ db, kind: 'postgres', accountChanges, listen, close: () => db.destroy() }, options);
   }
   let lock: DataDirLock | undefined;
   let pglite: PGlite;
   if (options.dataDir.startsWith('memory://')) {
     pglite = new PGlite();
   } else {
-    mkdirSync(options.dataDir, { recursive: true });
+    prepareDataDir(options.dataDir);
     lock = acquireDataDirLock(options.dataDir, options.holder ?? 'portico');
     pglite = new PGlite(`${options.dataDir}/pgdata`);
   }
   await pglite.waitReady;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins });
-  return {
+  return withSecretBox<DatabaseHandle>({
     db,
     kind: 'pglite',
     accountChanges,
@@ -72,5 +94,5 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       await db.destroy();
       lock?.release();
     },
-  };
+  }, options);
 }

@@ -34,6 +34,10 @@ function ownPathsOnly(router: Router): Middleware {
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.proxy = deps.config.trustProxy;
+  // X-Forwarded-For is "client-supplied, proxy1, proxy2": each proxy appends the address it saw
+  // (nginx $proxy_add_x_forwarded_for, AWS ALB), so everything left of our own proxies' entries
+  // is whatever the client wrote. Koa's ctx.ip is then the entry the nearest trusted hop saw.
+  app.maxIpsCount = deps.config.trustProxyHops;
   app.silent = true;
   app.use(requestLog(deps.log));
   app.use(errorHandler(deps.renderer));

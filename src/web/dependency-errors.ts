@@ -15,13 +15,14 @@ export function isDependencyError(error: unknown): boolean {
     // SQLSTATE class 08 (connection exception), 57P01..03 (admin shutdown, crash, cannot connect now),
     // 25006 (read-only transaction: a standby, or a primary demoted by a failover), class 53
     // (insufficient resources: too many connections, disk full, out of memory).
-    if (e.code && (/^08/.test(e.code) || /^57P0[1-3]$/.test(e.code) || e.code === '25006' || /^53[0-9A-Z]{3}$/.test(e.code))) return true;
+    // 57014 (statement cancelled: statement_timeout) and 25P03 (idle_in_transaction_session_timeout): a database too slow to answer in time.
+    if (e.code && (/^08/.test(e.code) || /^57P0[1-3]$/.test(e.code) || e.code === '25006' || /^53[0-9A-Z]{3}$/.test(e.code) || e.code === '57014' || e.code === '25P03')) return true;
     if (e.name === 'MaxRetriesPerRequestError') return true;
     // Redis answering but not serving: a replica after a failover, loading, no quorum, out of memory.
     if (e.name === 'ReplyError' && e.message && /^(READONLY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|OOM)\b/.test(e.message)) return true;
     // MULTI/EXEC refused as a whole (EXECABORT) carries the errors that caused it.
     if (Array.isArray(e.previousErrors) && e.previousErrors.some(isDependencyError)) return true;
-    if (e.message && /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|Stream isn't writeable|Redis connection is not ready|^Command timed out$/i.test(e.message)) return true;
+    if (e.message && /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|Query read timeout|Stream isn't writeable|Redis connection is not ready|^Command timed out$/i.test(e.message)) return true;
     if (Array.isArray(e.errors) && e.errors.some(isDependencyError)) return true;
     current = e.cause;
   }

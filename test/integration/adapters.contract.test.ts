@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAdapterFactory, type AdapterFactory } from '../../src/oidc/adapters/index.js';
 import { createRedisAdapterFactory } from '../../src/oidc/adapters/redis.js';
-import { purgeExpiredModels } from '../../src/oidc/adapters/sql.js';
+import { hashModelId, purgeExpiredModels } from '../../src/oidc/adapters/sql.js';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
 import { migrateToLatest } from '../../src/storage/migrator.js';
 import { startPostgres, startRedis, type RunningService } from '../support/servers.js';
@@ -209,17 +209,18 @@ function describeSqlBackend(name: string, open: () => Promise<{ handle: Database
       const ids = await handle.db
         .selectFrom('oidc_models')
         .select('id')
-        .where('id', 'in', [expired, live, forever])
+        .where('id', 'in', [expired, live, forever].map(hashModelId))
         .execute();
-      expect(ids.map((row) => row.id).sort()).toEqual([live, forever].sort());
+      expect(ids.map((row) => row.id).sort()).toEqual([live, forever].map(hashModelId).sort());
     });
 
     it('keeps indexed columns in step with the payload', async () => {
       const factory = createAdapterFactory({ db: handle.db });
       const [id, grant] = [unique('rt'), unique('grant')];
       await factory('RefreshToken').upsert(id, { grantId: grant, uid: 'u' }, 60);
-      const row = await handle.db.selectFrom('oidc_models').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      expect(row).toMatchObject({ model: 'RefreshToken', grant_id: grant, uid: 'u', user_code: null, consumed_at: null });
+      // Stored under hashes of the id and uid (bearer values), the grant id as it is (revokeByGrantId).
+      const row = await handle.db.selectFrom('oidc_models').selectAll().where('id', '=', hashModelId(id)).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ model: 'RefreshToken', grant_id: grant, uid: hashModelId('u'), user_code: null, consumed_at: null });
       expect(row.expires_at!.getTime()).toBeGreaterThan(Date.now() + 50_000);
     });
   });

@@ -5,7 +5,7 @@ import { clients, startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 import { REDIS_COMMAND_TIMEOUT_MS } from '../../src/storage/redis.js';
-import { startPostgres, startRedis, type RedisService, type RestartableService } from '../support/servers.js';
+import { startPostgres, startRedis, type PostgresService, type RedisService } from '../support/servers.js';
 
 /*
  * Issue 8, item 6: PostgreSQL or Redis going away while Portico runs: stopped, hung, or
@@ -18,7 +18,7 @@ import { startPostgres, startRedis, type RedisService, type RestartableService }
  */
 
 const LOOPBACK = '127.0.0.1';
-let pgServer: RestartableService;
+let pgServer: PostgresService;
 let redisServer: RedisService;
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 
@@ -213,6 +213,54 @@ describe('PostgreSQL stops while Portico runs', () => {
     const created = await registration.submit();
     expect(created.url).toBe(`${withRedis.url}/verify-email`);
     await expectSignIn(withoutRedis.url, user);
+  });
+});
+
+/**
+ * The answer to a request, or a failure saying it hung: far longer than Portico's own timeouts,
+ * far shorter than anyone would wait at a sign-in page.
+ */
+async function answered<T>(request: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no answer within 30 s: the request hung on the database')), 30_000);
+  });
+  try {
+    return await Promise.race([request, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('PostgreSQL hangs while Portico runs', () => {
+  it('answers 503 instead of holding requests open, and serves again when PostgreSQL answers', async () => {
+    const withRedis = await portico({ redis: true });
+    const withoutRedis = await portico({ redis: false });
+    const user = await withRedis.createUser();
+    const before = await signInPage(withRedis);
+    await expectTokenIssued(withoutRedis);
+
+    // Stopped with SIGSTOP, backends too: connections stay open and nothing answers. The
+    // requests go at once, while the pools still hold the connections used a moment ago.
+    await whileBroken(async () => pgServer.freeze(), async () => pgServer.thaw(), async () => {
+      const [signIn, authorization] = await answered(
+        Promise.all([
+          // Signing in reads the account.
+          before.rp.submitSignIn(before.page, user.username, user.password),
+          // Without Redis the authorization request and the token live in PostgreSQL.
+          authorizationRequest(withoutRedis),
+          expectTokenUnavailable(withoutRedis),
+        ]),
+      );
+      expectFriendlyOutagePage(signIn);
+      expectFriendlyOutagePage(authorization);
+      expect((await readyz(withRedis)).body.checks).toEqual({ database: 'unavailable', redis: 'ok' });
+    });
+
+    for (const p of [withRedis, withoutRedis]) await eventually('/readyz 200 once PostgreSQL answers again', async () => (await readyz(p)).status === 200);
+    await expectTokenIssued(withoutRedis);
+    const again = await before.rp.submitSignIn(before.page, user.username, user.password);
+    expect(again.url.startsWith('http://127.0.0.1:9/a/callback?code=')).toBe(true);
   });
 });
 

@@ -111,10 +111,10 @@ describe.each(backends)('mail outbox on $name', (backend) => {
   let senders: MailSender[] = [];
   let logLines: string[] = [];
 
-  const sender = (options: { smtpUrl?: string; db?: Db } = {}) => {
+  const sender = (options: { smtpUrl?: string; db?: Db; production?: boolean } = {}) => {
     const { log, lines } = captureLog();
     logLines = lines;
-    const transport = createTransport({ smtpUrl: 'smtpUrl' in options ? options.smtpUrl : smtp.url, mailFrom: MAIL_FROM, issuer: ISSUER }, log);
+    const transport = createTransport({ smtpUrl: 'smtpUrl' in options ? options.smtpUrl : smtp.url, mailFrom: MAIL_FROM, issuer: ISSUER, production: options.production }, log);
     // Polling is left to drain(): the test decides when a round runs.
     const started = startMailSender({ db: options.db ?? db, transport, log, intervalMs: HOUR_MS });
     senders.push(started);
@@ -182,6 +182,19 @@ describe.each(backends)('mail outbox on $name', (backend) => {
     expect(row!.sent_at).toBeInstanceOf(Date);
   });
 
+  it('keeps who, what and when of a mail SMTP took, but not its body with the code and link', async () => {
+    await enqueueMail(db, { ...verifyEmail('abe@example.com'), accountId: 'acc-2' });
+    const [queued] = await outbox(db);
+    expect(queued!.text_body).toContain(CODE);
+    await sender().drain();
+    expect(smtp.received).toHaveLength(1);
+    const [row] = await outbox(db);
+    expect(row).toMatchObject({ status: 'sent', to_address: 'abe@example.com', template: 'verify-email', subject: 'Confirm your email address for Portico', account_id: 'acc-2', message_id: queued!.message_id, text_body: '', html_body: '' });
+    expect(row!.sent_at).toBeInstanceOf(Date);
+    expect(JSON.stringify(row)).not.toContain(CODE);
+    expect(JSON.stringify(row)).not.toContain('secret-link-token');
+  });
+
   it('delivers from the background poll, and stops cleanly', async () => {
     const { log } = captureLog();
     const transport = createTransport({ smtpUrl: smtp.url, mailFrom: MAIL_FROM, issuer: ISSUER }, log);
@@ -239,7 +252,8 @@ describe.each(backends)('mail outbox on $name', (backend) => {
     await db.updateTable('mail_outbox').set({ attempts: 11 }).execute();
     await sender().drain();
     const [row] = await outbox(db);
-    expect(row).toMatchObject({ status: 'failed', attempts: 12 });
+    // Never sent, never to be: the code and link in it go too.
+    expect(row).toMatchObject({ status: 'failed', attempts: 12, text_body: '', html_body: '' });
     const given = logLines.map((line) => JSON.parse(line) as { level: number; msg: string }).find((l) => l.level === 50);
     expect(given?.msg).toMatch(/giving up/);
   });
@@ -310,12 +324,20 @@ describe.each(backends)('mail outbox on $name', (backend) => {
     await sender({ smtpUrl: undefined }).drain();
     const [row] = await outbox(db);
     expect(row).toMatchObject({ status: 'sent', attempts: 1 });
+    // The dev outbox is where developers (and the tests) read the code: the body stays.
+    expect(row!.text_body).toContain(CODE);
     expect(smtp.received).toHaveLength(0);
     const kept = logLines.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.msg === 'mail kept in the dev outbox');
     expect(kept).toMatchObject({
       mail: { id: row!.id, to: 'gus@example.com', subject: 'Confirm your email address for Portico', template: 'verify-email' },
       view: `${ISSUER}/dev/outbox/${row!.id}`,
     });
+  });
+
+  it('in production without SMTP_URL keeps no body either: there is no /dev/outbox to read it', async () => {
+    await enqueueMail(db, verifyEmail('hank@example.com'));
+    await sender({ smtpUrl: undefined, production: true }).drain();
+    expect((await outbox(db))[0]).toMatchObject({ status: 'sent', to_address: 'hank@example.com', text_body: '', html_body: '' });
   });
 });
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,12 @@ export interface RedisService extends RestartableService {
   freeze(): void;
   thaw(): void;
 }
+
+/**
+ * PostgreSQL can hang too: `freeze` stops the postmaster and every backend it forked (SIGSTOP),
+ * connections left open, as a frozen host would; `thaw` resumes them all.
+ */
+export type PostgresService = RedisService;
 
 const LOOPBACK = '127.0.0.1';
 const START_TIMEOUT_MS = 30_000;
@@ -103,6 +109,13 @@ class Child {
     if (!this.exited && pid) signalQuietly(pid, signal);
   }
 
+  /** Signals the server and every process it started, parents first (a stopped parent forks no more). */
+  signalTree(signal: NodeJS.Signals): void {
+    const pid = this.serverPid() ?? this.proc.pid;
+    if (this.exited || !pid) return;
+    for (const each of [pid, ...descendants(pid)]) signalQuietly(each, signal);
+  }
+
   async stop(signal: NodeJS.Signals): Promise<void> {
     const pid = this.serverPid() ?? this.proc.pid;
     if (this.exited || !pid) return;
@@ -112,6 +125,27 @@ class Child {
     for (const each of this.pids()) signalQuietly(each, 'SIGKILL');
     await this.exitPromise;
   }
+}
+
+/** Every process below `pid`, from /proc (Linux), nearest first. */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/<pid>/stat, after the parenthesised command name (proc(5)).
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const found: number[] = [];
+  for (let i = -1; i < found.length; i++) {
+    const parent = i < 0 ? pid : found[i]!;
+    for (const [child, ppid] of parentOf) if (ppid === parent) found.push(child);
+  }
+  return found;
 }
 
 function signalQuietly(pid: number, signal: NodeJS.Signals): void {
@@ -288,7 +322,7 @@ function postmasterPid(dataDir: string): number | undefined {
 }
 
 /** initdb + postgres in a temp dir, trust auth on loopback; returns a URL to database `portico`. */
-export async function startPostgres(): Promise<RestartableService> {
+export async function startPostgres(): Promise<PostgresService> {
   const bin = postgresBinDir();
   if (!existsSync(path.join(bin, 'postgres'))) {
     throw new Error(`PostgreSQL server binary not found in ${bin}: set POSTGRES_BIN_DIR or DATABASE_URL`);
@@ -305,7 +339,7 @@ export async function startPostgres(): Promise<RestartableService> {
   }
 }
 
-async function runPostgres(bin: string, dir: string, dataDir: string, port: number): Promise<RestartableService> {
+async function runPostgres(bin: string, dir: string, dataDir: string, port: number): Promise<PostgresService> {
   // Durability is pointless for a throwaway test cluster; turning it off makes tests faster.
   const [command, args] = asPostgresUser(path.join(bin, 'postgres'), [
     '-D', dataDir, '-k', dir, '-h', LOOPBACK, '-p', String(port),
@@ -324,7 +358,8 @@ async function runPostgres(bin: string, dir: string, dataDir: string, port: numb
     await child.stop('SIGINT');
     throw error;
   }
-  return restartable(`postgres://postgres@${LOOPBACK}:${port}/portico`, dir, child, launch, 'SIGINT');
+  const service = restartable(`postgres://postgres@${LOOPBACK}:${port}/portico`, dir, child, launch, 'SIGINT');
+  return { ...service, freeze: () => service.current().signalTree('SIGSTOP'), thaw: () => service.current().signalTree('SIGCONT') };
 }
 
 /** The halt / resume / stop of a server started by `launch`, whichever process is current. */

@@ -5,6 +5,9 @@
 export class UserAgent {
   readonly cookies = new Map<string, string>();
 
+  /** Sent with every request, e.g. the X-Forwarded-For a proxy in front of Portico adds. */
+  headers: Record<string, string> = {};
+
   constructor(private readonly stopAt: string) {}
 
   private store(response: Response): void {
@@ -20,7 +23,7 @@ export class UserAgent {
   }
 
   async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'text/html' };
+    const headers: Record<string, string> = { accept: 'text/html', ...this.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
     if (init.form) {

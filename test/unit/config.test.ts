@@ -103,9 +103,22 @@ describe('environment', () => {
 
   it('requires COOKIE_SECRETS in production, newest first', () => {
     expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow('environment: COOKIE_SECRETS: required when NODE_ENV=production');
-    const env = parseEnv({ NODE_ENV: 'production', COOKIE_SECRETS: `${'a'.repeat(32)}, ${'b'.repeat(32)}` });
+    const env = parseEnv({ NODE_ENV: 'production', COOKIE_SECRETS: `${'a'.repeat(32)}, ${'b'.repeat(32)}`, KEYS_ENCRYPTION_KEY: 'k'.repeat(43) });
     expect(env.COOKIE_SECRETS).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
     expect(() => parseEnv({ COOKIE_SECRETS: 'short' })).toThrow(/COOKIE_SECRETS: each secret must be at least 32 characters/);
+  });
+
+  it('requires a 32-byte KEYS_ENCRYPTION_KEY in production, and refuses a malformed one anywhere', () => {
+    expect(() => parseEnv({ NODE_ENV: 'production', COOKIE_SECRETS: 'a'.repeat(32) })).toThrow('environment: KEYS_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -base64 32)');
+    expect(() => parseEnv({ KEYS_ENCRYPTION_KEY: 'too-short' })).toThrow('environment: KEYS_ENCRYPTION_KEY: must be 32 random bytes as 64 hex digits or base64 (openssl rand -base64 32)');
+    expect(() => parseEnv({ KEYS_ENCRYPTION_KEY_PREVIOUS: 'f'.repeat(63) })).toThrow(/KEYS_ENCRYPTION_KEY_PREVIOUS: must be 32 random bytes/);
+    expect(parseEnv({ KEYS_ENCRYPTION_KEY: 'ab'.repeat(32) }).KEYS_ENCRYPTION_KEY).toBe('ab'.repeat(32));
+  });
+
+  it('takes TRUST_PROXY_HOPS from 1 to 10, default 1', () => {
+    expect(parseEnv({}).TRUST_PROXY_HOPS).toBe(1);
+    expect(parseEnv({ TRUST_PROXY_HOPS: '2' }).TRUST_PROXY_HOPS).toBe(2);
+    expect(() => parseEnv({ TRUST_PROXY_HOPS: '0' })).toThrow('environment: TRUST_PROXY_HOPS: must be a whole number from 1 to 10');
   });
 });
 

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { Db } from '../../storage/database.js';
+import { isSealed, openSealedFrom, secretBoxFor } from '../../storage/secret-box.js';
 import type { Database, OidcModelsTable } from '../../storage/schema.js';
 import {
   grantableModels,
@@ -16,7 +18,20 @@ import {
  * process agrees on expiry; expired rows are invisible at once and deleted by purgeExpiredModels.
  */
 
-type Row = Pick<Selectable<OidcModelsTable>, 'payload' | 'consumed_at'>;
+type Row = Pick<Selectable<OidcModelsTable>, 'id' | 'payload' | 'consumed_at'>;
+
+/*
+ * At rest, ids, uids and user codes are bearer values (a session cookie, an access or refresh
+ * token, a code): rows are keyed by their SHA-256 and looked up the same way, so a copy of
+ * the table yields none of them (ASVS 4.0 V3.5.2, V6.4). The values are 256-bit random
+ * (oidc-provider's formats.bitsOfOpaqueRandomness), so an unkeyed hash cannot be reversed by
+ * guessing. Payloads repeat the id (`jti`) and reference others (an Interaction's session
+ * cookie): they are sealed whole with the keys-encryption key, the row's key as associated data.
+ * Migration 0015 hashed the keys of rows written before; sealModelPayloads seals their payloads.
+ */
+export const hashModelId = (value: string) => createHash('sha256').update(value).digest('base64url');
+
+const payloadAad = (model: string, hashedId: string) => `oidc_models:${model}:${hashedId}`;
 
 function notExpired(eb: ExpressionBuilder<Database, 'oidc_models'>) {
   return eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]);
@@ -36,11 +51,15 @@ function unstorable(value: string): boolean {
   return typeof value !== 'string' || value.includes('\u0000');
 }
 
-function decode(row: Row | undefined): AdapterPayload | undefined {
+async function decode(db: Db, model: string, row: Row | undefined): Promise<AdapterPayload | undefined> {
   if (!row) return undefined;
-  if (!row.consumed_at) return row.payload;
-  return { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) };
+  const stored = row.payload as AdapterPayload & { sealed?: unknown };
+  const payload = isSealed(stored.sealed) ? (JSON.parse(await openSealedFrom(db, stored.sealed, payloadAad(model, row.id))) as AdapterPayload) : stored;
+  if (!row.consumed_at) return payload;
+  return { ...payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) };
 }
+
+const hashed = (value: string | null) => (value === null ? null : hashModelId(value));
 
 export class SqlAdapter implements Adapter {
   constructor(
@@ -49,17 +68,19 @@ export class SqlAdapter implements Adapter {
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const key = hashModelId(id);
+    const box = await secretBoxFor(this.db);
     const row = {
-      payload: JSON.stringify(payload),
+      payload: JSON.stringify({ sealed: box.seal(JSON.stringify(payload), payloadAad(this.name, key)) }),
       grant_id: grantableModels.has(this.name) ? stringField(payload.grantId) : null,
-      user_code: stringField(payload.userCode),
-      uid: stringField(payload.uid),
+      user_code: hashed(stringField(payload.userCode)),
+      uid: hashed(stringField(payload.uid)),
       expires_at: expiresAt(expiresIn),
     };
     // consumed_at is left as it was on conflict, as the Redis adapter keeps its `consumed` mark.
     await this.db
       .insertInto('oidc_models')
-      .values({ model: this.name, id, ...row })
+      .values({ model: this.name, id: key, ...row })
       .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row))
       .execute();
   }
@@ -82,13 +103,13 @@ export class SqlAdapter implements Adapter {
       .updateTable('oidc_models')
       .set({ consumed_at: sql<Date>`now()` })
       .where('model', '=', this.name)
-      .where('id', '=', id)
+      .where('id', '=', hashModelId(id))
       .execute();
   }
 
   async destroy(id: string): Promise<void> {
     if (unstorable(id)) return;
-    await this.db.deleteFrom('oidc_models').where('model', '=', this.name).where('id', '=', id).execute();
+    await this.db.deleteFrom('oidc_models').where('model', '=', this.name).where('id', '=', hashModelId(id)).execute();
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
@@ -101,18 +122,45 @@ export class SqlAdapter implements Adapter {
     if (unstorable(value)) return undefined;
     const row = await this.db
       .selectFrom('oidc_models')
-      .select(['payload', 'consumed_at'])
+      .select(['id', 'payload', 'consumed_at'])
       .where('model', '=', this.name)
-      .where(column, '=', value)
+      .where(column, '=', hashModelId(value))
       .where(notExpired)
       .limit(1)
       .executeTakeFirst();
-    return decode(row);
+    return decode(this.db, this.name, row);
   }
 }
 
 export function createSqlAdapterFactory(db: Db): AdapterFactory {
   return (name) => new SqlAdapter(name, db);
+}
+
+/**
+ * Seals the payloads of rows written before payloads were sealed (their keys were hashed by
+ * migration 0015) and, with `reseal`, those sealed with an older keys-encryption key (rotation).
+ * Idempotent; a row is rewritten only if it still holds what was read.
+ */
+export async function sealModelPayloads(db: Db, options: { reseal?: boolean } = {}): Promise<number> {
+  const box = await secretBoxFor(db);
+  let query = db.selectFrom('oidc_models').select(['model', 'id', 'payload']);
+  if (!options.reseal) query = query.where(sql<boolean>`payload->>'sealed' is null`);
+  let changed = 0;
+  for (const row of await query.execute()) {
+    const stored = row.payload as AdapterPayload & { sealed?: unknown };
+    if (isSealed(stored.sealed) && !box.sealedWithOlderKey(stored.sealed)) continue;
+    const aad = payloadAad(row.model, row.id);
+    const plain = isSealed(stored.sealed) ? await openSealedFrom(db, stored.sealed, aad) : JSON.stringify(stored);
+    const result = await db
+      .updateTable('oidc_models')
+      .set({ payload: JSON.stringify({ sealed: box.seal(plain, aad) }) })
+      .where('model', '=', row.model)
+      .where('id', '=', row.id)
+      .where(sql<boolean>`payload = ${JSON.stringify(stored)}::jsonb`)
+      .executeTakeFirst();
+    changed += Number(result.numUpdatedRows);
+  }
+  return changed;
 }
 
 /** Deletes rows past their expiry; returns how many. Without Redis nothing else removes them. */
