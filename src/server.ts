@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type Koa from 'koa';
-import type { Config } from './config/index.js';
+import { ConfigError, type Config } from './config/index.js';
 import { purgeExpiredVerification } from './identity/expired-records.js';
 import { reportBreachCheckTo } from './identity/breached-passwords.js';
 import { PasswordHasher } from './identity/passwords.js';
@@ -16,6 +16,7 @@ import { ProviderHost } from './oidc/host.js';
 import { checkClients } from './oidc/validate-clients.js';
 import { createPageRenderer } from './oidc/pages.js';
 import { openDatabase, type DatabaseHandle } from './storage/database.js';
+import { KEY_REQUIRED } from './storage/keys-encryption.js';
 import { startAccountCache } from './identity/account-cache.js';
 import { CODE_HMAC_KEY_SETTING, codeHmacKey } from './identity/keyed-hash.js';
 import { getOrCreateSecretSetting, sealSecretSettings } from './storage/instance-settings.js';
@@ -63,6 +64,7 @@ export async function startServer(loaded: Config, log: Logger): Promise<RunningS
   reportBreachCheckTo(log);
   // The clients file's secrets and oidc-provider's checks, before anything is opened.
   const config = await checkClients(loaded);
+  if (config.keysEncryption.required && !config.keysEncryption.key) throw new ConfigError(KEY_REQUIRED);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server', keysEncryption: config.keysEncryption });
   const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];
   try {

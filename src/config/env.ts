@@ -63,10 +63,6 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   if (env.NODE_ENV === 'production' && !env.COOKIE_SECRETS) {
     throw new ConfigError('environment: COOKIE_SECRETS: required when NODE_ENV=production');
   }
-  // A key kept beside the data it protects protects nothing (design.md, security baseline).
-  if (env.NODE_ENV === 'production' && !env.KEYS_ENCRYPTION_KEY) {
-    throw new ConfigError('environment: KEYS_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -base64 32)');
-  }
   for (const name of ['KEYS_ENCRYPTION_KEY', 'KEYS_ENCRYPTION_KEY_PREVIOUS'] as const) {
     if (env[name]) parseKey(env[name], `environment: ${name}`);
   }

@@ -23,7 +23,8 @@ export interface Config {
   mailFrom: string;
   cookieSecrets?: string[];
   /** KEYS_ENCRYPTION_KEY and KEYS_ENCRYPTION_KEY_PREVIOUS, as given (storage/keys-encryption.ts). */
-  keysEncryption: { key?: string; previous?: string };
+  /** Required (in production) where a sealed value is first opened, not when env is read. */
+  keysEncryption: { key?: string; previous?: string; required: boolean };
   trustProxy: boolean;
   /** How many X-Forwarded-For entries, counted from the right, our own proxies wrote. */
   trustProxyHops: number;
@@ -54,7 +55,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
     cookieSecrets: env.COOKIE_SECRETS,
-    keysEncryption: { key: env.KEYS_ENCRYPTION_KEY, previous: env.KEYS_ENCRYPTION_KEY_PREVIOUS },
+    keysEncryption: { key: env.KEYS_ENCRYPTION_KEY, previous: env.KEYS_ENCRYPTION_KEY_PREVIOUS, required: env.NODE_ENV === 'production' },
     trustProxy: env.TRUST_PROXY,
     trustProxyHops: env.TRUST_PROXY_HOPS,
     logLevel: env.LOG_LEVEL,

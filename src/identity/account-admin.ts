@@ -2,6 +2,7 @@ import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { findAccountByLogin } from './accounts.js';
 import { operatorAudit, recordAudit, type Operator } from './audit.js';
+import { clearCodeFailures } from './code-failures.js';
 import { OPERATOR_LOCK, reenable } from './lockout.js';
 import { forgetDevices, listTrustedDevices } from './trusted-devices.js';
 import { inTransaction } from './transaction.js';
@@ -71,8 +72,12 @@ export function operatorAction(db: Db, account: Account, action: OperatorAction,
 async function apply(db: Db, account: Account, action: OperatorAction): Promise<boolean> {
   switch (action) {
     case 'unlock':
-    case 'enable':
-      return reenable(db, account.id);
+    case 'enable': {
+      const reenabled = await reenable(db, account.id);
+      // A door closed by wrong one-time codes is a lock too (code-failures.ts): the help desk opens it.
+      const opened = await clearCodeFailures(db, account.id, 'password');
+      return reenabled || opened;
+    }
     case 'disable': {
       const done = await db
         .updateTable('accounts')

@@ -53,9 +53,9 @@ export async function pendingEmail(db: Db, accountId: string): Promise<string | 
 }
 
 /** Switches the address once its code is confirmed; the old address is told. */
-export async function confirmEmailChange(db: Db, account: Account, code: string, origin: AuditOrigin = {}): Promise<CodeCheck> {
+export async function confirmEmailChange(db: Db, account: Account, code: string, origin: AuditOrigin = {}, failures?: Policy['code_failures']): Promise<CodeCheck> {
   return inTransaction(db, async (trx) => {
-    const check = await verifyCode(trx, account.id, CHANGE_EMAIL, code);
+    const check = await verifyCode(trx, account.id, CHANGE_EMAIL, code, new Date(), { failures });
     if (!check.ok) return check;
     // Another ID proved the address since the code went out: it is that ID's now.
     if (await findVerifiedHolder(trx, check.destination)) return { ok: false, reason: 'used', accountId: account.id };

@@ -45,9 +45,16 @@ export async function countFailure(trx: Db, subject: string, door: Door, failure
 }
 
 /** A success: this door's count starts over; a success behind the password opens the recovery door too. */
-export async function clearCodeFailures(db: Db, subject: string, door: Door): Promise<void> {
+export async function clearCodeFailures(db: Db, subject: string, door: Door): Promise<boolean> {
   const doors: Door[] = door === 'password' ? ['password', 'recovery'] : ['recovery'];
   // An update, not a delete: a check waiting on the row lock (PostgreSQL, READ COMMITTED) would
   // find a deleted row gone and have no counter to count on.
-  await db.updateTable('code_failures').set({ failures: 0, blocked_until: null, updated_at: new Date() }).where('subject', '=', subject).where('door', 'in', doors).execute();
+  const result = await db
+    .updateTable('code_failures')
+    .set({ failures: 0, blocked_until: null, updated_at: new Date() })
+    .where('subject', '=', subject)
+    .where('door', 'in', doors)
+    .where('failures', '>', 0)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

@@ -1,13 +1,16 @@
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ConfigError } from '../config/errors.js';
 import { parseKey } from '../config/keys-encryption-key.js';
 import type { Db } from './database.js';
 import { SecretBox } from './secret-box.js';
 
 export interface KeysEncryptionOptions {
-  /** KEYS_ENCRYPTION_KEY: 32 bytes, base64 or hex. Required in production (config/env.ts). */
+  /** KEYS_ENCRYPTION_KEY: 32 bytes, base64 or hex. */
   key?: string;
+  /** Production: no development key may stand in for a missing KEYS_ENCRYPTION_KEY. */
+  required?: boolean;
   /** KEYS_ENCRYPTION_KEY_PREVIOUS: still opens values sealed before a rotation. */
   previous?: string;
 }
@@ -71,5 +74,11 @@ export async function openSecretBox(options: KeysEncryptionOptions, where: { dat
     const dev = await existingDevelopmentKey(where, db);
     return new SecretBox(parseKey(options.key, 'KEYS_ENCRYPTION_KEY'), dev ? [...previous, dev] : previous);
   }
+  // Asked here, where a key is first needed, and not when the environment is read: commands
+  // that never open a sealed value (`clients check`, `--help`) run without it.
+  if (options.required) throw new ConfigError(KEY_REQUIRED);
   return new SecretBox(await developmentKey(where, db), previous);
 }
+
+/** A key kept beside the data it protects protects nothing. */
+export const KEY_REQUIRED = 'environment: KEYS_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -base64 32)';

@@ -94,6 +94,8 @@ describe('recovering and managing an ID in a real browser', () => {
     const moved = `moved.${user.username}@example.com`;
     await page.getByLabel('New email address', { exact: true }).fill(moved);
     await page.getByLabel('Type the new email address again').fill(moved);
+    // Several forms on the page ask for the current password: this one belongs to the email form.
+    await page.locator('#emailPassword').fill(user.password);
     await page.getByRole('button', { name: 'Change email address' }).click();
     const [codeMail] = await smtp.mailsTo(moved);
     await page.getByLabel('Code from the email').fill(sixDigits(codeMail!.decoded));
@@ -108,13 +110,13 @@ describe('recovering and managing an ID in a real browser', () => {
     const page = await (await trustedContext(browser, portico.url)).newPage();
     await page.goto(`${portico.url}/account`);
     await signInOnHostedPage(page, user.username, user.password);
-    await page.getByLabel('Current password').first().fill('Not7MyPassword');
+    await page.locator('#currentPassword').fill('Not7MyPassword');
     await page.getByLabel('New password', { exact: true }).fill('Brand9NewOne');
     await page.getByLabel('Type the new password again').fill('Brand9NewOne');
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.getByText('That is not your current password.').isVisible()).resolves.toBe(true);
     expect(await accessibilityViolations(page)).toEqual([]);
-    await page.getByLabel('Current password').first().fill(user.password);
+    await page.locator('#currentPassword').fill(user.password);
     await page.getByLabel('New password', { exact: true }).fill('Brand9NewOne');
     await page.getByLabel('Type the new password again').fill('Brand9NewOne');
     await page.getByRole('button', { name: 'Change password' }).click();

@@ -45,11 +45,13 @@ describe('last sign-in', () => {
     const page = await rp.browser.follow(new URL(/href="(\/interaction\/[^"]+\/register)"/.exec(signIn.html!)![1]!, signIn.url).toString());
     const n = Date.now().toString(36);
     const form = { givenName: 'Ina', familyName: 'Reyes', birthYear: '1985', email: `ina.${n}@example.com`, username: `ina${n}`, password: 'Bright7Harbour', confirmPassword: 'Bright7Harbour' };
-    const answers = { question1: 'first_pet', answer1: 'Rex the dog', question2: 'birth_city', answer2: 'Duluth', terms: 'yes' };
-    const waiting = await rp.browser.follow(new URL(formAction(page.html!, /\/register$/)!, page.url).toString(), { form: { ...form, ...answers, csrf: hiddenInput(page.html!, 'csrf')! } });
+    const answers = { question1: 'first_pet', answer1: 'Rex the dog', question2: 'birth_city', answer2: 'Duluth' };
+    const waiting = await rp.browser.follow(new URL(formAction(page.html!, /\/register$/)!, page.url).toString(), { form: { ...form, terms: 'yes', csrf: hiddenInput(page.html!, 'csrf')! } });
     const mail = await portico.server.database.db.selectFrom('mail_outbox').select('text_body').where(sql`lower(to_address)`, '=', form.email).executeTakeFirstOrThrow();
     const code = /^(\d{10})$/m.exec(mail.text_body)![1]!;
-    const back = await rp.browser.follow(new URL(formAction(waiting.html!, /\/verify-email$/)!, waiting.url).toString(), { form: { csrf: hiddenInput(waiting.html!, 'csrf')!, code } });
+    const enrol = await rp.browser.follow(new URL(formAction(waiting.html!, /\/verify-email$/)!, waiting.url).toString(), { form: { csrf: hiddenInput(waiting.html!, 'csrf')!, code } });
+    // Security questions are set once the address is verified, then the portal.
+    const back = await rp.browser.follow(new URL(formAction(enrol.html!, /\/enrol-questions$/)!, enrol.url).toString(), { form: { ...answers, csrf: hiddenInput(enrol.html!, 'csrf')! } });
     expect(back.url.startsWith(portalOrigin)).toBe(true);
 
     // Right password on a new device, then gone before the access code: not a sign-in.

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operatorAction } from '../../src/identity/account-admin.js';
+import { findAccountById } from '../../src/identity/accounts.js';
 import type { Db } from '../../src/storage/database.js';
 import { startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
@@ -92,5 +94,17 @@ describe('failed one-time codes per account', () => {
     expect(back.url.startsWith('http://127.0.0.1:9')).toBe(true);
     const again = await typeCode(agent, locked, await latestCode(user.email, 'recovery-code', 10));
     expect(again.url).toBe(`${portico.url}/recover/password/questions`);
+  });
+
+  it('are a lock the help desk can lift: unlock opens the recovery door the wrong codes closed', async () => {
+    const user = await portico.createUser({ trustDevice: false });
+    const { agent, page } = await startReset(user.username);
+    await db.insertInto('code_failures').values({ subject: user.id, door: 'recovery', failures: 12, blocked_until: null, updated_at: new Date() }).onConflict((oc) => oc.columns(['subject', 'door']).doUpdateSet({ failures: 12 })).execute();
+    const locked = await typeCode(agent, page, await latestCode(user.email, 'recovery-code', 10));
+    expect(fieldError(locked)).toContain('so emailed codes are paused');
+
+    expect(await operatorAction(db, (await findAccountById(db, user.id))!, 'unlock', 'helpdesk-test')).toBe(true);
+    const opened = await typeCode(agent, locked, await latestCode(user.email, 'recovery-code', 10));
+    expect(opened.url).toBe(`${portico.url}/recover/password/new`);
   });
 });

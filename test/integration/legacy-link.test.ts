@@ -216,7 +216,8 @@ describe('the link step', () => {
   it('counts guesses at one legacy username across IDs: rotating IDs buys no more than 5, and the owner is told by mail at the link', async () => {
     const file = path.join(dir, 'victim.jsonl');
     writeFileSync(file, JSON.stringify({ subject: 'TC-2001', username: 'eve.tc', password_hash: BCRYPT, email: 'eve@example.com', name: 'Eve Example' }));
-    expect((await cli('legacy', 'import', 'trucase', file)).code).toBe(0);
+    // TC-2001 was imported above without an address: this import gives it one.
+    expect((await cli('legacy', 'import', 'trucase', file, '--existing', 'update')).code).toBe(0);
     const statuses: number[] = [];
     for (let id = 0; id < 3; id++) {
       const rp = await rpFor('trucase-portal', 'trucase');

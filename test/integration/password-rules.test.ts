@@ -76,7 +76,7 @@ describe('a common password', () => {
     const start = await agent.follow(`${portico.url}/recover/password`);
     const codePage = await post(agent, start, /\/recover\/password$/, { login: user.username });
     const [mail] = await db.selectFrom('mail_outbox').select('text_body').where('to_address', '=', user.email).where('template', '=', 'recovery-code').execute();
-    const newForm = await post(agent, codePage, /\/recover\/password\/code$/, { code: /^(\d{6})$/m.exec(mail!.text_body)![1]! });
+    const newForm = await post(agent, codePage, /\/recover\/password\/code$/, { code: /^(\d{10})$/m.exec(mail!.text_body)![1]! });
     expect(newForm.url).toBe(`${portico.url}/recover/password/new`);
     await expectEachRefused(agent, newForm, /\/recover\/password\/new$/, (password) => ({ password, confirmPassword: password }));
   });

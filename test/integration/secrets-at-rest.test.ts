@@ -123,8 +123,8 @@ describe('secrets at rest', () => {
     await expect(startPortico({ dataDir, port, keepDatabase: true, redisUrl: null, env: { KEYS_ENCRYPTION_KEY: wrong } })).rejects.toThrow(/sealed with a keys-encryption key this process was not given/);
   });
 
-  it('refuses production without KEYS_ENCRYPTION_KEY, in one line', () => {
-    const run = portico(['keys', 'list'], { NODE_ENV: 'production', COOKIE_SECRETS: 'x'.repeat(32) });
+  it('refuses production without KEYS_ENCRYPTION_KEY, in one line, where a key is needed', () => {
+    const run = portico(['keys', 'rotate'], { NODE_ENV: 'production', COOKIE_SECRETS: 'x'.repeat(32) });
     expect(run).toEqual({ code: 1, out: '', err: 'portico: environment: KEYS_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -base64 32)\n' });
   });
 

@@ -68,7 +68,7 @@ async function changeEmail(ctx: Context, deps: FlowDeps, place: AccountPlace): P
 
 async function confirmEmail(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   const { code } = codeForm.parse(ctx.request.body ?? {});
-  const check = await confirmEmailChange(deps.db, place.account, code, place.origin);
+  const check = await confirmEmailChange(deps.db, place.account, code, place.origin, deps.config.policy.code_failures);
   if (!check.ok) return renderAccount(ctx, deps, place, { section: 'email', errors: { code: 'That code is not correct or no longer valid.' } }, 400);
   ctx.status = 303;
   ctx.redirect('/account');

@@ -20,5 +20,5 @@ export function requestOrigin(ctx: Context, clientId?: unknown): RequestOrigin {
 }
 
 export function verificationContext(ctx: Context, deps: FlowDeps, clientId?: unknown): VerificationContext {
-  return { policy: deps.config.policy.registration.verification, mailCap: deps.config.policy.pending_ids, links: mailLinks(deps.config.issuer), origin: requestOrigin(ctx, clientId) };
+  return { policy: deps.config.policy.registration.verification, mailCap: deps.config.policy.pending_ids, codeFailures: deps.config.policy.code_failures, links: mailLinks(deps.config.issuer), origin: requestOrigin(ctx, clientId) };
 }

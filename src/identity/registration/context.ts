@@ -19,6 +19,8 @@ export interface VerificationContext {
   policy: Policy['registration']['verification'];
   /** The cap on mails to one unproven address. */
   mailCap: Policy['pending_ids'];
+  /** Wrong codes counted per account across codes (one-time-codes.ts). */
+  codeFailures?: Policy['code_failures'];
   links: MailLinks;
   origin: RequestOrigin;
   now?: Date;

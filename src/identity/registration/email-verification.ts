@@ -77,7 +77,7 @@ export async function verifyByCode(db: Db, flow: VerificationFlow, code: string,
     const account = await findAccountById(trx, accountId);
     if (!account) return { ok: false, problem: 'no_code' };
     if (account.email_verified_at) return { ok: true, accountId };
-    const check = await settle(trx, await verifyCode(trx, accountId, VERIFY_EMAIL, code, nowOf(ctx)), ctx);
+    const check = await settle(trx, await verifyCode(trx, accountId, VERIFY_EMAIL, code, nowOf(ctx), { failures: ctx.codeFailures }), ctx);
     await auditCheck(trx, check, 'code', ctx);
     return toOutcome(check);
   });

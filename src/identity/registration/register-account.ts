@@ -50,7 +50,7 @@ export async function registerAccount(db: Db, hasher: PasswordHasher, input: Reg
 
 async function registerOnce(trx: Db, input: RegistrationInput, passwordHash: string, context: RegistrationContext): Promise<RegistrationOutcome> {
   const now = context.now ?? new Date();
-  const verification = { policy: context.policy.registration.verification, mailCap: context.policy.pending_ids, links: context.links, origin: context.origin, now };
+  const verification = { policy: context.policy.registration.verification, mailCap: context.policy.pending_ids, codeFailures: context.policy.code_failures, links: context.links, origin: context.origin, now };
   const ttlSeconds = verifyEmailSpec(verification.policy).ttlSeconds;
   if (await isUsernameTaken(trx, input.username)) return { ok: false, errors: { username: USERNAME_TAKEN } };
   const account = await insertAccount(trx, {
