@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { hasAnswers } from '../../identity/second-step/security-questions.js';
 import { amrOf, updateStep } from '../../identity/second-step/sign-in-steps.js';
 import { deviceLabel, trustDevice } from '../../identity/trusted-devices.js';
 import type { SecondStepMethod } from '../../methods/index.js';
@@ -11,8 +12,7 @@ import type { StepPlace } from './step.js';
 export async function needsEnrolment(deps: FlowDeps, accountId: string): Promise<boolean> {
   const { second_step: policy, registration } = deps.config.policy;
   if (!policy.require_security_questions || registration.security_questions.count === 0) return false;
-  const answers = await deps.db.selectFrom('security_answers').select('question_id').where('account_id', '=', accountId).limit(1).execute();
-  return answers.length === 0;
+  return !(await hasAnswers(deps.db, accountId));
 }
 
 /**
