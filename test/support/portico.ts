@@ -164,7 +164,12 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
     await database?.drop();
     throw new Error(`tests must not reach ${breach.url}: use startFakePwned()`);
   }
-  const server = await startServer(config, options.logger ?? createLogger('silent'), { methods: options.methods });
+  // A start-up refused (a test of a broken config) leaves no fresh database behind.
+  const server = await startServer(config, options.logger ?? createLogger('silent'), { methods: options.methods }).catch(async (error: unknown) => {
+    rmSync(work, { recursive: true, force: true });
+    await database?.drop();
+    throw error;
+  });
   const hasher = new PasswordHasher(config.policy.argon2);
   return {
     url: options.issuer ?? server.url,
