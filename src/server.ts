@@ -22,6 +22,7 @@ import { CODE_HMAC_KEY_SETTING, codeHmacKey } from './identity/keyed-hash.js';
 import { getOrCreateSecretSetting, sealSecretSettings } from './storage/instance-settings.js';
 import { migrateToLatest } from './storage/migrator.js';
 import { openRedis } from './storage/redis.js';
+import { createMethodRegistry, type SecondStepMethod } from './methods/index.js';
 import { createApp } from './web/app.js';
 import { Csrf } from './web/csrf.js';
 import { RateLimits } from './web/rate-limits.js';
@@ -59,11 +60,17 @@ async function sealSecretsAtRest(database: DatabaseHandle): Promise<void> {
   await sealModelPayloads(database.db);
 }
 
-/** Starts Portico: stores, migrations, provider, app, HTTP listener. */
-export async function startServer(loaded: Config, log: Logger): Promise<RunningServer> {
+/**
+ * Starts Portico: stores, migrations, provider, app, HTTP listener. `methods`: the second-step
+ * methods (methods/index.ts's list unless given).
+ */
+export async function startServer(loaded: Config, log: Logger, options: { methods?: readonly SecondStepMethod[] } = {}): Promise<RunningServer> {
   reportBreachCheckTo(log);
   // The clients file's secrets and oidc-provider's checks, before anything is opened.
   const config = await checkClients(loaded);
+  const methods = createMethodRegistry(options.methods);
+  const methodsProblem = methods.policyProblem(config.policy.second_step.methods);
+  if (methodsProblem) throw new ConfigError(`${config.policyFile}: ${methodsProblem}`);
   if (config.keysEncryption.required && !config.keysEncryption.key) throw new ConfigError(KEY_REQUIRED);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server', keysEncryption: config.keysEncryption });
   const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];
@@ -110,6 +117,7 @@ export async function startServer(loaded: Config, log: Logger): Promise<RunningS
       renderer,
       csrf: new Csrf(secrets[0]!),
       hasher: new PasswordHasher(config.policy.argon2),
+      methods,
       // One deployment is one issuer: its processes share counters, other deployments on the same stores do not.
       limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: createHash('sha256').update(config.issuer).digest('hex').slice(0, 12) }),
       log,

@@ -34,6 +34,7 @@ export interface Config {
   /** How long a process may keep an account for token requests; 0 = never (identity/account-cache.ts). */
   accountCacheSeconds: number;
   clientsFile: string;
+  policyFile: string;
   clients: ClientsConfig;
   policy: Policy;
 }
@@ -63,6 +64,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     keysRefreshSeconds: env.KEYS_REFRESH_SECONDS,
     accountCacheSeconds: env.ACCOUNT_CACHE_SECONDS,
     clientsFile: env.CLIENTS_FILE,
+    policyFile: env.POLICY_FILE,
     clients: withAccountClient(loadClients(env.CLIENTS_FILE, source), issuer, env.CLIENTS_FILE),
     policy: withBreachCheckDefault(loadPolicy(env.POLICY_FILE), env.NODE_ENV === 'production'),
   };

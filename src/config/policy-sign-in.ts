@@ -7,8 +7,11 @@ import { z } from 'zod';
  */
 export const secondStepSchema = z
   .object({
-    /** Offered in this order; security_questions only to accounts that have answers. */
-    methods: z.array(z.enum(['email_code', 'security_questions'])).min(1).default(['email_code', 'security_questions']),
+    /**
+     * Offered in this order; security_questions only to accounts that have answers. Ids of
+     * src/methods/index.ts's list: the server refuses to start on an unknown one.
+     */
+    methods: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/)).min(1).default(['email_code', 'security_questions']),
     /** Accounts without answers enrol them after their second step, once. */
     require_security_questions: z.boolean().default(true),
     trusted_device_days: z.number().int().min(0).max(3650).default(180),

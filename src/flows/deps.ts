@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { PasswordHasher } from '../identity/passwords.js';
+import type { MethodRegistry } from '../methods/index.js';
 import type { ProviderHost } from '../oidc/host.js';
 import type { Db } from '../storage/database.js';
 import type { Csrf } from '../web/csrf.js';
@@ -15,4 +16,6 @@ export interface FlowDeps {
   csrf: Csrf;
   hasher: PasswordHasher;
   limits: RateLimits;
+  /** The second-step methods (methods/index.ts). */
+  methods: MethodRegistry;
 }

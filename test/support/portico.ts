@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { insertAccount } from '../../src/identity/accounts.js';
 import { PasswordHasher } from '../../src/identity/passwords.js';
 import { createLogger, type Logger } from '../../src/log.js';
+import type { SecondStepMethod } from '../../src/methods/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from './servers.js';
 
@@ -111,6 +112,8 @@ export interface PorticoOptions {
   logger?: Logger;
   /** The policy file's content (POLICY_FILE in `env` wins); defaults apply without one. */
   policy?: object;
+  /** The second-step methods, when not src/methods/index.ts's list. */
+  methods?: readonly SecondStepMethod[];
 }
 
 export interface TestPortico {
@@ -161,7 +164,12 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
     await database?.drop();
     throw new Error(`tests must not reach ${breach.url}: use startFakePwned()`);
   }
-  const server = await startServer(config, options.logger ?? createLogger('silent'));
+  // A start-up refused (a test of a broken config) leaves no fresh database behind.
+  const server = await startServer(config, options.logger ?? createLogger('silent'), { methods: options.methods }).catch(async (error: unknown) => {
+    rmSync(work, { recursive: true, force: true });
+    await database?.drop();
+    throw error;
+  });
   const hasher = new PasswordHasher(config.policy.argon2);
   return {
     url: options.issuer ?? server.url,

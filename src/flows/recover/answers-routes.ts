@@ -4,8 +4,8 @@ import { closed } from '../../identity/one-time-codes.js';
 import { checkRecoveryAnswers, recoveryQuestions } from '../../identity/recovery/prove.js';
 import { advanceRecoveryFlow, type RecoveryFlow } from '../../identity/recovery/recovery-flow.js';
 import type { FlowDeps } from '../deps.js';
-import { readAnswers } from '../second-step/answers-form.js';
-import { tooManyCodes } from '../second-step/code-messages.js';
+import { readAnswers } from '../../methods/answers-form.js';
+import { tooManyCodes } from '../../methods/code-messages.js';
 import { loadRecoveryFlow } from './load-flow.js';
 import { recoverOrigin, recoveryLockedAdvice, recoverPosted, renderRecover } from './page.js';
 

@@ -8,7 +8,7 @@ import { recoverPendingId } from '../../identity/registration/pending-ids.js';
 import { advanceRecoveryFlow, createRecoveryFlow, type RecoveryFlow } from '../../identity/recovery/recovery-flow.js';
 import type { FlowDeps } from '../deps.js';
 import { noSoonerThan, RECOVERY_FLOOR_MS } from '../response-floor.js';
-import { tooManyCodes } from '../second-step/code-messages.js';
+import { tooManyCodes } from '../../methods/code-messages.js';
 import { answersRoutes } from './answers-routes.js';
 import { setRecoveryCookie } from './flow-cookie.js';
 import { loadRecoveryFlow } from './load-flow.js';

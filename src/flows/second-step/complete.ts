@@ -1,7 +1,8 @@
 import type { Context } from 'koa';
-import { ACR, METHOD_AMR, type SecondStepMethod } from '../../identity/second-step/assurance.js';
+import { hasAnswers } from '../../identity/second-step/security-questions.js';
 import { amrOf, updateStep } from '../../identity/second-step/sign-in-steps.js';
 import { deviceLabel, trustDevice } from '../../identity/trusted-devices.js';
+import type { SecondStepMethod } from '../../methods/index.js';
 import type { FlowDeps } from '../deps.js';
 import { ensureDeviceToken } from './device-cookie.js';
 import { finishSignIn } from './finish.js';
@@ -11,19 +12,17 @@ import type { StepPlace } from './step.js';
 export async function needsEnrolment(deps: FlowDeps, accountId: string): Promise<boolean> {
   const { second_step: policy, registration } = deps.config.policy;
   if (!policy.require_security_questions || registration.security_questions.count === 0) return false;
-  const answers = await deps.db.selectFrom('security_answers').select('question_id').where('account_id', '=', accountId).limit(1).execute();
-  return answers.length === 0;
+  return !(await hasAnswers(deps.db, accountId));
 }
 
 /**
  * The second step succeeded: remember the device if asked, enrol security questions if the
- * account has none, then finish with the amr and acr of what was proved.
+ * account has none, then finish with the amr and acr of the method that succeeded.
  */
 export async function completeSecondStep(ctx: Context, deps: FlowDeps, place: StepPlace, method: SecondStepMethod, remember: boolean): Promise<void> {
   const { details, account, origin } = place;
-  const amr = [...amrOf(place.step), METHOD_AMR[method]];
-  // Another proof than answers: they may be the second step again (methods.ts).
-  if (method === 'email_code' && place.account.answers_barred_at) await deps.db.updateTable('accounts').set({ answers_barred_at: null }).where('id', '=', account.id).execute();
+  const amr = [...amrOf(place.step), method.amr];
+  await method.succeeded?.(deps, place);
   if (remember) {
     const token = ensureDeviceToken(ctx, deps);
     await trustDevice(deps.db, account.id, token, deviceLabel(ctx.get('user-agent')), deps.config.policy.second_step.trusted_device_days, origin);
@@ -33,5 +32,5 @@ export async function completeSecondStep(ctx: Context, deps: FlowDeps, place: St
     ctx.status = 303;
     return ctx.redirect(`/interaction/${details.uid}/enrol-questions`);
   }
-  await finishSignIn(ctx, deps, details, account.id, amr, ACR.secondStep);
+  await finishSignIn(ctx, deps, details, account.id, amr, method.acr);
 }

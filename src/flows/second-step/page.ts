@@ -1,38 +1,29 @@
 import type { Context } from 'koa';
-import { maskEmail } from '../../identity/second-step/access-code.js';
-import { accountQuestions } from '../../identity/second-step/security-questions.js';
+import type { SecondStepMethod, StepMessages } from '../../methods/index.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
-import { METHOD_PATH, offeredMethods, otherMethods } from './methods.js';
 import type { StepPlace } from './step.js';
-import type { SecondStepMethod } from '../../identity/second-step/assurance.js';
 
-export interface StepMessages {
-  fieldError?: string;
-  alert?: string;
-  notice?: string;
-}
+/** A method's page, under /interaction/:uid/. */
+export const methodUrl = (uid: string, method: SecondStepMethod) => `/interaction/${uid}/${method.path}`;
 
 /**
- * The second-step page for one method, with links to the others the account may use.
- * `email_code_send`: this sign-in has no code yet, and the page offers a button that sends one.
+ * The second-step page of one method (its view and data), with the form's action, one
+ * `<name>Action` URL per method action, and links to the other methods the account may use.
+ * `after`: the page answers a POST on this method.
  */
-export async function renderStep(ctx: Context, deps: FlowDeps, place: StepPlace, shown: SecondStepMethod | 'email_code_send', messages: StepMessages = {}, status = 200): Promise<void> {
-  const { uid } = place.details;
-  const code = deps.config.policy.second_step.access_code;
-  const method: SecondStepMethod = shown === 'security_questions' ? shown : 'email_code';
-  const base = `/interaction/${uid}/${METHOD_PATH[method]}`;
-  sendPage(ctx, deps.renderer, 'second-step', {
-    mode: shown === 'email_code_send' ? 'send' : method === 'email_code' ? 'code' : 'questions',
+export async function renderStep(ctx: Context, deps: FlowDeps, place: StepPlace, method: SecondStepMethod, offered: SecondStepMethod[], messages: StepMessages = {}, status = 200, after?: 'post'): Promise<void> {
+  const { uid } = place;
+  const base = methodUrl(uid, method);
+  const page = await method.render(deps, place, after);
+  const actions = Object.fromEntries(Object.keys(method.actions ?? {}).map((name) => [`${name}Action`, `${base}/${name}`]));
+  sendPage(ctx, deps.renderer, page.view, {
     action: base,
-    resendAction: `${base}/resend`,
+    ...actions,
     abortUrl: `/interaction/${uid}/abort`,
     csrf: deps.csrf.token(`interaction:${uid}`),
-    destination: maskEmail(place.account.email),
-    codeLength: code.length,
-    validMinutes: code.ttl_minutes,
-    questions: method === 'security_questions' ? await accountQuestions(deps.db, deps.config.policy.registration.security_questions, place.account.id) : [],
-    others: otherMethods(uid, await offeredMethods(deps, place.account), method),
+    others: offered.filter((m) => m !== method).map((m) => ({ url: methodUrl(uid, m), label: m.offerLabel })),
+    ...page.data,
     ...messages,
   }, status);
 }

@@ -1,12 +1,10 @@
 import type Router from '@koa/router';
 import type { FlowDeps } from '../deps.js';
-import { accessCodeRoutes } from './access-code-routes.js';
 import { enrolRoutes } from './enrol-routes.js';
-import { questionsRoutes } from './questions-routes.js';
+import { methodRoutes } from './method-routes.js';
 
-/** The second step after the password: access code, security questions, enrolment. */
+/** The second step after the password: the registry's methods, then enrolment. */
 export function secondStepRoutes(router: Router, deps: FlowDeps): void {
-  accessCodeRoutes(router, deps);
-  questionsRoutes(router, deps);
+  methodRoutes(router, deps);
   enrolRoutes(router, deps);
 }

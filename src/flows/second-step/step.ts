@@ -2,10 +2,12 @@ import type { Context } from 'koa';
 import { findAccountById } from '../../identity/accounts.js';
 import { findStep, type Stage } from '../../identity/second-step/sign-in-steps.js';
 import type { Account, SignInStep } from '../../storage/schema.js';
+import type { MethodStep } from '../../methods/index.js';
 import type { FlowDeps } from '../deps.js';
 import { checkFormPost, loadInteraction, type InteractionDetails } from '../interaction.js';
 
-export interface StepPlace {
+/** `uid`, `account` and `origin` are what a second-step method sees of it (methods/types.ts). */
+export interface StepPlace extends MethodStep {
   details: InteractionDetails;
   step: SignInStep;
   account: Account;
@@ -28,5 +30,5 @@ export async function loadStep(ctx: Context, deps: FlowDeps, stage: Stage, optio
     return undefined;
   }
   const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
-  return { details, step, account, origin: { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') } };
+  return { uid: details.uid, details, step, account, origin: { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') } };
 }

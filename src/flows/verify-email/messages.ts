@@ -1,12 +1,7 @@
 import type { SendOutcome, VerifyOutcome } from '../../identity/registration/email-verification.js';
+import { waitText } from '../../methods/code-messages.js';
 
 /** What each outcome tells the person; the same words whether or not an ID is behind the page. */
-
-export function waitText(until: Date, now = new Date()): string {
-  const minutes = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000));
-  if (minutes <= 90) return `in ${minutes} minute${minutes === 1 ? '' : 's'}`;
-  return `in about ${Math.round(minutes / 60)} hours`;
-}
 
 export function codeProblem(outcome: Exclude<VerifyOutcome, { ok: true }>): string {
   switch (outcome.problem) {

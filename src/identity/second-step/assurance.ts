@@ -12,7 +12,4 @@ export const ACR = {
 
 export const ACR_VALUES = [ACR.trustedDevice, ACR.secondStep];
 
-export type SecondStepMethod = 'email_code' | 'security_questions';
-
-/** RFC 8176 §2: otp for a one-time code, kba for knowledge-based questions. */
-export const METHOD_AMR: Record<SecondStepMethod, string> = { email_code: 'otp', security_questions: 'kba' };
+// Each method's amr is on its object (methods/), RFC 8176 §2: otp for a one-time code, kba for questions.

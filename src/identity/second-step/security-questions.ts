@@ -50,3 +50,17 @@ export async function enrolQuestions(db: Db, hasher: PasswordHasher, accountId: 
     await recordAudit(trx, { action: 'security_questions.enrolled', actor: `account:${accountId}`, accountId, details: { questions: chosen.map((q) => q.questionId) }, ...origin });
   });
 }
+
+/** Whether the account has answers on file. */
+export async function hasAnswers(db: Db, accountId: string): Promise<boolean> {
+  const rows = await db.selectFrom('security_answers').select('question_id').where('account_id', '=', accountId).limit(1).execute();
+  return rows.length > 0;
+}
+
+/**
+ * A sign-in completed with another proof than answers: answers barred since a password reset
+ * made with them (identity/recovery/set-password.ts) may be the second step again.
+ */
+export async function liftAnswersBar(db: Db, accountId: string): Promise<void> {
+  await db.updateTable('accounts').set({ answers_barred_at: null }).where('id', '=', accountId).execute();
+}

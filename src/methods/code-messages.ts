@@ -1,3 +1,10 @@
+/** Until a moment, in words: "in 5 minutes", "in about 3 hours". */
+export function waitText(until: Date, now = new Date()): string {
+  const minutes = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000));
+  if (minutes <= 90) return `in ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return `in about ${Math.round(minutes / 60)} hours`;
+}
+
 /** The wait in words: "30 seconds", "2 minutes". */
 export function waitWords(seconds: number): string {
   if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;

@@ -1,0 +1,68 @@
+import type { Policy } from '../config/policy.js';
+import type { AuditOrigin } from '../identity/audit.js';
+import type { PasswordHasher } from '../identity/passwords.js';
+import type { Db } from '../storage/database.js';
+import type { Account } from '../storage/schema.js';
+
+/** What a method may use: the stores and the policy, never the HTTP request (no Koa here). */
+export interface MethodEnv {
+  db: Db;
+  hasher: PasswordHasher;
+  config: { policy: Policy };
+}
+
+/** One sign-in at its second step: the interaction it is bound to, its account, where from. */
+export interface MethodStep {
+  uid: string;
+  account: Account;
+  origin: AuditOrigin;
+}
+
+/** Words shown above the form (notice, alert) or beside its field (fieldError). */
+export interface StepMessages {
+  fieldError?: string;
+  alert?: string;
+  notice?: string;
+}
+
+/** The view and its data; the page adds the form's action, CSRF token and the other methods. */
+export interface MethodPage {
+  view: string;
+  data: Record<string, unknown>;
+}
+
+/** The outcome of a submitted form: done, the account locked, or the page again with words. */
+export type Verified = { ok: true } | { ok: false; locked: true } | { ok: false; locked?: false; messages: StepMessages; status: number };
+
+/** A button of the method's page other than the main form, e.g. "Send a new code". */
+export type MethodAction = (env: MethodEnv, step: MethodStep) => Promise<{ messages: StepMessages; status: number }>;
+
+/**
+ * A second step after the password. Adding one is a module implementing this, one line in
+ * index.ts, its view and its words. The flows give it a page at /interaction/:uid/<path>,
+ * a POST there for `verify`, and a POST at /interaction/:uid/<path>/<action> for each action.
+ */
+export interface SecondStepMethod {
+  /** The name in the policy's second_step.methods. */
+  id: string;
+  /** Its page under /interaction/:uid/. */
+  path: string;
+  /** RFC 8176 §2 value added to the password's `pwd` when the method succeeds. */
+  amr: string;
+  /** OIDC Core §2 acr of a sign-in completed with this method. */
+  acr: string;
+  /** The link offering this method from another method's page ("Use another way"). */
+  offerLabel: string;
+  /** Offered when the policy's methods leave an account none. */
+  fallback?: boolean;
+  /** Whether this account can use it now (beyond the policy listing it). */
+  isAvailable(env: MethodEnv, account: Account): Promise<boolean>;
+  /** Runs when the password's POST sends the sign-in to this method (e.g. mails the code). */
+  start?(env: MethodEnv, step: MethodStep): Promise<void>;
+  /** `after`: the page follows a POST on this method (verify or an action), not a plain GET. */
+  render(env: MethodEnv, step: MethodStep, after?: 'post'): Promise<MethodPage>;
+  verify(env: MethodEnv, step: MethodStep, form: Record<string, unknown>): Promise<Verified>;
+  actions?: Record<string, MethodAction>;
+  /** After `verify` succeeded, before the sign-in finishes. */
+  succeeded?(env: MethodEnv, step: MethodStep): Promise<void>;
+}
