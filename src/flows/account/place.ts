@@ -18,7 +18,7 @@ export const accountBinding = (accountId: string) => `account:${accountId}`;
 
 /** The provider session the page was signed in through still lives, with the same person in it. */
 async function sameProviderSession(deps: FlowDeps, session: AccountSession): Promise<boolean> {
-  return (await providerSessionAccount(deps.host.provider, session.sessionUid)) === session.accountId;
+  return (await providerSessionAccount(deps.host, session.sessionUid)) === session.accountId;
 }
 
 /**
