@@ -1,7 +1,6 @@
 import type { Context } from 'koa';
-import { findAccountById } from '../../identity/accounts.js';
 import { predatesEpoch } from '../../identity/sessions.js';
-import type { Account } from '../../storage/schema.js';
+import { findAccountById, type Account } from '../../identity/accounts.js';
 import type { FlowDeps } from '../deps.js';
 import { checkStandalonePost } from '../standalone-form.js';
 import { providerSessionAccount } from '../../oidc/session-check.js';
