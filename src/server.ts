@@ -23,6 +23,8 @@ import { getOrCreateSecretSetting, sealSecretSettings } from './storage/instance
 import { migrateToLatest } from './storage/migrator.js';
 import { openRedis } from './storage/redis.js';
 import { createMethodRegistry, type SecondStepMethod } from './methods/index.js';
+import { createFlowRouter } from './flows/router.js';
+import type { FlowDeps } from './flows/deps.js';
 import { createApp } from './web/app.js';
 import { Csrf } from './web/csrf.js';
 import { RateLimits } from './web/rate-limits.js';
@@ -109,10 +111,9 @@ export async function startServer(loaded: Config, log: Logger, options: { method
     }, 60_000);
     purge.unref();
     cleanup.unshift(() => clearInterval(purge));
-    const app = createApp({
+    const flowDeps: FlowDeps = {
       config,
       db: database.db,
-      redis,
       host,
       renderer,
       csrf: new Csrf(secrets[0]!),
@@ -120,8 +121,8 @@ export async function startServer(loaded: Config, log: Logger, options: { method
       methods,
       // One deployment is one issuer: its processes share counters, other deployments on the same stores do not.
       limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: createHash('sha256').update(config.issuer).digest('hex').slice(0, 12) }),
-      log,
-    });
+    };
+    const app = createApp({ ...flowDeps, redis, log, pages: createFlowRouter(flowDeps) });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       http.once('listening', resolve);

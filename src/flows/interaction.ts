@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
-import { errors } from 'oidc-provider';
 import type { FlowDeps } from './deps.js';
 import { sendPage } from '../web/render.js';
 import { isCrossOrigin } from '../web/csrf.js';
+import { findInteraction, saveInteractionResult, type InteractionDetails } from '../oidc/interactions.js';
 
-export type InteractionDetails = Awaited<ReturnType<FlowDeps['host']['provider']['interactionDetails']>>;
+export type { InteractionDetails };
 
 /**
  * Loads the interaction the browser is in. A missing interaction cookie or an expired
@@ -12,15 +12,9 @@ export type InteractionDetails = Awaited<ReturnType<FlowDeps['host']['provider']
  * telling them to start again from the portal, never an error dump.
  */
 export async function loadInteraction(ctx: Context, deps: FlowDeps): Promise<InteractionDetails | undefined> {
-  try {
-    const details = await deps.host.provider.interactionDetails(ctx.req, ctx.res);
-    if (ctx.params.uid && details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction uid mismatch');
-    return details;
-  } catch (error) {
-    if (!(error instanceof errors.SessionNotFound)) throw error;
-    sendError(ctx, deps, 400, 'This sign-in page has expired', 'For your security, sign-in pages expire. Go back to the portal you came from and sign in again.');
-    return undefined;
-  }
+  const details = await findInteraction(deps.host, ctx.req, ctx.res, ctx.params.uid);
+  if (!details) sendError(ctx, deps, 400, 'This sign-in page has expired', 'For your security, sign-in pages expire. Go back to the portal you came from and sign in again.');
+  return details;
 }
 
 /** Form posts must carry the interaction's CSRF token and come from Portico's own pages. */
@@ -45,17 +39,7 @@ export function clientName(deps: FlowDeps, clientId: unknown): string | undefine
  * oidc-provider's example does for consent: without it, `prompt=login` would ask again forever.
  */
 export async function finishInteraction(ctx: Context, details: InteractionDetails, result: Record<string, unknown>, options: { merge?: boolean } = {}): Promise<void> {
-  const redirectTo = await saveResult(details, result, options.merge ?? false);
+  const redirectTo = await saveInteractionResult(details, result, options.merge ?? false);
   ctx.status = 303;
   ctx.redirect(redirectTo);
-}
-
-/**
- * What oidc-provider's Provider#interactionResult does (lib/provider.js), on the interaction
- * this request has already loaded rather than a second read of it.
- */
-async function saveResult(interaction: InteractionDetails, result: Record<string, unknown>, merge: boolean): Promise<string> {
-  interaction.result = merge && !('error' in result) ? { ...interaction.lastSubmission, ...result } : result;
-  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
-  return interaction.returnTo;
 }

@@ -52,9 +52,11 @@ export function listTrustedDevices(db: Db, accountId: string, now = new Date()):
     .execute();
 }
 
-/** Revokes every remembered device of the account; returns how many there were. */
-export async function forgetDevices(db: Db, accountId: string): Promise<number> {
-  const result = await db.updateTable('trusted_devices').set({ revoked_at: new Date() }).where('account_id', '=', accountId).where('revoked_at', 'is', null).executeTakeFirst();
+/** Revokes the account's remembered devices, or only `deviceId` if it is one of them; returns how many. */
+export async function forgetDevices(db: Db, accountId: string, deviceId?: string): Promise<number> {
+  let query = db.updateTable('trusted_devices').set({ revoked_at: new Date() }).where('account_id', '=', accountId).where('revoked_at', 'is', null);
+  if (deviceId !== undefined) query = query.where('id', '=', deviceId);
+  const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Logger } from '../log.js';
-import { isDependencyError, OUTAGE } from '../web/dependency-errors.js';
+import { isDependencyError, OUTAGE } from '../storage/dependency-errors.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
 import { postedParametersAsQuery } from './post-methods.js';
 import { createProvider, type ProviderDeps } from './provider.js';

@@ -1,6 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { isDependencyError, OUTAGE } from '../web/dependency-errors.js';
-import type { Renderer } from '../web/render.js';
+import { isDependencyError, OUTAGE } from '../storage/dependency-errors.js';
+import type { Renderer } from '../renderer.js';
 
 export interface PageRenderer {
   renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: Error): Promise<void>;

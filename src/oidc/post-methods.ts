@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { hasControlCharacters } from '../web/input-guard.js';
+import { hasControlCharacters } from '../control-characters.js';
 
 /** oidc-provider's default routes that OIDC says take POST as well as GET. */
 const POSTABLE = new Set(['/auth', '/session/end']);

@@ -1,4 +1,4 @@
-import type Provider from 'oidc-provider';
+import type { ProviderHost } from './host.js';
 
 /**
  * The account signed in to the provider session `sessionUid` names, while that session lives.
@@ -7,7 +7,7 @@ import type Provider from 'oidc-provider';
  * Pages that keep a session of their own beside the provider's check it here on every request,
  * so they end when the person signs out anywhere.
  */
-export async function providerSessionAccount(provider: Provider, sessionUid: string): Promise<string | undefined> {
-  const session = (await provider.Session.findByUid(sessionUid)) as { accountId?: string } | undefined;
+export async function providerSessionAccount(host: ProviderHost, sessionUid: string): Promise<string | undefined> {
+  const session = (await host.provider.Session.findByUid(sessionUid)) as { accountId?: string } | undefined;
   return typeof session?.accountId === 'string' ? session.accountId : undefined;
 }

@@ -6,7 +6,7 @@ import type { Database } from './schema.js';
  * A PostgreSQL that hangs (a frozen host, a partition that drops packets) rather than stops
  * would hold every request until it answers: nothing in TCP gives up soon. So each wait has a
  * bound, and a request fails with a dependency error the web layer answers 503
- * (web/dependency-errors.ts). Runtime settings per connection: PostgreSQL docs, "Client
+ * (storage/dependency-errors.ts). Runtime settings per connection: PostgreSQL docs, "Client
  * Connection Defaults" (statement_timeout, idle_in_transaction_session_timeout); the client
  * side: node-postgres docs, "Client" (query_timeout, connectionTimeoutMillis).
  */

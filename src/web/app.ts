@@ -2,20 +2,30 @@ import Koa, { type Middleware } from 'koa';
 import type Router from '@koa/router';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { createFlowRouter } from '../flows/router.js';
-import type { FlowDeps } from '../flows/deps.js';
+import type { Config } from '../config/index.js';
+import type { ProviderHost } from '../oidc/host.js';
+import type { Renderer } from '../renderer.js';
+import type { Db } from '../storage/database.js';
 import { assets } from './assets.js';
 import { devOutboxRouter } from './dev-outbox.js';
 import { errorHandler } from './errors.js';
 import { healthRouter } from './health.js';
 import { inputGuard } from './input-guard.js';
 import { requestLog } from './request-log.js';
+import type { RateLimits } from './rate-limits.js';
 import { portalOrigins, securityHeaders } from './security-headers.js';
 import { tokenRateLimit } from './token-rate-limit.js';
 
-export interface AppDeps extends FlowDeps {
+export interface AppDeps {
+  config: Config;
+  db: Db;
   redis?: Redis;
+  host: ProviderHost;
+  renderer: Renderer;
+  limits: RateLimits;
   log: Logger;
+  /** The hosted pages (flows/router.ts), composed in server.ts: web/ knows nothing of flows/. */
+  pages: Router;
 }
 
 /**
@@ -47,7 +57,7 @@ export function createApp(deps: AppDeps): Koa {
   const health = healthRouter({ db: deps.db, redis: deps.redis });
   app.use(ownPathsOnly(health));
   app.use(ownPathsOnly(devOutboxRouter({ db: deps.db, renderer: deps.renderer, production: deps.config.production })));
-  app.use(ownPathsOnly(createFlowRouter(deps)));
+  app.use(ownPathsOnly(deps.pages));
   app.use(tokenRateLimit(deps.limits));
   app.use((ctx) => deps.host.handle(ctx));
   return app;

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { isDependencyError, OUTAGE } from './dependency-errors.js';
+import { isDependencyError, OUTAGE } from '../storage/dependency-errors.js';
 import { sendPage, type Renderer } from './render.js';
 import { TooManyAttempts } from './rate-limits.js';
 

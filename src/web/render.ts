@@ -1,11 +1,9 @@
 import { Eta } from 'eta';
 import type { Context } from 'koa';
 import { viewsDir } from '../paths.js';
+import type { Renderer } from '../renderer.js';
 
-export interface Renderer {
-  /** Renders a view inside the layout; the view's data is HTML-escaped by default. */
-  page(view: string, data: Record<string, unknown>): string;
-}
+export type { Renderer };
 
 export function createRenderer(options: { production: boolean; productName?: string }): Renderer {
   const eta = new Eta({ views: viewsDir, cache: options.production, autoEscape: true, autoTrim: false });

@@ -143,6 +143,18 @@ describe('the account page', () => {
     expect(await actions(user.id)).toContain('devices.forgotten');
   });
 
+  it('forgets one remembered device by its id, and never a device of another account', async () => {
+    const [user, other] = [await portico.createUser(), await portico.createUser()];
+    const devices = (accountId: string) => db.selectFrom('trusted_devices').select(['id', 'revoked_at']).where('account_id', '=', accountId).execute();
+    const [own] = await devices(user.id);
+    const [others] = await devices(other.id);
+    const { agent, page } = await openAccount(user);
+    await submit(agent, page, '/account/devices/forget', { device: String(others!.id) });
+    expect((await devices(other.id))[0]!.revoked_at).toBeNull();
+    await submit(agent, page, '/account/devices/forget', { device: String(own!.id) });
+    expect((await devices(user.id))[0]!.revoked_at).not.toBeNull();
+  });
+
   it('signs out everywhere: the portals\' refresh tokens stop working', async () => {
     const user = await portico.createUser();
     const rp = await RelyingParty.discover(portico.url);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Csrf } from '../../src/web/csrf.js';
-import { isDependencyError } from '../../src/web/dependency-errors.js';
+import { isDependencyError } from '../../src/storage/dependency-errors.js';
 import { portalOrigins } from '../../src/web/security-headers.js';
 
 describe('CSRF tokens', () => {

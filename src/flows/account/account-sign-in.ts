@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../../config/account-client.js';
 import { hashesEqual } from '../../identity/keyed-hash.js';
+import { findAuthorizationCode } from '../../oidc/interactions.js';
 import type { FlowDeps } from '../deps.js';
 import { hostCookie } from '../../web/cookies.js';
 import type { AccountSession } from './account-session.js';
@@ -38,25 +39,13 @@ export function startAccountSignIn(ctx: Context, deps: FlowDeps, extra: Record<s
   ctx.redirect(url.toString());
 }
 
-type CodeModel = {
-  accountId?: string;
-  authTime?: number;
-  sessionUid?: string;
-  clientId?: string;
-  redirectUri?: string;
-  codeChallenge?: string;
-  consumed?: unknown;
-  isExpired?: boolean;
-  consume(): Promise<void>;
-};
-
 /** Redeems the callback's code once; undefined when anything does not match. */
 export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise<AccountSession | undefined> {
   const [state, verifier] = (pendingCookie.get(ctx) ?? '').split('.');
   pendingCookie.clear(ctx);
   const { code, state: returned } = ctx.query;
   if (!state || !verifier || typeof code !== 'string' || typeof returned !== 'string' || !hashesEqual(state, returned)) return undefined;
-  const model = (await deps.host.provider.AuthorizationCode.find(code)) as CodeModel | undefined;
+  const model = await findAuthorizationCode(deps.host, code);
   if (!model || model.consumed || model.isExpired || model.clientId !== ACCOUNT_CLIENT_ID) return undefined;
   if (model.redirectUri !== accountRedirectUri(deps.config.issuer) || !model.codeChallenge || !hashesEqual(model.codeChallenge, s256(verifier))) return undefined;
   await model.consume();

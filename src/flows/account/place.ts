@@ -1,7 +1,6 @@
 import type { Context } from 'koa';
-import { findAccountById } from '../../identity/accounts.js';
 import { predatesEpoch } from '../../identity/sessions.js';
-import type { Account } from '../../storage/schema.js';
+import { findAccountById, type Account } from '../../identity/accounts.js';
 import type { FlowDeps } from '../deps.js';
 import { checkStandalonePost } from '../standalone-form.js';
 import { providerSessionAccount } from '../../oidc/session-check.js';
@@ -18,7 +17,7 @@ export const accountBinding = (accountId: string) => `account:${accountId}`;
 
 /** The provider session the page was signed in through still lives, with the same person in it. */
 async function sameProviderSession(deps: FlowDeps, session: AccountSession): Promise<boolean> {
-  return (await providerSessionAccount(deps.host.provider, session.sessionUid)) === session.accountId;
+  return (await providerSessionAccount(deps.host, session.sessionUid)) === session.accountId;
 }
 
 /**

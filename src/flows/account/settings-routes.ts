@@ -93,10 +93,7 @@ async function forget(ctx: Context, deps: FlowDeps, place: AccountPlace): Promis
   const device = (ctx.request.body as Record<string, unknown> | undefined)?.device;
   let count = 0;
   if (device === 'all') count = await forgetDevices(deps.db, place.account.id);
-  else if (typeof device === 'string' && /^\d{1,18}$/.test(device)) {
-    const result = await deps.db.updateTable('trusted_devices').set({ revoked_at: new Date() }).where('id', '=', device).where('account_id', '=', place.account.id).where('revoked_at', 'is', null).executeTakeFirst();
-    count = Number(result.numUpdatedRows);
-  }
+  else if (typeof device === 'string' && /^\d{1,18}$/.test(device)) count = await forgetDevices(deps.db, place.account.id, device);
   await recordDevicesForgotten(deps.db, place.account, count, place.origin);
   ctx.status = 303;
   ctx.redirect('/account');

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { sendPage } from '../../web/render.js';
+import { saveConsentGrant } from '../../oidc/interactions.js';
 import type { FlowDeps } from '../deps.js';
 import { checkFormPost, clientName, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
 
@@ -29,14 +30,7 @@ export function renderConsent(ctx: Context, deps: FlowDeps, details: Interaction
 
 /** Records what the portal asked for on the account's grant and resumes the authorization. */
 export async function grantConsent(ctx: Context, deps: FlowDeps, details: InteractionDetails): Promise<void> {
-  const { Grant } = deps.host.provider;
-  const existing = details.grantId ? await Grant.find(details.grantId) : undefined;
-  const grant = existing ?? new Grant({ accountId: details.session!.accountId, clientId: details.params.client_id as string });
-  const need = missing(details);
-  if (need.scopes.length) grant.addOIDCScope(need.scopes.join(' '));
-  if (need.claims.length) grant.addOIDCClaims(need.claims);
-  for (const [indicator, scopes] of Object.entries(need.resources)) grant.addResourceScope(indicator, scopes.join(' '));
-  const grantId = await grant.save();
+  const grantId = await saveConsentGrant(deps.host, details, missing(details));
   await finishInteraction(ctx, details, { consent: { grantId } }, { merge: true });
 }
 

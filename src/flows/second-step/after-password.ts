@@ -3,7 +3,7 @@ import { ACR } from '../../identity/second-step/assurance.js';
 import { saveStep } from '../../identity/second-step/sign-in-steps.js';
 import { isTrustedDevice } from '../../identity/trusted-devices.js';
 import { secondStepDemanded } from '../../oidc/second-step-demand.js';
-import type { Account } from '../../storage/schema.js';
+import type { Account } from '../../identity/accounts.js';
 import type { FlowDeps } from '../deps.js';
 import type { InteractionDetails } from '../interaction.js';
 import { readDeviceToken } from './device-cookie.js';

@@ -1,7 +1,6 @@
 import type { Context } from 'koa';
-import { findAccountById } from '../../identity/accounts.js';
-import { findStep, type Stage } from '../../identity/second-step/sign-in-steps.js';
-import type { Account, SignInStep } from '../../storage/schema.js';
+import { findAccountById, type Account } from '../../identity/accounts.js';
+import { findStep, type SignInStep, type Stage } from '../../identity/second-step/sign-in-steps.js';
 import type { MethodStep } from '../../methods/index.js';
 import type { FlowDeps } from '../deps.js';
 import { checkFormPost, loadInteraction, type InteractionDetails } from '../interaction.js';

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { startVerification } from '../../identity/registration/email-verification.js';
-import type { Account } from '../../storage/schema.js';
+import type { Account } from '../../identity/accounts.js';
 import type { FlowDeps } from '../deps.js';
 import type { InteractionDetails } from '../interaction.js';
 import { verificationContext } from './context.js';

@@ -6,6 +6,7 @@ import type { SignInStep } from '../../storage/schema.js';
  * interaction uid: any process can serve the next request, and the step dies with the
  * interaction (design.md: step state lives with the interaction, never in memory).
  */
+export type { SignInStep };
 export type Stage = SignInStep['stage'];
 
 export async function saveStep(db: Db, uid: string, accountId: string | null, stage: Stage, amr: string[], ttlSeconds: number): Promise<void> {
