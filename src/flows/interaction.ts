@@ -15,6 +15,8 @@ export async function loadInteraction(ctx: Context, deps: FlowDeps): Promise<Int
   try {
     const details = await deps.host.provider.interactionDetails(ctx.req, ctx.res);
     if (ctx.params.uid && details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction uid mismatch');
+    // The portal's preferred languages for the pages of this sign-in (OIDC Core 1.0 §3.1.2.1).
+    ctx.state.uiLocales = details.params.ui_locales;
     return details;
   } catch (error) {
     if (!(error instanceof errors.SessionNotFound)) throw error;

@@ -1,6 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { isDependencyError, OUTAGE } from '../web/dependency-errors.js';
 import type { Renderer } from '../web/render.js';
+import { pageLocale } from '../web/locale.js';
 
 export interface PageRenderer {
   renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: Error): Promise<void>;
@@ -31,15 +32,15 @@ export function createPageRenderer(renderer: Renderer): PageRenderer {
           // error_description is oidc-provider's own text, never user input echoed raw (escaped anyway).
           detail: serverError ? undefined : out.error_description,
           requestId: ctx.get('x-request-id') || undefined,
-        }),
+        }, pageLocale(ctx)),
       );
     },
     async logoutSource(ctx, form) {
       // `form` is oidc-provider's hidden form (with its xsrf token) posting to /session/end/confirm.
-      html(ctx, renderer.page('logout', { form, clientName: ctx.oidc.client?.clientName }));
+      html(ctx, renderer.page('logout', { form, clientName: ctx.oidc.client?.clientName }, pageLocale(ctx)));
     },
     async postLogoutSuccessSource(ctx) {
-      html(ctx, renderer.page('logged-out', { clientName: ctx.oidc.client?.clientName }));
+      html(ctx, renderer.page('logged-out', { clientName: ctx.oidc.client?.clientName }, pageLocale(ctx)));
     },
   };
 }
