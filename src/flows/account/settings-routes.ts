@@ -85,7 +85,7 @@ async function changeQuestions(ctx: Context, deps: FlowDeps, place: AccountPlace
   const errors = checkSecurityQuestions(policy, chosen);
   if (Object.keys(errors).length) return renderAccount(ctx, deps, place, { section: 'questions', errors, values }, 400);
   await enrolQuestions(deps.db, deps.hasher, place.account.id, chosen, place.origin);
-  await notify(deps.db, place.account, 'your security questions');
+  await notify(deps.db, place.account, 'questions');
   await renderAccount(ctx, deps, place, { notice: 'Your security questions were saved.' });
 }
 
