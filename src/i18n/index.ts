@@ -15,7 +15,20 @@ type Message = string | Partial<Record<Intl.LDMLPluralRule, string>>;
 type Catalogue = Record<string, Message>;
 export const catalogues: Record<Locale, Catalogue> = { en, es };
 
-export type Vars = Record<string, string | number | undefined | null>;
+// A variable may itself be a message (a wait such as "in 5 minutes"), worded in the same language.
+export type Vars = { [name: string]: string | number | Msg | undefined | null };
+
+/**
+ * A sentence for the person, as a catalogue key and its variables: what domain and flow code
+ * hand to a view, worded in the page's language only when the page is rendered.
+ */
+export interface Msg {
+  key: string;
+  vars?: Vars;
+}
+export const msg = (key: string, vars?: Vars): Msg => (vars ? { key, vars } : { key });
+/** What a view shows in a message slot: a Msg, or a sentence not yet moved to the catalogue. */
+export type Text = string | Msg;
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (locales as readonly string[]).includes(value);
@@ -39,6 +52,8 @@ export interface Translator {
   t(key: string, vars?: Vars): string;
   /** A message whose catalogue text holds markup (keys ending in `_html`); its variables are escaped. */
   html(key: string, vars?: Vars): string;
+  /** A Msg in this language; a plain string (a sentence not yet in the catalogue) as it is. */
+  msg(message: Msg | string | undefined | null): string;
   date(value: Date | string | number, options?: Intl.DateTimeFormatOptions): string;
   number(value: number, options?: Intl.NumberFormatOptions): string;
 }
@@ -52,6 +67,7 @@ export function translator(locale: Locale): Translator {
     return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
       const value = vars[name];
       if (value === undefined || value === null) return whole;
+      if (typeof value === 'object') return escape(format(value.key, value.vars ?? {}, (inner) => inner));
       return escape(typeof value === 'number' ? new Intl.NumberFormat(locale).format(value) : value);
     });
   };
@@ -62,6 +78,7 @@ export function translator(locale: Locale): Translator {
       if (!key.endsWith('_html')) throw new Error(`message ${key} is not markup: use t()`);
       return format(key, vars, escapeHtml);
     },
+    msg: (message) => (message == null ? '' : typeof message === 'string' ? message : format(message.key, message.vars ?? {}, (value) => value)),
     date: (value, options = { dateStyle: 'long' }) => new Intl.DateTimeFormat(locale, options).format(new Date(value)),
     number: (value, options) => new Intl.NumberFormat(locale, options).format(value),
   };

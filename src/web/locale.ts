@@ -53,7 +53,7 @@ async function switchLanguage(ctx: Context, issuerOrigin: string): Promise<void>
 
 /** Only a path on this server: never another site (an open redirect, OWASP ASVS 5.1.5). */
 export function safeReturn(value: string | null): string {
-  return value && /^\/(?![/\\])/.test(value) && !/[\r\n]/.test(value) ? value : '/account';
+  return value && /^\/(?![/\\])/.test(value) && !/[\u0000-\u001f\u007f]/.test(value) ? value : '/account';
 }
 
 async function readBody(ctx: Context): Promise<string> {

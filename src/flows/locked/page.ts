@@ -4,11 +4,12 @@ import { saveStep } from '../../identity/second-step/sign-in-steps.js';
 import { unlockRoute } from '../../identity/unlock.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
+import type { Text } from '../../i18n/index.js';
 import type { InteractionDetails } from '../interaction.js';
 
 export interface LockedMessages {
-  notice?: string;
-  alert?: string;
+  notice?: Text;
+  alert?: Text;
 }
 
 /**

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { CodeCheck, IssueResult } from '../../identity/one-time-codes.js';
 import { checkAccessCode, codeSentFor, sendAccessCode } from '../../identity/second-step/access-code.js';
 import type { FlowDeps } from '../deps.js';
-import { waitText } from '../verify-email/messages.js';
+import { waitMsg } from '../verify-email/messages.js';
+import { msg, type Msg } from '../../i18n/index.js';
 import { tooManyCodes } from './code-messages.js';
 import { completeSecondStep } from './complete.js';
 import { offeredMethods } from './methods.js';
@@ -17,26 +18,24 @@ const codeForm = z.object({
   remember: z.literal('yes').optional().catch(undefined),
 });
 
-function sendProblem(issued: Exclude<IssueResult, { ok: true }>): string {
-  if (issued.reason === 'throttled') return `We just sent a code. You can ask for a new one in ${issued.retryAfterSeconds} seconds.`;
-  return `A wrong code was entered too many times. You can ask for a new code ${waitText(issued.until)}, or use another way below.`;
+function sendProblem(issued: Exclude<IssueResult, { ok: true }>): Msg {
+  if (issued.reason === 'throttled') return msg('second.error.throttled', { count: issued.retryAfterSeconds });
+  return msg('second.error.send_paused', { wait: waitMsg(issued.until) });
 }
 
-function codeProblem(check: Exclude<CodeCheck, { ok: true }>): string {
+function codeProblem(check: Exclude<CodeCheck, { ok: true }>): Msg {
   switch (check.reason) {
     case 'wrong': {
-      const wrong = check.attemptsLeft
-        ? `That code is not correct. You can try ${check.attemptsLeft} more time${check.attemptsLeft === 1 ? '' : 's'}.`
-        : 'That code is not correct, and that was the last try for it.';
+      const wrong = check.attemptsLeft ? msg('second.error.wrong', { count: check.attemptsLeft }) : msg('second.error.wrong_last');
       const account = tooManyCodes(check);
-      return account ? `That code is not correct. ${account}` : wrong;
+      return account ? msg('second.error.wrong_and', { reason: account }) : wrong;
     }
     case 'expired':
-      return 'This code has expired. Select "Send a new code".';
+      return msg('second.error.expired');
     case 'too_many_attempts':
-      return tooManyCodes(check) ?? 'A wrong code was entered too many times. Use another way below, or wait and ask for a new code.';
+      return tooManyCodes(check) ?? msg('second.error.too_many');
     default:
-      return 'This code can no longer be used. Select "Send a new code".';
+      return msg('second.error.used');
   }
 }
 
@@ -56,7 +55,7 @@ async function submit(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<v
   const form = codeForm.parse(ctx.request.body ?? {});
   const { length } = deps.config.policy.second_step.access_code;
   if (!new RegExp(`^\\d{${length}}$`).test(form.code)) {
-    return renderStep(ctx, deps, place, 'email_code', { fieldError: `Enter the ${length}-digit code from the email.` }, 400);
+    return renderStep(ctx, deps, place, 'email_code', { fieldError: msg('second.error.code_format', { length }) }, 400);
   }
   const check = await checkAccessCode(deps.db, place.account.id, form.code, place.details.uid, deps.config.policy.code_failures, place.origin);
   if (!check.ok) return renderStep(ctx, deps, place, 'email_code', { fieldError: codeProblem(check) }, 400);
@@ -67,7 +66,7 @@ async function submit(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<v
 async function resend(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<void> {
   const first = !(await codeSentFor(deps.db, place.account.id, place.details.uid));
   const issued = await sendAccessCode(deps.db, place.account, deps.config.policy.second_step.access_code, place.details.uid, place.origin);
-  if (issued.ok) return renderStep(ctx, deps, place, 'email_code', { notice: first ? 'We sent a code.' : 'We sent a new code. Only the newest code works.' });
+  if (issued.ok) return renderStep(ctx, deps, place, 'email_code', { notice: msg(first ? 'second.notice.sent' : 'second.notice.sent_again') });
   await renderStep(ctx, deps, place, 'email_code', { alert: sendProblem(issued) }, 429);
 }
 

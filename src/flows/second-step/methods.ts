@@ -1,6 +1,7 @@
 import type { Account } from '../../storage/schema.js';
 import type { SecondStepMethod } from '../../identity/second-step/assurance.js';
 import type { FlowDeps } from '../deps.js';
+import { msg, type Msg } from '../../i18n/index.js';
 
 /** The page of each method, under /interaction/:uid/. */
 export const METHOD_PATH: Record<SecondStepMethod, string> = { email_code: 'access-code', security_questions: 'security-questions' };
@@ -19,6 +20,6 @@ export async function offeredMethods(deps: FlowDeps, account: Account): Promise<
 
 /** Links to the other methods, for "Use another way". */
 export function otherMethods(uid: string, offered: SecondStepMethod[], current: SecondStepMethod) {
-  const labels: Record<SecondStepMethod, string> = { email_code: 'Email me an access code instead', security_questions: 'Answer my security questions instead' };
+  const labels: Record<SecondStepMethod, Msg> = { email_code: msg('second.other.email_code'), security_questions: msg('second.other.questions') };
   return offered.filter((m) => m !== current).map((m) => ({ url: `/interaction/${uid}/${METHOD_PATH[m]}`, label: labels[m] }));
 }

@@ -6,11 +6,12 @@ import type { FlowDeps } from '../deps.js';
 import { METHOD_PATH, offeredMethods, otherMethods } from './methods.js';
 import type { StepPlace } from './step.js';
 import type { SecondStepMethod } from '../../identity/second-step/assurance.js';
+import type { Text } from '../../i18n/index.js';
 
 export interface StepMessages {
-  fieldError?: string;
-  alert?: string;
-  notice?: string;
+  fieldError?: Text;
+  alert?: Text;
+  notice?: Text;
 }
 
 /**

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { checkAnswers } from '../../identity/second-step/security-questions.js';
 import type { FlowDeps } from '../deps.js';
+import { msg } from '../../i18n/index.js';
 import { showLocked } from '../locked/page.js';
 import { readAnswers } from './answers-form.js';
 import { completeSecondStep } from './complete.js';
@@ -15,8 +16,7 @@ async function submit(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<v
   const check = await checkAnswers(deps.db, deps.hasher, deps.config.policy.lockout, place.account.id, readAnswers(body), place.origin);
   if (check.ok) return completeSecondStep(ctx, deps, place, 'security_questions', body?.remember === 'yes');
   if (check.reason === 'locked') return showLocked(ctx, deps, place.details, place.account.id);
-  const tries = check.attemptsLeft === 1 ? '1 more time' : `${check.attemptsLeft} more times`;
-  await renderStep(ctx, deps, place, 'security_questions', { fieldError: `One or more answers are not correct. You can try ${tries} before your ID is locked.` }, 400);
+  await renderStep(ctx, deps, place, 'security_questions', { fieldError: msg('second.error.answers', { count: check.attemptsLeft }) }, 400);
 }
 
 /** Security questions as the second step (issue 4, item 1), for accounts that have them. */
