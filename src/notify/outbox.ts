@@ -11,6 +11,11 @@ export interface MailRequest {
   template: string;
   data: Record<string, unknown>;
   accountId?: string;
+  /**
+   * 'account': the mail goes to an account's owner who is not the person on the page (someone
+   * else typed their address): in the owner's kept language, which that page does not change.
+   */
+  language?: 'page' | 'account';
 }
 
 /**
@@ -19,7 +24,7 @@ export interface MailRequest {
  * is down right now or this process dies before sending it.
  */
 export async function enqueueMail(db: Db, mail: MailRequest): Promise<void> {
-  const rendered = renderMail(mail.template, mail.to, mail.data, await mailLocale(db, mail.accountId));
+  const rendered = renderMail(mail.template, mail.to, mail.data, await mailLocale(db, mail.accountId, mail.language ?? 'page'));
   await db
     .insertInto('mail_outbox')
     .values({
@@ -60,8 +65,8 @@ export async function addressCapFreesAt(db: Db, to: string, templates: string[],
  * A mail speaks the language of the page that caused it, and that language is kept on the
  * account; a mail no page caused (help desk, CLI) uses the kept one, else English.
  */
-async function mailLocale(db: Db, accountId: string | undefined): Promise<Locale> {
-  const fromPage = requestLocale();
+async function mailLocale(db: Db, accountId: string | undefined, language: 'page' | 'account'): Promise<Locale> {
+  const fromPage = language === 'page' ? requestLocale() : undefined;
   if (!accountId) return fromPage ?? defaultLocale;
   if (fromPage) {
     // No row lock unless the language really changes.
