@@ -16,7 +16,7 @@ type Catalogue = Record<string, Message>;
 export const catalogues: Record<Locale, Catalogue> = { en, es };
 
 // A variable may itself be a message (a wait such as "in 5 minutes"), worded in the same language.
-export type Vars = { [name: string]: string | number | Msg | undefined | null };
+export type Vars = { [name: string]: string | number | Msg | PolicyText | undefined | null };
 
 /**
  * A sentence for the person, as a catalogue key and its variables: what domain and flow code
@@ -27,8 +27,15 @@ export interface Msg {
   vars?: Vars;
 }
 export const msg = (key: string, vars?: Vars): Msg => (vars ? { key, vars } : { key });
-/** What a view shows in a message slot: a Msg, or a sentence not yet moved to the catalogue. */
-export type Text = string | Msg;
+
+/** A text of the policy file: English, and its wording in other languages where given. */
+export interface PolicyText {
+  text: string;
+  translations?: Partial<Record<Locale, string>>;
+}
+
+/** What a view shows in a message slot: a Msg, a policy text, or a sentence not yet moved to the catalogue. */
+export type Text = string | Msg | PolicyText;
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (locales as readonly string[]).includes(value);
@@ -53,13 +60,15 @@ export interface Translator {
   /** A message whose catalogue text holds markup (keys ending in `_html`); its variables are escaped. */
   html(key: string, vars?: Vars): string;
   /** A Msg in this language; a plain string (a sentence not yet in the catalogue) as it is. */
-  msg(message: Msg | string | undefined | null): string;
+  msg(message: Text | undefined | null): string;
   date(value: Date | string | number, options?: Intl.DateTimeFormatOptions): string;
   number(value: number, options?: Intl.NumberFormatOptions): string;
 }
 
 export function translator(locale: Locale): Translator {
   const plurals = new Intl.PluralRules(locale);
+  const word = (message: Msg | PolicyText): string =>
+    'key' in message ? format(message.key, message.vars ?? {}, (value) => value) : (message.translations?.[locale] ?? message.text);
   const format = (key: string, vars: Vars, escape: (value: string) => string): string => {
     const message = catalogues[locale][key] ?? catalogues[defaultLocale][key];
     if (message === undefined) throw new Error(`no message ${key} in the ${locale} catalogue`);
@@ -67,7 +76,7 @@ export function translator(locale: Locale): Translator {
     return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
       const value = vars[name];
       if (value === undefined || value === null) return whole;
-      if (typeof value === 'object') return escape(format(value.key, value.vars ?? {}, (inner) => inner));
+      if (typeof value === 'object') return escape(word(value));
       return escape(typeof value === 'number' ? new Intl.NumberFormat(locale).format(value) : value);
     });
   };
@@ -78,7 +87,7 @@ export function translator(locale: Locale): Translator {
       if (!key.endsWith('_html')) throw new Error(`message ${key} is not markup: use t()`);
       return format(key, vars, escapeHtml);
     },
-    msg: (message) => (message == null ? '' : typeof message === 'string' ? message : format(message.key, message.vars ?? {}, (value) => value)),
+    msg: (message) => (message == null ? '' : typeof message === 'string' ? message : word(message)),
     date: (value, options = { dateStyle: 'long' }) => new Intl.DateTimeFormat(locale, options).format(new Date(value)),
     number: (value, options) => new Intl.NumberFormat(locale, options).format(value),
   };

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../src/config/policy.js';
 import { catalogues, locales, translator } from '../../src/i18n/index.js';
 import { projectRoot } from '../../src/paths.js';
 
@@ -71,5 +72,18 @@ describe('message catalogues', () => {
     const spanish = translator('es');
     expect(spanish.html('sign_in.to_continue_html', { client: '<script>x</script>' })).toBe('para continuar a <strong>&lt;script&gt;x&lt;/script&gt;</strong>');
     expect(() => spanish.html('sign_in.title')).toThrow(/not markup/);
+  });
+
+  it('word the policy\'s help desk and questions per language, and an operator\'s own text only in the languages they give', () => {
+    const defaults = parsePolicy('policy.json', {});
+    const helpDesk = { text: defaults.lockout.help_desk, translations: defaults.lockout.help_desk_translations };
+    expect(translator('es').msg(helpDesk)).toBe('Llame al número de la mesa de ayuda que aparece en la página de inicio de sesión de su portal.');
+    expect(translator('en').msg(helpDesk)).toBe("Call the help desk number on your portal's sign-in page.");
+    const own = parsePolicy('policy.json', { lockout: { help_desk: 'Call 1-800-555-0100.' } });
+    expect(translator('es').msg({ text: own.lockout.help_desk, translations: own.lockout.help_desk_translations })).toBe('Call 1-800-555-0100.');
+    const both = parsePolicy('policy.json', { lockout: { help_desk: 'Call 1-800-555-0100.', help_desk_translations: { es: 'Llame al 1-800-555-0100.' } } });
+    expect(translator('es').msg({ text: both.lockout.help_desk, translations: both.lockout.help_desk_translations })).toBe('Llame al 1-800-555-0100.');
+    expect(defaults.registration.security_questions.questions.every((q) => q.translations?.es)).toBe(true);
+    expect(() => parsePolicy('policy.json', { lockout: { help_desk_translations: { fr: 'Appelez' } } })).toThrow(/help_desk_translations/);
   });
 });

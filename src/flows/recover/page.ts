@@ -28,4 +28,4 @@ export const recoverOrigin = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get
 export const recoverPosted = (ctx: Context, deps: FlowDeps) => checkStandalonePost(ctx, deps, browserBinding(ctx, RECOVER_BINDING));
 
 /** Recovery codes paused (code-failures.ts): what the person can still do. */
-export const recoveryLockedAdvice = (deps: FlowDeps) => msg('recover.locked_advice', { helpDesk: deps.config.policy.lockout.help_desk });
+export const recoveryLockedAdvice = (deps: FlowDeps) => msg('recover.locked_advice', { helpDesk: { text: deps.config.policy.lockout.help_desk, translations: deps.config.policy.lockout.help_desk_translations } });
