@@ -90,7 +90,10 @@ export async function startServer(loaded: Config, log: Logger, options: { method
     const secrets = await cookieSecrets(config, database);
     const accounts = await startAccountCache(database, config.accountCacheSeconds);
     cleanup.unshift(() => accounts.stop());
-    const renderer = createRenderer({ production: config.production });
+    const renderer = createRenderer({
+      production: config.production,
+      questions: new Map(config.policy.registration.security_questions.questions.map((q) => [q.id, q.translations ?? {}])),
+    });
     const host = await ProviderHost.start(
       {
         config,

@@ -28,6 +28,11 @@ export const secondStepSchema = z
   .strict()
   .prefault({});
 
+const DEFAULT_HELP_DESK = {
+  text: "Call the help desk number on your portal's sign-in page.",
+  translations: { es: 'Llame al número de la mesa de ayuda que aparece en la página de inicio de sesión de su portal.' },
+};
+
 export const lockoutSchema = z
   .object({
     max_failed_passwords: z.number().int().min(1).max(100).default(5),
@@ -43,7 +48,11 @@ export const lockoutSchema = z
     unlock_by_account_type: z.record(z.string(), z.enum(['self_service', 'help_desk'])).default({}),
     unlock_link_ttl_hours: z.number().min(0.1).max(24 * 7).default(24),
     /** Shown on the locked page to accounts that only the help desk may re-enable. */
-    help_desk: z.string().min(1).max(300).default('Call the help desk number on your portal\'s sign-in page.'),
+    help_desk: z.string().min(1).max(300).default(DEFAULT_HELP_DESK.text),
+    /** `help_desk` in the other languages of src/i18n; a language without it shows `help_desk`. */
+    help_desk_translations: z.object({ es: z.string().min(1).max(300) }).partial().strict().default({}),
   })
   .strict()
+  // The default text comes with its translations; an operator's own text only with theirs.
+  .transform((lockout) => (lockout.help_desk === DEFAULT_HELP_DESK.text ? { ...lockout, help_desk_translations: { ...DEFAULT_HELP_DESK.translations, ...lockout.help_desk_translations } } : lockout))
   .prefault({});

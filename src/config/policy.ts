@@ -14,14 +14,14 @@ import { codeFailuresSchema, recoverySchema } from './policy-recovery.js';
  */
 /** Typical questions of the portals Portico replaces (shared/seeds/000, 001, 002). */
 const defaultQuestions = [
-  { id: 'first_pet', text: 'What was the name of your first pet?' },
-  { id: 'birth_city', text: 'In what city were you born?' },
-  { id: 'mother_maiden_name', text: "What is your mother's maiden name?" },
-  { id: 'first_school', text: 'What was the name of your first school?' },
-  { id: 'childhood_friend', text: 'What is the first name of your childhood best friend?' },
-  { id: 'first_car', text: 'What was the make of your first car?' },
-  { id: 'childhood_street', text: 'What street did you live on as a child?' },
-  { id: 'favorite_teacher', text: 'What was the last name of your favorite teacher?' },
+  { id: 'first_pet', text: 'What was the name of your first pet?', translations: { es: '¿Cómo se llamaba su primera mascota?' } },
+  { id: 'birth_city', text: 'In what city were you born?', translations: { es: '¿En qué ciudad nació?' } },
+  { id: 'mother_maiden_name', text: "What is your mother's maiden name?", translations: { es: '¿Cuál es el apellido de soltera de su madre?' } },
+  { id: 'first_school', text: 'What was the name of your first school?', translations: { es: '¿Cómo se llamaba su primera escuela?' } },
+  { id: 'childhood_friend', text: 'What is the first name of your childhood best friend?', translations: { es: '¿Cuál es el nombre de su mejor amigo o amiga de la infancia?' } },
+  { id: 'first_car', text: 'What was the make of your first car?', translations: { es: '¿De qué marca era su primer carro?' } },
+  { id: 'childhood_street', text: 'What street did you live on as a child?', translations: { es: '¿En qué calle vivía cuando era niño o niña?' } },
+  { id: 'favorite_teacher', text: 'What was the last name of your favorite teacher?', translations: { es: '¿Cuál era el apellido de su maestro o maestra favorito?' } },
 ];
 
 /**
@@ -51,7 +51,8 @@ const registrationSchema = z
         count: z.number().int().min(0).max(5).default(2),
         answer_min_length: z.number().int().min(1).default(3),
         questions: z
-          .array(z.object({ id: z.string().regex(/^[a-z0-9_-]{1,40}$/), text: z.string().min(1).max(200) }).strict())
+          // `text` is English; `translations` gives the question in the other languages of src/i18n.
+          .array(z.object({ id: z.string().regex(/^[a-z0-9_-]{1,40}$/), text: z.string().min(1).max(200), translations: z.object({ es: z.string().min(1).max(200) }).partial().strict().optional() }).strict())
           .default(() => defaultQuestions.map((q) => ({ ...q }))),
       })
       .strict()

@@ -3,6 +3,7 @@ import type { FlowDeps } from './deps.js';
 import { sendPage } from '../web/render.js';
 import { isCrossOrigin } from '../web/csrf.js';
 import { findInteraction, saveInteractionResult, type InteractionDetails } from '../oidc/interactions.js';
+import { msg, type Text } from '../i18n/index.js';
 
 export type { InteractionDetails };
 
@@ -13,7 +14,12 @@ export type { InteractionDetails };
  */
 export async function loadInteraction(ctx: Context, deps: FlowDeps): Promise<InteractionDetails | undefined> {
   const details = await findInteraction(deps.host, ctx.req, ctx.res, ctx.params.uid);
-  if (!details) sendError(ctx, deps, 400, 'This sign-in page has expired', 'For your security, sign-in pages expire. Go back to the portal you came from and sign in again.');
+  if (!details) {
+    sendError(ctx, deps, 400, msg('interaction.expired.title'), msg('interaction.expired.body'));
+    return undefined;
+  }
+  // The portal's preferred languages for the pages of this sign-in (OIDC Core 1.0 §3.1.2.1).
+  ctx.state.uiLocales = details.params.ui_locales;
   return details;
 }
 
@@ -21,11 +27,11 @@ export async function loadInteraction(ctx: Context, deps: FlowDeps): Promise<Int
 export function checkFormPost(ctx: Context, deps: FlowDeps, uid: string): boolean {
   const body = ctx.request.body as Record<string, unknown> | undefined;
   if (!isCrossOrigin(ctx, new URL(deps.config.issuer).origin) && deps.csrf.verify(`interaction:${uid}`, body?.csrf)) return true;
-  sendError(ctx, deps, 403, 'Please try again', 'This form was open too long or was sent from another site. Go back to the portal and sign in again.');
+  sendError(ctx, deps, 403, msg('interaction.csrf.title'), msg('interaction.csrf.body'));
   return false;
 }
 
-export function sendError(ctx: Context, deps: FlowDeps, status: number, title: string, message: string): void {
+export function sendError(ctx: Context, deps: FlowDeps, status: number, title: Text, message: Text): void {
   sendPage(ctx, deps.renderer, 'error', { title, message, requestId: ctx.state.requestId }, status);
 }
 

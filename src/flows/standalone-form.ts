@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { hostCookie } from '../web/cookies.js';
 import { isCrossOrigin } from '../web/csrf.js';
 import type { FlowDeps } from './deps.js';
+import { msg } from '../i18n/index.js';
 import { sendError } from './interaction.js';
 
 /*
@@ -27,6 +28,6 @@ export function browserBinding(ctx: Context, purpose: string): string {
 export function checkStandalonePost(ctx: Context, deps: FlowDeps, binding: string): boolean {
   const body = ctx.request.body as Record<string, unknown> | undefined;
   if (!isCrossOrigin(ctx, new URL(deps.config.issuer).origin) && deps.csrf.verify(binding, body?.csrf)) return true;
-  sendError(ctx, deps, 403, 'Please try again', 'This form was open too long or was sent from another site. Reload the page and try again.');
+  sendError(ctx, deps, 403, msg('interaction.csrf.title'), msg('standalone.csrf.body'));
   return false;
 }

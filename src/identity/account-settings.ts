@@ -14,15 +14,20 @@ import { inTransaction } from './transaction.js';
  */
 export const CHANGE_EMAIL = 'change_email';
 
-export async function notify(trx: Db, account: Account, what: string, to = account.email): Promise<void> {
-  await enqueueMail(trx, { to, template: 'account-changed', accountId: account.id, data: { givenName: account.given_name, what } });
+/** What changed, as the code views/mail/account-changed.*.eta words in the mail's language. */
+export type AccountChange = 'name' | 'questions' | { email: string };
+
+export async function notify(trx: Db, account: Account, change: AccountChange, to = account.email): Promise<void> {
+  const what = typeof change === 'string' ? change : 'email';
+  const destination = typeof change === 'string' ? undefined : change.email;
+  await enqueueMail(trx, { to, template: 'account-changed', accountId: account.id, data: { givenName: account.given_name, what, destination } });
 }
 
 export async function updateName(db: Db, account: Account, givenName: string, familyName: string, origin: AuditOrigin = {}): Promise<void> {
   await inTransaction(db, async (trx) => {
     await trx.updateTable('accounts').set({ given_name: givenName, family_name: familyName, updated_at: new Date() }).where('id', '=', account.id).execute();
     await recordAudit(trx, { action: 'profile.changed', actor: `account:${account.id}`, accountId: account.id, ...origin });
-    await notify(trx, account, 'your name');
+    await notify(trx, account, 'name');
   });
 }
 
@@ -63,7 +68,7 @@ export async function confirmEmailChange(db: Db, account: Account, code: string,
     await trx.updateTable('accounts').set({ email: check.destination, email_verified_at: now, updated_at: now }).where('id', '=', account.id).execute();
     await releaseAddress(trx, account.id, check.destination, origin);
     await recordAudit(trx, { action: 'email.changed', actor: `account:${account.id}`, accountId: account.id, ...origin });
-    await notify(trx, account, `your email address, to ${check.destination}`, account.email);
+    await notify(trx, account, { email: check.destination }, account.email);
     return check;
   });
 }

@@ -1,33 +1,32 @@
+import { msg, type Msg } from '../i18n/index.js';
 import type { CodeCheck, IssueResult } from '../identity/one-time-codes.js';
-import { tooManyCodes, waitText } from './code-messages.js';
+import { tooManyCodes, waitMsg } from './code-messages.js';
 
-/** The words of the emailed access code's page. */
+/** The words of the emailed access code's page, as catalogue keys worded when the page renders. */
 
-export const codeFormat = (length: number) => `Enter the ${length}-digit code from the email.`;
+export const codeFormat = (length: number): Msg => msg('second.error.code_format', { length });
 
-export const codeSent = (first: boolean) => (first ? 'We sent a code.' : 'We sent a new code. Only the newest code works.');
+export const codeSent = (first: boolean): Msg => msg(first ? 'second.notice.sent' : 'second.notice.sent_again');
 
-export const offerCode = 'Email me an access code instead';
+export const offerCode: Msg = msg('second.other.email_code');
 
-export function sendProblem(issued: Exclude<IssueResult, { ok: true }>): string {
-  if (issued.reason === 'throttled') return `We just sent a code. You can ask for a new one in ${issued.retryAfterSeconds} seconds.`;
-  return `A wrong code was entered too many times. You can ask for a new code ${waitText(issued.until)}, or use another way below.`;
+export function sendProblem(issued: Exclude<IssueResult, { ok: true }>): Msg {
+  if (issued.reason === 'throttled') return msg('second.error.throttled', { count: issued.retryAfterSeconds });
+  return msg('second.error.send_paused', { wait: waitMsg(issued.until) });
 }
 
-export function codeProblem(check: Exclude<CodeCheck, { ok: true }>): string {
+export function codeProblem(check: Exclude<CodeCheck, { ok: true }>): Msg {
   switch (check.reason) {
     case 'wrong': {
-      const wrong = check.attemptsLeft
-        ? `That code is not correct. You can try ${check.attemptsLeft} more time${check.attemptsLeft === 1 ? '' : 's'}.`
-        : 'That code is not correct, and that was the last try for it.';
+      const wrong = check.attemptsLeft ? msg('second.error.wrong', { count: check.attemptsLeft }) : msg('second.error.wrong_last');
       const account = tooManyCodes(check);
-      return account ? `That code is not correct. ${account}` : wrong;
+      return account ? msg('second.error.wrong_and', { reason: account }) : wrong;
     }
     case 'expired':
-      return 'This code has expired. Select "Send a new code".';
+      return msg('second.error.expired');
     case 'too_many_attempts':
-      return tooManyCodes(check) ?? 'A wrong code was entered too many times. Use another way below, or wait and ask for a new code.';
+      return tooManyCodes(check) ?? msg('second.error.too_many');
     default:
-      return 'This code can no longer be used. Select "Send a new code".';
+      return msg('second.error.used');
   }
 }

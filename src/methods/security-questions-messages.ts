@@ -1,8 +1,7 @@
-/** The words of the security questions' page. */
+import { msg, type Msg } from '../i18n/index.js';
 
-export const offerQuestions = 'Answer my security questions instead';
+/** The words of the security questions' page, as catalogue keys worded when the page renders. */
 
-export function answersWrong(attemptsLeft: number): string {
-  const tries = attemptsLeft === 1 ? '1 more time' : `${attemptsLeft} more times`;
-  return `One or more answers are not correct. You can try ${tries} before your ID is locked.`;
-}
+export const offerQuestions: Msg = msg('second.other.questions');
+
+export const answersWrong = (attemptsLeft: number): Msg => msg('second.error.answers', { count: attemptsLeft });

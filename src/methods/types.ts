@@ -1,4 +1,5 @@
 import type { Policy } from '../config/policy.js';
+import type { Text } from '../i18n/index.js';
 import type { AuditOrigin } from '../identity/audit.js';
 import type { PasswordHasher } from '../identity/passwords.js';
 import type { Db } from '../storage/database.js';
@@ -20,9 +21,9 @@ export interface MethodStep {
 
 /** Words shown above the form (notice, alert) or beside its field (fieldError). */
 export interface StepMessages {
-  fieldError?: string;
-  alert?: string;
-  notice?: string;
+  fieldError?: Text;
+  alert?: Text;
+  notice?: Text;
 }
 
 /** The view and its data; the page adds the form's action, CSRF token and the other methods. */
@@ -52,7 +53,7 @@ export interface SecondStepMethod {
   /** OIDC Core §2 acr of a sign-in completed with this method. */
   acr: string;
   /** The link offering this method from another method's page ("Use another way"). */
-  offerLabel: string;
+  offerLabel: Text;
   /** Offered when the policy's methods leave an account none. */
   fallback?: boolean;
   /** Whether this account can use it now (beyond the policy listing it). */

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../storage/database.js';
 import { renderMail } from './templates.js';
+import { defaultLocale, isLocale, type Locale } from '../i18n/index.js';
+import { requestLocale } from '../i18n/request-locale.js';
 
 export interface MailRequest {
   to: string;
@@ -9,6 +11,11 @@ export interface MailRequest {
   template: string;
   data: Record<string, unknown>;
   accountId?: string;
+  /**
+   * 'account': the mail goes to an account's owner who is not the person on the page (someone
+   * else typed their address): in the owner's kept language, which that page does not change.
+   */
+  language?: 'page' | 'account';
 }
 
 /**
@@ -17,7 +24,7 @@ export interface MailRequest {
  * is down right now or this process dies before sending it.
  */
 export async function enqueueMail(db: Db, mail: MailRequest): Promise<void> {
-  const rendered = renderMail(mail.template, mail.to, mail.data);
+  const rendered = renderMail(mail.template, mail.to, mail.data, await mailLocale(db, mail.accountId, mail.language ?? 'page'));
   await db
     .insertInto('mail_outbox')
     .values({
@@ -52,4 +59,20 @@ export async function addressCapFreesAt(db: Db, to: string, templates: string[],
     .execute();
   if (rows.length < max) return undefined;
   return new Date(rows[rows.length - 1]!.created_at.getTime() + windowMs);
+}
+
+/**
+ * A mail speaks the language of the page that caused it, and that language is kept on the
+ * account; a mail no page caused (help desk, CLI) uses the kept one, else English.
+ */
+async function mailLocale(db: Db, accountId: string | undefined, language: 'page' | 'account'): Promise<Locale> {
+  const fromPage = language === 'page' ? requestLocale() : undefined;
+  if (!accountId) return fromPage ?? defaultLocale;
+  if (fromPage) {
+    // No row lock unless the language really changes.
+    await db.updateTable('accounts').set({ locale: fromPage }).where('id', '=', accountId).where(sql<boolean>`locale is distinct from ${fromPage}`).execute();
+    return fromPage;
+  }
+  const row = await db.selectFrom('accounts').select('locale').where('id', '=', accountId).executeTakeFirst();
+  return isLocale(row?.locale) ? row.locale : defaultLocale;
 }

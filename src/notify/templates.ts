@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Eta } from 'eta';
 import { viewsDir } from '../paths.js';
+import { defaultLocale, translator, type Locale } from '../i18n/index.js';
 
 /** A mail ready to queue: what the recipient sees, and nothing the sender must look up. */
 export interface RenderedMail {
@@ -18,12 +19,12 @@ const SUBJECT_LINE = /^Subject:[ \t]*(.*)\r?\n/;
 
 /**
  * Renders `views/mail/<name>.text.eta` (whose first line is `Subject: ...`) and
- * `views/mail/<name>.html.eta` (inside `layout.html.eta`). Throws on an unknown template, so a
+ * `views/mail/<name>.html.eta` (inside `layout.html.eta`), in `locale`'s words. Throws on an unknown template, so a
  * caller's transaction rolls back rather than queueing a mail that cannot be right.
  */
-export function renderMail(name: string, to: string, data: Record<string, unknown>): RenderedMail {
+export function renderMail(name: string, to: string, data: Record<string, unknown>, locale: Locale = defaultLocale): RenderedMail {
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`invalid mail template name: ${name}`);
-  const context = { productName: 'Portico', ...data, to };
+  const context = { productName: 'Portico', ...data, to, i18n: translator(locale) };
   const { subject, rest } = splitSubject(name, textEta.render(`./${name}.text.eta`, context));
   const html = htmlEta.render(`./${name}.html.eta`, { ...context, subject });
   return { subject, text: rest, html };

@@ -1,6 +1,8 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { isDependencyError, OUTAGE } from '../storage/dependency-errors.js';
 import type { Renderer } from '../renderer.js';
+import { requestLocale } from '../i18n/request-locale.js';
+import { msg } from '../i18n/index.js';
 
 export interface PageRenderer {
   renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: Error): Promise<void>;
@@ -24,22 +26,22 @@ export function createPageRenderer(renderer: Renderer): PageRenderer {
       html(
         ctx,
         renderer.page('error', {
-          title: outage ? OUTAGE.title : serverError ? 'Something went wrong' : 'We could not complete this request',
+          title: outage ? OUTAGE.title : serverError ? msg('error.server_title') : msg('error.portal_request_title'),
           message: serverError
             ? OUTAGE.message
-            : 'The portal that sent you here made a request we cannot accept. Go back to the portal and try again.',
+            : msg('error.portal_request'),
           // error_description is oidc-provider's own text, never user input echoed raw (escaped anyway).
           detail: serverError ? undefined : out.error_description,
           requestId: ctx.get('x-request-id') || undefined,
-        }),
+        }, requestLocale()),
       );
     },
     async logoutSource(ctx, form) {
       // `form` is oidc-provider's hidden form (with its xsrf token) posting to /session/end/confirm.
-      html(ctx, renderer.page('logout', { form, clientName: ctx.oidc.client?.clientName }));
+      html(ctx, renderer.page('logout', { form, clientName: ctx.oidc.client?.clientName }, requestLocale()));
     },
     async postLogoutSuccessSource(ctx) {
-      html(ctx, renderer.page('logged-out', { clientName: ctx.oidc.client?.clientName }));
+      html(ctx, renderer.page('logged-out', { clientName: ctx.oidc.client?.clientName }, requestLocale()));
     },
   };
 }

@@ -1,9 +1,11 @@
+import { msg } from '../i18n/index.js';
+
 /**
  * Errors that mean a dependency (PostgreSQL, Redis) is unreachable or cannot take writes rather
  * than a bug: these answer 503 so that load balancers and portals retry, never a stack trace.
  */
 /** What an outage tells people and portals, wherever it is caught. */
-export const OUTAGE = { title: 'Sign-in is temporarily unavailable', message: 'Please try again in a few minutes.', retryAfterSeconds: 5 } as const;
+export const OUTAGE = { title: msg('error.outage.title'), message: msg('error.try_later'), retryAfterSeconds: 5 } as const;
 
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
 

@@ -33,6 +33,8 @@ export interface AccountsTable {
   sessions_valid_after: NullableTimestamp;
   terms_signature: string | null;
   answers_barred_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Language of the mails to this account (src/i18n); null until a page caused one. */
+  locale: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditEventsTable {

@@ -1,3 +1,4 @@
+import { localeMiddleware } from './locale.js';
 import Koa, { type Middleware } from 'koa';
 import type Router from '@koa/router';
 import type { Redis } from 'ioredis';
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(securityHeaders({ secure: deps.config.issuer.startsWith('https:'), formTargets: portalOrigins(deps.config.clients.metadata) }));
   app.use(inputGuard());
   app.use(assets());
+  app.use(localeMiddleware(new URL(deps.config.issuer).origin));
   const health = healthRouter({ db: deps.db, redis: deps.redis });
   app.use(ownPathsOnly(health));
   app.use(ownPathsOnly(devOutboxRouter({ db: deps.db, renderer: deps.renderer, production: deps.config.production })));

@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { isDependencyError, OUTAGE } from '../storage/dependency-errors.js';
 import { sendPage, type Renderer } from './render.js';
 import { TooManyAttempts } from './rate-limits.js';
+import { msg, translator, type Text } from '../i18n/index.js';
 
 /** oidc-provider's JSON endpoints and the probes: JSON whatever the Accept header says. */
 const JSON_PATHS = /^\/(token(\/|$)|me$|jwks$|\.well-known\/|readyz$|healthz$)/;
@@ -14,25 +15,21 @@ interface Answer {
   status: number;
   /** RFC 6749 §5.2 style error code for JSON callers. */
   code: string;
-  title: string;
-  message: string;
+  title: Text;
+  message: Text;
   retryAfter?: number;
 }
 
-function minutes(seconds: number): string {
-  const m = Math.ceil(seconds / 60);
-  return m <= 1 ? 'a minute' : `${m} minutes`;
-}
 
 function answerFor(error: unknown): Answer {
   if (error instanceof TooManyAttempts) {
-    const wait = minutes(error.retryAfterSeconds);
-    return { status: 429, code: 'temporarily_unavailable', title: 'Too many attempts', message: `For your security, please wait ${wait} and then try again.`, retryAfter: error.retryAfterSeconds };
+    const message = msg('error.too_many', { count: Math.max(1, Math.ceil(error.retryAfterSeconds / 60)) });
+    return { status: 429, code: 'temporarily_unavailable', title: msg('error.too_many_title'), message, retryAfter: error.retryAfterSeconds };
   }
   if (isDependencyError(error)) return { status: 503, code: 'temporarily_unavailable', title: OUTAGE.title, message: OUTAGE.message, retryAfter: OUTAGE.retryAfterSeconds };
   const e = error as { status?: number; expose?: boolean; message?: string };
-  if (e.expose && e.status && e.status < 500) return { status: e.status, code: 'invalid_request', title: 'We could not handle this request', message: e.message ?? '' };
-  return { status: 500, code: 'server_error', title: 'Something went wrong', message: 'Please try again in a few minutes.' };
+  if (e.expose && e.status && e.status < 500) return { status: e.status, code: 'invalid_request', title: msg('error.bad_request_title'), message: e.message ?? '' };
+  return { status: 500, code: 'server_error', title: msg('error.server_title'), message: msg('error.try_later') };
 }
 
 /** Last line of defence: a dependency outage answers 503, anything else 500, never a stack trace. */
@@ -47,7 +44,7 @@ export function errorHandler(renderer: Renderer): Middleware {
       if (wantsJson(ctx)) {
         ctx.status = answer.status;
         ctx.set('Cache-Control', 'no-store');
-        ctx.body = { error: answer.code, ...(answer.status === 429 ? { error_description: answer.message } : {}) };
+        ctx.body = { error: answer.code, ...(answer.status === 429 ? { error_description: translator('en').msg(answer.message) } : {}) };
         return;
       }
       sendPage(ctx, renderer, 'error', { title: answer.title, message: answer.message, requestId: ctx.state.requestId }, answer.status);

@@ -2,14 +2,24 @@ import { Eta } from 'eta';
 import type { Context } from 'koa';
 import { viewsDir } from '../paths.js';
 import type { Renderer } from '../renderer.js';
+import { locales, translator, type Locale } from '../i18n/index.js';
+import { pageLocale } from './locale.js';
 
 export type { Renderer };
 
-export function createRenderer(options: { production: boolean; productName?: string }): Renderer {
+/** Texts the policy file words per language (security questions), by id. */
+export type PolicyTexts = Map<string, Partial<Record<Locale, string>>>;
+
+export function createRenderer(options: { production: boolean; productName?: string; questions?: PolicyTexts }): Renderer {
   const eta = new Eta({ views: viewsDir, cache: options.production, autoEscape: true, autoTrim: false });
   const productName = options.productName ?? 'Portico';
   return {
-    page: (view, data) => eta.render(`./${view}`, { productName, ...data }),
+    // Every view gets the page language's translator as `it.i18n` (views/layout.eta sets <html lang>).
+    page: (view, data, locale = 'en') => {
+      // A question the policy gives no text for in this language shows its English text.
+      const questionText = (id: string, english: string) => options.questions?.get(id)?.[locale] ?? english;
+      return eta.render(`./${view}`, { productName, i18n: translator(locale), locales, questionText, ...data });
+    },
   };
 }
 
@@ -17,5 +27,22 @@ export function sendPage(ctx: Context, renderer: Renderer, view: string, data: R
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = renderer.page(view, data);
+  ctx.set('Content-Language', pageLocale(ctx));
+  ctx.body = renderer.page(view, { returnTo: switchReturn(ctx), ...data }, pageLocale(ctx));
+}
+
+/** Interaction steps a GET shows again; the others are posts only, and /interaction/:uid shows the current step. */
+const REPEATABLE_STEPS = new Set(['register', 'access-code', 'security-questions', 'enrol-questions', 'verify-email', 'abort']);
+
+/**
+ * Where the language switch returns: this page; after a form post, the page that shows the
+ * form again (the post's own address answers POST only in some flows).
+ */
+function switchReturn(ctx: Context): string {
+  if (ctx.method === 'GET') return ctx.originalUrl;
+  const path = ctx.path.replace(/\/(resend|send-email)$/, '');
+  if (path.startsWith('/account/')) return '/account';
+  const step = /^(\/interaction\/[^/]+)(?:\/([^/]+))?/.exec(path);
+  if (step) return step[2] && REPEATABLE_STEPS.has(step[2]) ? path : step[1]!;
+  return path;
 }

@@ -4,13 +4,14 @@ import { listTrustedDevices } from '../../identity/trusted-devices.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { passwordHints } from '../register/rule-hints.js';
+import type { Text } from '../../i18n/index.js';
 import { accountBinding, type AccountPlace } from './place.js';
 
 export interface AccountMessages {
   /** Which section the messages belong to, so the page can put them beside its fields. */
   section?: 'name' | 'password' | 'email' | 'questions' | 'devices';
-  notice?: string;
-  errors?: Record<string, string>;
+  notice?: Text;
+  errors?: Record<string, Text>;
   values?: Record<string, string>;
 }
 

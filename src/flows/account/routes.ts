@@ -8,6 +8,7 @@ import { clearAccountSession, readAccountSession, setAccountSession } from './ac
 import { finishAccountSignIn } from './account-sign-in.js';
 import { renderAccount } from './page.js';
 import { accountBinding, loadAccountPlace } from './place.js';
+import { msg } from '../../i18n/index.js';
 import { settingsRoutes } from './settings-routes.js';
 
 /** The account page, for whoever signed in; everyone else is sent to sign in first. */
@@ -19,10 +20,10 @@ async function showAccount(ctx: Context, deps: FlowDeps): Promise<void> {
 async function callback(ctx: Context, deps: FlowDeps): Promise<void> {
   // The person chose "Cancel" on the sign-in page (RFC 6749 §4.1.2.1 access_denied).
   if (typeof ctx.query.error === 'string') {
-    return sendError(ctx, deps, 400, 'You did not sign in', 'Sign in to see and change your account. Go to the account page to try again.');
+    return sendError(ctx, deps, 400, msg('account.error.not_signed_in_title'), msg('account.error.not_signed_in'));
   }
   const session = await finishAccountSignIn(ctx, deps);
-  if (!session) return sendError(ctx, deps, 400, 'This sign-in has expired', 'For your security, sign-in pages expire. Go to the account page and sign in again.');
+  if (!session) return sendError(ctx, deps, 400, msg('account.error.expired_title'), msg('account.error.expired'));
   setAccountSession(ctx, deps, session);
   ctx.status = 303;
   ctx.redirect('/account');

@@ -13,6 +13,7 @@ import type { FlowDeps } from '../deps.js';
 import { readQuestionPairs } from '../register/form.js';
 import { setAccountSession } from './account-session.js';
 import { renderAccount } from './page.js';
+import { msg, type Text } from '../../i18n/index.js';
 import { loadAccountPlace, type AccountPlace } from './place.js';
 
 const text = z.string().max(2000).catch('');
@@ -27,7 +28,7 @@ type Handler = (ctx: Context, deps: FlowDeps, place: AccountPlace) => Promise<vo
 
 async function changeName(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   const form = nameForm.parse(ctx.request.body ?? {});
-  const errors: Record<string, string> = {};
+  const errors: Record<string, Text> = {};
   for (const field of ['givenName', 'familyName'] as const) {
     const problem = checkName(form[field], field === 'givenName' ? 'first name' : 'last name');
     if (problem) errors[field] = problem;
@@ -41,13 +42,13 @@ async function changeName(ctx: Context, deps: FlowDeps, place: AccountPlace): Pr
 async function changePassword(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   const form = passwordForm.parse(ctx.request.body ?? {});
   if (!(await deps.hasher.verify(place.account.password_hash, form.currentPassword))) {
-    return renderAccount(ctx, deps, place, { section: 'password', errors: { currentPassword: 'That is not your current password.' } }, 400);
+    return renderAccount(ctx, deps, place, { section: 'password', errors: { currentPassword: msg('account.error.password') } }, 400);
   }
   const outcome = await setPassword(deps.db, deps.hasher, deps.config.policy, place.account, form, { reason: 'change', endSessions: true, origin: place.origin });
   if (!outcome.ok) return renderAccount(ctx, deps, place, { section: 'password', errors: { [outcome.field]: outcome.message } }, 400);
   // Everything else was signed out; this page stays, as the person just typed the password.
   setAccountSession(ctx, deps, { ...place.session, authTime: Math.floor(Date.now() / 1000) });
-  await renderAccount(ctx, deps, place, { notice: 'Your password was changed. You were signed out everywhere else.' });
+  await renderAccount(ctx, deps, place, { notice: msg('account.notice.password') });
 }
 
 async function changeEmail(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
@@ -56,20 +57,20 @@ async function changeEmail(ctx: Context, deps: FlowDeps, place: AccountPlace): P
   // Whoever holds the address can reset the password: moving it takes the password itself, not
   // only a session someone may have left open (OWASP ASVS 4.0 3.7.1, re-authentication).
   if (!(await deps.hasher.verify(place.account.password_hash, form.currentPassword))) {
-    return renderAccount(ctx, deps, place, { section: 'email', errors: { emailPassword: 'That is not your current password.' }, values }, 400);
+    return renderAccount(ctx, deps, place, { section: 'email', errors: { emailPassword: msg('account.error.password') }, values }, 400);
   }
-  if (!anEmail.safeParse(form.email).success) return renderAccount(ctx, deps, place, { section: 'email', errors: { email: 'Enter an email address like name@example.com.' }, values }, 400);
-  if (form.email.toLowerCase() !== form.confirmEmail.toLowerCase()) return renderAccount(ctx, deps, place, { section: 'email', errors: { confirmEmail: 'The addresses do not match.' }, values }, 400);
+  if (!anEmail.safeParse(form.email).success) return renderAccount(ctx, deps, place, { section: 'email', errors: { email: msg('recover.error.email_format') }, values }, 400);
+  if (form.email.toLowerCase() !== form.confirmEmail.toLowerCase()) return renderAccount(ctx, deps, place, { section: 'email', errors: { confirmEmail: msg('account.error.email_mismatch') }, values }, 400);
   const sent = await startEmailChange(deps.db, place.account, form.email, deps.config.policy.second_step.access_code, place.origin);
-  if (!sent.ok) return renderAccount(ctx, deps, place, { section: 'email', errors: { email: 'We sent a code a moment ago. Wait a little before asking again.' }, values }, 429);
+  if (!sent.ok) return renderAccount(ctx, deps, place, { section: 'email', errors: { email: msg('account.error.email_throttled') }, values }, 429);
   // The same words whether or not the address belongs to another ID.
-  await renderAccount(ctx, deps, place, { notice: `If ${form.email} can be used, we sent a code to it. Enter it below to switch.` });
+  await renderAccount(ctx, deps, place, { notice: msg('account.notice.email_code', { email: form.email }) });
 }
 
 async function confirmEmail(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   const { code } = codeForm.parse(ctx.request.body ?? {});
   const check = await confirmEmailChange(deps.db, place.account, code, place.origin, deps.config.policy.code_failures);
-  if (!check.ok) return renderAccount(ctx, deps, place, { section: 'email', errors: { code: 'That code is not correct or no longer valid.' } }, 400);
+  if (!check.ok) return renderAccount(ctx, deps, place, { section: 'email', errors: { code: msg('account.error.code') } }, 400);
   ctx.status = 303;
   ctx.redirect('/account');
 }
@@ -80,13 +81,13 @@ async function changeQuestions(ctx: Context, deps: FlowDeps, place: AccountPlace
   const chosen = readQuestionPairs(body, policy.count);
   const values = Object.fromEntries(chosen.map((q, i) => [`question${i + 1}`, q.questionId]));
   if (!(await deps.hasher.verify(place.account.password_hash, text.parse((body as Record<string, unknown>).currentPassword)))) {
-    return renderAccount(ctx, deps, place, { section: 'questions', errors: { questionsPassword: 'That is not your current password.' }, values }, 400);
+    return renderAccount(ctx, deps, place, { section: 'questions', errors: { questionsPassword: msg('account.error.password') }, values }, 400);
   }
   const errors = checkSecurityQuestions(policy, chosen);
   if (Object.keys(errors).length) return renderAccount(ctx, deps, place, { section: 'questions', errors, values }, 400);
   await enrolQuestions(deps.db, deps.hasher, place.account.id, chosen, place.origin);
-  await notify(deps.db, place.account, 'your security questions');
-  await renderAccount(ctx, deps, place, { notice: 'Your security questions were saved.' });
+  await notify(deps.db, place.account, 'questions');
+  await renderAccount(ctx, deps, place, { notice: msg('account.notice.questions') });
 }
 
 async function forget(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {

@@ -3,13 +3,14 @@ import type { Context } from 'koa';
 import { sendPage } from '../../web/render.js';
 import { saveConsentGrant } from '../../oidc/interactions.js';
 import type { FlowDeps } from '../deps.js';
+import { msg, type Msg } from '../../i18n/index.js';
 import { checkFormPost, clientName, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
 
-const scopeDescriptions: Record<string, string> = {
-  openid: 'That you are signed in with your ID',
-  profile: 'Your name and username',
-  email: 'Your email address and whether it is verified',
-  offline_access: 'Keep you signed in when you are not using it',
+const scopeDescriptions: Record<string, Msg> = {
+  openid: msg('consent.scope.openid'),
+  profile: msg('consent.scope.profile'),
+  email: msg('consent.scope.email'),
+  offline_access: msg('consent.scope.offline_access'),
 };
 
 /** Scopes and claims the portal asks for that the existing grant does not cover. */

@@ -7,6 +7,7 @@ import { linkSubject } from '../../identity/legacy/links.js';
 import { checkLegacyCredentials } from '../../identity/legacy/verify-credentials.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
+import { msg, type Text } from '../../i18n/index.js';
 import { checkFormPost, clientName, finishInteraction, loadInteraction, sendError, type InteractionDetails } from '../interaction.js';
 
 const form = z.object({ username: z.string().max(254).catch('').transform((v) => v.trim()), password: z.string().max(1024).catch('') });
@@ -15,7 +16,7 @@ function legacyLinkOf(deps: FlowDeps, details: InteractionDetails): LegacyLinkSe
   return deps.config.clients.settings.get(String(details.params.client_id))?.legacyLink;
 }
 
-export function renderLinkLegacy(ctx: Context, deps: FlowDeps, details: InteractionDetails, state: { alert?: string; username?: string } = {}, status = 200): void {
+export function renderLinkLegacy(ctx: Context, deps: FlowDeps, details: InteractionDetails, state: { alert?: Text; username?: string } = {}, status = 200): void {
   const link = legacyLinkOf(deps, details);
   sendPage(ctx, deps.renderer, 'link-legacy', {
     action: `/interaction/${details.uid}/link-legacy`,
@@ -31,24 +32,24 @@ async function submit(ctx: Context, deps: FlowDeps, details: InteractionDetails,
   await deps.limits.attempt('legacy_link', ctx.ip, accountId);
   const { username, password } = form.parse(ctx.request.body ?? {});
   const origin = { clientId: String(details.params.client_id), ip: ctx.ip, userAgent: ctx.get('user-agent') };
-  if (!username || !password) return renderLinkLegacy(ctx, deps, details, { alert: `Enter your ${link.displayName} username and password.`, username }, 400);
+  if (!username || !password) return renderLinkLegacy(ctx, deps, details, { alert: msg('legacy.error.missing', { system: link.displayName }), username }, 400);
   const guess = { accountId, system: link.system, username, ip: ctx.ip };
   const taken = await takeLegacyGuess(deps.db, guess);
   if (!taken) {
-    return renderLinkLegacy(ctx, deps, details, { alert: `Too many attempts with wrong ${link.displayName} credentials. Try again in 15 minutes.`, username }, 429);
+    return renderLinkLegacy(ctx, deps, details, { alert: msg('legacy.error.paused', { system: link.displayName }), username }, 429);
   }
   const check = await checkLegacyCredentials(deps.db, deps.hasher, link, username, password);
   if (!check.ok && check.reason === 'unavailable') {
     await settleLegacyGuess(deps.db, guess, taken, 'unavailable');
-    return renderLinkLegacy(ctx, deps, details, { alert: `We can't check ${link.displayName} credentials right now. Try again in a few minutes.`, username }, 503);
+    return renderLinkLegacy(ctx, deps, details, { alert: msg('legacy.error.unavailable', { system: link.displayName }), username }, 503);
   }
   if (!check.ok) {
     await settleLegacyGuess(deps.db, guess, taken, 'wrong', origin);
-    return renderLinkLegacy(ctx, deps, details, { alert: `The ${link.displayName} username or password is not correct.`, username }, 400);
+    return renderLinkLegacy(ctx, deps, details, { alert: msg('legacy.error.wrong', { system: link.displayName }), username }, 400);
   }
   const linked = await linkSubject(deps.db, accountId, link.system, check.subject, origin, link.displayName);
   if (!linked.ok) {
-    return sendError(ctx, deps, 409, `This ${link.displayName} account is already linked`, `It belongs to another ID. If it is yours, contact the help desk: they can move the link.`);
+    return sendError(ctx, deps, 409, msg('legacy.error.taken_title', { system: link.displayName }), msg('legacy.error.taken'));
   }
   await settleLegacyGuess(deps.db, guess, taken, 'right');
   await finishInteraction(ctx, details, { link_legacy: { system: link.system } }, { merge: true });

@@ -4,11 +4,12 @@ import { saveStep } from '../../identity/second-step/sign-in-steps.js';
 import { unlockRoute } from '../../identity/unlock.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
+import type { Text } from '../../i18n/index.js';
 import type { InteractionDetails } from '../interaction.js';
 
 export interface LockedMessages {
-  notice?: string;
-  alert?: string;
+  notice?: Text;
+  alert?: Text;
 }
 
 /**
@@ -25,7 +26,7 @@ export async function showLocked(ctx: Context, deps: FlowDeps, details: Interact
     // A name with no ID (its decoy counter ran out) is shown what most IDs are shown.
     route: account ? unlockRoute(lockout, account) : accountId ? 'help_desk' : lockout.default_unlock,
     validHours: lockout.unlock_link_ttl_hours,
-    helpDesk: lockout.help_desk,
+    helpDesk: { text: lockout.help_desk, translations: lockout.help_desk_translations },
     sendAction: `/interaction/${details.uid}/locked/send-email`,
     abortUrl: `/interaction/${details.uid}/abort`,
     csrf: deps.csrf.token(`interaction:${details.uid}`),

@@ -8,6 +8,7 @@ import { checkFormPost, loadInteraction, sendError } from '../interaction.js';
 import { SIGN_IN_FAILURE_FLOOR_MS, startFloor } from '../response-floor.js';
 import { loadStep } from '../second-step/step.js';
 import { checkStandalonePost } from '../standalone-form.js';
+import { msg } from '../../i18n/index.js';
 import { showLocked } from './page.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -18,7 +19,7 @@ const tokenOf = (value: unknown) => (typeof value === 'string' && TOKEN.test(val
  * there is no ID behind the name (a decoy lock): the address is not shown, so the page tells
  * neither which usernames exist nor where their mail goes. The floor hides the mail's work.
  */
-const SENT = 'If your ID can be re-enabled by email, we sent a link to the address on it. Select the link in the email to re-enable your ID.';
+const SENT = msg('locked.sent');
 
 async function sendEmail(ctx: Context, deps: FlowDeps): Promise<void> {
   const details = await loadInteraction(ctx, deps);
@@ -40,7 +41,7 @@ async function sendEmail(ctx: Context, deps: FlowDeps): Promise<void> {
 /** GET only asks: mail scanners open links before people do. */
 function confirmPage(ctx: Context, deps: FlowDeps): void {
   const token = tokenOf(ctx.query.token);
-  if (!token) return sendError(ctx, deps, 400, 'This link cannot be used', 'This link is not valid. Copy the whole link from the email, or ask for a new one by signing in.');
+  if (!token) return sendError(ctx, deps, 400, msg('verify.link_error.title'), msg('unlock.error.invalid'));
   sendPage(ctx, deps.renderer, 'unlock', { mode: 'confirm', action: '/unlock', token, csrf: deps.csrf.token(`unlock:${token}`) });
 }
 
@@ -49,8 +50,8 @@ async function confirm(ctx: Context, deps: FlowDeps): Promise<void> {
   if (!checkStandalonePost(ctx, deps, `unlock:${token}`)) return;
   const outcome = await unlockByLink(deps.db, token, { ip: ctx.ip, userAgent: ctx.get('user-agent') });
   if (outcome.ok) return sendPage(ctx, deps.renderer, 'unlock', { mode: 'done', signInUrl: '/account' });
-  const why = outcome.reason === 'expired' ? 'This link has expired.' : outcome.reason === 'not_locked' ? 'Your ID is not locked.' : 'This link has already been used or is not valid.';
-  sendError(ctx, deps, 400, 'This link cannot be used', `${why} To get a new link, sign in and select "Send email to re-enable".`);
+  const why = outcome.reason === 'expired' ? 'unlock.error.expired' : outcome.reason === 'not_locked' ? 'unlock.error.not_locked' : 'unlock.error.used';
+  sendError(ctx, deps, 400, msg('verify.link_error.title'), msg(why));
 }
 
 /** Re-enabling a locked ID: the email from the locked page, and the link in it. */

@@ -7,6 +7,7 @@ import type { FlowDeps } from '../deps.js';
 import { readAnswers } from '../../methods/answers-form.js';
 import { tooManyCodes } from '../../methods/code-messages.js';
 import { loadRecoveryFlow } from './load-flow.js';
+import { msg, type Msg } from '../../i18n/index.js';
 import { recoverOrigin, recoveryLockedAdvice, recoverPosted, renderRecover } from './page.js';
 
 /*
@@ -16,7 +17,7 @@ import { recoverOrigin, recoveryLockedAdvice, recoverPosted, renderRecover } fro
  */
 const stages = (deps: FlowDeps): RecoveryFlow['stage'][] => (deps.config.policy.recovery.allow_answers_alone ? ['answers', 'prove'] : ['answers']);
 
-async function render(ctx: Context, deps: FlowDeps, flow: RecoveryFlow, fieldError?: string): Promise<void> {
+async function render(ctx: Context, deps: FlowDeps, flow: RecoveryFlow, fieldError?: Msg): Promise<void> {
   const questions = await recoveryQuestions(deps.db, deps.config.policy.registration.security_questions, flow);
   renderRecover(ctx, deps, 'questions', { action: '/recover/password/questions', questions, fieldError, codeFirst: flow.stage === 'answers' }, fieldError ? 400 : 200);
 }
@@ -30,8 +31,8 @@ async function submit(ctx: Context, deps: FlowDeps, flow: RecoveryFlow): Promise
     ctx.status = 303;
     return ctx.redirect('/recover/password/new');
   }
-  const wait = tooManyCodes(closed(check.gate), { tries: 'wrong codes or answers were', lockedAdvice: recoveryLockedAdvice(deps) });
-  await render(ctx, deps, flow, check.checked ? `One or more answers are not correct.${wait ? ` ${wait}` : ''}` : wait);
+  const wait = tooManyCodes(closed(check.gate), { answers: true, lockedAdvice: recoveryLockedAdvice(deps) });
+  await render(ctx, deps, flow, check.checked ? msg(wait ? 'recover.error.answers_and' : 'recover.error.answers', { reason: wait }) : wait);
 }
 
 export function answersRoutes(router: Router, deps: FlowDeps): void {

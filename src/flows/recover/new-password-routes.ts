@@ -8,6 +8,7 @@ import type { FlowDeps } from '../deps.js';
 import { browserBinding, checkStandalonePost } from '../standalone-form.js';
 import { clearRecoveryCookie } from './flow-cookie.js';
 import { RECOVER_BINDING, renderRecover } from './page.js';
+import { msg } from '../../i18n/index.js';
 import { loadRecoveryFlow } from './load-flow.js';
 
 const text = z.string().max(2000).catch('');
@@ -16,7 +17,7 @@ export const newPasswordForm = z.object({ password: text, confirmPassword: text 
 async function submit(ctx: Context, deps: FlowDeps, flow: RecoveryFlow): Promise<void> {
   // A flow reaches this stage only with an ID behind it: decoys never pass the proof.
   const account = flow.account_id ? await findAccountById(deps.db, flow.account_id) : undefined;
-  if (!account) return renderRecover(ctx, deps, 'start', { alert: 'This request has expired. Start again.' }, 400);
+  if (!account) return renderRecover(ctx, deps, 'start', { alert: msg('recover.error.expired') }, 400);
   const input = newPasswordForm.parse(ctx.request.body ?? {});
   // The flow ends in the password's own transaction: a crash cannot leave it reusable, and
   // two submits at once cannot both set a password.

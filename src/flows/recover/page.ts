@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { passwordHints } from '../register/rule-hints.js';
+import { msg } from '../../i18n/index.js';
 import { browserBinding, checkStandalonePost } from '../standalone-form.js';
 
 export const RECOVER_BINDING = 'recover';
@@ -27,4 +28,4 @@ export const recoverOrigin = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get
 export const recoverPosted = (ctx: Context, deps: FlowDeps) => checkStandalonePost(ctx, deps, browserBinding(ctx, RECOVER_BINDING));
 
 /** Recovery codes paused (code-failures.ts): what the person can still do. */
-export const recoveryLockedAdvice = (deps: FlowDeps) => `If you remember your password, sign in to turn them back on. ${deps.config.policy.lockout.help_desk}`;
+export const recoveryLockedAdvice = (deps: FlowDeps) => msg('recover.locked_advice', { helpDesk: { text: deps.config.policy.lockout.help_desk, translations: deps.config.policy.lockout.help_desk_translations } });

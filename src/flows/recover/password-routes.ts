@@ -13,20 +13,21 @@ import { answersRoutes } from './answers-routes.js';
 import { setRecoveryCookie } from './flow-cookie.js';
 import { loadRecoveryFlow } from './load-flow.js';
 import { newPasswordRoutes } from './new-password-routes.js';
+import { msg, type Msg } from '../../i18n/index.js';
 import { recoverOrigin, recoveryLockedAdvice, recoverPosted, renderRecover } from './page.js';
 
 const loginForm = z.object({ login: z.string().max(2000).catch('').transform((v) => v.trim()) });
 const codeForm = z.object({ code: z.string().max(100).catch('').transform((c) => c.replace(/[\s-]/g, '')) });
 
-function codeProblem(deps: FlowDeps, check: Exclude<CodeCheck, { ok: true }>): string {
-  const account = tooManyCodes(check, { tries: 'wrong codes or answers were', lockedAdvice: recoveryLockedAdvice(deps) });
+function codeProblem(deps: FlowDeps, check: Exclude<CodeCheck, { ok: true }>): Msg {
+  const account = tooManyCodes(check, { answers: true, lockedAdvice: recoveryLockedAdvice(deps) });
   if (check.reason === 'wrong') {
-    if (account) return `That code is not correct. ${account}`;
-    if (check.attemptsLeft) return `That code is not correct. You can try ${check.attemptsLeft} more time${check.attemptsLeft === 1 ? '' : 's'}.`;
+    if (account) return msg('second.error.wrong_and', { reason: account });
+    if (check.attemptsLeft) return msg('second.error.wrong', { count: check.attemptsLeft });
   }
   if (account) return account;
-  if (check.reason === 'expired') return 'This code has expired. Select "Send a new code".';
-  return 'This code can no longer be used. Select "Send a new code".';
+  if (check.reason === 'expired') return msg('second.error.expired');
+  return msg('second.error.used');
 }
 
 const renderCode = (ctx: Context, deps: FlowDeps, flow: RecoveryFlow, data: Record<string, unknown> = {}, status = 200) =>
@@ -37,7 +38,7 @@ async function start(ctx: Context, deps: FlowDeps): Promise<void> {
   if (!recoverPosted(ctx, deps)) return;
   const { login } = loginForm.parse(ctx.request.body ?? {});
   await deps.limits.attempt('recovery', ctx.ip, login);
-  if (!login) return renderRecover(ctx, deps, 'start', { fieldError: 'Enter your username.' }, 400);
+  if (!login) return renderRecover(ctx, deps, 'start', { fieldError: msg('recover.error.username') }, 400);
   const flowId = await noSoonerThan(RECOVERY_FLOOR_MS, async () => {
     const account = await findAccountByLogin(deps.db, login);
     const { id, flow } = await createRecoveryFlow(deps.db, account?.id ?? null, login);
@@ -54,7 +55,7 @@ async function submitCode(ctx: Context, deps: FlowDeps, flow: RecoveryFlow): Pro
   await deps.limits.attempt('codes', ctx.ip, flow.login);
   const { code } = codeForm.parse(ctx.request.body ?? {});
   const { length } = { length: deps.config.policy.recovery.code_length };
-  if (!new RegExp(`^\\d{${length}}$`).test(code)) return renderCode(ctx, deps, flow, { fieldError: `Enter the ${length}-digit code from the email.` }, 400);
+  if (!new RegExp(`^\\d{${length}}$`).test(code)) return renderCode(ctx, deps, flow, { fieldError: msg('second.error.code_format', { length }) }, 400);
   const check = await checkRecoveryCode(deps.db, flow, code, deps.config.policy, recoverOrigin(ctx));
   if (!check.ok) return renderCode(ctx, deps, flow, { fieldError: codeProblem(deps, check) }, 400);
   // A pending ID's address is proved now, and whatever was set on it before is cleared (identity/registration/pending-ids.ts).
@@ -81,7 +82,7 @@ export function passwordRoutes(router: Router, deps: FlowDeps): void {
     const flow = recoverPosted(ctx, deps) ? await loadRecoveryFlow(ctx, deps, 'prove') : undefined;
     if (!flow) return;
     const sent = await noSoonerThan(RECOVERY_FLOOR_MS, () => sendRecoveryCode(deps.db, flow, deps.config.policy, recoverOrigin(ctx)));
-    const message = sent.ok ? { notice: 'We sent a new code. Only the newest code works.' } : { alert: 'We cannot send another code just now. Wait a little, then try again.' };
+    const message = sent.ok ? { notice: msg('second.notice.sent_again') } : { alert: msg('recover.error.send_later') };
     renderCode(ctx, deps, flow, message, sent.ok ? 200 : 429);
   });
   answersRoutes(router, deps);

@@ -5,6 +5,7 @@ import type { FlowDeps } from '../deps.js';
 import { noSoonerThan, RECOVERY_FLOOR_MS } from '../response-floor.js';
 import { browserBinding, checkStandalonePost } from '../standalone-form.js';
 import { RECOVER_BINDING, renderRecover } from './page.js';
+import { msg } from '../../i18n/index.js';
 import { passwordRoutes } from './password-routes.js';
 
 const emailForm = z.object({ email: z.string().max(2000).catch('').transform((v) => v.trim()) });
@@ -18,7 +19,7 @@ export function recoverRoutes(router: Router, deps: FlowDeps): void {
     if (!checkStandalonePost(ctx, deps, browserBinding(ctx, RECOVER_BINDING))) return;
     const { email } = emailForm.parse(ctx.request.body ?? {});
     await deps.limits.attempt('recovery', ctx.ip, email);
-    if (!looksLikeEmail.safeParse(email).success) return renderRecover(ctx, deps, 'username', { email, fieldError: 'Enter an email address like name@example.com.' }, 400);
+    if (!looksLikeEmail.safeParse(email).success) return renderRecover(ctx, deps, 'username', { email, fieldError: msg('recover.error.email_format') }, 400);
     await noSoonerThan(RECOVERY_FLOOR_MS, () => mailUsername(deps.db, email, `${deps.config.issuer}/account`, { ip: ctx.ip, userAgent: ctx.get('user-agent') }));
     // The same answer whether or not an ID uses the address (issue 5, item 1).
     renderRecover(ctx, deps, 'usernameSent');

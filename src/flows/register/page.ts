@@ -3,6 +3,7 @@ import type { FieldErrors } from '../../identity/registration/validate.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { passwordHints, usernameHints } from './rule-hints.js';
+import { msg, type Msg, type Text } from '../../i18n/index.js';
 
 /** Where the form is: inside an authorization (back to the portal afterwards) or on its own. */
 export interface RegisterPlace {
@@ -14,18 +15,18 @@ export interface RegisterPlace {
 }
 
 /** Labels for the error summary at the top of the page, which links to each field. */
-const LABELS: Record<string, string> = {
-  givenName: 'First name',
-  familyName: 'Last name',
-  birthYear: 'Year of birth',
-  email: 'Email address',
-  username: 'Username',
-  password: 'Password',
-  confirmPassword: 'Type password again',
-  terms: 'Terms of Use',
+const LABELS: Record<string, Msg> = {
+  givenName: msg('register.given_name'),
+  familyName: msg('register.family_name'),
+  birthYear: msg('register.birth_year'),
+  email: msg('register.label.email'),
+  username: msg('register.label.username'),
+  password: msg('register.label.password'),
+  confirmPassword: msg('register.confirm_password'),
+  terms: msg('register.label.terms'),
 };
 
-function summary(errors: FieldErrors): Array<{ field: string; label: string; message: string }> {
+function summary(errors: FieldErrors): Array<{ field: string; label: Text; message: string }> {
   return Object.entries(errors).map(([field, message]) => ({ field, label: LABELS[field] ?? field, message }));
 }
 

@@ -1,4 +1,5 @@
 import type { Policy } from '../../config/policy.js';
+import { msg, type Msg } from '../../i18n/index.js';
 
 /*
  * The rules shown beside the fields, worded like the Optum ID form in shared/seeds/004
@@ -10,27 +11,27 @@ function symbols(chars: string): string {
   return [...chars].join(' ');
 }
 
-export function usernameHints(policy: Policy['registration']['username']): string[] {
-  const hints = [`${policy.min_length} to ${policy.max_length} characters`];
-  if (policy.require_letter) hints.push('At least one letter');
-  if (!policy.allow_spaces) hints.push('No spaces');
-  if (!policy.allow_accented_letters) hints.push('No letters with accents');
-  if (policy.forbidden_characters) hints.push(`None of these symbols: ${symbols(policy.forbidden_characters)}`);
-  if (!policy.allow_email_format) hints.push('Not an email address');
+export function usernameHints(policy: Policy['registration']['username']): Msg[] {
+  const hints = [msg('hint.username.length', { min: policy.min_length, max: policy.max_length })];
+  if (policy.require_letter) hints.push(msg('hint.username.letter'));
+  if (!policy.allow_spaces) hints.push(msg('hint.no_spaces'));
+  if (!policy.allow_accented_letters) hints.push(msg('hint.username.no_accents'));
+  if (policy.forbidden_characters) hints.push(msg('hint.no_symbols', { symbols: symbols(policy.forbidden_characters) }));
+  if (!policy.allow_email_format) hints.push(msg('hint.username.not_email'));
   return hints;
 }
 
-export function passwordHints(policy: Policy['password']): string[] {
-  const hints = [`Between ${policy.min_length} and ${policy.max_length} characters`];
-  if (policy.require_upper) hints.push('At least 1 uppercase letter');
-  if (policy.require_lower) hints.push('At least 1 lowercase letter');
-  if (policy.require_digit) hints.push('At least 1 number');
+export function passwordHints(policy: Policy['password']): Msg[] {
+  const hints = [msg('hint.password.length', { min: policy.min_length, max: policy.max_length })];
+  if (policy.require_upper) hints.push(msg('hint.password.upper'));
+  if (policy.require_lower) hints.push(msg('hint.password.lower'));
+  if (policy.require_digit) hints.push(msg('hint.password.digit'));
   const chars = [...policy.forbidden_characters];
   const others = chars.filter((c) => c !== ' ');
-  if (chars.includes(' ') && others.length) hints.push(`No spaces and no ${symbols(others.join(''))} symbol${others.length > 1 ? 's' : ''}`);
-  else if (chars.includes(' ')) hints.push('No spaces');
-  else if (others.length) hints.push(`None of these symbols: ${symbols(others.join(''))}`);
-  hints.push('Not your username or email address', 'Not a common password');
-  if (policy.breach_check.enabled) hints.push('Not in a known data breach');
+  if (chars.includes(' ') && others.length) hints.push(msg('hint.password.no_spaces_symbols', { count: others.length, symbols: symbols(others.join('')) }));
+  else if (chars.includes(' ')) hints.push(msg('hint.no_spaces'));
+  else if (others.length) hints.push(msg('hint.no_symbols', { symbols: symbols(others.join('')) }));
+  hints.push(msg('hint.password.not_username'), msg('hint.password.not_common'));
+  if (policy.breach_check.enabled) hints.push(msg('hint.password.not_breached'));
   return hints;
 }

@@ -11,10 +11,11 @@ import { continueToVerification } from '../verify-email/after-sign-in.js';
 import { checkFormPost, clientName, loadInteraction, type InteractionDetails } from '../interaction.js';
 import { SIGN_IN_FAILURE_FLOOR_MS, startFloor } from '../response-floor.js';
 import { signInForm } from './form.js';
+import { msg, type Text } from '../../i18n/index.js';
 
-const genericError = 'The username or password you entered is not correct. Check them and try again.';
+const genericError = msg('sign_in.error.generic');
 
-export function renderSignIn(ctx: Context, deps: FlowDeps, details: InteractionDetails, extra: { login?: string; error?: string } = {}, status = 200): void {
+export function renderSignIn(ctx: Context, deps: FlowDeps, details: InteractionDetails, extra: { login?: string; error?: Text } = {}, status = 200): void {
   sendPage(ctx, deps.renderer, 'sign-in', {
     action: `/interaction/${details.uid}/login`,
     abortUrl: `/interaction/${details.uid}/abort`,

@@ -9,6 +9,7 @@ import { checkStandalonePost } from '../standalone-form.js';
 import { verificationContext } from './context.js';
 import { clearFlowCookie, readFlowCookie } from './flow-cookie.js';
 import { linkProblem } from './messages.js';
+import { msg } from '../../i18n/index.js';
 import { renderDone, renderLinkConfirm } from './page.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -26,7 +27,7 @@ async function sameBrowser(ctx: Context, deps: FlowDeps, accountId: string): Pro
 /** GET shows a button and uses nothing: mail scanners open links before people do. */
 async function showLink(ctx: Context, deps: FlowDeps, token: string): Promise<void> {
   const outcome = await checkLink(ctx, deps, token);
-  if (!outcome.ok) return sendError(ctx, deps, 400, 'This link cannot be used', linkProblem(outcome));
+  if (!outcome.ok) return sendError(ctx, deps, 400, msg('verify.link_error.title'), linkProblem(outcome));
   renderLinkConfirm(ctx, deps, token, { askPassword: !(await sameBrowser(ctx, deps, outcome.accountId)) });
 }
 
@@ -43,7 +44,7 @@ async function passwordRefused(ctx: Context, deps: FlowDeps, token: string, acco
   const account = await findAccountById(deps.db, accountId);
   const right = typeof password === 'string' && password.length <= 1024 && account ? await deps.hasher.verify(account.password_hash, password) : await deps.hasher.verifyDecoy('');
   if (right) return false;
-  const fieldError = password ? 'That is not the password of this ID.' : 'Enter the password of this ID.';
+  const fieldError = password ? msg('verify.link_error.wrong_password') : msg('verify.link_error.enter_password');
   renderLinkConfirm(ctx, deps, token, { askPassword: true, fieldError }, 400);
   return true;
 }
@@ -55,10 +56,10 @@ async function passwordRefused(ctx: Context, deps: FlowDeps, token: string, acco
 async function confirmLink(ctx: Context, deps: FlowDeps, token: string): Promise<void> {
   if (!checkStandalonePost(ctx, deps, `verify-link:${token}`)) return;
   const checked = await checkLink(ctx, deps, token);
-  if (!checked.ok) return sendError(ctx, deps, 400, 'This link cannot be used', linkProblem(checked));
+  if (!checked.ok) return sendError(ctx, deps, 400, msg('verify.link_error.title'), linkProblem(checked));
   if (await passwordRefused(ctx, deps, token, checked.accountId)) return;
   const outcome = await verifyByLink(deps.db, token, verificationContext(ctx, deps));
-  if (!outcome.ok) return sendError(ctx, deps, 400, 'This link cannot be used', linkProblem(outcome));
+  if (!outcome.ok) return sendError(ctx, deps, 400, msg('verify.link_error.title'), linkProblem(outcome));
   const flowId = readFlowCookie(ctx);
   const flow = flowId ? await findFlow(deps.db, flowId) : undefined;
   if (flow?.account_id === outcome.accountId && flow.interaction_uid) {

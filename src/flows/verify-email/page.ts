@@ -3,6 +3,7 @@ import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { mailLinks } from './context.js';
 import { VERIFY_CODE_LENGTH } from '../../identity/registration/verification-mail.js';
+import type { Text } from '../../i18n/index.js';
 
 export interface WaitingPage {
   base: string;
@@ -12,11 +13,11 @@ export interface WaitingPage {
 
 export interface PageMessages {
   /** Beside the code (or the new address) field. */
-  fieldError?: string;
+  fieldError?: Text;
   /** A page-level refusal (resend throttled). */
-  alert?: string;
+  alert?: Text;
   /** A page-level confirmation (a new email was sent). */
-  notice?: string;
+  notice?: Text;
   /** The address typed on the change form. */
   email?: string;
 }
@@ -49,7 +50,7 @@ export function renderChangeEmail(ctx: Context, deps: FlowDeps, page: WaitingPag
  * The page a link from the mail opens: one button, so a mail scanner's GET uses nothing up; in
  * a browser other than the one that created the ID, the ID's password too.
  */
-export function renderLinkConfirm(ctx: Context, deps: FlowDeps, token: string, options: { askPassword: boolean; fieldError?: string }, status = 200): void {
+export function renderLinkConfirm(ctx: Context, deps: FlowDeps, token: string, options: { askPassword: boolean; fieldError?: Text }, status = 200): void {
   sendPage(ctx, deps.renderer, 'verify-email', {
     mode: 'link',
     linkAction: '/verify-email/confirm',

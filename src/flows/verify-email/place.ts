@@ -10,6 +10,7 @@ import { checkFormPost, loadInteraction, sendError, type InteractionDetails } fr
 import { checkStandalonePost } from '../standalone-form.js';
 import { clearFlowCookie, readFlowCookie } from './flow-cookie.js';
 import { renderDone, type WaitingPage } from './page.js';
+import { msg } from '../../i18n/index.js';
 
 /** The browser's verification flow, and whether it runs inside a portal's authorization. */
 export interface VerifyPlace extends WaitingPage {
@@ -19,10 +20,7 @@ export interface VerifyPlace extends WaitingPage {
 }
 
 function sendFlowMissing(ctx: Context, deps: FlowDeps, inInteraction: boolean): void {
-  const next = inInteraction
-    ? 'Go back to the portal and sign in with your new username and password: we will send you a new activation email.'
-    : 'Sign in with your new username and password to get a new activation email.';
-  sendError(ctx, deps, 400, 'This page has expired', `For your security, this page works only for a while and only in the browser where you created your ID. ${next}`);
+  sendError(ctx, deps, 400, msg('verify.expired.title'), msg(inInteraction ? 'verify.expired.portal' : 'verify.expired.alone'));
 }
 
 /** Loads the flow the cookie names (and the interaction, under /interaction/:uid); answers itself when it cannot. */

@@ -8,6 +8,7 @@ import type { FlowDeps } from '../deps.js';
 import { verificationContext } from './context.js';
 import { linkRoutes } from './link-routes.js';
 import { codeProblem, sendProblem } from './messages.js';
+import { msg } from '../../i18n/index.js';
 import { renderChangeEmail, renderWaiting } from './page.js';
 import { checkPlacePost, completeVerification, isVerified, openPlace, type VerifyPlace } from './place.js';
 
@@ -32,7 +33,7 @@ async function submitCode(ctx: Context, deps: FlowDeps): Promise<void> {
   await deps.limits.attempt('codes', ctx.ip, place.flow.account_id ?? undefined);
   const { code } = codeForm.parse(ctx.request.body ?? {});
   if (!new RegExp(`^\\d{${VERIFY_CODE_LENGTH}}$`).test(code)) {
-    return renderWaiting(ctx, deps, place, { fieldError: `Enter the ${VERIFY_CODE_LENGTH}-digit activation code from the email.` }, 400);
+    return renderWaiting(ctx, deps, place, { fieldError: msg('verify.error.code_format', { length: VERIFY_CODE_LENGTH }) }, 400);
   }
   const outcome = await verifyByCode(deps.db, place.flow, code, contextFor(ctx, deps, place));
   if (outcome.ok) return completeVerification(ctx, deps, place, outcome.accountId);
@@ -42,7 +43,7 @@ async function submitCode(ctx: Context, deps: FlowDeps): Promise<void> {
 /** After a resend or a new address: the waiting page with what happened. */
 async function afterSend(ctx: Context, deps: FlowDeps, place: VerifyPlace, outcome: SendOutcome, destination: string): Promise<void> {
   if (outcome.status === 'verified') return completeVerification(ctx, deps, place, place.flow.account_id!);
-  if (outcome.status === 'sent') return renderWaiting(ctx, deps, { ...place, destination }, { notice: `We sent a new email to ${destination}.` });
+  if (outcome.status === 'sent') return renderWaiting(ctx, deps, { ...place, destination }, { notice: msg('verify.sent_again', { destination }) });
   renderWaiting(ctx, deps, place, { alert: sendProblem(outcome) }, 429);
 }
 

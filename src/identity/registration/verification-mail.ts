@@ -94,6 +94,7 @@ export async function notifyExistingOwner(trx: Db, owner: Account, ctx: Verifica
       to: owner.email,
       template: 'registration-attempt',
       accountId: owner.id,
+      language: 'account',
       data: { givenName: owner.given_name, signInUrl: ctx.links.signInUrl, recoverUrl: ctx.links.recoverUrl },
     });
   }
