@@ -4,7 +4,7 @@ import type { ClientsConfig } from './clients.js';
 /**
  * Portico's own account pages sign people in like any portal: through an authorization
  * request from a built-in public client (PKCE, no secret), so the account area gets the same
- * sign-in steps, second factor and lockout as every portal (design.md, "hosted pages").
+ * sign-in steps, second factor and lockout as every portal (docs/architecture.md, "hosted pages").
  */
 export const ACCOUNT_CLIENT_ID = 'portico-account';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
 import { SECRET_RULE, secretProblem } from './client-secrets.js';
 
-/** A portal's own endpoint that checks its old credentials (issue 6): POST JSON, bearer secret. */
+/** A portal's own endpoint that checks its old credentials: POST JSON, bearer secret. */
 const verifierSchema = z
   .object({
     type: z.literal('http'),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The second step after the password, remembered devices and lockout (issue 4). Defaults:
+ * The second step after the password, remembered devices and lockout. Defaults:
  * the seed portals' 6-digit emailed access code valid 10 minutes, security questions as the
  * alternative, devices remembered 180 days, 5 consecutive failures lock the account.
  */

@@ -9,10 +9,10 @@ import { pendingIdsSchema } from './policy-pending-ids.js';
 import { codeFailuresSchema, recoverySchema } from './policy-recovery.js';
 
 /**
- * Account policy. Defaults match the portals Portico replaces (see shared/seeds) and the
+ * Account policy. Defaults match the portals Portico replaces (their public guides) and the
  * OWASP Password Storage Cheat Sheet's argon2id minimum (m=19 MiB, t=2, p=1).
  */
-/** Typical questions of the portals Portico replaces (shared/seeds/000, 001, 002). */
+/** Typical questions of the portals Portico replaces (the replaced portals' public guides). */
 const defaultQuestions = [
   { id: 'first_pet', text: 'What was the name of your first pet?', translations: { es: '¿Cómo se llamaba su primera mascota?' } },
   { id: 'birth_city', text: 'In what city were you born?', translations: { es: '¿En qué ciudad nació?' } },
@@ -25,8 +25,8 @@ const defaultQuestions = [
 ];
 
 /**
- * Self-registration ("Create an ID"). Defaults follow issue 3 and the Optum ID form in
- * shared/seeds/004: the username rules users of those portals already know, two security
+ * Self-registration ("Create an ID"). Defaults follow the Optum ID registration form
+ * the username rules users of those portals already know, two security
  * questions, the terms they agree to, and a 10-digit activation code valid 24 hours.
  */
 const registrationSchema = z

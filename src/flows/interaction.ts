@@ -9,7 +9,7 @@ export type { InteractionDetails };
 
 /**
  * Loads the interaction the browser is in. A missing interaction cookie or an expired
- * interaction is oidc-provider's SessionNotFound (design.md pitfalls): the user gets a page
+ * interaction is oidc-provider's SessionNotFound (docs/architecture.md, oidc-provider pitfalls): the user gets a page
  * telling them to start again from the portal, never an error dump.
  */
 export async function loadInteraction(ctx: Context, deps: FlowDeps): Promise<InteractionDetails | undefined> {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /*
- * Response floors (issue 8, item 4). The unknown-address path of sign-in or of a recovery
+ * Response floors. The unknown-address path of sign-in or of a recovery
  * form, or the taken-email path of registration, does different database work than the
  * other path (no code, no mail, fewer rows): a few milliseconds, measurable over many tries.
  * Answering no sooner than a floor hides it; the real work takes a fraction of each floor.

@@ -8,7 +8,7 @@ import { forgetDevices, listTrustedDevices } from './trusted-devices.js';
 import { inTransaction } from './transaction.js';
 
 /*
- * What the help desk does to one account (issue 4, item 5). Every action writes an audit
+ * What the help desk does to one account. Every action writes an audit
  * event naming the operator, in the same transaction as its change.
  */
 

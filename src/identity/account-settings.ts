@@ -9,7 +9,7 @@ import { accessCodeSpec } from './second-step/access-code.js';
 import { inTransaction } from './transaction.js';
 
 /*
- * Changes a signed-in person makes on the account page (issue 5, item 3). Each writes an audit
+ * Changes a signed-in person makes on the account page. Each writes an audit
  * event and tells the owner by email, in the same transaction as the change.
  */
 export const CHANGE_EMAIL = 'change_email';

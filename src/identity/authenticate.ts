@@ -39,7 +39,7 @@ async function takeAttempt(db: Db, lockout: Policy['lockout'], login: string, de
 
 /**
  * Checks a username-or-email and password. Every path spends one argon2 verification, so an
- * unknown username or a locked account takes as long as a wrong password (design.md). Only
+ * unknown username or a locked account takes as long as a wrong password (docs/architecture.md). Only
  * failures count towards the lock (identity/lockout.ts): an attempt held back while others are
  * checked waits for them, then either is checked or gets the locked page if they locked the ID.
  */

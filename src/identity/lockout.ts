@@ -5,7 +5,7 @@ import { recordAudit, type AuditOrigin } from './audit.js';
 import { selectAccountByLogin, type Account } from './accounts.js';
 
 /**
- * Consecutive failures and the lock they lead to (design.md, security baseline; ASVS 4.0
+ * Consecutive failures and the lock they lead to (docs/architecture.md, security baseline; ASVS 4.0
  * V2.2.1). Failures and attempts in flight are kept apart: an attempt reserves a slot only
  * while failures + attempts in flight < max, by one conditional UPDATE, so however many
  * requests race at most `max` wrong secrets are ever checked; but a right one releases its

@@ -9,12 +9,12 @@ import { inTransaction } from './transaction.js';
  * One-time codes sent to an account's email (verification now, sign-in access codes later).
  * Only keyed hashes are stored. The newest code for an account and purpose is the only live
  * one; each allows `maxAttempts` wrong tries, and a new code inherits the wrong tries of the
- * live code it replaces, so asking for new codes never buys more guesses (design.md). Failures
+ * live code it replaces, so asking for new codes never buys more guesses (docs/architecture.md). Failures
  * also add up per account across codes and purposes (identity/code-failures.ts).
  */
 export interface CodeSpec {
   purpose: string;
-  /** Digits: 10 for email verification (shared/seeds/004), 6 for sign-in access codes. */
+  /** Digits: 10 for email verification (the replaced portals' public guides), 6 for sign-in access codes. */
   length: number;
   ttlSeconds: number;
   maxAttempts: number;

@@ -11,7 +11,7 @@ export const COMMON_PASSWORD = 'This password is too common: it is on a list of 
 export const BREACHED_PASSWORD = 'This password has appeared in a data breach, so attackers try it. Choose another.';
 
 /**
- * The password rules users of the replaced portals know (shared/seeds): length, character
+ * The password rules users of the replaced portals know (their public guides): length, character
  * classes, forbidden characters, never the username or email inside it, and not on the common
  * passwords list (NIST SP 800-63B section 3.1.1.2). Local and synchronous, so sign-in can ask
  * it too (authenticate.ts). Returns the message for the first rule broken, or undefined.

@@ -9,7 +9,7 @@ import { consumeLink, issueCode, type CodeSpec, type LinkFailure } from './one-t
 import { inTransaction } from './transaction.js';
 
 /*
- * Re-enabling a locked account (issue 4): by an emailed link, valid 24 hours and single use,
+ * Re-enabling a locked account: by an emailed link, valid 24 hours and single use,
  * where the policy lets that account type help itself; otherwise only the help desk can. An
  * account an operator disabled is never re-enabled by a link.
  */

@@ -8,7 +8,7 @@ const { Check, Prompt } = interactionPolicy;
 
 /*
  * Steps every portal's authorization may need after sign-in, as custom prompts with async
- * checks against the account (design.md, interaction pipeline): being signed in to portal A
+ * checks against the account (docs/architecture.md, interaction pipeline): being signed in to portal A
  * and arriving at portal B runs them too, which is why they are prompts and not sign-in steps.
  * Each check reads the account afresh, so once the step is done it stops asking.
  */
@@ -18,7 +18,7 @@ async function signedInAccount(db: Db, ctx: KoaContextWithOIDC) {
   return id ? accountForRequest(db, ctx, id) : undefined;
 }
 
-/** `terms`: the account has not accepted the current terms version (issue 5, item 4). */
+/** `terms`: the account has not accepted the current terms version. */
 export function termsPrompt(config: Config, db: Db) {
   const { version } = config.policy.registration.terms;
   return new Prompt(
@@ -30,7 +30,7 @@ export function termsPrompt(config: Config, db: Db) {
   );
 }
 
-/** `new_password`: flagged by an operator, or found not to meet the policy at sign-in (issue 5, item 5). */
+/** `new_password`: flagged by an operator, or found not to meet the policy at sign-in. */
 export function newPasswordPrompt(db: Db) {
   return new Prompt(
     { name: 'new_password', requestable: false },
@@ -55,7 +55,7 @@ export function freshSignInForPasswordChange(db: Db) {
   });
 }
 
-/** `link_legacy`: the portal declares a legacy system and the account has no link to it yet (issue 6, item 1). */
+/** `link_legacy`: the portal declares a legacy system and the account has no link to it yet. */
 export function linkLegacyPrompt(config: Config, db: Db) {
   return new Prompt(
     { name: 'link_legacy', requestable: false },

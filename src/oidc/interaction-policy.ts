@@ -7,7 +7,7 @@ import { sessionFallsShort } from './second-step-demand.js';
 const { Check } = interactionPolicy;
 
 /**
- * The interaction pipeline of design.md: `login`, then Portico's custom prompts (added by the
+ * The interaction pipeline of docs/architecture.md: `login`, then Portico's custom prompts (added by the
  * flows that need them), then `consent`. oidc-provider's base policy supplies login and consent;
  * login gains a check that sends a session without a second step back through sign-in when the
  * portal demands one (docs/README.md "interactions.policy").
@@ -35,7 +35,7 @@ export function buildInteractionPolicy(config: Config, db: Db) {
     ),
   );
   policy.get('login')!.checks.add(freshSignInForPasswordChange(db));
-  // Between login and consent, in design.md's order.
+  // Between login and consent, in docs/architecture.md's order.
   const consentAt = policy.findIndex((p) => p.name === 'consent');
   policy.add(termsPrompt(config, db), consentAt);
   policy.add(newPasswordPrompt(db), consentAt + 1);

@@ -13,7 +13,7 @@ export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails
 
 /**
  * The interaction the browser's cookie names, or undefined when there is none: no cookie, an
- * expired interaction (oidc-provider's SessionNotFound, design.md pitfalls), or one that is not
+ * expired interaction (oidc-provider's SessionNotFound, docs/architecture.md, oidc-provider pitfalls), or one that is not
  * the `uid` in the page's path.
  */
 export async function findInteraction(host: ProviderHost, req: IncomingMessage, res: ServerResponse, uid: string | undefined): Promise<InteractionDetails | undefined> {

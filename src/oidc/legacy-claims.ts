@@ -10,7 +10,7 @@ export function legacyClaimNames(config: Config): string[] {
 
 /**
  * The linked legacy subject, only for the portal whose legacy_link.system it belongs to; every
- * other portal gets nothing (issue 6, item 4).
+ * other portal gets nothing.
  */
 export async function legacyClaims(config: Config, db: Db, ctx: KoaContextWithOIDC | undefined, accountId: string): Promise<Record<string, string>> {
   const clientId = ctx?.oidc?.client?.clientId;

@@ -35,7 +35,7 @@ function ttls(config: Config): Ttl {
     Interaction: s.interaction_ttl_seconds,
     RefreshToken: s.refresh_token_ttl_seconds,
     Session: ssoSessionTtl(config.policy.sso_session) as Ttl['Session'],
-    // design.md: ttl.Grant silently caps refresh tokens; keep it at least as long.
+    // docs/architecture.md: ttl.Grant silently caps refresh tokens; keep it at least as long.
     Grant: Math.max(s.refresh_token_ttl_seconds, Math.ceil(config.policy.sso_session.absolute_lifetime_hours * 3600)),
   };
 }

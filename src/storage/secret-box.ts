@@ -3,7 +3,7 @@ import { ConfigError } from '../config/errors.js';
 import type { Db } from './database.js';
 
 /*
- * Secrets at rest (design.md, security baseline): AES-256-GCM (NIST SP 800-38D) with a 96-bit
+ * Secrets at rest (docs/architecture.md, security baseline): AES-256-GCM (NIST SP 800-38D) with a 96-bit
  * random IV per value and the row's identity as associated data, so a sealed value copied into
  * another row or setting does not open there. Format: `v1.<key id>.<base64url iv|ciphertext|tag>`;
  * the key id (first bytes of the key's SHA-256) says which key sealed it, for rotation.

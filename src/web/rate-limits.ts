@@ -54,7 +54,7 @@ async function consumeAll(entries: Array<[RateLimiterAbstract, string]>): Promis
   throw new TooManyAttempts(Math.max(1, Math.ceil(waitMs / 1000)));
 }
 
-/** The limits of issue 8: per IP and per account on each hosted action, per client on /token. */
+/** The limits: per IP and per account on each hosted action, per client on /token. */
 export class RateLimits {
   readonly #byAction = new Map<RateLimitedAction, { ip?: RateLimiterAbstract; account?: RateLimiterAbstract }>();
   readonly #token?: RateLimiterAbstract;

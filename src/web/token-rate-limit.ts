@@ -57,7 +57,7 @@ async function formClientId(ctx: Context): Promise<string | undefined> {
   return new URLSearchParams(body.toString('utf8')).get('client_id') ?? undefined;
 }
 
-/** Per-client limit on the token endpoint (issue 8, item 1), before oidc-provider does any work. */
+/** Per-client limit on the token endpoint, before oidc-provider does any work. */
 export function tokenRateLimit(limits: RateLimits, tokenPath = '/token'): Middleware {
   return async (ctx, next) => {
     if (!limits.limitsTokens || ctx.method !== 'POST' || ctx.path !== tokenPath) return next();

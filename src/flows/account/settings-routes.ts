@@ -107,7 +107,7 @@ async function signOutEverywhere(ctx: Context, deps: FlowDeps, place: AccountPla
   ctx.redirect(`/session/end?client_id=portico-account`);
 }
 
-/** The account page's forms (issue 5, item 3); password, email and questions need a recent sign-in. */
+/** The account page's forms; password, email and questions need a recent sign-in. */
 export function settingsRoutes(router: Router, deps: FlowDeps): void {
   const routes: Array<[string, Handler, boolean]> = [
     ['/account/name', changeName, false],

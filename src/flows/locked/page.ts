@@ -13,7 +13,7 @@ export interface LockedMessages {
 }
 
 /**
- * "We can't let you sign in just yet" (issue 4, item 3): the same page whether the password
+ * "We can't let you sign in just yet": the same page whether the password
  * typed was right or wrong. The interaction remembers which account it is about, so "Send email
  * to re-enable" needs nothing from the browser but the form token. A made-up name reaches this
  * page at the same count as a real one (identity/lockout-decoys.ts), with no account behind it.

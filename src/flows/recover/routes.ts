@@ -11,7 +11,7 @@ import { passwordRoutes } from './password-routes.js';
 const emailForm = z.object({ email: z.string().max(2000).catch('').transform((v) => v.trim()) });
 const looksLikeEmail = z.email();
 
-/** Recovery (design.md /recover/...): forgot username, forgot password. */
+/** Recovery (docs/architecture.md /recover/...): forgot username, forgot password. */
 export function recoverRoutes(router: Router, deps: FlowDeps): void {
   router.get('/recover', (ctx) => renderRecover(ctx, deps, 'choose'));
   router.get('/recover/username', (ctx) => renderRecover(ctx, deps, 'username'));
@@ -21,7 +21,7 @@ export function recoverRoutes(router: Router, deps: FlowDeps): void {
     await deps.limits.attempt('recovery', ctx.ip, email);
     if (!looksLikeEmail.safeParse(email).success) return renderRecover(ctx, deps, 'username', { email, fieldError: msg('recover.error.email_format') }, 400);
     await noSoonerThan(RECOVERY_FLOOR_MS, () => mailUsername(deps.db, email, `${deps.config.issuer}/account`, { ip: ctx.ip, userAgent: ctx.get('user-agent') }));
-    // The same answer whether or not an ID uses the address (issue 5, item 1).
+    // The same answer whether or not an ID uses the address.
     renderRecover(ctx, deps, 'usernameSent');
   });
   passwordRoutes(router, deps);

@@ -2,7 +2,7 @@ import type { Policy } from '../../config/policy.js';
 import { msg, type Msg } from '../../i18n/index.js';
 
 /*
- * The rules shown beside the fields, worded like the Optum ID form in shared/seeds/004
+ * The rules shown beside the fields, worded like the Optum ID form in the replaced portals' public guides
  * ("Your Optum ID must have: 6 to 50 characters, At least one letter, ..."), from the policy
  * actually enforced so the page never promises other rules than the check applies.
  */

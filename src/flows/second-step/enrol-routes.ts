@@ -35,7 +35,7 @@ async function submit(ctx: Context, deps: FlowDeps, place: StepPlace): Promise<v
   await finishSignIn(ctx, deps, place.details, place.account.id, amrOf(place.step), ACR.secondStep);
 }
 
-/** Accounts without security questions set them once, after their emailed code (issue 4, item 1). */
+/** Accounts without security questions set them once, after their emailed code. */
 export function enrolRoutes(router: Router, deps: FlowDeps): void {
   router.get('/interaction/:uid/enrol-questions', async (ctx) => {
     const place = await loadStep(ctx, deps, 'enrol');

@@ -7,7 +7,7 @@ import { isFirstParty } from '../first-party.js';
 import { finishInteraction, type InteractionDetails } from '../interaction.js';
 
 /**
- * The end of the sign-in chain: `login` is resolved only now (design.md, interaction pipeline).
+ * The end of the sign-in chain: `login` is resolved only now (docs/architecture.md, interaction pipeline).
  * A first-party portal's consent is resolved with it: it would be granted without a page
  * anyway (flows/router.ts), and oidc-provider counts a prompt as done once the result names it
  * (OIDCContext.promptPending), so `prompt=consent` costs no second interaction.

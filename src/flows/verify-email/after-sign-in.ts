@@ -8,7 +8,7 @@ import { setFlowCookie } from './flow-cookie.js';
 
 /**
  * An account whose email is not verified yet signed in with the right password: instead of
- * finishing the login, take the person to the waiting page (issue 3, item 4).
+ * finishing the login, take the person to the waiting page.
  */
 export async function continueToVerification(ctx: Context, deps: FlowDeps, details: InteractionDetails, account: Account): Promise<void> {
   const flowId = await startVerification(deps.db, account, details.uid, verificationContext(ctx, deps, details.params.client_id));

@@ -4,7 +4,7 @@ import type { FlowDeps } from '../deps.js';
 
 /**
  * Absolute URLs for the mails. /account and /recover are the hosted account and recovery
- * pages of design.md: the places to sign in directly and to recover a username or password.
+ * pages of docs/architecture.md: the places to sign in directly and to recover a username or password.
  */
 export function mailLinks(issuer: string): MailLinks {
   return {

@@ -5,7 +5,7 @@ import bcrypt from 'bcryptjs';
 import { verify as verifyShaCrypt } from 'unixcrypt';
 
 /*
- * Password hashes imported from legacy systems (issue 6), each checked by a maintained
+ * Password hashes imported from legacy systems, each checked by a maintained
  * implementation: bcryptjs for bcrypt, unixcrypt for SHA-512-crypt, argon2 for argon2, and
  * Node's crypto for PBKDF2. Hashes of unknown shape never match.
  */

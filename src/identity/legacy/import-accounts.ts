@@ -89,7 +89,7 @@ async function createImportedAccount(trx: Db, record: LegacyRecord & { email: st
   return id;
 }
 
-/** `portico users import`: lazy migration of a user base into Portico IDs (issue 6, item 6). */
+/** `portico users import`: lazy migration of a user base into Portico IDs. */
 export async function importUsers(db: Db, lines: ParsedLine[], operator: string | Operator): Promise<ImportSummary> {
   const summary = await importEach(db, lines, 'username or email already used by an ID', async (trx, record) => {
     await createImportedAccount(trx, record as LegacyRecord & { email: string });

@@ -4,7 +4,7 @@ import { legacyScheme } from './hashes.js';
 /*
  * The file `portico legacy import` reads: JSON Lines (one object per line) or CSV with a header
  * row, with subject, username, password_hash and optional email and name. Each bad line is
- * reported by number and skipped; the rest import (issue 6, item 2).
+ * reported by number and skipped; the rest import.
  */
 
 export interface LegacyRecord {

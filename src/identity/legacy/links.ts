@@ -7,7 +7,7 @@ import { operatorAudit, recordAudit, type AuditOrigin, type Operator } from '../
 
 /*
  * Links between a Portico ID and a subject of a legacy system: unique on both sides, so a
- * subject belongs to one ID and an ID has at most one subject per system (issue 6, item 3).
+ * subject belongs to one ID and an ID has at most one subject per system.
  */
 
 export function findLink(db: Db, accountId: string, system: string): Promise<AccountLink | undefined> {

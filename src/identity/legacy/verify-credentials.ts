@@ -5,7 +5,7 @@ import type { PasswordHasher } from '../passwords.js';
 import { verifyLegacyHash } from './hashes.js';
 
 /*
- * Checking a person's old credentials for a legacy system (issue 6, item 2): against the
+ * Checking a person's old credentials for a legacy system: against the
  * imported store, or by asking the portal's own endpoint. Both answer the same three ways.
  */
 export type LegacyCheck = { ok: true; subject: string } | { ok: false; reason: 'wrong' | 'unavailable' };

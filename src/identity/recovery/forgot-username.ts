@@ -5,7 +5,7 @@ import { recordAudit, type AuditOrigin } from '../audit.js';
 
 /**
  * "Forgot username": mails the username to the address if an ID uses it. The caller answers
- * the same words either way (issue 5, item 1), so the page reveals nothing.
+ * the same words either way, so the page reveals nothing.
  */
 export async function mailUsername(db: Db, email: string, signInUrl: string, origin: AuditOrigin = {}): Promise<void> {
   const account = await findAccountByEmail(db, email.trim());

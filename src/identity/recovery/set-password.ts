@@ -50,7 +50,7 @@ export async function setPassword(
     barAnswers?: boolean;
   },
 ): Promise<SetPasswordOutcome> {
-  // The upgrade step may keep a password that meets the policy (issue 5, item 5).
+  // The upgrade step may keep a password that meets the policy.
   const checked = await checkReplacement(policy.password, hasher, account, input, context.reason === 'upgrade');
   if (!checked.ok) return checked;
   const hash = await hasher.hash(input.password);

@@ -20,7 +20,7 @@ export interface RegistrationContext {
 
 /**
  * `flowId` identifies the browser's pending verification. A registration with an address that
- * already belongs to an ID gets one too, indistinguishable from a real one (issue 3, item 3).
+ * already belongs to an ID gets one too, indistinguishable from a real one.
  */
 export type RegistrationOutcome = { ok: true; flowId: string } | { ok: false; errors: FieldErrors };
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Policy } from '../../config/policy.js';
 
 /*
- * The registration rules of issue 3. Each check returns the message to show beside its field,
+ * The registration rules. Each check returns the message to show beside its field,
  * or undefined; messages say what to do, in the words of the portals Portico replaces.
  */
 

@@ -27,7 +27,7 @@ export interface RegistrationInput {
 /** Field name -> message to show beside it. */
 export type FieldErrors = Record<string, string>;
 
-/** Every rule of issue 3 at once, so the form shows every problem in one round trip. */
+/** Every registration rule at once, so the form shows every problem in one round trip. */
 export async function validateRegistration(policy: Policy, input: RegistrationInput, now = new Date()): Promise<FieldErrors> {
   const rules = policy.registration;
   const found: Record<string, string | undefined> = {

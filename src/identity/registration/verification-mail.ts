@@ -8,7 +8,7 @@ import { issueCode, type CodeSpec, type IssueResult } from '../one-time-codes.js
 import type { VerificationContext } from './context.js';
 
 export const VERIFY_EMAIL = 'verify_email';
-/** The activation code of the Optum ID guide (shared/seeds/004): ten digits. */
+/** The activation code of the Optum ID guide (the replaced portals' public guides): ten digits. */
 export const VERIFY_CODE_LENGTH = 10;
 /** Someone retyping an owner's address should not flood that owner's inbox. */
 const OWNER_NOTICE_INTERVAL_MS = 60 * 60 * 1000;
@@ -78,7 +78,7 @@ export async function sendVerificationMail(trx: Db, account: Recipient, ctx: Ver
   return issued;
 }
 
-/** Tells an address's owner that someone tried to create an ID with it (issue 3, item 3). */
+/** Tells an address's owner that someone tried to create an ID with it. */
 export async function notifyExistingOwner(trx: Db, owner: Account, ctx: VerificationContext): Promise<void> {
   const since = new Date((ctx.now ?? new Date()).getTime() - OWNER_NOTICE_INTERVAL_MS);
   const recent =

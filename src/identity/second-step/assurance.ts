@@ -1,7 +1,7 @@
 /**
  * What a sign-in proved, as the ID token states it: `amr` with RFC 8176 values and an `acr`
  * naming the assurance (OIDC Core §2). Emailed codes and security questions are weaker than
- * TOTP or passkeys (design.md), so the acr says plainly which of them happened.
+ * TOTP or passkeys (docs/architecture.md), so the acr says plainly which of them happened.
  */
 export const ACR = {
   /** Password, on a device remembered after an earlier second step. */

@@ -4,7 +4,7 @@ import type { SignInStep } from '../../storage/schema.js';
 /**
  * A sign-in between the password and the end of its second step, keyed by the oidc-provider
  * interaction uid: any process can serve the next request, and the step dies with the
- * interaction (design.md: step state lives with the interaction, never in memory).
+ * interaction (docs/architecture.md: step state lives with the interaction, never in memory).
  */
 export type { SignInStep };
 export type Stage = SignInStep['stage'];
