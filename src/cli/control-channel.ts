@@ -7,7 +7,7 @@ import type { CommandIo } from './context.js';
 import { firstLine, terminal } from './output.js';
 
 /**
- * The local control channel (issue 2 item 7). PGlite lets one process open a data directory,
+ * The local control channel. PGlite lets one process open a data directory,
  * so while the server runs on it, operator commands are handed to the server and run there.
  *
  * Protocol, one connection per command, newline-delimited JSON:
