@@ -6,6 +6,7 @@ import { clients, portalOrigin, startPortico, type TestPortico } from '../suppor
 import { RelyingParty } from '../support/rp.js';
 import { startBrowserHarness, type BrowserHarness } from '../support/harness.js';
 import { TestSmtp, type ReceivedMail } from '../support/smtp.js';
+import { waitUntil } from '../support/wait.js';
 
 /*
  * Issue 3's journey end to end: Debian's Chromium on the hosted pages, the mail read from a
@@ -169,15 +170,12 @@ describe('SMTP down while someone registers', () => {
   const outboxRow = (email: string) =>
     portico.server.database.db.selectFrom('mail_outbox').selectAll().where(sql`lower(to_address)`, '=', email.toLowerCase()).executeTakeFirstOrThrow();
 
-  async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const value = await read();
-      if (ok(value)) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  /** The outbox row once `ok` holds for it. */
+  const outboxRowOnce = (email: string, ok: (row: Awaited<ReturnType<typeof outboxRow>>) => boolean, what: string) =>
+    waitUntil(what, async () => {
+      const row = await outboxRow(email);
+      return ok(row) && row;
+    });
 
   it('keeps the account, retries the mail, and delivers it exactly once when SMTP is back', async () => {
     smtp.down = true;
@@ -188,7 +186,7 @@ describe('SMTP down while someone registers', () => {
 
     const account = await portico.server.database.db.selectFrom('accounts').selectAll().where('username', '=', person.username).executeTakeFirstOrThrow();
     expect(account.email_verified_at).toBeNull();
-    const failed = await waitFor(() => outboxRow(person.email), (row) => row.last_error !== null, 'a failed delivery attempt');
+    const failed = await outboxRowOnce(person.email, (row) => row.last_error !== null, 'a failed delivery attempt');
     expect(failed).toMatchObject({ status: 'pending', last_error: expect.stringMatching(/421/) });
     expect(smtp.received).toHaveLength(0);
 
@@ -196,7 +194,7 @@ describe('SMTP down while someone registers', () => {
     // Time passes: the retry the sender scheduled (30 s or more away) comes due now.
     await portico.server.database.db.updateTable('mail_outbox').set({ next_attempt_at: new Date() }).where('id', '=', failed.id).execute();
     const [mail] = await smtp.mailsTo(person.email);
-    await waitFor(() => outboxRow(person.email), (row) => row.status === 'sent', 'the mail marked sent');
+    await outboxRowOnce(person.email, (row) => row.status === 'sent', 'the mail marked sent');
     await portico.server.mailer.drain();
     expect(await smtp.mailsTo(person.email)).toHaveLength(1);
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,8 @@ import { rotateSigningKeys } from '../../src/oidc/keys.js';
 import { clients, startPortico, startPorticoCluster, type TestPortico } from '../support/portico.js';
 import { oidc, RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput } from '../support/user-agent.js';
-import { freePort, startPostgres, startRedis, type RunningService } from '../support/servers.js';
+import { startPorticoProcess } from '../support/portico-process.js';
+import { startPostgres, startRedis, type RunningService } from '../support/servers.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterAll(async () => {
@@ -63,25 +63,9 @@ describe('several Portico processes on one PostgreSQL and Redis', () => {
 
   /** `npm start`'s entry point in its own process; stopped with SIGTERM, which must exit 0. */
   async function startProcess(env: Record<string, string>) {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { PATH: process.env.PATH, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const url = `http://127.0.0.1:${port}`;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    cleanups.push(async () => {
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    });
-    for (let i = 0; i < 150; i++) {
-      if (child.exitCode !== null) throw new Error(`Portico exited: ${stderr}`);
-      if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { url };
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`Portico did not become ready: ${stderr}`);
+    const child = await startPorticoProcess(env);
+    cleanups.push(async () => expect(await child.stop('SIGTERM')).toBe(0));
+    return child;
   }
 
   it('serves a whole portal journey from two servers behind a round-robin load balancer', async () => {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AccountChange } from '../../src/storage/account-changes.js';
 import { startPortico, type TestPortico } from '../support/portico.js';
 import { oidc, RelyingParty } from '../support/rp.js';
@@ -13,17 +13,8 @@ import { startPostgres, type RunningService } from '../support/servers.js';
  * hear about it must not be answered from what it kept.
  */
 
-async function eventually(check: () => Promise<void>, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
+/** Retries an assertion until it holds (vitest's own poll), for a change that reaches other servers soon after. */
+const eventually = (check: () => Promise<unknown>, timeout = 3000) => vi.waitFor(check, { timeout, interval: 25 });
 
 async function signedIn(portico: TestPortico, names = { givenName: 'Jane', familyName: 'Smith' }) {
   const user = await portico.createUser(names);

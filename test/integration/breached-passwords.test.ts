@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import { embeddedEnv, runPortico } from '../support/cli.js';
 import { startFakePwned, type FakePwned } from '../support/fake-pwned.js';
 import { DEVICE_COOKIE, startPortico, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
 import { freePort } from '../support/servers.js';
@@ -121,13 +121,8 @@ describe('the breached-password check', () => {
       const policyFile = path.join(dir, 'policy.json');
       writeFileSync(policyFile, JSON.stringify(breachCheck(fake.url)));
       const args = ['users', 'create', '--username', 'jsmith01', '--email', 'j.smith@example.com', '--given-name', 'Jane', '--family-name', 'Smith', '--password-stdin'];
-      const env = { ...process.env, DATA_DIR: path.join(dir, 'data'), POLICY_FILE: policyFile, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'silent' };
-      // Not spawnSync: the fake answers from this process's event loop.
-      const cli = spawn(process.execPath, ['bin/portico.js', ...args], { env });
-      let err = '';
-      cli.stderr.on('data', (chunk) => (err += String(chunk)));
-      cli.stdin.end('Breached7Lantern\n');
-      const code = await new Promise((resolve) => cli.once('close', resolve));
+      // The fake answers from this process's event loop, which runPortico leaves free.
+      const { code, err } = await runPortico(args, { env: embeddedEnv(dir, { POLICY_FILE: policyFile }), input: 'Breached7Lantern\n' });
       expect({ code, err }).toEqual({ code: 1, err: 'portico: password refused: This password has appeared in a data breach, so attackers try it. Choose another.\n' });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runNode } from '../support/cli.js';
 
 /*
  * `portico clients check` and server start-up judge a clients file alike: both are run here as
@@ -22,81 +22,79 @@ function file(name: string, clients: unknown[]): string {
   return at;
 }
 
-function run(args: string[], env: Record<string, string>) {
-  const child = spawnSync(process.execPath, args, { env: { ...base, ...env }, encoding: 'utf8', timeout: 60_000 });
-  return { code: child.status, out: child.stdout, err: child.stderr };
-}
+const run = (args: string[], env: Record<string, string>) => runNode(args, { env: { ...base, ...env }, timeoutMs: 60_000 });
 
 const check = (env: Record<string, string>) => run(['bin/portico.js', 'clients', 'check'], env);
 /** The server's entry point; a file it accepts would keep it running, so only refusals are started. */
 const startUp = (env: Record<string, string>) => run(['--import', 'tsx', 'src/main.ts'], { DATA_DIR: 'memory://', ...env });
 
 /** Both refuse with the same one line, which names file, client and field. */
-function expectBothRefuse(env: Record<string, string>, line: RegExp): string {
-  const checked = check(env);
+async function expectBothRefuse(env: Record<string, string>, line: RegExp): Promise<string> {
+  // Two processes that share nothing: run side by side.
+  const [checked, started] = await Promise.all([check(env), startUp(env)]);
   expect(checked).toMatchObject({ code: 1, out: '' });
   expect(checked.err).toMatch(line);
   expect(checked.err.split('\n')).toHaveLength(2);
-  expect(startUp(env)).toEqual({ code: 1, out: '', err: checked.err });
+  expect(started).toEqual({ code: 1, out: '', err: checked.err });
   return checked.err;
 }
 
 describe('clients check runs the validation start-up runs', () => {
-  it("refuses what oidc-provider refuses: a redirect URI that is no URL, the implicit grant", () => {
+  it("refuses what oidc-provider refuses: a redirect URI that is no URL, the implicit grant", async () => {
     const notUrl = file('not-url.json', [{ ...web, client_secret: '0123456789abcdef', redirect_uris: ['not a url'] }]);
-    expectBothRefuse({ CLIENTS_FILE: notUrl }, /^portico: .*not-url\.json: client "bill": redirect_uris must only contain valid uris\n$/);
+    await expectBothRefuse({ CLIENTS_FILE: notUrl }, /^portico: .*not-url\.json: client "bill": redirect_uris must only contain valid uris\n$/);
     const implicit = file('implicit.json', [{ ...web, client_secret: '0123456789abcdef', grant_types: ['implicit'] }]);
-    expectBothRefuse({ CLIENTS_FILE: implicit }, /^portico: .*implicit\.json: client "bill": grant_types can only contain 'authorization_code', /);
+    await expectBothRefuse({ CLIENTS_FILE: implicit }, /^portico: .*implicit\.json: client "bill": grant_types can only contain 'authorization_code', /);
   });
 
-  it('refuses a misspelt field, naming the nearest known one', () => {
+  it('refuses a misspelt field, naming the nearest known one', async () => {
     const typo = file('typo.json', [{ ...web, client_secret: '0123456789abcdef', frist_party: true }]);
-    expectBothRefuse({ CLIENTS_FILE: typo }, /^portico: .*typo\.json: client "bill": frist_party: unknown field; did you mean first_party\?\n$/);
+    await expectBothRefuse({ CLIENTS_FILE: typo }, /^portico: .*typo\.json: client "bill": frist_party: unknown field; did you mean first_party\?\n$/);
     const metadataTypo = file('typo2.json', [{ ...web, client_secret: '0123456789abcdef', post_logout_redirect_uri: ['https://bill.example/'] }]);
-    expect(check({ CLIENTS_FILE: metadataTypo }).err).toMatch(/: post_logout_redirect_uri: unknown field; did you mean post_logout_redirect_uris\?\n$/);
+    expect((await check({ CLIENTS_FILE: metadataTypo })).err).toMatch(/: post_logout_redirect_uri: unknown field; did you mean post_logout_redirect_uris\?\n$/);
   });
 
-  it('holds a secret from the environment to the rule for one written in the file', () => {
+  it('holds a secret from the environment to the rule for one written in the file', async () => {
     const inline = file('short-inline.json', [{ ...web, client_secret: 'x' }]);
-    expect(check({ CLIENTS_FILE: inline }).err).toMatch(/: client "bill": client_secret: must be at least 16 characters\n$/);
+    expect((await check({ CLIENTS_FILE: inline })).err).toMatch(/: client "bill": client_secret: must be at least 16 characters\n$/);
     const fromEnv = file('short-env.json', [{ ...web, client_secret_env: 'BILL_SECRET' }]);
-    expectBothRefuse({ CLIENTS_FILE: fromEnv, BILL_SECRET: 'x' }, /: client "bill": client_secret_env: the value of BILL_SECRET must be at least 16 characters\n$/);
-    expect(check({ CLIENTS_FILE: fromEnv, BILL_SECRET: 'a-long-enough-secret' })).toMatchObject({ code: 0, err: '' });
+    await expectBothRefuse({ CLIENTS_FILE: fromEnv, BILL_SECRET: 'x' }, /: client "bill": client_secret_env: the value of BILL_SECRET must be at least 16 characters\n$/);
+    expect(await check({ CLIENTS_FILE: fromEnv, BILL_SECRET: 'a-long-enough-secret' })).toMatchObject({ code: 0, err: '' });
   });
 });
 
 describe('a portal secret in the environment', () => {
   const clientsFile = file('env-secret.json', [{ ...web, client_secret_env: 'BILL_SECRET' }]);
 
-  it('is needed only by the server and clients check, not by other commands', () => {
+  it('is needed only by the server and clients check, not by other commands', async () => {
     const env = { CLIENTS_FILE: clientsFile, DATABASE_URL: '', REDIS_URL: '' };
-    expect(run(['bin/portico.js', 'migrate'], env)).toMatchObject({ code: 0, err: '' });
-    expect(run(['bin/portico.js', 'keys', 'list'], env)).toMatchObject({ code: 0, err: '' });
-    expect(run(['bin/portico.js', 'users', 'show', 'nobody'], env)).toEqual({ code: 1, out: '', err: 'portico: no ID with username or email "nobody"\n' });
-    expectBothRefuse({ CLIENTS_FILE: clientsFile }, /^portico: .*env-secret\.json: client "bill": client_secret_env: BILL_SECRET is not set\n$/);
+    expect(await run(['bin/portico.js', 'migrate'], env)).toMatchObject({ code: 0, err: '' });
+    expect(await run(['bin/portico.js', 'keys', 'list'], env)).toMatchObject({ code: 0, err: '' });
+    expect(await run(['bin/portico.js', 'users', 'show', 'nobody'], env)).toEqual({ code: 1, out: '', err: 'portico: no ID with username or email "nobody"\n' });
+    await expectBothRefuse({ CLIENTS_FILE: clientsFile }, /^portico: .*env-secret\.json: client "bill": client_secret_env: BILL_SECRET is not set\n$/);
   });
 });
 
 describe('in production (NODE_ENV=production)', () => {
-  it('refuses the shipped clients file, whose secrets are public', () => {
-    expectBothRefuse({ ...production, CLIENTS_FILE: 'config/clients.json' }, /^portico: config\/clients\.json: client "member-portal": client_secret: not allowed when NODE_ENV=production; name an environment variable with client_secret_env\n$/);
+  it('refuses the shipped clients file, whose secrets are public', async () => {
+    await expectBothRefuse({ ...production, CLIENTS_FILE: 'config/clients.json' }, /^portico: config\/clients\.json: client "member-portal": client_secret: not allowed when NODE_ENV=production; name an environment variable with client_secret_env\n$/);
   });
 
-  it('accepts the production example docker-compose mounts, with its secrets in the environment', () => {
+  it('accepts the production example docker-compose mounts, with its secrets in the environment', async () => {
     const secrets = { MEMBER_PORTAL_SECRET: 'f3a9c1e07b6d42e5a8c9', ELIGIBILITY_SERVICE_SECRET: '0b7e4d2a9c1f6e3b8a5d' };
-    expect(check({ ...production, ...secrets, CLIENTS_FILE: 'config/clients.production.json' })).toMatchObject({ code: 0, err: '', out: expect.stringMatching(/: 2 client\(s\), valid\n$/) });
+    expect(await check({ ...production, ...secrets, CLIENTS_FILE: 'config/clients.production.json' })).toMatchObject({ code: 0, err: '', out: expect.stringMatching(/: 2 client\(s\), valid\n$/) });
   });
 
-  it('refuses a secret marked dev-only, even from the environment', () => {
+  it('refuses a secret marked dev-only, even from the environment', async () => {
     const service = file('service.json', [{ client_id: 'svc', client_name: 'Service', client_secret_env: 'SVC_SECRET', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }]);
-    expectBothRefuse({ ...production, CLIENTS_FILE: service, SVC_SECRET: 'dev-only-eligibility-service-secret' }, /: client "svc": client_secret_env: the secret is marked dev-only; not allowed when NODE_ENV=production\n$/);
-    expect(check({ ...production, CLIENTS_FILE: service, SVC_SECRET: 'f3a9c1e07b6d42e5a8c9' })).toMatchObject({ code: 0, err: '' });
+    await expectBothRefuse({ ...production, CLIENTS_FILE: service, SVC_SECRET: 'dev-only-eligibility-service-secret' }, /: client "svc": client_secret_env: the secret is marked dev-only; not allowed when NODE_ENV=production\n$/);
+    expect(await check({ ...production, CLIENTS_FILE: service, SVC_SECRET: 'f3a9c1e07b6d42e5a8c9' })).toMatchObject({ code: 0, err: '' });
   });
 
-  it('refuses plain-http redirects for web clients, and keeps loopback ones for native clients', () => {
+  it('refuses plain-http redirects for web clients, and keeps loopback ones for native clients', async () => {
     const http = file('http.json', [{ ...web, client_secret_env: 'BILL_SECRET', redirect_uris: ['http://bill.example/cb'] }]);
-    expectBothRefuse({ ...production, CLIENTS_FILE: http, BILL_SECRET: 'f3a9c1e07b6d42e5a8c9' }, /: client "bill": redirect_uris: http:\/\/bill\.example\/cb: a web client needs https when NODE_ENV=production\n$/);
+    await expectBothRefuse({ ...production, CLIENTS_FILE: http, BILL_SECRET: 'f3a9c1e07b6d42e5a8c9' }, /: client "bill": redirect_uris: http:\/\/bill\.example\/cb: a web client needs https when NODE_ENV=production\n$/);
     const native = file('native.json', [{ client_id: 'app', client_name: 'App', application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1/callback'] }]);
-    expect(check({ ...production, CLIENTS_FILE: native })).toMatchObject({ code: 0, err: '', out: expect.stringContaining('app  "App"') });
+    expect(await check({ ...production, CLIENTS_FILE: native })).toMatchObject({ code: 0, err: '', out: expect.stringContaining('app  "App"') });
   });
 });

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
-import path from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/cli/commands.js';
 import { controlSocketPath, sendToControlServer, startControlServer } from '../../src/cli/control-channel.js';
@@ -9,28 +7,12 @@ import { loadConfig } from '../../src/config/index.js';
 import { ensureSigningKeys, loadSigningJwks } from '../../src/oidc/keys.js';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
 import { migrateToLatest } from '../../src/storage/migrator.js';
+import { cliWorkspace, runPortico } from '../support/cli.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'portico-cli-ctl-'));
-const dataDir = path.join(dir, 'data');
-const clientsFile = path.join(dir, 'clients.json');
-writeFileSync(
-  clientsFile,
-  JSON.stringify({ clients: [{ client_id: 'demo', client_name: 'Demo', client_secret: '0123456789abcdef0123', redirect_uris: ['http://127.0.0.1:9999/cb'], first_party: true }] }),
-);
-const env = { ...process.env, DATA_DIR: dataDir, CLIENTS_FILE: clientsFile, POLICY_FILE: path.join(dir, 'none.json'), DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'silent' };
+const { dir, dataDir, env } = cliWorkspace('portico-cli-ctl-');
 
-/** Spawned asynchronously: the control server answering it runs in this process's event loop. */
-function portico(args: string[], input?: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/portico.js', ...args], { env });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (err += chunk));
-    child.on('error', reject).on('close', (code) => resolve({ code, out, err }));
-    child.stdin.end(input ?? '');
-  });
-}
+/** The control server answering it runs in this process's event loop, which runPortico leaves free. */
+const portico = (args: string[], input?: string) => runPortico(args, { env, input });
 
 describe('operator commands while a server holds the embedded data directory', () => {
   let server: DatabaseHandle;

@@ -1,9 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliWorkspace, runPortico } from '../support/cli.js';
 import { portalOrigin, startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput } from '../support/user-agent.js';
@@ -14,10 +12,7 @@ import { formAction, hiddenInput } from '../support/user-agent.js';
  * The server runs on a data directory; the CLI reads it as a separate process once it stops.
  */
 
-const dir = mkdtempSync(path.join(tmpdir(), 'portico-last-sign-in-'));
-const dataDir = path.join(dir, 'data');
-const clientsFile = path.join(dir, 'clients.json');
-writeFileSync(clientsFile, JSON.stringify({ clients: [] }));
+const { dir, dataDir, env } = cliWorkspace('portico-last-sign-in-', []);
 
 let portico: TestPortico;
 let running = false;
@@ -30,11 +25,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function usersShow(login: string): string {
-  const env = { ...process.env, DATA_DIR: dataDir, CLIENTS_FILE: clientsFile, POLICY_FILE: path.join(dir, 'none.json'), DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'silent' };
-  const run = spawnSync(process.execPath, ['bin/portico.js', 'users', 'show', login], { env, encoding: 'utf8', timeout: 90_000 });
-  expect(run.stderr).toBe('');
-  return /^last sign-in: +(\S+)$/m.exec(run.stdout)![1]!;
+async function usersShow(login: string): Promise<string> {
+  const run = await runPortico(['users', 'show', login], { env });
+  expect(run.err).toBe('');
+  return /^last sign-in: +(\S+)$/m.exec(run.out)![1]!;
 }
 
 describe('last sign-in', () => {
@@ -63,7 +57,7 @@ describe('last sign-in', () => {
     // The CLI opens the data directory itself once the server has let it go.
     running = false;
     await portico.stop();
-    expect(usersShow(form.username)).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect(usersShow(halfway.username)).toBe('never');
+    expect(await usersShow(form.username)).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await usersShow(halfway.username)).toBe('never');
   });
 });

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { embeddedEnv, runPortico } from '../support/cli.js';
 import { startPortico } from '../support/portico.js';
 
 /*
@@ -38,15 +38,14 @@ describe('embedded data directory', () => {
     }
   });
 
-  it('refuses, in one line, a directory that group or others can read', () => {
+  it('refuses, in one line, a directory that group or others can read', async () => {
     const dataDir = path.join(work, 'shared');
     mkdirSync(dataDir);
     chmodSync(dataDir, 0o755);
     const clientsFile = path.join(work, 'clients.json');
     writeFileSync(clientsFile, JSON.stringify({ clients: [] }));
-    const env = { ...process.env, DATA_DIR: dataDir, CLIENTS_FILE: clientsFile, LOG_LEVEL: 'silent', DATABASE_URL: '', REDIS_URL: '' };
-    const run = spawnSync(process.execPath, ['bin/portico.js', 'migrate'], { env, encoding: 'utf8', timeout: 60_000 });
-    expect({ code: run.status, out: run.stdout, err: run.stderr }).toEqual({
+    const run = await runPortico(['migrate'], { env: embeddedEnv(work, { DATA_DIR: dataDir, CLIENTS_FILE: clientsFile }) });
+    expect(run).toEqual({
       code: 1,
       out: '',
       err: `portico: ${dataDir}: the data directory is open to group or others (mode 0755); run chmod 700 ${dataDir}\n`,

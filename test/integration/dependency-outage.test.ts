@@ -6,6 +6,7 @@ import { RelyingParty } from '../support/rp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 import { REDIS_COMMAND_TIMEOUT_MS } from '../../src/storage/redis.js';
 import { startPostgres, startRedis, type PostgresService, type RedisService } from '../support/servers.js';
+import { waitUntil } from '../support/wait.js';
 
 /*
  * Issue 8, item 6: PostgreSQL or Redis going away while Portico runs: stopped, hung, or
@@ -50,15 +51,9 @@ function clientCredentials(p: TestPortico): Promise<Response> {
 
 const readyz = (p: TestPortico) => fetch(`${p.url}/readyz`).then(async (r) => ({ status: r.status, body: (await r.json()) as { status: string; checks: Record<string, string> } }));
 
-/** Polls until `check` holds; the deadline is generous, the usual wait is a second or two. */
-async function eventually(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${what} did not happen within ${ms} ms`);
-}
+/** Waits for /readyz to answer `status`; the deadline is generous, the usual wait is a second or two. */
+const readyzAnswers = (p: TestPortico, status: number, what: string) =>
+  waitUntil(what, () => readyz(p).then((r) => r.status === status, () => false), { timeoutMs: 20_000, intervalMs: 200 });
 
 /** What a person sees while a store is down: a plain page, a retry hint, nothing technical. */
 function expectFriendlyOutagePage(answer: { response: Response; html?: string }): void {
@@ -151,7 +146,7 @@ describe('Redis stops while Portico runs', () => {
       await expectTokenUnavailable(p);
     });
 
-    await eventually('/readyz 200 after Redis came back', async () => (await readyz(p)).status === 200);
+    await readyzAnswers(p, 200, '/readyz 200 after Redis came back');
     await expectTokenIssued(p);
     // Redis came back empty (no persistence): a new sign-in works from the start.
     await expectSignIn(p.url, user);
@@ -176,7 +171,7 @@ describe('Redis hangs while Portico runs', () => {
       expect(Date.now() - started).toBeLessThan(4 * (REDIS_COMMAND_TIMEOUT_MS + 2000));
     });
 
-    await eventually('/readyz 200 once Redis answers again', async () => (await readyz(p)).status === 200);
+    await readyzAnswers(p, 200, '/readyz 200 once Redis answers again');
     await expectTokenIssued(p);
     const again = await before.rp.submitSignIn(before.page, user.username, user.password);
     expect(again.url.startsWith('http://127.0.0.1:9/a/callback?code=')).toBe(true);
@@ -205,7 +200,7 @@ describe('PostgreSQL stops while Portico runs', () => {
       await expectTokenUnavailable(withoutRedis);
     });
 
-    for (const p of [withRedis, withoutRedis]) await eventually('/readyz 200 after PostgreSQL came back', async () => (await readyz(p)).status === 200);
+    for (const p of [withRedis, withoutRedis]) await readyzAnswers(p, 200, '/readyz 200 after PostgreSQL came back');
     await expectTokenIssued(withoutRedis);
     // The page from before the outage still works: the same form, submitted again.
     const again = await before.rp.submitSignIn(before.page, user.username, user.password);
@@ -257,7 +252,7 @@ describe('PostgreSQL hangs while Portico runs', () => {
       expect((await readyz(withRedis)).body.checks).toEqual({ database: 'unavailable', redis: 'ok' });
     });
 
-    for (const p of [withRedis, withoutRedis]) await eventually('/readyz 200 once PostgreSQL answers again', async () => (await readyz(p)).status === 200);
+    for (const p of [withRedis, withoutRedis]) await readyzAnswers(p, 200, '/readyz 200 once PostgreSQL answers again');
     await expectTokenIssued(withoutRedis);
     const again = await before.rp.submitSignIn(before.page, user.username, user.password);
     expect(again.url.startsWith('http://127.0.0.1:9/a/callback?code=')).toBe(true);
@@ -278,7 +273,7 @@ describe('a store that answers but refuses writes, as a replica does after a fai
       await expectTokenUnavailable(p);
     });
 
-    await eventually('/readyz 200 once Redis is a primary again', async () => (await readyz(p)).status === 200);
+    await readyzAnswers(p, 200, '/readyz 200 once Redis is a primary again');
     await expectTokenIssued(p);
   });
 
@@ -298,13 +293,13 @@ describe('a store that answers but refuses writes, as a replica does after a fai
     // What a standby, or a primary demoted by a failover, does: reads work, writes fail (25006).
     await whileBroken(() => setReadOnly(true), () => setReadOnly(false), async () => {
       // The reload reaches each connection at its next command.
-      await eventually('/readyz 503 once PostgreSQL is read-only', async () => (await readyz(withRedis)).status === 503);
+      await readyzAnswers(withRedis, 503, '/readyz 503 once PostgreSQL is read-only');
       expect(await readyz(withRedis)).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'unavailable', redis: 'ok' } } });
       expectFriendlyOutagePage(await before.rp.submitSignIn(before.page, user.username, user.password));
       await expectTokenUnavailable(withoutRedis);
     });
 
-    for (const p of [withRedis, withoutRedis]) await eventually('/readyz 200 once PostgreSQL takes writes', async () => (await readyz(p)).status === 200);
+    for (const p of [withRedis, withoutRedis]) await readyzAnswers(p, 200, '/readyz 200 once PostgreSQL takes writes');
     await expectTokenIssued(withoutRedis);
     const again = await before.rp.submitSignIn(before.page, user.username, user.password);
     expect(again.url.startsWith('http://127.0.0.1:9/a/callback?code=')).toBe(true);

@@ -29,6 +29,7 @@ describe('signing keys', () => {
     for (const jwk of keys) {
       expect(jwk).toMatchObject({ use: 'sig', d: expect.any(String) });
       expect(jwk.kid).toBe(await calculateJwkThumbprint(jwk));
+      expect(jwk.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
     }
     const rsa = keys.find((k) => k.alg === 'RS256')!;
     expect(Buffer.from(rsa.n!, 'base64url').length * 8).toBe(2048);
@@ -93,6 +94,7 @@ describe('signing keys', () => {
     expect(kids).not.toContain(second!.retiredKid);
     expect(kids).toContain(first!.retiredKid);
     expect((await listSigningKeys(handle.db)).map((k) => k.kid)).not.toContain(second!.retiredKid);
+    expect(firstKidFor((await loadSigningJwks(handle.db)).keys, 'RS256')).toBe(second!.newKid);
   });
 
   it('leaves exactly one current key per algorithm when two rotations race', async () => {

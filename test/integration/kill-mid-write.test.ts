@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,8 +9,10 @@ import { USERNAME_TAKEN } from '../../src/identity/registration/register-account
 import { PasswordHasher } from '../../src/identity/passwords.js';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
 import { clients } from '../support/portico.js';
+import { startPorticoProcess, type PorticoProcess } from '../support/portico-process.js';
 import { freePort, startPostgres, type RestartableService } from '../support/servers.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
+import { waitUntil } from '../support/wait.js';
 
 /*
  * Issue 8, item 6: a Portico process killed (SIGKILL: no handler runs) in the middle of a
@@ -31,13 +32,8 @@ let pgServer: RestartableService;
 let database: DatabaseHandle;
 let work: string;
 let port: number;
-let portico: Portico | undefined;
+let portico: PorticoProcess | undefined;
 const hasher = new PasswordHasher({ memory_kib: 19456, time_cost: 2, parallelism: 1 });
-
-interface Portico {
-  url: string;
-  kill(): Promise<void>;
-}
 
 beforeAll(async () => {
   pgServer = await startPostgres();
@@ -53,53 +49,20 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await portico?.kill();
+  await portico?.stop('SIGKILL');
   await database?.close();
   await pgServer?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
 /** `npm start`'s entry point as its own process, on the same port and database every time. */
-async function startProcess(): Promise<Portico> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ISSUER: `http://127.0.0.1:${port}`,
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: pgServer.url,
-      CLIENTS_FILE: path.join(work, 'clients.json'),
-      POLICY_FILE: path.join(work, 'policy.json'),
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const kill = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  };
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Portico exited during start-up: ${stderr}`);
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { url, kill };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await kill();
-  throw new Error(`Portico did not become ready: ${stderr}`);
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+function startProcess(): Promise<PorticoProcess> {
+  return startPorticoProcess({
+    ISSUER: `http://127.0.0.1:${port}`,
+    DATABASE_URL: pgServer.url,
+    CLIENTS_FILE: path.join(work, 'clients.json'),
+    POLICY_FILE: path.join(work, 'policy.json'),
+  }, port);
 }
 
 type Outcome = { status: number; html: string } | 'cut off';
@@ -134,7 +97,7 @@ interface Registration {
 }
 
 /** A browser on the "Create an ID" page, ready to submit. */
-async function openRegistration(p: Portico) {
+async function openRegistration(p: PorticoProcess) {
   const agent = new UserAgent('http://127.0.0.1:9');
   const page = await agent.follow(`${p.url}/register`);
   const form = registrationForm();
@@ -152,7 +115,7 @@ interface Reset {
 }
 
 /** An account whose owner has proved who they are and now sees "Choose a new password". */
-async function openReset(p: Portico) {
+async function openReset(p: PorticoProcess) {
   const n = `${Date.now().toString(36)}${++counter}`;
   const oldHash = await hasher.hash(OLD_PASSWORD);
   const account = await insertAccount(database.db, { username: `pat${n}`, email: `pat.${n}@example.com`, givenName: 'Pat', familyName: 'Reset', passwordHash: oldHash, emailVerified: true });
@@ -226,12 +189,12 @@ describe('SIGKILL in the middle of a write', () => {
         await lock.query('begin');
         await lock.query('lock table mail_outbox in exclusive mode');
         const inFlight = [registration.submit(), reset.submit()];
-        await waitFor('both writes to wait for the outbox', async () => {
+        await waitUntil('both writes to wait for the outbox', async () => {
           // From another connection: inside a transaction pg_stat_activity is a snapshot.
           const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike 'insert into "mail_outbox"%'`.execute(database.db);
           return Number(rows[0]!.n) === 2;
         });
-        await portico.kill();
+        await portico.stop('SIGKILL');
         await lock.query('rollback');
         expect(await Promise.all(inFlight)).toEqual(['cut off', 'cut off']);
       } finally {
@@ -253,7 +216,7 @@ describe('SIGKILL in the middle of a write', () => {
       const delay = Math.round((0.1 + 1.4 * (((round * 5) % ROUNDS) / (ROUNDS - 1))) * span);
       const inFlight = [...pending.map((p) => p.submit()), reset.submit()];
       await new Promise((resolve) => setTimeout(resolve, delay));
-      await portico.kill();
+      await portico.stop('SIGKILL');
       await Promise.all(inFlight);
       portico = await startProcess();
     }

@@ -5,6 +5,7 @@ import type { Db } from '../../src/storage/database.js';
 import { clients, startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
 import { oidc, RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
+import { waitUntil } from '../support/wait.js';
 
 /*
  * Issue 8, item 7: every journey, logged at the most detailed level, and then the whole log
@@ -130,11 +131,7 @@ describe('logs of every journey', () => {
 
   it('and none of it is in the log', async () => {
     // The mail sender has delivered (to the dev outbox, which logs) everything queued.
-    for (let i = 0; i < 100; i++) {
-      const pending = await db.selectFrom('mail_outbox').select('id').where('status', '!=', 'sent').execute();
-      if (pending.length === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitUntil('every queued mail sent', async () => (await db.selectFrom('mail_outbox').select('id').where('status', '!=', 'sent').execute()).length === 0);
     const log = lines.join('');
     // The log did record the journeys: requests, mail, sign-ins.
     expect(log).toContain('"msg":"request"');

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAccountById } from '../../src/identity/accounts.js';
 import type { Db } from '../../src/storage/database.js';
+import { embeddedEnv, runPortico } from '../support/cli.js';
 import { DEVICE_COOKIE, startPortico, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
@@ -103,11 +103,9 @@ describe('portico users create', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'portico-pw-cli-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each(COMMON)('refuses %s in one line, creating nothing', (password) => {
+  it.each(COMMON)('refuses %s in one line, creating nothing', async (password) => {
     const args = ['users', 'create', '--username', 'jsmith01', '--email', 'j.smith@example.com', '--given-name', 'Jane', '--family-name', 'Smith', '--password-stdin'];
-    const env = { ...process.env, DATA_DIR: path.join(dir, 'data'), POLICY_FILE: path.join(dir, 'none.json'), DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'silent' };
-    const run = spawnSync(process.execPath, ['bin/portico.js', ...args], { env, input: `${password}\n`, encoding: 'utf8', timeout: 90_000 });
-    expect({ code: run.status, out: run.stdout, err: run.stderr }).toEqual({
+    expect(await runPortico(args, { env: embeddedEnv(dir), input: `${password}\n` })).toEqual({
       code: 1,
       out: '',
       err: 'portico: password refused: This password is too common: it is on a list of passwords attackers try first. Choose another.\n',

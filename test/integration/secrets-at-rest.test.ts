@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { hashModelId } from '../../src/oidc/adapters/sql.js';
 import { loadSigningJwks } from '../../src/oidc/keys.js';
 import { readSecretSetting } from '../../src/storage/instance-settings.js';
 import { openSealedFrom } from '../../src/storage/secret-box.js';
+import { runPortico } from '../support/cli.js';
 import { startPortico, type TestPortico } from '../support/portico.js';
 import { oidc, RelyingParty } from '../support/rp.js';
 
@@ -50,12 +50,8 @@ async function signIn(portico: TestPortico, user: { username: string; password: 
 function portico(args: string[], env: Record<string, string>) {
   const clientsFile = path.join(work, 'clients.json');
   writeFileSync(clientsFile, JSON.stringify({ clients: [] }));
-  const run = spawnSync(process.execPath, ['bin/portico.js', ...args], {
-    env: { ...process.env, DATA_DIR: dataDir, CLIENTS_FILE: clientsFile, LOG_LEVEL: 'silent', DATABASE_URL: '', REDIS_URL: '', KEYS_ENCRYPTION_KEY: '', KEYS_ENCRYPTION_KEY_PREVIOUS: '', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: run.status, out: run.stdout, err: run.stderr };
+  const base = { ...process.env, DATA_DIR: dataDir, CLIENTS_FILE: clientsFile, LOG_LEVEL: 'silent', DATABASE_URL: '', REDIS_URL: '', KEYS_ENCRYPTION_KEY: '', KEYS_ENCRYPTION_KEY_PREVIOUS: '' };
+  return runPortico(args, { env: { ...base, ...env }, timeoutMs: 60_000 });
 }
 
 describe('secrets at rest', () => {
@@ -99,11 +95,11 @@ describe('secrets at rest', () => {
   });
 
   it('rotates to KEYS_ENCRYPTION_KEY with portico keys rotate-encryption; the old key is then not needed', async () => {
-    const rotated = portico(['keys', 'rotate-encryption'], { KEYS_ENCRYPTION_KEY: newKey });
+    const rotated = await portico(['keys', 'rotate-encryption'], { KEYS_ENCRYPTION_KEY: newKey });
     expect(rotated.err).toBe('');
     expect(rotated.code).toBe(0);
     expect(rotated.out).toMatch(/^resealed 2 signing keys, 2 settings and [1-9]\d* protocol records with key [0-9a-f]{12}\n/);
-    expect(portico(['keys', 'rotate-encryption'], { KEYS_ENCRYPTION_KEY: newKey }).out).toMatch(/^resealed 0 signing keys, 0 settings and 0 protocol records/);
+    expect((await portico(['keys', 'rotate-encryption'], { KEYS_ENCRYPTION_KEY: newKey })).out).toMatch(/^resealed 0 signing keys, 0 settings and 0 protocol records/);
     // The development key is gone: everything must open with the new key alone.
     unlinkSync(path.join(dataDir, 'keys-encryption.key'));
     const after = await startPortico({ dataDir, port, keepDatabase: true, redisUrl: null, env: { KEYS_ENCRYPTION_KEY: newKey } });
@@ -123,8 +119,8 @@ describe('secrets at rest', () => {
     await expect(startPortico({ dataDir, port, keepDatabase: true, redisUrl: null, env: { KEYS_ENCRYPTION_KEY: wrong } })).rejects.toThrow(/sealed with a keys-encryption key this process was not given/);
   });
 
-  it('refuses production without KEYS_ENCRYPTION_KEY, in one line, where a key is needed', () => {
-    const run = portico(['keys', 'rotate'], { NODE_ENV: 'production', COOKIE_SECRETS: 'x'.repeat(32) });
+  it('refuses production without KEYS_ENCRYPTION_KEY, in one line, where a key is needed', async () => {
+    const run = await portico(['keys', 'rotate'], { NODE_ENV: 'production', COOKIE_SECRETS: 'x'.repeat(32) });
     expect(run).toEqual({ code: 1, out: '', err: 'portico: environment: KEYS_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -base64 32)\n' });
   });
 

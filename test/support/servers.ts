@@ -4,6 +4,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { waitUntil } from './wait.js';
 
 /*
  * Real Redis and PostgreSQL servers for tests: each on a free loopback port, in its own temp
@@ -55,7 +56,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // Unref'd, so a pending stop deadline never keeps a finished test process alive.
 const deadline = (ms: number) => new Promise<false>((resolve) => setTimeout(() => resolve(false), ms).unref());
 
@@ -180,18 +180,18 @@ function removeTempDir(dir: string): void {
 }
 
 /** A server just spawned, once ready; stopped (with `stopSignal`) if it dies or never gets there. */
-async function waitUntil(child: Child, ready: () => Promise<boolean>, what: string, stopSignal: NodeJS.Signals): Promise<Child> {
+async function readyOrStopped(child: Child, ready: () => Promise<boolean>, what: string, stopSignal: NodeJS.Signals): Promise<Child> {
   try {
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < deadline) {
+    await waitUntil(`${child.label} to ${what}`, () => {
       child.assertAlive();
-      if (await ready().catch(() => false)) return child;
-      await sleep(100);
-    }
-    throw new Error(`${child.label} did not ${what} within ${START_TIMEOUT_MS} ms:\n${child.log}`);
+      return ready().catch(() => false);
+    }, { timeoutMs: START_TIMEOUT_MS });
+    return child;
   } catch (error) {
     await child.stop(stopSignal);
-    throw error;
+    // A server that died says so with its output already; one that timed out gets it added.
+    const { message } = error as Error;
+    throw message.includes(child.log) ? error : new Error(`${message}:\n${child.log}`);
   }
 }
 
@@ -239,7 +239,7 @@ export async function startRedis(): Promise<RedisService> {
     const dir = makeTempDir('portico-redis-');
     const args = ['--port', String(port), '--bind', LOOPBACK, '--save', '', '--appendonly', 'no', '--dir', dir];
     const launch = () =>
-      waitUntil(new Child(`redis-server on port ${port}`, spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })), () => redisPing(port), 'answer PING', 'SIGTERM');
+      readyOrStopped(new Child(`redis-server on port ${port}`, spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })), () => redisPing(port), 'answer PING', 'SIGTERM');
     let child: Child;
     try {
       child = await launch();
@@ -349,7 +349,7 @@ async function runPostgres(bin: string, dir: string, dataDir: string, port: numb
   // SIGINT is PostgreSQL's "fast" shutdown: it does not wait for clients to disconnect.
   const launch = () => {
     const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    return waitUntil(new Child(`postgres on port ${port}`, proc, () => postmasterPid(dataDir) ?? proc.pid), () => canConnect(adminUrl), 'accept connections', 'SIGINT');
+    return readyOrStopped(new Child(`postgres on port ${port}`, proc, () => postmasterPid(dataDir) ?? proc.pid), () => canConnect(adminUrl), 'accept connections', 'SIGINT');
   };
   const child = await launch();
   try {

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { waitUntil } from './wait.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -63,14 +64,11 @@ export class TestSmtp {
   }
 
   /** The mails sent to `address` so far, waiting up to `timeoutMs` for at least `count`. */
-  async mailsTo(address: string, count = 1, timeoutMs = 20_000): Promise<ReceivedMail[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  mailsTo(address: string, count = 1, timeoutMs = 20_000): Promise<ReceivedMail[]> {
+    return waitUntil(`${count} mail(s) to ${address}`, () => {
       const found = this.received.filter((m) => m.to.some((to) => to.toLowerCase() === address.toLowerCase()));
-      if (found.length >= count) return found;
-      if (Date.now() > deadline) throw new Error(`expected ${count} mail(s) to ${address} within ${timeoutMs} ms, got ${found.length}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+      return found.length >= count && found;
+    }, { timeoutMs });
   }
 
   close(): Promise<void> {

@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import { freePort } from './servers.js';
+import { waitUntil } from './wait.js';
+
+/*
+ * `npm start`'s entry point (src/main.ts) as its own OS process, for what an in-process server
+ * (startPortico) cannot show: a kill -9, or a second process sharing the stores.
+ */
+
+export interface PorticoProcess {
+  url: string;
+  /** Sends `signal` (SIGKILL, as an OOM kill does, unless told) and resolves with the exit code once it has exited. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts it on 127.0.0.1 (`port`, or a free one) with `env` on top of a test environment; resolves once /readyz answers 200. */
+export async function startPorticoProcess(env: Record<string, string | undefined>, port?: number): Promise<PorticoProcess> {
+  const listen = port ?? (await freePort());
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env.PATH, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(listen), LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  const url = `http://127.0.0.1:${listen}`;
+  try {
+    await waitUntil(`Portico to become ready on ${url}`, async () => {
+      if (child.exitCode !== null) throw new Error(`Portico exited during start-up: ${stderr}`);
+      return fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    }, { timeoutMs: 30_000 });
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${stderr}`);
+  }
+  return { url, stop };
+}
