@@ -8,7 +8,7 @@ import type { Db } from '../../src/storage/database.js';
 import { startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
 
 /*
- * The help desk's commands (issue 4, item 5), run in-process through runCommand as the CLI and
+ * The help desk's commands, run in-process through runCommand as the CLI and
  * the control channel run them: output, effect on the account, and the audit event naming the
  * operator. Their effect on the next sign-in is in second-step.test.ts.
  */

@@ -1,5 +1,5 @@
 /*
- * Bad-input fuzzing (issue 8, item 5): a fixed list of hostile values sent into every field of
+ * Bad-input fuzzing: a fixed list of hostile values sent into every field of
  * a form or JSON endpoint, and a tally of what came back. Each answer must be below 500 and
  * must not echo the HTML payload unescaped.
  */

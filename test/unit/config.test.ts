@@ -87,7 +87,7 @@ describe('clients file', () => {
 });
 
 describe('environment', () => {
-  it('applies design.md defaults', () => {
+  it('applies docs/architecture.md defaults', () => {
     const env = parseEnv({});
     expect(env.PORT).toBe(3000);
     expect(env.CLIENTS_FILE).toBe('config/clients.json');

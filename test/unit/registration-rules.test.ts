@@ -64,7 +64,7 @@ const cases: Case[] = [
   ['terms not accepted', { termsAccepted: false }, 'terms', /agree to the Terms of Use and the Privacy Policy/],
 ];
 
-describe('registration rules (issue 3), broken one at a time', () => {
+describe('registration rules, broken one at a time', () => {
   it('accepts a valid registration', async () => {
     expect(await validateRegistration(policy, valid(), now)).toEqual({});
   });
