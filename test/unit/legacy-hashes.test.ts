@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { legacyScheme, verifyLegacyHash } from '../../src/identity/legacy/hashes.js';
 
 /*
- * Known-answer vectors for the legacy hash formats of issue 6, each made by a reference
+ * Known-answer vectors for the legacy hash formats, each made by a reference
  * implementation for the password below: Apache htpasswd (bcrypt $2y$), glibc/libxcrypt
  * crypt(3) through Python (bcrypt $2a$, $2b$, SHA-512-crypt with rounds), OpenSSL
  * `passwd -6` (SHA-512-crypt), the argon2 reference CLI (argon2id, argon2i), and Python's
