@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { insertAccount, isUniqueViolation } from '../identity/accounts.js';
 import { operatorAudit, recordAudit, type Operator } from '../identity/audit.js';
 import { checkNewPassword } from '../identity/password-policy.js';
+import { translator } from '../i18n/index.js';
 import { PasswordHasher } from '../identity/passwords.js';
 import { parseFlags, UsageError } from './args.js';
 import type { CommandContext } from './context.js';
@@ -63,7 +64,8 @@ export const usersCreate: CommandSpec = {
     if (!password) throw new UsageError('no password: pipe it with --password-stdin, or run on a terminal');
     const broken = await checkNewPassword(ctx.config.policy.password, password, { username: user.username, email: user.email });
     if (broken) {
-      ctx.err(`password refused: ${broken}`);
+      // An operator's terminal: the rule broken, worded in English.
+      ctx.err(`password refused: ${translator('en').msg(broken)}`);
       return 1;
     }
     const passwordHash = await new PasswordHasher(ctx.config.policy.argon2).hash(password);

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Policy } from '../config/policy.js';
+import { msg, translator } from '../i18n/index.js';
 import type { Db } from '../storage/database.js';
 import { recordAudit, type AuditOrigin } from './audit.js';
 import { selectAccountByLogin, type Account } from './accounts.js';
@@ -29,8 +30,10 @@ export const IN_FLIGHT_SECONDS = 30;
 export class AttemptsInFlight extends Error {
   readonly status = 429;
   readonly expose = true;
+  /** What the error page shows, in the page's language; the Error's own message (logs) is English. */
+  readonly text = msg('sign_in.in_flight');
   constructor() {
-    super('Another sign-in to this ID is being checked right now. Wait a moment and try again.');
+    super(translator('en').t('sign_in.in_flight'));
   }
 }
 

@@ -1,9 +1,10 @@
+import { msg, type Msg } from '../i18n/index.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { recordAudit, type AuditOrigin } from './audit.js';
 import { normaliseAnswer } from './registration/security-answers.js';
 
-export type TermsOutcome = { ok: true } | { ok: false; field: 'accept' | 'signature'; message: string };
+export type TermsOutcome = { ok: true } | { ok: false; field: 'accept' | 'signature'; message: Msg };
 
 /**
  * Records acceptance of a terms version: the version, the time and, where the terms ask for
@@ -11,10 +12,10 @@ export type TermsOutcome = { ok: true } | { ok: false; field: 'accept' | 'signat
  * (compared without regard to case, spacing or look-alike forms).
  */
 export async function acceptTerms(db: Db, account: Account, version: string, input: { accepted: boolean; signature?: string; requireSignature: boolean }, origin: AuditOrigin = {}): Promise<TermsOutcome> {
-  if (!input.accepted) return { ok: false, field: 'accept', message: 'Tick the box to accept the terms, or cancel.' };
+  if (!input.accepted) return { ok: false, field: 'accept', message: msg('terms.error.tick') };
   const signature = (input.signature ?? '').trim();
   if (input.requireSignature && normaliseAnswer(signature) !== normaliseAnswer(`${account.given_name} ${account.family_name}`)) {
-    return { ok: false, field: 'signature', message: 'Type your first and last name as they are on your ID.' };
+    return { ok: false, field: 'signature', message: msg('terms.error.signature') };
   }
   const now = new Date();
   await db

@@ -2,7 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { isDependencyError, OUTAGE } from '../storage/dependency-errors.js';
 import { sendPage, type Renderer } from './render.js';
 import { TooManyAttempts } from './rate-limits.js';
-import { msg, translator, type Text } from '../i18n/index.js';
+import { msg, translator, type Msg, type Text } from '../i18n/index.js';
 
 /** oidc-provider's JSON endpoints and the probes: JSON whatever the Accept header says. */
 const JSON_PATHS = /^\/(token(\/|$)|me$|jwks$|\.well-known\/|readyz$|healthz$)/;
@@ -27,8 +27,9 @@ function answerFor(error: unknown): Answer {
     return { status: 429, code: 'temporarily_unavailable', title: msg('error.too_many_title'), message, retryAfter: error.retryAfterSeconds };
   }
   if (isDependencyError(error)) return { status: 503, code: 'temporarily_unavailable', title: OUTAGE.title, message: OUTAGE.message, retryAfter: OUTAGE.retryAfterSeconds };
-  const e = error as { status?: number; expose?: boolean; message?: string };
-  if (e.expose && e.status && e.status < 500) return { status: e.status, code: 'invalid_request', title: msg('error.bad_request_title'), message: e.message ?? '' };
+  // An exposed error may carry its sentence as a catalogue message (`text`), worded for the page.
+  const e = error as { status?: number; expose?: boolean; message?: string; text?: Msg };
+  if (e.expose && e.status && e.status < 500) return { status: e.status, code: 'invalid_request', title: msg('error.bad_request_title'), message: e.text ?? e.message ?? '' };
   return { status: 500, code: 'server_error', title: msg('error.server_title'), message: msg('error.try_later') };
 }
 

@@ -92,15 +92,24 @@ describe('a member who reads Spanish', () => {
     await page.getByRole('link', { name: 'Crear una identificación' }).click();
     await page.getByRole('heading', { name: 'Crear una identificación' }).waitFor();
     await expectSpanishPage(page);
-    await page.getByLabel('Nombre', { exact: true }).fill('Lucía');
-    await page.getByLabel('Apellido').fill('Peña');
-    await page.getByLabel('Año de nacimiento').fill('1975');
-    await page.getByLabel('Su correo electrónico').fill(person.email);
-    await page.getByLabel('Cree un nombre de usuario').fill(person.username);
-    await page.getByLabel('Cree una contraseña').fill(person.password);
-    await page.getByLabel('Vuelva a escribir la contraseña').fill(person.password);
-    await page.getByLabel('Acepto las Condiciones de uso y la Política de privacidad').check();
-    await page.getByRole('button', { name: 'Crear mi identificación' }).click();
+    const fillForm = async (password: string, confirmation: string) => {
+      await page.getByLabel('Nombre', { exact: true }).fill('Lucía');
+      await page.getByLabel('Apellido').fill('Peña');
+      await page.getByLabel('Año de nacimiento').fill('1975');
+      await page.getByLabel('Su correo electrónico').fill(person.email);
+      await page.getByLabel('Cree un nombre de usuario').fill(person.username);
+      await page.getByLabel('Cree una contraseña').fill(password);
+      await page.getByLabel('Vuelva a escribir la contraseña').fill(confirmation);
+      await page.getByLabel('Acepto las Condiciones de uso y la Política de privacidad').check();
+      await page.getByRole('button', { name: 'Crear mi identificación' }).click();
+    };
+    // Rules broken: the messages beside the fields are in Spanish too.
+    await fillForm('Password1', 'Password2');
+    await page.locator('#password-error').waitFor();
+    expect(await page.locator('#password-error').innerText()).toContain('Esta contraseña es demasiado común');
+    expect(await page.locator('#confirmPassword-error').innerText()).toBe('Las contraseñas no coinciden. Escriba la misma contraseña dos veces.');
+    await expectSpanishPage(page);
+    await fillForm(person.password, person.password);
 
     await page.getByRole('heading', { name: 'Verifique su correo electrónico' }).waitFor();
     await expectSpanishPage(page);

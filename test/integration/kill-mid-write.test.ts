@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertAccount } from '../../src/identity/accounts.js';
-import { USERNAME_TAKEN } from '../../src/identity/registration/register-account.js';
+import { translator } from '../../src/i18n/index.js';
 import { PasswordHasher } from '../../src/identity/passwords.js';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
 import { clients } from '../support/portico.js';
@@ -242,7 +242,7 @@ describe('SIGKILL in the middle of a write', () => {
       if (registration.outcome !== 'cut off') continue;
       const again = await registration.submit();
       if (states[i] === 'whole') {
-        expect(again).toMatchObject({ status: 400, html: expect.stringContaining(USERNAME_TAKEN) });
+        expect(again).toMatchObject({ status: 400, html: expect.stringContaining(translator('en').t('username.taken')) });
       } else {
         expect(again).toMatchObject({ status: 303 });
         expect(await registrationState(registration.form)).toBe('whole');

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
-import { checkPassword } from '../../src/identity/password-policy.js';
+import { translator } from '../../src/i18n/index.js';
+import { checkPassword, type PasswordContext } from '../../src/identity/password-policy.js';
 
 const policy = parsePolicy('p.json', {}).password;
+// The rules answer with catalogue messages; these are their English wording.
+const broken = (password: string, who?: PasswordContext) => {
+  const found = checkPassword(policy, password, who);
+  return found && translator('en').msg(found);
+};
 
 describe('password rules of the replaced portals', () => {
   it.each([
@@ -14,12 +20,17 @@ describe('password rules of the replaced portals', () => {
     ['Amper&sand1', 'Do not use the character &'],
     [`A1${'a'.repeat(99)}`, 'Use at most 100 characters.'],
   ])('refuses %j', (password, message) => {
-    expect(checkPassword(policy, password)).toBe(message);
+    expect(broken(password)).toBe(message);
   });
 
   it('refuses a password containing the username or email, whatever the case', () => {
-    expect(checkPassword(policy, 'xxJSmith99Aa1', { username: 'jsmith99' })).toBe('Do not include your username.');
-    expect(checkPassword(policy, 'A1j@example.com', { email: 'J@Example.com' })).toBe('Do not include your email address.');
+    expect(broken('xxJSmith99Aa1', { username: 'jsmith99' })).toBe('Do not include your username.');
+    expect(broken('A1j@example.com', { email: 'J@Example.com' })).toBe('Do not include your email address.');
+  });
+
+  it('answers each rule with its catalogue key, worded in Spanish too', () => {
+    expect(checkPassword(policy, 'Short1a')).toEqual({ key: 'password.too_short', vars: { min: 8 } });
+    expect(translator('es').msg(checkPassword(policy, 'Amper&sand1'))).toBe('No use el carácter &');
   });
 
   it('accepts a password that meets every rule', () => {

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
+import { translator, type Text } from '../../src/i18n/index.js';
 import { isCommonPassword } from '../../src/identity/common-passwords.js';
 import { checkSecurityQuestions, normaliseAnswer } from '../../src/identity/registration/security-answers.js';
 import { validateRegistration, type RegistrationInput } from '../../src/identity/registration/validate.js';
 
 const policy = parsePolicy('policy.json', {});
 const now = new Date('2025-06-01T12:00:00Z');
+// The rules answer with catalogue messages: compare their English wording.
+const inEnglish = (errors: Record<string, Text>): Record<string, string> =>
+  Object.fromEntries(Object.entries(errors).map(([field, message]) => [field, translator('en').msg(message)]));
 
 function valid(): RegistrationInput {
   return {
@@ -73,13 +77,13 @@ describe('registration rules, broken one at a time', () => {
     const input = valid();
     if (typeof change === 'function') change(input);
     else Object.assign(input, change);
-    const errors = await validateRegistration(policy, input, now);
+    const errors = inEnglish(await validateRegistration(policy, input, now));
     expect(Object.keys(errors)).toEqual([field]);
     expect(errors[field]).toMatch(message);
   });
 
   it.each([...'%+"&[\\]^\'{|}<>#,/;():*=~'])('username with the symbol %s', async (symbol) => {
-    const errors = await validateRegistration(policy, { ...valid(), username: `jane${symbol}smith` }, now);
+    const errors = inEnglish(await validateRegistration(policy, { ...valid(), username: `jane${symbol}smith` }, now));
     expect(errors).toEqual({ username: `Do not use the symbol ${symbol}` });
   });
 
@@ -95,7 +99,7 @@ describe('registration rules, broken one at a time', () => {
   it('accepts the youngest allowed year and the policy can raise the minimum age', async () => {
     expect(await validateRegistration(policy, { ...valid(), birthYear: '2012' }, now)).toEqual({});
     const strict = parsePolicy('policy.json', { registration: { minimum_age: 18 } });
-    expect((await validateRegistration(strict, { ...valid(), birthYear: '2012' }, now)).birthYear).toMatch(/at least 18 years old/);
+    expect(inEnglish(await validateRegistration(strict, { ...valid(), birthYear: '2012' }, now)).birthYear).toMatch(/at least 18 years old/);
   });
 
   it('reports every broken rule at once', async () => {
@@ -132,7 +136,7 @@ describe('security question rules (enrolment after verification, and the account
   ] as const)('%s: only its field gets a message', (_rule, change, field, message) => {
     const input = chosen();
     change(input);
-    const errors = checkSecurityQuestions(questions, input);
+    const errors = inEnglish(checkSecurityQuestions(questions, input));
     expect(Object.keys(errors)).toEqual([field]);
     expect(errors[field]).toMatch(message);
   });

@@ -30,7 +30,7 @@ async function changeName(ctx: Context, deps: FlowDeps, place: AccountPlace): Pr
   const form = nameForm.parse(ctx.request.body ?? {});
   const errors: Record<string, Text> = {};
   for (const field of ['givenName', 'familyName'] as const) {
-    const problem = checkName(form[field], field === 'givenName' ? 'first name' : 'last name');
+    const problem = checkName(form[field], field === 'givenName' ? 'given' : 'family');
     if (problem) errors[field] = problem;
   }
   if (Object.keys(errors).length) return renderAccount(ctx, deps, place, { section: 'name', errors, values: form }, 400);

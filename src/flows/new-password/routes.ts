@@ -2,13 +2,14 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { findAccountById } from '../../identity/accounts.js';
 import { setPassword } from '../../identity/recovery/set-password.js';
+import type { Text } from '../../i18n/index.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { checkFormPost, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
 import { newPasswordForm } from '../recover/new-password-routes.js';
 import { passwordHints } from '../register/rule-hints.js';
 
-export function renderNewPassword(ctx: Context, deps: FlowDeps, details: InteractionDetails, errors: Record<string, string> = {}, status = 200): void {
+export function renderNewPassword(ctx: Context, deps: FlowDeps, details: InteractionDetails, errors: Record<string, Text> = {}, status = 200): void {
   sendPage(ctx, deps.renderer, 'new-password-step', {
     action: `/interaction/${details.uid}/new-password`,
     abortUrl: `/interaction/${details.uid}/abort`,

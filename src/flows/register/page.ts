@@ -26,7 +26,7 @@ const LABELS: Record<string, Msg> = {
   terms: msg('register.label.terms'),
 };
 
-function summary(errors: FieldErrors): Array<{ field: string; label: Text; message: string }> {
+function summary(errors: FieldErrors): Array<{ field: string; label: Text; message: Text }> {
   return Object.entries(errors).map(([field, message]) => ({ field, label: LABELS[field] ?? field, message }));
 }
 

@@ -4,13 +4,14 @@ import { ACR } from '../../identity/second-step/assurance.js';
 import { enrolQuestions } from '../../identity/second-step/security-questions.js';
 import { amrOf } from '../../identity/second-step/sign-in-steps.js';
 import { checkSecurityQuestions } from '../../identity/registration/security-answers.js';
+import type { Msg } from '../../i18n/index.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { readQuestionPairs } from '../register/form.js';
 import { finishSignIn } from './finish.js';
 import { loadStep, type StepPlace } from './step.js';
 
-function render(ctx: Context, deps: FlowDeps, place: StepPlace, state: { values?: Record<string, string>; errors?: Record<string, string> } = {}, status = 200): void {
+function render(ctx: Context, deps: FlowDeps, place: StepPlace, state: { values?: Record<string, string>; errors?: Record<string, Msg> } = {}, status = 200): void {
   const questions = deps.config.policy.registration.security_questions;
   sendPage(ctx, deps.renderer, 'enrol-questions', {
     action: `/interaction/${place.details.uid}/enrol-questions`,

@@ -2,11 +2,12 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { findAccountById } from '../../identity/accounts.js';
 import { acceptTerms } from '../../identity/terms.js';
+import type { Msg } from '../../i18n/index.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { checkFormPost, clientName, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
 
-export function renderTerms(ctx: Context, deps: FlowDeps, details: InteractionDetails, state: { errors?: Record<string, string>; signature?: string } = {}, status = 200): void {
+export function renderTerms(ctx: Context, deps: FlowDeps, details: InteractionDetails, state: { errors?: Record<string, Msg>; signature?: string } = {}, status = 200): void {
   const terms = deps.config.policy.registration.terms;
   sendPage(ctx, deps.renderer, 'terms-accept', {
     action: `/interaction/${details.uid}/terms`,

@@ -5,6 +5,7 @@ import type { Account } from '../../storage/schema.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
 import { LOCK_REASON, reenable } from '../lockout.js';
 import { checkNewPassword } from '../password-policy.js';
+import { msg, type Msg } from '../../i18n/index.js';
 import type { PasswordHasher } from '../passwords.js';
 import { endAllSessions } from '../sessions.js';
 import { inTransaction } from '../transaction.js';
@@ -12,7 +13,7 @@ import { unlockRoute } from '../unlock.js';
 import { clearCodeFailures } from '../code-failures.js';
 import { forgetDevices } from '../trusted-devices.js';
 
-export type SetPasswordOutcome = { ok: true } | { ok: false; field: 'password' | 'confirmPassword'; message: string };
+export type SetPasswordOutcome = { ok: true } | { ok: false; field: 'password' | 'confirmPassword'; message: Msg };
 
 export interface NewPassword {
   password: string;
@@ -23,8 +24,8 @@ export interface NewPassword {
 async function checkReplacement(policy: Policy['password'], hasher: PasswordHasher, account: Account, input: NewPassword, allowSame = false): Promise<SetPasswordOutcome> {
   const broken = await checkNewPassword(policy, input.password, { username: account.username, email: account.email });
   if (broken) return { ok: false, field: 'password', message: broken };
-  if (input.password !== input.confirmPassword) return { ok: false, field: 'confirmPassword', message: 'The passwords do not match.' };
-  if (!allowSame && (await hasher.verify(account.password_hash, input.password))) return { ok: false, field: 'password', message: 'Choose a password different from your current one.' };
+  if (input.password !== input.confirmPassword) return { ok: false, field: 'confirmPassword', message: msg('password.mismatch') };
+  if (!allowSame && (await hasher.verify(account.password_hash, input.password))) return { ok: false, field: 'password', message: msg('password.same') };
   return { ok: true };
 }
 
@@ -68,5 +69,5 @@ export async function setPassword(
     await recordAudit(trx, { action: 'password.changed', actor: `account:${account.id}`, accountId: account.id, details: { reason: context.reason, sessions_ended: context.endSessions, devices_forgotten: devicesForgotten, ...(context.barAnswers ? { proof: 'answers' } : {}) }, ...context.origin });
     return true;
   });
-  return claimed ? { ok: true } : { ok: false, field: 'password', message: 'This request has already been used. Start again.' };
+  return claimed ? { ok: true } : { ok: false, field: 'password', message: msg('password.request_used') };
 }

@@ -1,3 +1,4 @@
+import type { Msg } from '../../i18n/index.js';
 import type { Db } from '../../storage/database.js';
 import { isUniqueViolation } from '../accounts.js';
 import { recordAudit } from '../audit.js';
@@ -10,7 +11,7 @@ import { updateFlow, type VerificationFlow } from './verification-flow.js';
 import { findVerifiedHolder } from './pending-ids.js';
 import { notifyExistingOwner, sendVerificationMail, verifyEmailSpec } from './verification-mail.js';
 
-export type ChangeOutcome = SendOutcome | { status: 'invalid'; message: string };
+export type ChangeOutcome = SendOutcome | { status: 'invalid'; message: Msg };
 
 /**
  * "Use a different email address" on the waiting page: the unverified account takes the new

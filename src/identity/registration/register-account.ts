@@ -1,4 +1,5 @@
 import type { Policy } from '../../config/policy.js';
+import { msg } from '../../i18n/index.js';
 import type { Db } from '../../storage/database.js';
 import { insertAccount, isUniqueViolation, isUsernameTaken } from '../accounts.js';
 import { recordAudit } from '../audit.js';
@@ -24,7 +25,7 @@ export interface RegistrationContext {
  */
 export type RegistrationOutcome = { ok: true; flowId: string } | { ok: false; errors: FieldErrors };
 
-export const USERNAME_TAKEN = 'That username is already taken. Choose another.';
+export const USERNAME_TAKEN = msg('username.taken');
 
 /**
  * Creates an unverified account, its verification code and mail, all in one transaction. The

@@ -1,4 +1,5 @@
 import type { Policy } from '../../config/policy.js';
+import { msg, type Msg } from '../../i18n/index.js';
 import type { Db } from '../../storage/database.js';
 import type { PasswordHasher } from '../passwords.js';
 
@@ -18,21 +19,21 @@ export interface ChosenQuestion {
 }
 
 /** Field messages for the question pairs, keyed `question<n>` and `answer<n>` (1-based). */
-export function checkSecurityQuestions(policy: QuestionPolicy, chosen: ChosenQuestion[]): Record<string, string> {
-  const errors: Record<string, string> = {};
+export function checkSecurityQuestions(policy: QuestionPolicy, chosen: ChosenQuestion[]): Record<string, Msg> {
+  const errors: Record<string, Msg> = {};
   const known = new Set(policy.questions.map((q) => q.id));
   const seenQuestions = new Set<string>();
   const seenAnswers = new Set<string>();
   chosen.forEach(({ questionId, answer }, index) => {
     const n = index + 1;
-    if (!known.has(questionId)) errors[`question${n}`] = 'Choose a question.';
-    else if (seenQuestions.has(questionId)) errors[`question${n}`] = 'Choose a different question for each answer.';
+    if (!known.has(questionId)) errors[`question${n}`] = msg('question.choose');
+    else if (seenQuestions.has(questionId)) errors[`question${n}`] = msg('question.duplicate');
     seenQuestions.add(questionId);
     const normalised = normaliseAnswer(answer);
-    if (normalised === '') errors[`answer${n}`] = 'Enter an answer.';
-    else if ([...normalised].length < policy.answer_min_length) errors[`answer${n}`] = `Use at least ${policy.answer_min_length} characters.`;
-    else if ([...normalised].length > 100) errors[`answer${n}`] = 'Use at most 100 characters.';
-    else if (seenAnswers.has(normalised)) errors[`answer${n}`] = 'Give a different answer to each question.';
+    if (normalised === '') errors[`answer${n}`] = msg('answer.empty');
+    else if ([...normalised].length < policy.answer_min_length) errors[`answer${n}`] = msg('answer.too_short', { min: policy.answer_min_length });
+    else if ([...normalised].length > 100) errors[`answer${n}`] = msg('answer.too_long', { max: 100 });
+    else if (seenAnswers.has(normalised)) errors[`answer${n}`] = msg('answer.duplicate');
     seenAnswers.add(normalised);
   });
   return errors;

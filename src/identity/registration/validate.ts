@@ -1,4 +1,5 @@
 import type { Policy } from '../../config/policy.js';
+import type { Msg } from '../../i18n/index.js';
 import { checkNewPassword } from '../password-policy.js';
 import {
   checkBirthYear,
@@ -25,14 +26,14 @@ export interface RegistrationInput {
 }
 
 /** Field name -> message to show beside it. */
-export type FieldErrors = Record<string, string>;
+export type FieldErrors = Record<string, Msg>;
 
 /** Every registration rule at once, so the form shows every problem in one round trip. */
 export async function validateRegistration(policy: Policy, input: RegistrationInput, now = new Date()): Promise<FieldErrors> {
   const rules = policy.registration;
-  const found: Record<string, string | undefined> = {
-    givenName: checkName(input.givenName, 'first name'),
-    familyName: checkName(input.familyName, 'last name'),
+  const found: Record<string, Msg | undefined> = {
+    givenName: checkName(input.givenName, 'given'),
+    familyName: checkName(input.familyName, 'family'),
     birthYear: checkBirthYear(rules.minimum_age, input.birthYear, now),
     email: checkEmail(input.email),
     username: checkUsername(rules.username, input.username),
@@ -40,5 +41,5 @@ export async function validateRegistration(policy: Policy, input: RegistrationIn
     confirmPassword: input.password === '' ? undefined : checkPasswordConfirmation(input.password, input.confirmPassword),
     terms: checkTerms(input.termsAccepted),
   };
-  return Object.fromEntries(Object.entries(found).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return Object.fromEntries(Object.entries(found).filter((entry): entry is [string, Msg] => entry[1] !== undefined));
 }
