@@ -499,7 +499,7 @@ describe.skipIf(!process.env.DATABASE_URL)('the unique indexes settle a race the
   it('a username taken meanwhile becomes a field error, with nothing of the loser left', async () => {
     const form = validForm();
     const { id, outcome } = await raceAgainstUncommitted({ username: form.username!.toUpperCase(), email: `w.${unique()}@example.com` }, form);
-    expect(outcome).toEqual({ ok: false, errors: { username: 'That username is already taken. Choose another.' } });
+    expect(outcome).toEqual({ ok: false, errors: { username: { key: 'username.taken' } } });
     expect(await db.selectFrom('accounts').select('id').where(sql`lower(username)`, '=', form.username!.toLowerCase()).execute()).toEqual([{ id }]);
     expect(await db.selectFrom('accounts').select('id').where('email', '=', form.email!).execute()).toEqual([]);
     expect(await orphans(form.email!)).toEqual({ codes: 0, mails: [] });
