@@ -144,15 +144,17 @@ export interface TrustedDevicesTable {
   revoked_at: NullableTimestamp;
 }
 
-export interface SignInStepsTable {
-  interaction_uid: string;
-  /** Null only at a made-up name's 'locked' step (identity/lockout-decoys.ts). */
+/** Every flow kind's record (migration 0018, identity/flows/flow-record.ts). */
+export interface FlowsTable {
+  id_hash: string;
+  kind: string;
+  state: string;
   account_id: string | null;
-  stage: 'second_step' | 'enrol' | 'locked';
-  /** RFC 8176 values so far, space-separated. */
-  amr: string;
-  remember: ColumnType<boolean, boolean | undefined, boolean>;
+  /** JSON: what the next step needs, per kind. */
+  data: string;
+  decoy_failures: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
+  updated_at: Timestamp;
   expires_at: Timestamp;
 }
 
@@ -247,7 +249,7 @@ export interface Database {
   security_answers: SecurityAnswersTable;
   verification_flows: VerificationFlowsTable;
   trusted_devices: TrustedDevicesTable;
-  sign_in_steps: SignInStepsTable;
+  flows: FlowsTable;
   recovery_flows: RecoveryFlowsTable;
   legacy_accounts: LegacyAccountsTable;
   account_links: AccountLinksTable;
@@ -266,7 +268,7 @@ export type OutboxMail = Selectable<MailOutboxTable>;
 export type OneTimeCode = Selectable<OneTimeCodesTable>;
 export type VerificationFlow = Selectable<VerificationFlowsTable>;
 export type TrustedDevice = Selectable<TrustedDevicesTable>;
-export type SignInStep = Selectable<SignInStepsTable>;
+export type FlowRow = Selectable<FlowsTable>;
 export type RecoveryFlow = Selectable<RecoveryFlowsTable>;
 export type LegacyAccount = Selectable<LegacyAccountsTable>;
 export type AccountLink = Selectable<AccountLinksTable>;

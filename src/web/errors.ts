@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { isDependencyError, OUTAGE } from '../storage/dependency-errors.js';
 import { sendPage, type Renderer } from './render.js';
 import { TooManyAttempts } from './rate-limits.js';
+import { GoTo, PageError } from './page-errors.js';
 import { msg, translator, type Msg, type Text } from '../i18n/index.js';
 
 /** oidc-provider's JSON endpoints and the probes: JSON whatever the Accept header says. */
@@ -18,6 +19,7 @@ interface Answer {
   title: Text;
   message: Text;
   retryAfter?: number;
+  restartUrl?: string;
 }
 
 
@@ -25,6 +27,10 @@ function answerFor(error: unknown): Answer {
   if (error instanceof TooManyAttempts) {
     const message = msg('error.too_many', { count: Math.max(1, Math.ceil(error.retryAfterSeconds / 60)) });
     return { status: 429, code: 'temporarily_unavailable', title: msg('error.too_many_title'), message, retryAfter: error.retryAfterSeconds };
+  }
+  if (error instanceof PageError) {
+    const code = error.status === 403 ? 'access_denied' : 'invalid_request';
+    return { status: error.status, code, title: error.title, message: error.text, restartUrl: error.restartUrl };
   }
   if (isDependencyError(error)) return { status: 503, code: 'temporarily_unavailable', title: OUTAGE.title, message: OUTAGE.message, retryAfter: OUTAGE.retryAfterSeconds };
   // An exposed error may carry its sentence as a catalogue message (`text`), worded for the page.
@@ -39,6 +45,10 @@ export function errorHandler(renderer: Renderer): Middleware {
     try {
       await next();
     } catch (error) {
+      if (error instanceof GoTo) {
+        ctx.status = error.status;
+        return ctx.redirect(error.location);
+      }
       const answer = answerFor(error);
       if (answer.status >= 500) ctx.state.log?.error({ err: error }, answer.status === 503 ? 'dependency unavailable' : 'unhandled error');
       if (answer.retryAfter) ctx.set('Retry-After', String(answer.retryAfter));
@@ -48,7 +58,7 @@ export function errorHandler(renderer: Renderer): Middleware {
         ctx.body = { error: answer.code, ...(answer.status === 429 ? { error_description: translator('en').msg(answer.message) } : {}) };
         return;
       }
-      sendPage(ctx, renderer, 'error', { title: answer.title, message: answer.message, requestId: ctx.state.requestId }, answer.status);
+      sendPage(ctx, renderer, 'error', { title: answer.title, message: answer.message, restartUrl: answer.restartUrl, requestId: ctx.state.requestId }, answer.status);
     }
   };
 }

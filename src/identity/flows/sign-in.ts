@@ -1,0 +1,32 @@
+import { defineFlow } from './machine.js';
+import type { Flow } from './flow-record.js';
+
+/**
+ * A sign-in through Portico's pages, keyed by its oidc-provider interaction uid. Before a right
+ * password it has no record (`password`, the initial state); a password sent again starts it
+ * over. `locked` is kept so the locked page's "send email" knows the account without asking the
+ * browser; `done` deletes the record, and the interaction carries the result to the portal.
+ * Diagram: sign-in.md.
+ */
+export const signInFlow = defineFlow({
+  kind: 'sign_in',
+  initial: 'password',
+  final: ['done', 'locked'],
+  discard: ['done'],
+  ttlSeconds: 3600,
+  transitions: {
+    password: { password_ok: 'second_step', email_unverified: 'verify_email', trusted_device: 'done', locked: 'locked' },
+    verify_email: { verified: 'done', must_enrol: 'enrol' },
+    second_step: { verified: 'done', must_enrol: 'enrol', locked: 'locked' },
+    enrol: { enrolled: 'done' },
+    locked: {},
+    done: {},
+  },
+});
+
+export type SignInState = keyof typeof signInFlow.transitions;
+export interface SignInData {
+  /** RFC 8176 values proved so far. */
+  amr: string[];
+}
+export type SignInFlow = Flow<SignInState, SignInData>;

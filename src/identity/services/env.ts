@@ -1,0 +1,12 @@
+import type { Policy } from '../../config/policy.js';
+import type { Db } from '../../storage/database.js';
+import type { PasswordHasher } from '../passwords.js';
+
+/** What every identity service is built over, once, at start-up (server.ts). */
+export interface IdentityEnv {
+  db: Db;
+  hasher: PasswordHasher;
+  policy: Policy;
+  /** The issuer URL, for links in mails. */
+  issuer: string;
+}
