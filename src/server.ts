@@ -18,6 +18,7 @@ import { createPageRenderer } from './oidc/pages.js';
 import { openDatabase, type DatabaseHandle } from './storage/database.js';
 import { KEY_REQUIRED } from './storage/keys-encryption.js';
 import { startAccountCache } from './identity/account-cache.js';
+import { createIdentity } from './identity/services/index.js';
 import { CODE_HMAC_KEY_SETTING, codeHmacKey } from './identity/keyed-hash.js';
 import { getOrCreateSecretSetting, sealSecretSettings } from './storage/instance-settings.js';
 import { migrateToLatest } from './storage/migrator.js';
@@ -114,13 +115,15 @@ export async function startServer(loaded: Config, log: Logger, options: { method
     }, 60_000);
     purge.unref();
     cleanup.unshift(() => clearInterval(purge));
+    const hasher = new PasswordHasher(config.policy.argon2);
     const flowDeps: FlowDeps = {
       config,
       db: database.db,
+      identity: createIdentity({ db: database.db, hasher, policy: config.policy, issuer: config.issuer }),
       host,
       renderer,
       csrf: new Csrf(secrets[0]!),
-      hasher: new PasswordHasher(config.policy.argon2),
+      hasher,
       methods,
       // One deployment is one issuer: its processes share counters, other deployments on the same stores do not.
       limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: createHash('sha256').update(config.issuer).digest('hex').slice(0, 12) }),

@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import type { Identity } from '../identity/services/index.js';
 import type { PasswordHasher } from '../identity/passwords.js';
 import type { MethodRegistry } from '../methods/index.js';
 import type { ProviderHost } from '../oidc/host.js';
@@ -11,6 +12,8 @@ import type { Renderer } from '../web/render.js';
 export interface FlowDeps {
   config: Config;
   db: Db;
+  /** The domain's services (identity/services): what pages call instead of queries. */
+  identity: Identity;
   host: ProviderHost;
   renderer: Renderer;
   csrf: Csrf;

@@ -4,6 +4,7 @@ import { sendPage } from '../web/render.js';
 import { isCrossOrigin } from '../web/csrf.js';
 import { findInteraction, saveInteractionResult, type InteractionDetails } from '../oidc/interactions.js';
 import { msg, type Text } from '../i18n/index.js';
+import { CsrfError, PageError } from '../web/page-errors.js';
 
 export type { InteractionDetails };
 
@@ -21,6 +22,23 @@ export async function loadInteraction(ctx: Context, deps: FlowDeps): Promise<Int
   // The portal's preferred languages for the pages of this sign-in (OIDC Core 1.0 §3.1.2.1).
   ctx.state.uiLocales = details.params.ui_locales;
   return details;
+}
+
+/**
+ * The interaction of `/interaction/:uid/...`, or a PageError the error handler answers: the
+ * person starts again from the portal (a new interaction needs the portal's request).
+ */
+export async function interactionOf(ctx: Context, deps: FlowDeps): Promise<InteractionDetails> {
+  const details = await findInteraction(deps.host, ctx.req, ctx.res, ctx.params.uid);
+  if (!details) throw new PageError(400, msg('interaction.expired.title'), msg('interaction.expired.body'));
+  ctx.state.uiLocales = details.params.ui_locales;
+  return details;
+}
+
+/** Throws CsrfError unless the form carries a token for `binding` and comes from Portico's own origin. */
+export function requireForm(ctx: Context, deps: FlowDeps, binding: string, body = msg('interaction.csrf.body')): void {
+  const posted = ctx.request.body as Record<string, unknown> | undefined;
+  if (isCrossOrigin(ctx, new URL(deps.config.issuer).origin) || !deps.csrf.verify(binding, posted?.csrf)) throw new CsrfError(body, msg('interaction.csrf.title'));
 }
 
 /** Form posts must carry the interaction's CSRF token and come from Portico's own pages. */

@@ -3,7 +3,7 @@ import { bodyParser } from '@koa/bodyparser';
 import { formGuard } from '../web/input-guard.js';
 import { consentRoutes, grantConsent, renderConsent } from './consent/routes.js';
 import type { FlowDeps } from './deps.js';
-import { loadInteraction } from './interaction.js';
+import { loadInteraction, requireForm } from './interaction.js';
 import { isFirstParty } from './first-party.js';
 import { renderSignIn, signInRoutes } from './sign-in/routes.js';
 import { registerRoutes } from './register/routes.js';
@@ -26,6 +26,12 @@ export function createFlowRouter(deps: FlowDeps): Router {
   const router = new Router();
   router.use(bodyParser({ enableTypes: ['form'], formLimit: '64kb', encoding: 'utf-8' }));
   router.use(formGuard());
+  // Every form under an interaction is bound to it: checked here, once, before any handler.
+  router.use(async (ctx, next) => {
+    const uid = ctx.method === 'POST' ? /^\/interaction\/([^/]+)\//.exec(ctx.path)?.[1] : undefined;
+    if (uid) requireForm(ctx, deps, `interaction:${uid}`);
+    await next();
+  });
 
   router.get('/interaction/:uid', async (ctx) => {
     const details = await loadInteraction(ctx, deps);

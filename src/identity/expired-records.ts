@@ -1,8 +1,9 @@
 import type { Db } from '../storage/database.js';
 import { purgeUnverified } from './registration/pending-ids.js';
+import { purgeExpiredFlows } from './flows/flow-record.js';
 
 /**
- * Codes, verification flows, sign-in steps and remembered devices past their expiry only take
+ * Codes, flows of every kind and remembered devices past their expiry only take
  * space: nothing reads them again except the newest code of an account, whose wrong tries carry
  * over only while it is live.
  * The hour of grace keeps a code that just expired around for its "expired" message.
@@ -14,7 +15,7 @@ export async function purgeExpiredVerification(db: Db, now = new Date(), unverif
   const before = new Date(now.getTime() - GRACE_MS);
   const codes = await db.deleteFrom('one_time_codes').where('expires_at', '<', before).executeTakeFirst();
   const flows = await db.deleteFrom('verification_flows').where('expires_at', '<', before).executeTakeFirst();
-  const steps = await db.deleteFrom('sign_in_steps').where('expires_at', '<', before).executeTakeFirst();
+  const steps = await purgeExpiredFlows(db, before);
   await db.deleteFrom('recovery_flows').where('expires_at', '<', before).execute();
   await db.deleteFrom('sign_in_decoys').where('expires_at', '<', before).execute();
   // A legacy guessing window (15 minutes) and its pause (15 more) are over within the hour.
@@ -24,5 +25,5 @@ export async function purgeExpiredVerification(db: Db, now = new Date(), unverif
   // Forgotten devices go too: a revoked row can never match again.
   const devices = await db.deleteFrom('trusted_devices').where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)])).executeTakeFirst();
   const unverified = await purgeUnverified(db, unverifiedTtlDays, now);
-  return { codes: Number(codes.numDeletedRows), flows: Number(flows.numDeletedRows), steps: Number(steps.numDeletedRows), devices: Number(devices.numDeletedRows), unverified };
+  return { codes: Number(codes.numDeletedRows), flows: Number(flows.numDeletedRows), steps, devices: Number(devices.numDeletedRows), unverified };
 }

@@ -385,7 +385,7 @@ describe('operator actions, at the next sign-in', () => {
 });
 
 describe('housekeeping', () => {
-  it('deletes sign-in steps and remembered devices an hour after they expire or are forgotten', async () => {
+  it('deletes flows and remembered devices an hour after they expire or are forgotten', async () => {
     const user = await portico.createUser({ trustDevice: false });
     const long = new Date(Date.now() + 86_400_000);
     await db.insertInto('trusted_devices').values([
@@ -393,9 +393,12 @@ describe('housekeeping', () => {
       { account_id: user.id, token_hash: 'revoked', label: 'revoked', expires_at: long, revoked_at: new Date(Date.now() - 2 * 3600_000) },
       { account_id: user.id, token_hash: 'expired', label: 'expired', expires_at: new Date(Date.now() - 2 * 3600_000) },
     ]).execute();
-    await db.insertInto('sign_in_steps').values({ interaction_uid: `old-${user.id}`, account_id: user.id, stage: 'second_step', amr: 'pwd', expires_at: new Date(Date.now() - 2 * 3600_000) }).execute();
+    await db.insertInto('flows').values([
+      { id_hash: `old-${user.id}`, kind: 'sign_in', state: 'second_step', account_id: user.id, data: '{"amr":["pwd"]}', expires_at: new Date(Date.now() - 2 * 3600_000), created_at: new Date(), updated_at: new Date() },
+      { id_hash: `live-${user.id}`, kind: 'sign_in', state: 'enrol', account_id: user.id, data: '{"amr":["pwd"]}', expires_at: long, created_at: new Date(), updated_at: new Date() },
+    ]).execute();
     await purgeExpiredVerification(db);
     expect((await db.selectFrom('trusted_devices').select('label').where('account_id', '=', user.id).execute()).map((d) => d.label)).toEqual(['live']);
-    expect(await db.selectFrom('sign_in_steps').select('interaction_uid').where('account_id', '=', user.id).execute()).toEqual([]);
+    expect((await db.selectFrom('flows').select('id_hash').where('account_id', '=', user.id).execute()).map((f) => f.id_hash)).toEqual([`live-${user.id}`]);
   });
 });

@@ -1,15 +1,13 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { findStep } from '../../identity/second-step/sign-in-steps.js';
-import { sendUnlockMail, unlockByLink } from '../../identity/unlock.js';
 import { sendPage } from '../../web/render.js';
+import { GoTo, PageError } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
-import { checkFormPost, loadInteraction, sendError } from '../interaction.js';
+import { interactionOf, requireForm } from '../interaction.js';
 import { SIGN_IN_FAILURE_FLOOR_MS, startFloor } from '../response-floor.js';
-import { loadStep } from '../second-step/step.js';
-import { checkStandalonePost } from '../standalone-form.js';
+import { interactionUrl, originOf } from '../sign-in/flow.js';
 import { msg } from '../../i18n/index.js';
-import { showLocked } from './page.js';
+import { renderLocked } from './page.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const tokenOf = (value: unknown) => (typeof value === 'string' && TOKEN.test(value) ? value : '');
@@ -22,36 +20,30 @@ const tokenOf = (value: unknown) => (typeof value === 'string' && TOKEN.test(val
 const SENT = msg('locked.sent');
 
 async function sendEmail(ctx: Context, deps: FlowDeps): Promise<void> {
-  const details = await loadInteraction(ctx, deps);
-  if (!details || !checkFormPost(ctx, deps, details.uid)) return;
+  const details = await interactionOf(ctx, deps);
   const floor = startFloor(SIGN_IN_FAILURE_FLOOR_MS);
-  const step = await findStep(deps.db, details.uid);
-  if (step?.stage === 'locked' && !step.account_id) {
-    await floor();
-    return showLocked(ctx, deps, details, undefined, { notice: SENT });
-  }
-  const place = await loadStep(ctx, deps, 'locked');
-  if (!place) return;
-  const link = (token: string) => `${deps.config.issuer}/unlock?token=${token}`;
-  const outcome = await sendUnlockMail(deps.db, place.account, deps.config.policy.lockout, link, place.origin);
+  const found = await deps.identity.signIn.find(details.uid);
+  if (found?.flow.state !== 'locked') throw new GoTo(interactionUrl(details.uid));
+  const outcome = found.account ? await deps.identity.signIn.sendUnlockMail(found.account, (token) => `${deps.config.issuer}/unlock?token=${token}`, originOf(ctx, details)) : undefined;
   await floor();
-  await showLocked(ctx, deps, place.details, place.account.id, outcome.status === 'not_allowed' ? {} : { notice: SENT });
+  renderLocked(ctx, deps, details, found.account, outcome?.status === 'not_allowed' ? {} : { notice: SENT });
 }
+
+const linkError = (why: string) => new PageError(400, msg('verify.link_error.title'), msg(why));
 
 /** GET only asks: mail scanners open links before people do. */
 function confirmPage(ctx: Context, deps: FlowDeps): void {
   const token = tokenOf(ctx.query.token);
-  if (!token) return sendError(ctx, deps, 400, msg('verify.link_error.title'), msg('unlock.error.invalid'));
+  if (!token) throw linkError('unlock.error.invalid');
   sendPage(ctx, deps.renderer, 'unlock', { mode: 'confirm', action: '/unlock', token, csrf: deps.csrf.token(`unlock:${token}`) });
 }
 
 async function confirm(ctx: Context, deps: FlowDeps): Promise<void> {
   const token = tokenOf((ctx.request.body as Record<string, unknown> | undefined)?.token);
-  if (!checkStandalonePost(ctx, deps, `unlock:${token}`)) return;
-  const outcome = await unlockByLink(deps.db, token, { ip: ctx.ip, userAgent: ctx.get('user-agent') });
+  requireForm(ctx, deps, `unlock:${token}`, msg('standalone.csrf.body'));
+  const outcome = await deps.identity.signIn.unlockByLink(token, { ip: ctx.ip, userAgent: ctx.get('user-agent') });
   if (outcome.ok) return sendPage(ctx, deps.renderer, 'unlock', { mode: 'done', signInUrl: '/account' });
-  const why = outcome.reason === 'expired' ? 'unlock.error.expired' : outcome.reason === 'not_locked' ? 'unlock.error.not_locked' : 'unlock.error.used';
-  sendError(ctx, deps, 400, msg('verify.link_error.title'), msg(why));
+  throw linkError(outcome.reason === 'expired' ? 'unlock.error.expired' : outcome.reason === 'not_locked' ? 'unlock.error.not_locked' : 'unlock.error.used');
 }
 
 /** Re-enabling a locked ID: the email from the locked page, and the link in it. */

@@ -1,30 +1,32 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { SecondStepMethod } from '../../methods/index.js';
+import { GoTo } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
-import { showLocked } from '../locked/page.js';
-import { completeSecondStep } from './complete.js';
-import { methodUrl, renderStep } from './page.js';
-import { loadStep, type StepPlace } from './step.js';
+import { locked, methodUrl, proved, signInAt, type SignInPlace } from '../sign-in/flow.js';
+import { ensureDeviceToken } from './device-cookie.js';
+import { renderStep } from './page.js';
 
-/** This sign-in at its second step, with the methods it is offered; or a redirect and undefined. */
-async function placeFor(ctx: Context, deps: FlowDeps, method: SecondStepMethod, post: boolean): Promise<{ place: StepPlace; offered: SecondStepMethod[] } | undefined> {
-  const place = await loadStep(ctx, deps, 'second_step', { post });
-  if (!place) return undefined;
+/** This sign-in at its second step, with the methods it is offered; a method not offered to it goes to the first that is. */
+async function placeFor(ctx: Context, deps: FlowDeps, method: SecondStepMethod): Promise<{ place: SignInPlace; offered: SecondStepMethod[] }> {
+  const place = await signInAt(ctx, deps, 'second_step');
   const offered = await deps.methods.offered(deps, place.account);
-  if (offered.includes(method)) return { place, offered };
   // Not offered to this account (questions without answers, or barred after a reset made with them).
-  ctx.status = 303;
-  ctx.redirect(methodUrl(place.uid, offered[0]!));
-  return undefined;
+  if (!offered.includes(method)) throw new GoTo(methodUrl(place.uid, offered[0]!));
+  return { place, offered };
 }
 
-async function submit(ctx: Context, deps: FlowDeps, method: SecondStepMethod, place: StepPlace, offered: SecondStepMethod[]): Promise<void> {
+/** The method's form: a right proof remembers the device if asked and moves the flow on. */
+async function submit(ctx: Context, deps: FlowDeps, method: SecondStepMethod, place: SignInPlace, offered: SecondStepMethod[]): Promise<void> {
   await deps.limits.attempt('codes', ctx.ip, place.account.id);
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
   const result = await method.verify(deps, place, body);
-  if (result.ok) return completeSecondStep(ctx, deps, place, method, body.remember === 'yes');
-  if (result.locked) return showLocked(ctx, deps, place.details, place.account.id);
+  if (result.ok) {
+    await method.succeeded?.(deps, place);
+    if (body.remember === 'yes') await deps.identity.signIn.trustDevice(place.account.id, ensureDeviceToken(ctx, deps), ctx.get('user-agent'), place.origin);
+    return proved(ctx, deps, place, [...place.flow.data.amr, method.amr], method.acr);
+  }
+  if (result.locked) return locked(ctx, deps, place.details, place.account, place.flow);
   await renderStep(ctx, deps, place, method, offered, result.messages, result.status, 'post');
 }
 
@@ -36,19 +38,18 @@ export function methodRoutes(router: Router, deps: FlowDeps): void {
   for (const method of deps.methods.all) {
     const url = `/interaction/:uid/${method.path}`;
     router.get(url, async (ctx) => {
-      const at = await placeFor(ctx, deps, method, false);
-      if (at) await renderStep(ctx, deps, at.place, method, at.offered);
+      const { place, offered } = await placeFor(ctx, deps, method);
+      await renderStep(ctx, deps, place, method, offered);
     });
     router.post(url, async (ctx) => {
-      const at = await placeFor(ctx, deps, method, true);
-      if (at) await submit(ctx, deps, method, at.place, at.offered);
+      const { place, offered } = await placeFor(ctx, deps, method);
+      await submit(ctx, deps, method, place, offered);
     });
     for (const [name, action] of Object.entries(method.actions ?? {})) {
       router.post(`${url}/${name}`, async (ctx) => {
-        const at = await placeFor(ctx, deps, method, true);
-        if (!at) return;
-        const { messages, status } = await action(deps, at.place);
-        await renderStep(ctx, deps, at.place, method, at.offered, messages, status, 'post');
+        const { place, offered } = await placeFor(ctx, deps, method);
+        const { messages, status } = await action(deps, place);
+        await renderStep(ctx, deps, place, method, offered, messages, status, 'post');
       });
     }
   }

@@ -2,17 +2,14 @@ import type { Context } from 'koa';
 import type { SecondStepMethod, StepMessages } from '../../methods/index.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
-import type { StepPlace } from './step.js';
-
-/** A method's page, under /interaction/:uid/. */
-export const methodUrl = (uid: string, method: SecondStepMethod) => `/interaction/${uid}/${method.path}`;
+import { methodUrl, type SignInPlace } from '../sign-in/flow.js';
 
 /**
  * The second-step page of one method (its view and data), with the form's action, one
  * `<name>Action` URL per method action, and links to the other methods the account may use.
  * `after`: the page answers a POST on this method.
  */
-export async function renderStep(ctx: Context, deps: FlowDeps, place: StepPlace, method: SecondStepMethod, offered: SecondStepMethod[], messages: StepMessages = {}, status = 200, after?: 'post'): Promise<void> {
+export async function renderStep(ctx: Context, deps: FlowDeps, place: SignInPlace, method: SecondStepMethod, offered: SecondStepMethod[], messages: StepMessages = {}, status = 200, after?: 'post'): Promise<void> {
   const { uid } = place;
   const base = methodUrl(uid, method);
   const page = await method.render(deps, place, after);

@@ -1,8 +1,6 @@
 import type { Context } from 'koa';
 import { ACR } from '../../identity/second-step/assurance.js';
-import { needsEnrolment } from '../second-step/complete.js';
-import { finishSignIn } from '../second-step/finish.js';
-import { saveStep } from '../../identity/second-step/sign-in-steps.js';
+import { originOf, proved } from '../sign-in/flow.js';
 import { findAccountById } from '../../identity/accounts.js';
 import { findFlow, type VerificationFlow } from '../../identity/registration/verification-flow.js';
 import type { FlowDeps } from '../deps.js';
@@ -11,6 +9,7 @@ import { checkStandalonePost } from '../standalone-form.js';
 import { clearFlowCookie, readFlowCookie } from './flow-cookie.js';
 import { renderDone, type WaitingPage } from './page.js';
 import { msg } from '../../i18n/index.js';
+import { GoTo } from '../../web/page-errors.js';
 
 /** The browser's verification flow, and whether it runs inside a portal's authorization. */
 export interface VerifyPlace extends WaitingPage {
@@ -66,11 +65,13 @@ export async function completeVerification(ctx: Context, deps: FlowDeps, place: 
   clearFlowCookie(ctx);
   if (!place.details) return renderDone(ctx, deps);
   // The emailed code or link just proved the address, after the password: a second step (RFC 8176 otp).
-  const amr = ['pwd', 'otp'];
-  if (await needsEnrolment(deps, accountId)) {
-    await saveStep(deps.db, place.details.uid, accountId, 'enrol', amr, deps.config.policy.sessions.interaction_ttl_seconds);
-    ctx.status = 303;
-    return ctx.redirect(`/interaction/${place.details.uid}/enrol-questions`);
-  }
-  await finishSignIn(ctx, deps, place.details, accountId, amr, ACR.secondStep);
+  // A sign-in that found the address unverified waits at `verify_email`; an ID created from the
+  // portal's page has no sign-in record yet, and its password was set a moment ago.
+  const { signIn } = deps.identity;
+  const { details } = place;
+  const found = await signIn.find(details.uid);
+  const account = found?.account ?? (await findAccountById(deps.db, accountId));
+  if (!account || account.id !== accountId) throw new GoTo(`/interaction/${details.uid}`);
+  const flow = found?.flow.state === 'verify_email' ? found.flow : await signIn.start(details.uid, 'email_unverified', accountId, ['pwd']);
+  await proved(ctx, deps, { uid: details.uid, details, flow, account, origin: originOf(ctx, details) }, ['pwd', 'otp'], ACR.secondStep);
 }
