@@ -23,7 +23,7 @@ import { CODE_HMAC_KEY_SETTING, codeHmacKey } from './identity/keyed-hash.js';
 import { getOrCreateSecretSetting, sealSecretSettings } from './storage/instance-settings.js';
 import { migrateToLatest } from './storage/migrator.js';
 import { openRedis } from './storage/redis.js';
-import { createMethodRegistry, type SecondStepMethod } from './methods/index.js';
+import { bindMethods, createMethodRegistry, type SecondStepMethod } from './methods/index.js';
 import { createFlowRouter } from './flows/router.js';
 import type { FlowDeps } from './flows/deps.js';
 import { createApp } from './web/app.js';
@@ -124,7 +124,7 @@ export async function startServer(loaded: Config, log: Logger, options: { method
       renderer,
       csrf: new Csrf(secrets[0]!),
       hasher,
-      methods,
+      methods: bindMethods(methods, { db: database.db, hasher, config }),
       // One deployment is one issuer: its processes share counters, other deployments on the same stores do not.
       limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: createHash('sha256').update(config.issuer).digest('hex').slice(0, 12) }),
     };

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { Identity } from '../identity/services/index.js';
 import type { PasswordHasher } from '../identity/passwords.js';
-import type { MethodRegistry } from '../methods/index.js';
+import type { BoundMethods } from '../methods/index.js';
 import type { ProviderHost } from '../oidc/host.js';
 import type { Db } from '../storage/database.js';
 import type { Csrf } from '../web/csrf.js';
@@ -19,6 +19,6 @@ export interface FlowDeps {
   csrf: Csrf;
   hasher: PasswordHasher;
   limits: RateLimits;
-  /** The second-step methods (methods/index.ts). */
-  methods: MethodRegistry;
+  /** The second-step methods (methods/index.ts), bound to the stores. */
+  methods: BoundMethods;
 }

@@ -24,8 +24,15 @@ export const DEFAULT_CODE_FAILURES: CodeFailuresPolicy = codeFailuresSchema.pars
 
 /** The counter row of a subject (an account id, or a decoy's `decoy:` key), locked for this transaction. */
 export async function lockCounter(trx: Db, subject: string, door: Door): Promise<{ failures: number; blocked_until: Date | null }> {
-  await trx.insertInto('code_failures').values({ subject, door }).onConflict((oc) => oc.columns(['subject', 'door']).doNothing()).execute();
-  return trx.selectFrom('code_failures').select(['failures', 'blocked_until']).where('subject', '=', subject).where('door', '=', door).forUpdate().executeTakeFirstOrThrow();
+  // One statement creates the row or locks the existing one: INSERT ... ON CONFLICT DO UPDATE
+  // takes the conflicting row's lock and, under READ COMMITTED, returns its latest committed
+  // values (PostgreSQL docs, INSERT "ON CONFLICT Clause"), as SELECT ... FOR UPDATE would.
+  return trx
+    .insertInto('code_failures')
+    .values({ subject, door })
+    .onConflict((oc) => oc.columns(['subject', 'door']).doUpdateSet((eb) => ({ subject: eb.ref('excluded.subject') })))
+    .returning(['failures', 'blocked_until'])
+    .executeTakeFirstOrThrow();
 }
 
 export function gateOf(counter: { failures: number; blocked_until: Date | null }, policy: CodeFailuresPolicy, now: Date): Gate {

@@ -19,9 +19,15 @@ export async function codeHmacKey(db: Db): Promise<string> {
 
 /**
  * The key never changes once created, so each process reads it once per database handle
- * instead of once per sign-in, code and link (a transaction handle reads it afresh).
+ * instead of once per sign-in, code and link; transactions opened through inTransaction share it.
  */
 const keys = new WeakMap<Db, string>();
+
+/** A transaction opened on `db` knows the key `db` already read (the key never changes). */
+export function shareKey(db: Db, trx: Db): void {
+  const known = keys.get(db);
+  if (known) keys.set(trx, known);
+}
 
 /**
  * HMAC-SHA256, not argon2: codes live hours and tokens are random, so a slow hash buys nothing

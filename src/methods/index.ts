@@ -1,9 +1,9 @@
 import type { Account } from '../storage/schema.js';
 import { emailCode } from './email-code.js';
 import { securityQuestions } from './security-questions.js';
-import type { MethodEnv, SecondStepMethod } from './types.js';
+import type { Enrolled, MethodEnv, MethodPage, MethodStep, SecondStepMethod, StepMessages, Verified } from './types.js';
 
-export type { MethodEnv, MethodStep, SecondStepMethod, StepMessages, Verified } from './types.js';
+export type { Enrolled, MethodEnrolment, MethodEnv, MethodStep, SecondStepMethod, StepMessages, Verified } from './types.js';
 
 /** Every second-step method Portico has; the policy's second_step.methods picks among them. */
 export const SECOND_STEP_METHODS: readonly SecondStepMethod[] = [emailCode, securityQuestions];
@@ -17,6 +17,11 @@ export interface MethodRegistry {
    * when none fit (a questions-only policy and an account without answers).
    */
   offered(env: MethodEnv, account: Account): Promise<SecondStepMethod[]>;
+  /**
+   * The method this account must set up before its sign-in ends, if any: one the policy
+   * requires and the account lacks. `offered` (this sign-in's methods) are set up already.
+   */
+  enrolmentDue(env: MethodEnv, account: Account, offered: readonly SecondStepMethod[]): Promise<SecondStepMethod | undefined>;
   /** Why the policy's list does not fit this registry (names the field), or undefined. */
   policyProblem(ids: readonly string[]): string | undefined;
 }
@@ -39,9 +44,61 @@ export function createMethodRegistry(list: readonly SecondStepMethod[] = SECOND_
       }
       return offered.length > 0 ? offered : [fallback];
     },
+    async enrolmentDue(env, account, offered) {
+      for (const method of list) {
+        if (method.enrol?.required(env) && !offered.includes(method) && !(await method.enrol.isEnrolled(env, account))) return method;
+      }
+      return undefined;
+    },
     policyProblem(ids) {
       const i = ids.findIndex((id) => !byId.has(id));
       return i < 0 ? undefined : `second_step.methods[${i}]: unknown method "${ids[i]}" (known: ${[...byId.keys()].join(', ')})`;
     },
+  };
+}
+
+/** A method with its stores bound: what pages call, so that they never hold a database handle. */
+export interface BoundMethod {
+  readonly method: SecondStepMethod;
+  start(step: MethodStep): Promise<void>;
+  render(step: MethodStep, after?: 'post'): Promise<MethodPage>;
+  verify(step: MethodStep, form: Record<string, unknown>): Promise<Verified>;
+  act(name: string, step: MethodStep): Promise<{ messages: StepMessages; status: number }>;
+  succeeded(step: MethodStep): Promise<void>;
+  enrolPage(step: MethodStep): MethodPage;
+  enrol(step: MethodStep, form: Record<string, unknown>): Promise<Enrolled>;
+}
+
+/** The registry's methods over one environment, built once at start-up (server.ts). */
+export interface BoundMethods {
+  readonly all: readonly SecondStepMethod[];
+  byId(id: string): SecondStepMethod | undefined;
+  of(method: SecondStepMethod): BoundMethod;
+  offered(account: Account): Promise<SecondStepMethod[]>;
+  enrolmentDue(account: Account, offered: readonly SecondStepMethod[]): Promise<SecondStepMethod | undefined>;
+}
+
+export function bindMethods(registry: MethodRegistry, env: MethodEnv): BoundMethods {
+  const bound = new Map<SecondStepMethod, BoundMethod>(
+    registry.all.map((method) => [
+      method,
+      {
+        method,
+        start: async (step) => void (await method.start?.(env, step)),
+        render: (step, after) => method.render(env, step, after),
+        verify: (step, form) => method.verify(env, step, form),
+        act: (name, step) => method.actions![name]!(env, step),
+        succeeded: async (step) => void (await method.succeeded?.(env, step)),
+        enrolPage: (step) => method.enrol!.render(env, step),
+        enrol: (step, form) => method.enrol!.submit(env, step, form),
+      },
+    ]),
+  );
+  return {
+    all: registry.all,
+    byId: registry.byId,
+    of: (method) => bound.get(method)!,
+    offered: (account) => registry.offered(env, account),
+    enrolmentDue: (account, offered) => registry.enrolmentDue(env, account, offered),
   };
 }

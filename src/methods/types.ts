@@ -1,5 +1,5 @@
 import type { Policy } from '../config/policy.js';
-import type { Text } from '../i18n/index.js';
+import type { Msg, Text } from '../i18n/index.js';
 import type { AuditOrigin } from '../identity/audit.js';
 import type { PasswordHasher } from '../identity/passwords.js';
 import type { Db } from '../storage/database.js';
@@ -38,6 +38,23 @@ export type Verified = { ok: true } | { ok: false; locked: true } | { ok: false;
 /** A button of the method's page other than the main form, e.g. "Send a new code". */
 export type MethodAction = (env: MethodEnv, step: MethodStep) => Promise<{ messages: StepMessages; status: number }>;
 
+/** The outcome of an enrolment form: done, or the page again with its fields' problems. */
+export type Enrolled = { ok: true } | { ok: false; values: Record<string, string>; errors: Record<string, Msg>; status: number };
+
+/**
+ * Setting a method up during a sign-in, for an account the policy requires to have it (e.g.
+ * security questions): the flows give it a page at /interaction/:uid/<path> after the proof.
+ */
+export interface MethodEnrolment {
+  path: string;
+  /** Whether the policy requires every account to have this method. */
+  required(env: MethodEnv): boolean;
+  /** Whether this account has it set up (beyond being offered it now). */
+  isEnrolled(env: MethodEnv, account: Account): Promise<boolean>;
+  render(env: MethodEnv, step: MethodStep): MethodPage;
+  submit(env: MethodEnv, step: MethodStep, form: Record<string, unknown>): Promise<Enrolled>;
+}
+
 /**
  * A second step after the password. Adding one is a module implementing this, one line in
  * index.ts, its view and its words. The flows give it a page at /interaction/:uid/<path>,
@@ -66,4 +83,6 @@ export interface SecondStepMethod {
   actions?: Record<string, MethodAction>;
   /** After `verify` succeeded, before the sign-in finishes. */
   succeeded?(env: MethodEnv, step: MethodStep): Promise<void>;
+  /** How an account sets it up in a sign-in, when the policy requires it. */
+  enrol?: MethodEnrolment;
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ChosenQuestion } from '../../identity/registration/security-answers.js';
 import type { RegistrationInput } from '../../identity/registration/validate.js';
 
 /*
@@ -21,19 +20,10 @@ const registrationForm = z.object({
   terms: z.literal('yes').optional().catch(undefined),
 });
 
-const questionField = (body: Record<string, unknown>, name: string) => trimmed.parse(body[name]);
-
 const asRecord = (body: unknown) => (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
 
-/** The question<n> / answer<n> pairs of the question picker (views/partials/question-picker.eta). */
-export function readQuestionPairs(body: unknown, questionCount: number): ChosenQuestion[] {
-  const raw = asRecord(body);
-  return Array.from({ length: questionCount }, (_, i) => ({
-    questionId: questionField(raw, `question${i + 1}`),
-    // Answers are kept as typed; normalisation happens before they are checked and hashed.
-    answer: text.parse(raw[`answer${i + 1}`]),
-  }));
-}
+/** The question picker's pairs are read where the questions method lives. */
+export { readQuestionPairs } from '../../methods/question-pairs.js';
 
 export function readRegistrationForm(body: unknown): RegistrationInput {
   const { terms, ...fields } = registrationForm.parse(asRecord(body));

@@ -1,39 +1,42 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { checkSecurityQuestions } from '../../identity/registration/security-answers.js';
 import type { Msg } from '../../i18n/index.js';
+import type { SecondStepMethod } from '../../methods/index.js';
 import { sendPage } from '../../web/render.js';
+import { GoTo } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
-import { readQuestionPairs } from '../register/form.js';
-import { enrolled, enrolUrl, signInAt, type SignInPlace } from '../sign-in/flow.js';
+import { enrolled, enrolUrl, interactionUrl, signInAt, type SignInPlace } from '../sign-in/flow.js';
 
-function render(ctx: Context, deps: FlowDeps, place: SignInPlace, state: { values?: Record<string, string>; errors?: Record<string, Msg> } = {}, status = 200): void {
-  const questions = deps.config.policy.registration.security_questions;
-  sendPage(ctx, deps.renderer, 'enrol-questions', {
-    action: enrolUrl(place.uid),
+/** This sign-in at its enrol step, for the method it must set up; elsewhere, back to its start. */
+async function placeFor(ctx: Context, deps: FlowDeps, method: SecondStepMethod): Promise<SignInPlace> {
+  const place = await signInAt(ctx, deps, 'enrol');
+  if (place.flow.data.mustEnrol !== method.id) throw new GoTo(interactionUrl(place.uid));
+  return place;
+}
+
+function render(ctx: Context, deps: FlowDeps, method: SecondStepMethod, place: SignInPlace, state: { values?: Record<string, string>; errors?: Record<string, Msg> } = {}, status = 200): void {
+  const page = deps.methods.of(method).enrolPage(place);
+  sendPage(ctx, deps.renderer, page.view, {
+    action: enrolUrl(place.uid, method),
     csrf: deps.csrf.token(`interaction:${place.uid}`),
     values: state.values ?? {},
     errors: state.errors ?? {},
-    questions: questions.questions,
-    questionCount: questions.count,
-    answerMinLength: questions.answer_min_length,
+    ...page.data,
   }, status);
 }
 
-async function submit(ctx: Context, deps: FlowDeps, place: SignInPlace): Promise<void> {
-  const policy = deps.config.policy.registration.security_questions;
-  const chosen = readQuestionPairs(ctx.request.body, policy.count);
-  const errors = checkSecurityQuestions(policy, chosen);
-  if (Object.keys(errors).length > 0) {
-    const values = Object.fromEntries(chosen.map((q, i) => [`question${i + 1}`, q.questionId]));
-    return render(ctx, deps, place, { values, errors }, 400);
-  }
-  await deps.identity.signIn.enrol(place.account.id, chosen, place.origin);
+async function submit(ctx: Context, deps: FlowDeps, method: SecondStepMethod, place: SignInPlace): Promise<void> {
+  const outcome = await deps.methods.of(method).enrol(place, (ctx.request.body ?? {}) as Record<string, unknown>);
+  if (!outcome.ok) return render(ctx, deps, method, place, outcome, outcome.status);
   await enrolled(ctx, deps, place);
 }
 
-/** Accounts without security questions set them once, after their second step. */
+/** Each method that can be set up in a sign-in (its `enrol`): a page after the second step. */
 export function enrolRoutes(router: Router, deps: FlowDeps): void {
-  router.get('/interaction/:uid/enrol-questions', async (ctx) => render(ctx, deps, await signInAt(ctx, deps, 'enrol')));
-  router.post('/interaction/:uid/enrol-questions', async (ctx) => submit(ctx, deps, await signInAt(ctx, deps, 'enrol')));
+  for (const method of deps.methods.all) {
+    if (!method.enrol) continue;
+    const url = `/interaction/:uid/${method.enrol.path}`;
+    router.get(url, async (ctx) => render(ctx, deps, method, await placeFor(ctx, deps, method)));
+    router.post(url, async (ctx) => submit(ctx, deps, method, await placeFor(ctx, deps, method)));
+  }
 }

@@ -10,7 +10,7 @@ import { renderStep } from './page.js';
 /** This sign-in at its second step, with the methods it is offered; a method not offered to it goes to the first that is. */
 async function placeFor(ctx: Context, deps: FlowDeps, method: SecondStepMethod): Promise<{ place: SignInPlace; offered: SecondStepMethod[] }> {
   const place = await signInAt(ctx, deps, 'second_step');
-  const offered = await deps.methods.offered(deps, place.account);
+  const offered = place.flow.data.offered?.map((id) => deps.methods.byId(id)).filter((m): m is SecondStepMethod => m !== undefined) ?? (await deps.methods.offered(place.account));
   // Not offered to this account (questions without answers, or barred after a reset made with them).
   if (!offered.includes(method)) throw new GoTo(methodUrl(place.uid, offered[0]!));
   return { place, offered };
@@ -20,9 +20,10 @@ async function placeFor(ctx: Context, deps: FlowDeps, method: SecondStepMethod):
 async function submit(ctx: Context, deps: FlowDeps, method: SecondStepMethod, place: SignInPlace, offered: SecondStepMethod[]): Promise<void> {
   await deps.limits.attempt('codes', ctx.ip, place.account.id);
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-  const result = await method.verify(deps, place, body);
+  const bound = deps.methods.of(method);
+  const result = await bound.verify(place, body);
   if (result.ok) {
-    await method.succeeded?.(deps, place);
+    await bound.succeeded(place);
     if (body.remember === 'yes') await deps.identity.signIn.trustDevice(place.account.id, ensureDeviceToken(ctx, deps), ctx.get('user-agent'), place.origin);
     return proved(ctx, deps, place, [...place.flow.data.amr, method.amr], method.acr);
   }
@@ -45,10 +46,10 @@ export function methodRoutes(router: Router, deps: FlowDeps): void {
       const { place, offered } = await placeFor(ctx, deps, method);
       await submit(ctx, deps, method, place, offered);
     });
-    for (const [name, action] of Object.entries(method.actions ?? {})) {
+    for (const name of Object.keys(method.actions ?? {})) {
       router.post(`${url}/${name}`, async (ctx) => {
         const { place, offered } = await placeFor(ctx, deps, method);
-        const { messages, status } = await action(deps, place);
+        const { messages, status } = await deps.methods.of(method).act(name, place);
         await renderStep(ctx, deps, place, method, offered, messages, status, 'post');
       });
     }

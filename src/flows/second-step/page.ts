@@ -12,7 +12,7 @@ import { methodUrl, type SignInPlace } from '../sign-in/flow.js';
 export async function renderStep(ctx: Context, deps: FlowDeps, place: SignInPlace, method: SecondStepMethod, offered: SecondStepMethod[], messages: StepMessages = {}, status = 200, after?: 'post'): Promise<void> {
   const { uid } = place;
   const base = methodUrl(uid, method);
-  const page = await method.render(deps, place, after);
+  const page = await deps.methods.of(method).render(place, after);
   const actions = Object.fromEntries(Object.keys(method.actions ?? {}).map((name) => [`${name}Action`, `${base}/${name}`]));
   sendPage(ctx, deps.renderer, page.view, {
     action: base,

@@ -26,7 +26,7 @@ export interface SignInPlace extends MethodStep {
 
 export const interactionUrl = (uid: string) => `/interaction/${uid}`;
 export const methodUrl = (uid: string, method: SecondStepMethod) => `/interaction/${uid}/${method.path}`;
-export const enrolUrl = (uid: string) => `/interaction/${uid}/enrol-questions`;
+export const enrolUrl = (uid: string, method: SecondStepMethod) => `/interaction/${uid}/${method.enrol!.path}`;
 
 export function originOf(ctx: Context, details: InteractionDetails) {
   return { clientId: typeof details.params.client_id === 'string' ? details.params.client_id : undefined, ip: ctx.ip, userAgent: ctx.get('user-agent') };
@@ -63,28 +63,38 @@ async function finish(ctx: Context, deps: FlowDeps, details: InteractionDetails,
 export async function passwordAccepted(ctx: Context, deps: FlowDeps, details: InteractionDetails, account: Account): Promise<void> {
   const { signIn } = deps.identity;
   if (account.email_verified_at === null) {
-    await signIn.start(details.uid, 'email_unverified', account.id, ['pwd']);
+    await signIn.start(details.uid, 'email_unverified', account.id, { amr: ['pwd'] });
     return startSignInVerification(ctx, deps, details, account);
   }
   const demanded = secondStepDemanded(deps.config, details.params.client_id, details.params.acr_values);
   if (!demanded && (await signIn.isTrustedDevice(account.id, readDeviceToken(ctx)))) {
     return finish(ctx, deps, details, account.id, ['pwd'], ACR.trustedDevice);
   }
-  await signIn.start(details.uid, 'password_ok', account.id, ['pwd']);
-  const [first] = await deps.methods.offered(deps, account);
-  await first!.start?.(deps, { uid: details.uid, account, origin: originOf(ctx, details) });
-  throw new GoTo(methodUrl(details.uid, first!));
+  const offered = await deps.methods.offered(account);
+  const first = offered[0]!;
+  const due = await deps.methods.enrolmentDue(account, offered);
+  await signIn.start(details.uid, 'password_ok', account.id, { amr: ['pwd'], offered: offered.map((m) => m.id), mustEnrol: due?.id ?? null });
+  await deps.methods.of(first).start({ uid: details.uid, account, origin: originOf(ctx, details) });
+  throw new GoTo(methodUrl(details.uid, first));
+}
+
+/** The method this sign-in must set up before it ends (known since its second step began, else asked now). */
+async function enrolmentDue(deps: FlowDeps, place: SignInPlace): Promise<SecondStepMethod | undefined> {
+  const { mustEnrol } = place.flow.data;
+  if (mustEnrol === undefined) return deps.methods.enrolmentDue(place.account, []);
+  return mustEnrol === null ? undefined : deps.methods.byId(mustEnrol);
 }
 
 /**
- * A proof after the password succeeded (a method, or the verified address): security questions
- * to set first when the account has none and policy wants them, else the sign-in is done.
+ * A proof after the password succeeded (a method, or the verified address): a method the
+ * policy requires and the account lacks is set up first, else the sign-in is done.
  */
 export async function proved(ctx: Context, deps: FlowDeps, place: SignInPlace, amr: string[], acr: string): Promise<void> {
   const { signIn } = deps.identity;
-  if (await signIn.needsEnrolment(place.account.id)) {
-    if (!(await signIn.move(place.flow, 'must_enrol', amr))) throw new GoTo(interactionUrl(place.uid));
-    throw new GoTo(enrolUrl(place.uid));
+  const due = await enrolmentDue(deps, place);
+  if (due) {
+    if (!(await signIn.move(place.flow, 'must_enrol', amr, due.id))) throw new GoTo(interactionUrl(place.uid));
+    throw new GoTo(enrolUrl(place.uid, due));
   }
   if (!(await signIn.move(place.flow, 'verified', amr))) throw new GoTo(interactionUrl(place.uid));
   await finish(ctx, deps, place.details, place.account.id, amr, acr);
@@ -103,7 +113,7 @@ export async function enrolled(ctx: Context, deps: FlowDeps, place: SignInPlace)
 export async function locked(ctx: Context, deps: FlowDeps, details: InteractionDetails, account: Account | undefined, from?: SignInFlow): Promise<void> {
   const { signIn } = deps.identity;
   if (from) await signIn.move(from, 'locked');
-  else await signIn.start(details.uid, 'locked', account?.id ?? null, []);
+  else await signIn.start(details.uid, 'locked', account?.id ?? null, { amr: [] });
   // Read again: the attempt that locked it has just written why (the page's unlock route).
   renderLocked(ctx, deps, details, account && (await signIn.account(account.id)));
 }

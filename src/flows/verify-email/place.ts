@@ -72,6 +72,6 @@ export async function completeVerification(ctx: Context, deps: FlowDeps, place: 
   const found = await signIn.find(details.uid);
   const account = found?.account ?? (await findAccountById(deps.db, accountId));
   if (!account || account.id !== accountId) throw new GoTo(`/interaction/${details.uid}`);
-  const flow = found?.flow.state === 'verify_email' ? found.flow : await signIn.start(details.uid, 'email_unverified', accountId, ['pwd']);
+  const flow = found?.flow.state === 'verify_email' ? found.flow : await signIn.start(details.uid, 'email_unverified', accountId, { amr: ['pwd'] });
   await proved(ctx, deps, { uid: details.uid, details, flow, account, origin: originOf(ctx, details) }, ['pwd', 'otp'], ACR.secondStep);
 }

@@ -28,5 +28,11 @@ export type SignInState = keyof typeof signInFlow.transitions;
 export interface SignInData {
   /** RFC 8176 values proved so far. */
   amr: string[];
+  /**
+   * Set when the second step starts: the ids of the methods offered to the account, and the
+   * method it must set up afterwards (null: none). Asked once per sign-in, not on every page.
+   */
+  offered?: string[];
+  mustEnrol?: string | null;
 }
 export type SignInFlow = Flow<SignInState, SignInData>;

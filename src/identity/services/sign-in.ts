@@ -4,8 +4,6 @@ import { recordAudit, type AuditOrigin } from '../audit.js';
 import { authenticate } from '../authenticate.js';
 import { advanceFlow, findFlow, startFlow } from '../flows/flow-record.js';
 import { signInFlow, type SignInData, type SignInFlow, type SignInState } from '../flows/sign-in.js';
-import { hasAnswers, enrolQuestions } from '../second-step/security-questions.js';
-import type { ChosenQuestion } from '../registration/security-answers.js';
 import { deviceLabel, isTrustedDevice, trustDevice } from '../trusted-devices.js';
 import { sendUnlockMail, unlockByLink } from '../unlock.js';
 import type { IdentityEnv } from './env.js';
@@ -33,21 +31,15 @@ export function signInService(env: IdentityEnv) {
       return { flow, account: flow.accountId ? await findAccountById(db, flow.accountId) : undefined };
     },
     /** The record from the password's outcome; an earlier one of this interaction is replaced. */
-    start: async (uid: string, event: StartEvent, accountId: string | null, amr: string[]) =>
-      (await startFlow<SignInState, SignInEvent, SignInData>(db, signInFlow, event, { id: uid, accountId, data: { amr }, ttlSeconds })).flow,
+    start: async (uid: string, event: StartEvent, accountId: string | null, data: SignInData) =>
+      (await startFlow<SignInState, SignInEvent, SignInData>(db, signInFlow, event, { id: uid, accountId, data, ttlSeconds })).flow,
     /** Undefined when another request moved the flow first (a double submit). */
-    move: (flow: SignInFlow, event: SignInEvent, amr?: string[]) => advanceFlow(db, signInFlow, flow, event, amr ? { data: { amr } } : {}),
+    move: (flow: SignInFlow, event: SignInEvent, amr?: string[], mustEnrol?: string) =>
+      advanceFlow(db, signInFlow, flow, event, amr || mustEnrol ? { data: { ...(amr ? { amr } : {}), ...(mustEnrol ? { mustEnrol } : {}) } } : {}),
 
     isTrustedDevice: (accountId: string, token: string | undefined) => isTrustedDevice(db, accountId, token),
     trustDevice: (accountId: string, token: string, userAgent: string, origin: AuditOrigin) =>
       trustDevice(db, accountId, token, deviceLabel(userAgent), policy.second_step.trusted_device_days, origin),
-    /** Whether this account must still set its security questions (policy, and none on file). */
-    async needsEnrolment(accountId: string): Promise<boolean> {
-      const { second_step: step, registration } = policy;
-      if (!step.require_security_questions || registration.security_questions.count === 0) return false;
-      return !(await hasAnswers(db, accountId));
-    },
-    enrol: (accountId: string, chosen: ChosenQuestion[], origin: AuditOrigin) => enrolQuestions(db, hasher, accountId, chosen, origin),
     unlockByLink: (token: string, origin: AuditOrigin) => unlockByLink(db, token, origin),
     sendUnlockMail: (account: Account, link: (token: string) => string, origin: AuditOrigin) => sendUnlockMail(db, account, policy.lockout, link, origin),
 
