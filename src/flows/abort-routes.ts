@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { sendPage } from '../web/render.js';
 import type { FlowDeps } from './deps.js';
-import { checkFormPost, clientName, finishInteraction, loadInteraction } from './interaction.js';
+import { clientName, finishInteraction, interactionOf } from './interaction.js';
 
 /**
  * "Cancel and return to the portal". Refusing ends the interaction with access_denied (OIDC
@@ -11,8 +11,7 @@ import { checkFormPost, clientName, finishInteraction, loadInteraction } from '.
  */
 export function abortRoutes(router: Router, deps: FlowDeps): void {
   router.get('/interaction/:uid/abort', async (ctx) => {
-    const details = await loadInteraction(ctx, deps);
-    if (!details) return;
+    const details = await interactionOf(ctx, deps);
     sendPage(ctx, deps.renderer, 'abort', {
       action: `/interaction/${details.uid}/abort`,
       backUrl: `/interaction/${details.uid}`,
@@ -21,8 +20,8 @@ export function abortRoutes(router: Router, deps: FlowDeps): void {
     });
   });
   router.post('/interaction/:uid/abort', async (ctx) => {
-    const details = await loadInteraction(ctx, deps);
-    if (!details || !checkFormPost(ctx, deps, details.uid)) return;
+    // The form's token was checked by the router, as for every form under an interaction.
+    const details = await interactionOf(ctx, deps);
     await finishInteraction(ctx, details, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
   });
 }

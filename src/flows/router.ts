@@ -3,7 +3,7 @@ import { bodyParser } from '@koa/bodyparser';
 import { formGuard } from '../web/input-guard.js';
 import { consentRoutes, grantConsent, renderConsent } from './consent/routes.js';
 import type { FlowDeps } from './deps.js';
-import { loadInteraction, requireForm } from './interaction.js';
+import { interactionOf, requireForm } from './interaction.js';
 import { isFirstParty } from './first-party.js';
 import { renderSignIn, signInRoutes } from './sign-in/routes.js';
 import { registerRoutes } from './register/routes.js';
@@ -34,8 +34,7 @@ export function createFlowRouter(deps: FlowDeps): Router {
   });
 
   router.get('/interaction/:uid', async (ctx) => {
-    const details = await loadInteraction(ctx, deps);
-    if (!details) return;
+    const details = await interactionOf(ctx, deps);
     switch (details.prompt.name) {
       case 'login':
         return renderSignIn(ctx, deps, details);

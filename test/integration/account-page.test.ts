@@ -132,6 +132,39 @@ describe('the account page', () => {
     expect(await mails(user.email, 'password-changed')).toEqual([]);
   });
 
+  it('keeps an email change waiting through the sign-in a sensitive change asks for, then confirms it', async () => {
+    const user = await portico.createUser();
+    const target = `after.detour.${user.username}@example.com`;
+    const flowState = async () => (await db.selectFrom('flows').select('state').where('account_id', '=', user.id).where('kind', '=', 'settings').execute()).map((f) => f.state);
+    const { agent, page } = await openAccount(user);
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: start + 5 * 60_000 });
+    try {
+      await submit(agent, page, '/account/email', { email: target, confirmEmail: target, currentPassword: user.password });
+      expect(await flowState()).toEqual(['email_pending']);
+      const code = /^(\d{6})$/m.exec((await mails(target, 'recovery-code'))[0]!.text_body)![1]!;
+      // Past the recent-sign-in window, within the code's life: the code waits for a fresh sign-in.
+      vi.setSystemTime(start + 11 * 60_000);
+      const stale = await agent.request(`${portico.url}/account/email/confirm`, { form: { csrf: hiddenInput(page.html!, 'csrf')!, code } });
+      const signIn = new URL(stale.headers.get('location')!);
+      expect([stale.status, signIn.pathname, signIn.searchParams.get('prompt')]).toEqual([303, '/auth', 'login']);
+      expect(await flowState()).toEqual(['reauthenticating_email']);
+      expect((await findAccountById(db, user.id))!.email).toBe(user.email);
+
+      const form = await agent.follow(signIn.toString());
+      const action = /action="([^"]+\/login)"/.exec(form.html!)![1]!;
+      const back = await agent.follow(new URL(action, form.url).toString(), { form: { csrf: hiddenInput(form.html!, 'csrf')!, login: user.username, password: user.password } });
+      expect(back.url).toBe(`${portico.url}/account`);
+      expect(back.html).toContain(target);
+      expect(await flowState()).toEqual(['email_pending']);
+      await submit(agent, back, '/account/email/confirm', { code });
+      expect((await findAccountById(db, user.id))!.email).toBe(target);
+      expect(await flowState()).toEqual(['active']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('lists remembered devices and forgets them, so the next sign-in asks for the second step', async () => {
     const user = await portico.createUser();
     const { agent, page } = await openAccount(user);

@@ -18,22 +18,26 @@ export interface AccountSession {
   authTime: number;
   /** The oidc-provider session the sign-in happened in (its uid, the ID token's sid source). */
   sessionUid: string;
+  /** The browser's settings flow (identity/flows/settings.md); absent in a cookie from before it. */
+  flowId?: string;
 }
 
 const label = (payload: string) => `account-session:${payload}`;
 
-export function setAccountSession(ctx: Context, deps: FlowDeps, session: AccountSession, now = Date.now()): void {
-  const payload = Buffer.from(JSON.stringify({ ...session, exp: now + SESSION_TTL_MS })).toString('base64url');
-  sessionCookie.set(ctx, `${payload}.${deps.csrf.token(label(payload))}`, SESSION_TTL_MS);
+/** A new session lasts SESSION_TTL_MS; `expiresAt` keeps an existing one's end (a new flow id in it). */
+export function setAccountSession(ctx: Context, deps: FlowDeps, session: AccountSession, expiresAt = Date.now() + SESSION_TTL_MS): void {
+  const payload = Buffer.from(JSON.stringify({ ...session, exp: expiresAt })).toString('base64url');
+  sessionCookie.set(ctx, `${payload}.${deps.csrf.token(label(payload))}`, Math.max(0, expiresAt - Date.now()));
 }
 
-export function readAccountSession(ctx: Context, deps: FlowDeps, now = Date.now()): AccountSession | undefined {
+export function readAccountSession(ctx: Context, deps: FlowDeps, now = Date.now()): (AccountSession & { expiresAt: number }) | undefined {
   const [payload, mac] = (sessionCookie.get(ctx) ?? '').split('.');
   if (!payload || !deps.csrf.verify(label(payload), mac)) return undefined;
   try {
     const parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as AccountSession & { exp: number };
     if (typeof parsed.accountId !== 'string' || typeof parsed.authTime !== 'number' || typeof parsed.sessionUid !== 'string' || !(parsed.exp > now)) return undefined;
-    return { accountId: parsed.accountId, authTime: parsed.authTime, sessionUid: parsed.sessionUid };
+    const flowId = typeof parsed.flowId === 'string' ? parsed.flowId : undefined;
+    return { accountId: parsed.accountId, authTime: parsed.authTime, sessionUid: parsed.sessionUid, flowId, expiresAt: parsed.exp };
   } catch {
     return undefined;
   }

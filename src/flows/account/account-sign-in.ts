@@ -18,8 +18,11 @@ const PENDING_TTL_MS = 15 * 60_000;
 
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
-/** Sends the browser to /auth; the SSO session may answer at once, else the sign-in page. */
-export function startAccountSignIn(ctx: Context, deps: FlowDeps, extra: Record<string, string> = {}): void {
+/**
+ * Where to send the browser to sign in (/auth; the SSO session may answer at once, else the
+ * sign-in page), with the state and PKCE verifier it must come back with set in a cookie.
+ */
+export function accountSignInUrl(ctx: Context, deps: FlowDeps, extra: Record<string, string> = {}): string {
   const state = randomBytes(16).toString('base64url');
   const verifier = randomBytes(32).toString('base64url');
   pendingCookie.set(ctx, `${state}.${verifier}`, PENDING_TTL_MS);
@@ -35,8 +38,7 @@ export function startAccountSignIn(ctx: Context, deps: FlowDeps, extra: Record<s
     ...extra,
   };
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-  ctx.status = 303;
-  ctx.redirect(url.toString());
+  return url.toString();
 }
 
 /** Redeems the callback's code once; undefined when anything does not match. */

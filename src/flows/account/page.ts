@@ -1,6 +1,4 @@
 import type { Context } from 'koa';
-import { pendingEmail } from '../../identity/account-settings.js';
-import { listTrustedDevices } from '../../identity/trusted-devices.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { passwordHints } from '../register/rule-hints.js';
@@ -17,6 +15,7 @@ export interface AccountMessages {
 
 export async function renderAccount(ctx: Context, deps: FlowDeps, place: AccountPlace, messages: AccountMessages = {}, status = 200): Promise<void> {
   const { account } = place;
+  const { pendingEmail, devices } = await deps.identity.account.view(account, place.flow);
   const questions = deps.config.policy.registration.security_questions;
   sendPage(ctx, deps.renderer, 'account', {
     givenName: account.given_name,
@@ -24,8 +23,8 @@ export async function renderAccount(ctx: Context, deps: FlowDeps, place: Account
     username: account.username,
     email: account.email,
     emailVerified: account.email_verified_at !== null,
-    pendingEmail: await pendingEmail(deps.db, account.id),
-    devices: (await listTrustedDevices(deps.db, account.id)).map((d) => ({ id: d.id, label: d.label, lastUsed: d.last_used_at.toISOString().slice(0, 10) })),
+    pendingEmail,
+    devices: devices.map((d) => ({ id: d.id, label: d.label, lastUsed: d.last_used_at.toISOString().slice(0, 10) })),
     csrf: deps.csrf.token(accountBinding(account.id)),
     passwordHints: passwordHints(deps.config.policy.password),
     questions: questions.questions,

@@ -1,15 +1,20 @@
 import type { Context } from 'koa';
 import { predatesEpoch } from '../../identity/sessions.js';
-import { findAccountById, type Account } from '../../identity/accounts.js';
+import type { Account } from '../../identity/accounts.js';
+import type { SettingsFlow } from '../../identity/flows/settings.js';
+import { msg } from '../../i18n/index.js';
+import { GoTo } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
-import { checkStandalonePost } from '../standalone-form.js';
+import { requireForm } from '../interaction.js';
 import { providerSessionAccount } from '../../oidc/session-check.js';
-import { clearAccountSession, readAccountSession, type AccountSession } from './account-session.js';
-import { startAccountSignIn } from './account-sign-in.js';
+import { clearAccountSession, readAccountSession, setAccountSession, type AccountSession } from './account-session.js';
+import { accountSignInUrl } from './account-sign-in.js';
 
 export interface AccountPlace {
   session: AccountSession;
   account: Account;
+  /** This browser's settings flow (identity/flows/settings.md). */
+  flow: SettingsFlow;
   origin: { ip: string; userAgent: string; clientId: string };
 }
 
@@ -22,22 +27,28 @@ async function sameProviderSession(deps: FlowDeps, session: AccountSession): Pro
 
 /**
  * Who is on the account page. Not signed in, disabled, signed out everywhere since, or signed
- * out of the provider session (through any portal): sign in first. `sensitive` changes also need a sign-in within the policy's recent_auth_minutes, or
- * the person types the password again (prompt=login) and comes back to the page.
+ * out of the provider session (through any portal): sign in first. `sensitive` changes also
+ * need a sign-in within the policy's recent_auth_minutes: the settings flow waits while the
+ * person types the password again (prompt=login) and comes back to the page.
  */
-export async function loadAccountPlace(ctx: Context, deps: FlowDeps, options: { post?: boolean; sensitive?: boolean } = {}): Promise<AccountPlace | undefined> {
-  const session = readAccountSession(ctx, deps);
-  const account = session && (await findAccountById(deps.db, session.accountId));
-  if (!session || !account || account.status !== 'active' || predatesEpoch(account.sessions_valid_after, session.authTime) || !(await sameProviderSession(deps, session))) {
+export async function loadAccountPlace(ctx: Context, deps: FlowDeps, options: { post?: boolean; sensitive?: boolean } = {}): Promise<AccountPlace> {
+  const { account: service } = deps.identity;
+  const cookie = readAccountSession(ctx, deps);
+  const account = cookie && (await service.account(cookie.accountId));
+  if (!cookie || !account || account.status !== 'active' || predatesEpoch(account.sessions_valid_after, cookie.authTime) || !(await sameProviderSession(deps, cookie))) {
     clearAccountSession(ctx);
-    startAccountSignIn(ctx, deps);
-    return undefined;
+    throw new GoTo(accountSignInUrl(ctx, deps));
   }
-  if (options.post && !checkStandalonePost(ctx, deps, accountBinding(account.id))) return undefined;
-  const maxAgeSeconds = deps.config.policy.sessions.recent_auth_minutes * 60;
-  if (options.sensitive && Date.now() / 1000 - session.authTime > maxAgeSeconds) {
-    startAccountSignIn(ctx, deps, { prompt: 'login' });
-    return undefined;
+  if (options.post) requireForm(ctx, deps, accountBinding(account.id), msg('standalone.csrf.body'));
+  const { expiresAt, ...session } = cookie;
+  const { id, flow } = await service.settings(session.flowId, account.id);
+  if (id !== session.flowId) {
+    session.flowId = id;
+    setAccountSession(ctx, deps, session, expiresAt);
   }
-  return { session, account, origin: { ip: ctx.ip, userAgent: ctx.get('user-agent'), clientId: 'portico-account' } };
+  if (options.sensitive && service.owesSignIn(flow, session.authTime)) {
+    await service.reauthRequired(flow);
+    throw new GoTo(accountSignInUrl(ctx, deps, { prompt: 'login' }));
+  }
+  return { session, account, flow, origin: { ip: ctx.ip, userAgent: ctx.get('user-agent'), clientId: 'portico-account' } };
 }

@@ -1,9 +1,9 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ACCOUNT_CLIENT_ID } from '../../config/account-client.js';
+import { PageError } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
-import { sendError } from '../interaction.js';
-import { checkStandalonePost } from '../standalone-form.js';
+import { requireForm } from '../interaction.js';
 import { clearAccountSession, readAccountSession, setAccountSession } from './account-session.js';
 import { finishAccountSignIn } from './account-sign-in.js';
 import { renderAccount } from './page.js';
@@ -13,18 +13,18 @@ import { settingsRoutes } from './settings-routes.js';
 
 /** The account page, for whoever signed in; everyone else is sent to sign in first. */
 async function showAccount(ctx: Context, deps: FlowDeps): Promise<void> {
-  const place = await loadAccountPlace(ctx, deps);
-  if (place) await renderAccount(ctx, deps, place);
+  await renderAccount(ctx, deps, await loadAccountPlace(ctx, deps));
 }
 
+/** The page's sign-in came back: a new settings flow, or the one that sent it to sign in again. */
 async function callback(ctx: Context, deps: FlowDeps): Promise<void> {
   // The person chose "Cancel" on the sign-in page (RFC 6749 §4.1.2.1 access_denied).
-  if (typeof ctx.query.error === 'string') {
-    return sendError(ctx, deps, 400, msg('account.error.not_signed_in_title'), msg('account.error.not_signed_in'));
-  }
+  if (typeof ctx.query.error === 'string') throw new PageError(400, msg('account.error.not_signed_in_title'), msg('account.error.not_signed_in'));
+  const previous = readAccountSession(ctx, deps);
   const session = await finishAccountSignIn(ctx, deps);
-  if (!session) return sendError(ctx, deps, 400, msg('account.error.expired_title'), msg('account.error.expired'));
-  setAccountSession(ctx, deps, session);
+  if (!session) throw new PageError(400, msg('account.error.expired_title'), msg('account.error.expired'));
+  const flowId = await deps.identity.account.signedIn(previous?.flowId, session.accountId);
+  setAccountSession(ctx, deps, { ...session, flowId });
   ctx.status = 303;
   ctx.redirect('/account');
 }
@@ -32,7 +32,8 @@ async function callback(ctx: Context, deps: FlowDeps): Promise<void> {
 /** Ends the account pages' session, then Portico's own (oidc-provider's end_session page). */
 async function signOut(ctx: Context, deps: FlowDeps): Promise<void> {
   const session = readAccountSession(ctx, deps);
-  if (session && !checkStandalonePost(ctx, deps, accountBinding(session.accountId))) return;
+  if (session) requireForm(ctx, deps, accountBinding(session.accountId), msg('standalone.csrf.body'));
+  await deps.identity.account.signedOut(session?.flowId);
   clearAccountSession(ctx);
   ctx.status = 303;
   ctx.redirect(`/session/end?client_id=${ACCOUNT_CLIENT_ID}`);

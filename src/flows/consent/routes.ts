@@ -2,9 +2,10 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { sendPage } from '../../web/render.js';
 import { saveConsentGrant } from '../../oidc/interactions.js';
+import { GoTo } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
 import { msg, type Msg } from '../../i18n/index.js';
-import { checkFormPost, clientName, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
+import { clientName, finishInteraction, interactionOf, type InteractionDetails } from '../interaction.js';
 
 const scopeDescriptions: Record<string, Msg> = {
   openid: msg('consent.scope.openid'),
@@ -38,17 +39,13 @@ export async function grantConsent(ctx: Context, deps: FlowDeps, details: Intera
 /** The `consent` prompt, seen only by third-party portals (first-party grants: first-party-grant.ts). */
 export function consentRoutes(router: Router, deps: FlowDeps): void {
   router.post('/interaction/:uid/confirm', async (ctx) => {
-    const details = await loadInteraction(ctx, deps);
-    if (!details || !checkFormPost(ctx, deps, details.uid)) return;
-    if (details.prompt.name !== 'consent' || !details.session?.accountId) {
-      return ctx.redirect(`/interaction/${details.uid}`);
-    }
+    const details = await interactionOf(ctx, deps);
+    if (details.prompt.name !== 'consent' || !details.session?.accountId) throw new GoTo(`/interaction/${details.uid}`, 302);
     await grantConsent(ctx, deps, details);
   });
 
   router.post('/interaction/:uid/deny', async (ctx) => {
-    const details = await loadInteraction(ctx, deps);
-    if (!details || !checkFormPost(ctx, deps, details.uid)) return;
+    const details = await interactionOf(ctx, deps);
     await finishInteraction(ctx, details, { error: 'access_denied', error_description: 'The user did not allow access.' });
   });
 }

@@ -2,13 +2,12 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { LegacyLinkSettings } from '../../config/clients.js';
-import { settleLegacyGuess, takeLegacyGuess } from '../../identity/legacy/guess-limits.js';
-import { linkSubject } from '../../identity/legacy/links.js';
-import { checkLegacyCredentials } from '../../identity/legacy/verify-credentials.js';
 import { sendPage } from '../../web/render.js';
+import { GoTo, PageError } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
+import { originOf } from '../sign-in/flow.js';
 import { msg, type Text } from '../../i18n/index.js';
-import { checkFormPost, clientName, finishInteraction, loadInteraction, sendError, type InteractionDetails } from '../interaction.js';
+import { clientName, finishInteraction, interactionOf, type InteractionDetails } from '../interaction.js';
 
 const form = z.object({ username: z.string().max(254).catch('').transform((v) => v.trim()), password: z.string().max(1024).catch('') });
 
@@ -28,44 +27,34 @@ export function renderLinkLegacy(ctx: Context, deps: FlowDeps, details: Interact
   }, status);
 }
 
+/** What the page says for each refusal, and with which status. */
+const REFUSALS = {
+  paused: ['legacy.error.paused', 429],
+  unavailable: ['legacy.error.unavailable', 503],
+  wrong: ['legacy.error.wrong', 400],
+} as const;
+
 async function submit(ctx: Context, deps: FlowDeps, details: InteractionDetails, link: LegacyLinkSettings, accountId: string): Promise<void> {
   await deps.limits.attempt('legacy_link', ctx.ip, accountId);
   const { username, password } = form.parse(ctx.request.body ?? {});
-  const origin = { clientId: String(details.params.client_id), ip: ctx.ip, userAgent: ctx.get('user-agent') };
-  if (!username || !password) return renderLinkLegacy(ctx, deps, details, { alert: msg('legacy.error.missing', { system: link.displayName }), username }, 400);
-  const guess = { accountId, system: link.system, username, ip: ctx.ip };
-  const taken = await takeLegacyGuess(deps.db, guess);
-  if (!taken) {
-    return renderLinkLegacy(ctx, deps, details, { alert: msg('legacy.error.paused', { system: link.displayName }), username }, 429);
+  const system = link.displayName;
+  if (!username || !password) return renderLinkLegacy(ctx, deps, details, { alert: msg('legacy.error.missing', { system }), username }, 400);
+  const outcome = await deps.identity.legacyLink.link(accountId, link, { username, password }, { ...originOf(ctx, details), ip: ctx.ip });
+  if (outcome === 'subject_taken') throw new PageError(409, msg('legacy.error.taken_title', { system }), msg('legacy.error.taken'));
+  if (outcome !== 'linked') {
+    const [key, status] = REFUSALS[outcome];
+    return renderLinkLegacy(ctx, deps, details, { alert: msg(key, { system }), username }, status);
   }
-  const check = await checkLegacyCredentials(deps.db, deps.hasher, link, username, password);
-  if (!check.ok && check.reason === 'unavailable') {
-    await settleLegacyGuess(deps.db, guess, taken, 'unavailable');
-    return renderLinkLegacy(ctx, deps, details, { alert: msg('legacy.error.unavailable', { system: link.displayName }), username }, 503);
-  }
-  if (!check.ok) {
-    await settleLegacyGuess(deps.db, guess, taken, 'wrong', origin);
-    return renderLinkLegacy(ctx, deps, details, { alert: msg('legacy.error.wrong', { system: link.displayName }), username }, 400);
-  }
-  const linked = await linkSubject(deps.db, accountId, link.system, check.subject, origin, link.displayName);
-  if (!linked.ok) {
-    return sendError(ctx, deps, 409, msg('legacy.error.taken_title', { system: link.displayName }), msg('legacy.error.taken'));
-  }
-  await settleLegacyGuess(deps.db, guess, taken, 'right');
   await finishInteraction(ctx, details, { link_legacy: { system: link.system } }, { merge: true });
 }
 
 /** The `link_legacy` prompt (oidc/account-prompts.ts): the old credentials, checked once. */
 export function linkLegacyRoutes(router: Router, deps: FlowDeps): void {
   router.post('/interaction/:uid/link-legacy', async (ctx) => {
-    const details = await loadInteraction(ctx, deps);
-    if (!details || !checkFormPost(ctx, deps, details.uid)) return;
+    const details = await interactionOf(ctx, deps);
     const link = legacyLinkOf(deps, details);
     const accountId = details.session?.accountId;
-    if (details.prompt.name !== 'link_legacy' || !link || !accountId) {
-      ctx.status = 303;
-      return ctx.redirect(`/interaction/${details.uid}`);
-    }
+    if (details.prompt.name !== 'link_legacy' || !link || !accountId) throw new GoTo(`/interaction/${details.uid}`);
     await submit(ctx, deps, details, link, accountId);
   });
 }

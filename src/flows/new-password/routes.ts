@@ -1,11 +1,11 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { findAccountById } from '../../identity/accounts.js';
-import { setPassword } from '../../identity/recovery/set-password.js';
 import type { Text } from '../../i18n/index.js';
 import { sendPage } from '../../web/render.js';
+import { GoTo } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
-import { checkFormPost, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
+import { originOf } from '../sign-in/flow.js';
+import { finishInteraction, interactionOf, type InteractionDetails } from '../interaction.js';
 import { newPasswordForm } from '../recover/new-password-routes.js';
 import { passwordHints } from '../register/rule-hints.js';
 
@@ -36,16 +36,12 @@ function signedInJustNow(details: InteractionDetails): boolean {
  */
 export function newPasswordStepRoutes(router: Router, deps: FlowDeps): void {
   router.post('/interaction/:uid/new-password', async (ctx) => {
-    const details = await loadInteraction(ctx, deps);
-    if (!details || !checkFormPost(ctx, deps, details.uid)) return;
-    const account = details.session?.accountId ? await findAccountById(deps.db, details.session.accountId) : undefined;
-    if (details.prompt.name !== 'new_password' || !account || !signedInJustNow(details)) {
-      ctx.status = 303;
-      return ctx.redirect(`/interaction/${details.uid}`);
-    }
+    const details = await interactionOf(ctx, deps);
+    const accountId = details.session?.accountId;
+    if (details.prompt.name !== 'new_password' || !accountId || !signedInJustNow(details)) throw new GoTo(`/interaction/${details.uid}`);
     const input = newPasswordForm.parse(ctx.request.body ?? {});
-    const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
-    const outcome = await setPassword(deps.db, deps.hasher, deps.config.policy, account, input, { reason: 'upgrade', endSessions: true, origin: { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') } });
+    const outcome = await deps.identity.passwordUpgrade.setPassword(accountId, input, originOf(ctx, details));
+    if (!outcome) throw new GoTo(`/interaction/${details.uid}`);
     if (!outcome.ok) return renderNewPassword(ctx, deps, details, { [outcome.field]: outcome.message }, 400);
     await finishInteraction(ctx, details, { new_password: { changed: true } }, { merge: true });
   });

@@ -1,11 +1,11 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { findAccountById } from '../../identity/accounts.js';
-import { acceptTerms } from '../../identity/terms.js';
 import type { Msg } from '../../i18n/index.js';
 import { sendPage } from '../../web/render.js';
+import { GoTo } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
-import { checkFormPost, clientName, finishInteraction, loadInteraction, type InteractionDetails } from '../interaction.js';
+import { originOf } from '../sign-in/flow.js';
+import { clientName, finishInteraction, interactionOf, type InteractionDetails } from '../interaction.js';
 
 export function renderTerms(ctx: Context, deps: FlowDeps, details: InteractionDetails, state: { errors?: Record<string, Msg>; signature?: string } = {}, status = 200): void {
   const terms = deps.config.policy.registration.terms;
@@ -26,18 +26,14 @@ export function renderTerms(ctx: Context, deps: FlowDeps, details: InteractionDe
 /** The `terms` prompt (oidc/account-prompts.ts): accept the current version, signed if the policy says so. */
 export function termsRoutes(router: Router, deps: FlowDeps): void {
   router.post('/interaction/:uid/terms', async (ctx) => {
-    const details = await loadInteraction(ctx, deps);
-    if (!details || !checkFormPost(ctx, deps, details.uid)) return;
-    const account = details.session?.accountId ? await findAccountById(deps.db, details.session.accountId) : undefined;
-    if (details.prompt.name !== 'terms' || !account) {
-      ctx.status = 303;
-      return ctx.redirect(`/interaction/${details.uid}`);
-    }
+    const details = await interactionOf(ctx, deps);
+    const accountId = details.session?.accountId;
+    if (details.prompt.name !== 'terms' || !accountId) throw new GoTo(`/interaction/${details.uid}`);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const signature = typeof body.signature === 'string' ? body.signature.slice(0, 200) : '';
     const terms = deps.config.policy.registration.terms;
-    const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
-    const outcome = await acceptTerms(deps.db, account, terms.version, { accepted: body.accept === 'yes', signature, requireSignature: terms.require_signature }, { clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') });
+    const outcome = await deps.identity.terms.accept(accountId, { accepted: body.accept === 'yes', signature }, originOf(ctx, details));
+    if (!outcome) throw new GoTo(`/interaction/${details.uid}`);
     if (!outcome.ok) return renderTerms(ctx, deps, details, { errors: { [outcome.field]: outcome.message }, signature }, 400);
     await finishInteraction(ctx, details, { terms: { version: terms.version } }, { merge: true });
   });

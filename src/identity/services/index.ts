@@ -1,5 +1,9 @@
 import type { IdentityEnv } from './env.js';
 import { signInService } from './sign-in.js';
+import { accountService } from './account.js';
+import { termsService } from './terms.js';
+import { passwordUpgradeService } from './password-upgrade.js';
+import { legacyLinkService } from './legacy-link.js';
 
 export type { IdentityEnv } from './env.js';
 
@@ -11,6 +15,10 @@ export type { IdentityEnv } from './env.js';
 export function createIdentity(env: IdentityEnv) {
   return {
     signIn: signInService(env),
+    account: accountService(env),
+    terms: termsService(env),
+    passwordUpgrade: passwordUpgradeService(env),
+    legacyLink: legacyLinkService(env),
   };
 }
 
