@@ -16,7 +16,6 @@ export async function purgeExpiredVerification(db: Db, now = new Date(), unverif
   const codes = await db.deleteFrom('one_time_codes').where('expires_at', '<', before).executeTakeFirst();
   const flows = await db.deleteFrom('verification_flows').where('expires_at', '<', before).executeTakeFirst();
   const steps = await purgeExpiredFlows(db, before);
-  await db.deleteFrom('recovery_flows').where('expires_at', '<', before).execute();
   await db.deleteFrom('sign_in_decoys').where('expires_at', '<', before).execute();
   // A legacy guessing window (15 minutes) and its pause (15 more) are over within the hour.
   await db.deleteFrom('legacy_guess_limits').where('window_started_at', '<', before).where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<', before)])).execute();

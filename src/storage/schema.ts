@@ -158,20 +158,6 @@ export interface FlowsTable {
   expires_at: Timestamp;
 }
 
-export interface RecoveryFlowsTable {
-  id_hash: string;
-  /** Null when the username matched no ID. */
-  account_id: string | null;
-  login: string;
-  /** 'answers': the code is proved and the account's questions are asked as well. */
-  stage: 'prove' | 'answers' | 'new_password' | 'done';
-  proof: ColumnType<'code' | 'answers' | null, 'code' | 'answers' | null | undefined, 'code' | 'answers' | null>;
-  decoy_failures: ColumnType<number, number | undefined, number>;
-  decoy_code_sent_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
-  created_at: Timestamp;
-  expires_at: Timestamp;
-}
-
 export interface CodeFailuresTable {
   subject: string;
   door: 'recovery' | 'password';
@@ -250,7 +236,6 @@ export interface Database {
   verification_flows: VerificationFlowsTable;
   trusted_devices: TrustedDevicesTable;
   flows: FlowsTable;
-  recovery_flows: RecoveryFlowsTable;
   legacy_accounts: LegacyAccountsTable;
   account_links: AccountLinksTable;
   legacy_link_attempts: LegacyLinkAttemptsTable;
@@ -269,6 +254,5 @@ export type OneTimeCode = Selectable<OneTimeCodesTable>;
 export type VerificationFlow = Selectable<VerificationFlowsTable>;
 export type TrustedDevice = Selectable<TrustedDevicesTable>;
 export type FlowRow = Selectable<FlowsTable>;
-export type RecoveryFlow = Selectable<RecoveryFlowsTable>;
 export type LegacyAccount = Selectable<LegacyAccountsTable>;
 export type AccountLink = Selectable<AccountLinksTable>;

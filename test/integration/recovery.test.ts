@@ -1,4 +1,6 @@
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as recoveryFlowsMigration from '../../migrations/0019_recovery_flows.js';
 import { findAccountById } from '../../src/identity/accounts.js';
 import type { Db } from '../../src/storage/database.js';
 import { startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
@@ -148,6 +150,30 @@ describe('forgot password', () => {
     expect(newForm.url).toBe(`${portico.url}/recover/password/new`);
     const done = await submit(agent, newForm, '/recover/password/new', { password: 'Fresh8Meadow', confirmPassword: 'Fresh8Meadow' });
     expect(done.html).toContain('Your password was changed');
+  });
+
+  it('carries a reset begun before the upgrade to the one flows table over, in the same browser, and re-runs harmlessly', async () => {
+    const user = await portico.createUser();
+    const { agent, page } = await startReset(user.username);
+    const newForm = await submit(agent, page, '/recover/password/code', { code: await code(user.email) });
+    expect(newForm.url).toBe(`${portico.url}/recover/password/new`);
+    const migrations = db as unknown as Kysely<unknown>;
+    const recoveryFlows = async () =>
+      (await db.selectFrom('flows').select(['state', 'data']).where('kind', '=', 'recovery').where('account_id', '=', user.id).execute()).map((row) => ({ state: row.state, data: JSON.parse(row.data) as unknown }));
+    // Back to the table of before, as the flow stood there: proved by its code, at the new password.
+    await recoveryFlowsMigration.down(migrations);
+    expect(await recoveryFlows()).toEqual([]);
+    const before = await sql<{ login: string; stage: string; proof: string | null }>`select login, stage, proof from recovery_flows where account_id = ${user.id}`.execute(db);
+    expect(before.rows).toEqual([{ login: user.username, stage: 'new_password', proof: 'code' }]);
+    await recoveryFlowsMigration.up(migrations);
+    await recoveryFlowsMigration.up(migrations);
+    expect(await recoveryFlows()).toEqual([{ state: 'new_password', data: { login: user.username, proof: 'code' } }]);
+    expect((await sql<{ present: boolean }>`select to_regclass('recovery_flows') is not null as present`.execute(db)).rows[0]!.present).toBe(false);
+    const done = await submit(agent, newForm, '/recover/password/new', { password: 'Fresh8Meadow', confirmPassword: 'Fresh8Meadow' });
+    expect(done.html).toContain('Your password was changed');
+    // Finished: the record is gone, and the same form sent again only starts over.
+    expect(await recoveryFlows()).toEqual([]);
+    expect((await submit(agent, newForm, '/recover/password/new', { password: 'Other9Meadow', confirmPassword: 'Other9Meadow' })).url).toBe(`${portico.url}/recover/password`);
   });
 });
 

@@ -1,13 +1,12 @@
 import type { Context } from 'koa';
-import { findRecoveryFlow, type RecoveryFlow } from '../../identity/recovery/recovery-flow.js';
+import type { RecoveryFlow, RecoveryState } from '../../identity/flows/recovery.js';
+import { GoTo } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
 import { readRecoveryCookie } from './flow-cookie.js';
 
-/** The browser's flow at one of `stages`; otherwise back to the start. */
-export async function loadRecoveryFlow(ctx: Context, deps: FlowDeps, ...stages: RecoveryFlow['stage'][]): Promise<RecoveryFlow | undefined> {
-  const flow = await findRecoveryFlow(deps.db, readRecoveryCookie(ctx));
-  if (flow && stages.includes(flow.stage)) return flow;
-  ctx.status = 303;
-  ctx.redirect('/recover/password');
-  return undefined;
+/** The browser's flow at one of `states`; anywhere else (expired, a jump ahead, a replayed form) back to the start. */
+export async function recoveryAt(ctx: Context, deps: FlowDeps, states: readonly RecoveryState[]): Promise<RecoveryFlow> {
+  const flow = await deps.identity.recovery.find(readRecoveryCookie(ctx), states);
+  if (!flow) throw new GoTo('/recover/password');
+  return flow;
 }

@@ -3,7 +3,8 @@ import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { passwordHints } from '../register/rule-hints.js';
 import { msg } from '../../i18n/index.js';
-import { browserBinding, checkStandalonePost } from '../standalone-form.js';
+import { requireForm } from '../interaction.js';
+import { browserBinding } from '../standalone-form.js';
 
 export const RECOVER_BINDING = 'recover';
 
@@ -25,7 +26,8 @@ export function renderRecover(ctx: Context, deps: FlowDeps, mode: RecoverMode, d
 }
 
 export const recoverOrigin = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') });
-export const recoverPosted = (ctx: Context, deps: FlowDeps) => checkStandalonePost(ctx, deps, browserBinding(ctx, RECOVER_BINDING));
+/** Every recovery form must come from a recovery page in this browser (CsrfError otherwise). */
+export const requireRecoverForm = (ctx: Context, deps: FlowDeps) => requireForm(ctx, deps, browserBinding(ctx, RECOVER_BINDING), msg('standalone.csrf.body'));
 
 /** Recovery codes paused (code-failures.ts): what the person can still do. */
 export const recoveryLockedAdvice = (deps: FlowDeps) => msg('recover.locked_advice', { helpDesk: { text: deps.config.policy.lockout.help_desk, translations: deps.config.policy.lockout.help_desk_translations } });

@@ -1,10 +1,8 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
-import { mailUsername } from '../../identity/recovery/forgot-username.js';
 import type { FlowDeps } from '../deps.js';
 import { noSoonerThan, RECOVERY_FLOOR_MS } from '../response-floor.js';
-import { browserBinding, checkStandalonePost } from '../standalone-form.js';
-import { RECOVER_BINDING, renderRecover } from './page.js';
+import { recoverOrigin, renderRecover, requireRecoverForm } from './page.js';
 import { msg } from '../../i18n/index.js';
 import { passwordRoutes } from './password-routes.js';
 
@@ -16,11 +14,11 @@ export function recoverRoutes(router: Router, deps: FlowDeps): void {
   router.get('/recover', (ctx) => renderRecover(ctx, deps, 'choose'));
   router.get('/recover/username', (ctx) => renderRecover(ctx, deps, 'username'));
   router.post('/recover/username', async (ctx) => {
-    if (!checkStandalonePost(ctx, deps, browserBinding(ctx, RECOVER_BINDING))) return;
+    requireRecoverForm(ctx, deps);
     const { email } = emailForm.parse(ctx.request.body ?? {});
     await deps.limits.attempt('recovery', ctx.ip, email);
     if (!looksLikeEmail.safeParse(email).success) return renderRecover(ctx, deps, 'username', { email, fieldError: msg('recover.error.email_format') }, 400);
-    await noSoonerThan(RECOVERY_FLOOR_MS, () => mailUsername(deps.db, email, `${deps.config.issuer}/account`, { ip: ctx.ip, userAgent: ctx.get('user-agent') }));
+    await noSoonerThan(RECOVERY_FLOOR_MS, () => deps.identity.recovery.mailUsername(email, recoverOrigin(ctx)));
     // The same answer whether or not an ID uses the address.
     renderRecover(ctx, deps, 'usernameSent');
   });

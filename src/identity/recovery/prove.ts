@@ -29,12 +29,12 @@ export function recoveryCodeSpec(policy: Policy): CodeSpec {
 }
 
 /** Whose failures a flow counts: its account, or its username's decoy. */
-const subjectOf = (db: Db, flow: RecoveryFlow) => (flow.account_id ? Promise.resolve(flow.account_id) : decoySubject(db, flow.login));
+const subjectOf = (db: Db, flow: RecoveryFlow) => (flow.accountId ? Promise.resolve(flow.accountId) : decoySubject(db, flow.data.login));
 
 export async function sendRecoveryCode(db: Db, flow: RecoveryFlow, policy: Policy, origin: AuditOrigin = {}): Promise<{ ok: true } | IssueRefusal> {
   const spec = recoveryCodeSpec(policy);
-  const account = flow.account_id ? await findAccountById(db, flow.account_id) : undefined;
-  if (!account) return issueDecoyCode(db, await decoySubject(db, flow.login), spec);
+  const account = flow.accountId ? await findAccountById(db, flow.accountId) : undefined;
+  if (!account) return issueDecoyCode(db, await decoySubject(db, flow.data.login), spec);
   return inTransaction(db, async (trx) => {
     const issued = await issueCode(trx, account.id, account.email, spec);
     if (!issued.ok) return issued;
@@ -45,9 +45,9 @@ export async function sendRecoveryCode(db: Db, flow: RecoveryFlow, policy: Polic
 }
 
 export async function checkRecoveryCode(db: Db, flow: RecoveryFlow, code: string, policy: Policy, origin: AuditOrigin = {}): Promise<CodeCheck> {
-  if (!flow.account_id) return checkDecoyCode(db, await decoySubject(db, flow.login), policy.code_failures);
-  const check = await verifyCode(db, flow.account_id, RECOVERY_CODE, code, new Date(), { failures: policy.code_failures });
-  if (!check.ok) await recordAudit(db, { action: 'recovery.code_failed', actor: 'anonymous', accountId: flow.account_id, details: { reason: check.reason }, ...origin });
+  if (!flow.accountId) return checkDecoyCode(db, await decoySubject(db, flow.data.login), policy.code_failures);
+  const check = await verifyCode(db, flow.accountId, RECOVERY_CODE, code, new Date(), { failures: policy.code_failures });
+  if (!check.ok) await recordAudit(db, { action: 'recovery.code_failed', actor: 'anonymous', accountId: flow.accountId, details: { reason: check.reason }, ...origin });
   return check;
 }
 
@@ -59,9 +59,9 @@ export async function hasAnswers(db: Db, accountId: string | null): Promise<bool
 
 /** The account's questions; for a flow without answers behind it, the same questions every time for that username. */
 export async function recoveryQuestions(db: Db, policy: Policy['registration']['security_questions'], flow: RecoveryFlow): Promise<AskedQuestion[]> {
-  const real = flow.account_id ? await accountQuestions(db, policy, flow.account_id) : [];
+  const real = flow.accountId ? await accountQuestions(db, policy, flow.accountId) : [];
   if (real.length > 0) return real;
-  const seed = keyedHash(await codeHmacKey(db), 'decoy-questions', flow.login.toLowerCase());
+  const seed = keyedHash(await codeHmacKey(db), 'decoy-questions', flow.data.login.toLowerCase());
   const pool = [...policy.questions];
   const picked: AskedQuestion[] = [];
   for (let i = 0; i < Math.max(1, policy.count) && pool.length > 0; i++) {
@@ -87,7 +87,7 @@ export async function checkRecoveryAnswers(db: Db, hasher: PasswordHasher, polic
     return gate.open ? { admitted: true, after: await countFailure(trx, subject, 'recovery', counter.failures, policy.code_failures, now) } : { admitted: false, after: gate };
   });
   if (!counted.admitted) return { ok: false, gate: counted.after, checked: false };
-  const stored = flow.account_id ? await db.selectFrom('security_answers').select(['question_id', 'answer_hash']).where('account_id', '=', flow.account_id).execute() : [];
+  const stored = flow.accountId ? await db.selectFrom('security_answers').select(['question_id', 'answer_hash']).where('account_id', '=', flow.accountId).execute() : [];
   const results = stored.length > 0
     ? await Promise.all(stored.map((s) => hasher.verify(s.answer_hash, normaliseAnswer(answers.get(s.question_id) ?? ''))))
     : await Promise.all([...answers.values()].map(async (a) => { await hasher.verifyDecoy(a); return false; }));
@@ -95,6 +95,6 @@ export async function checkRecoveryAnswers(db: Db, hasher: PasswordHasher, polic
     await clearCodeFailures(db, subject, 'recovery');
     return { ok: true };
   }
-  if (flow.account_id) await recordAudit(db, { action: 'recovery.answers_failed', actor: 'anonymous', accountId: flow.account_id, ...origin });
+  if (flow.accountId) await recordAudit(db, { action: 'recovery.answers_failed', actor: 'anonymous', accountId: flow.accountId, ...origin });
   return { ok: false, gate: counted.after, checked: true };
 }

@@ -1,41 +1,35 @@
 import type { Db } from '../../storage/database.js';
-import type { RecoveryFlow } from '../../storage/schema.js';
-import { codeHmacKey, keyedHash, randomToken } from '../keyed-hash.js';
+import { advanceFlow, findFlow, startFlow } from '../flows/flow-record.js';
+import { recoveryFlow, type RecoveryData, type RecoveryEvent, type RecoveryFlow, type RecoveryState } from '../flows/recovery.js';
 
-export type { RecoveryFlow };
+export type { RecoveryFlow, RecoveryState };
 
 /*
- * "Forgot password" as a flow object (kratos-style): its own expiry and stage, in the database
- * so any process serves the next request. The browser holds the random id; the table only its
- * keyed hash. A username that matched no ID gets a flow too (account_id null), so that the
- * pages that follow cannot tell the two apart.
+ * "Forgot password" as a record of the `flows` table (identity/flows/recovery.ts): in the
+ * database so any process serves the next request, keyed by the hash of the browser's random
+ * id. A username that matched no ID gets a flow too (no account), so that the pages that
+ * follow cannot tell the two apart.
  */
-const LABEL = 'recovery-flow';
-const TTL_MS = 30 * 60_000;
 
-/** A new flow: the id for the browser's cookie, and the row as stored. */
-export async function createRecoveryFlow(db: Db, accountId: string | null, login: string): Promise<{ id: string; flow: RecoveryFlow }> {
-  const id = randomToken();
-  const flow = await db
-    .insertInto('recovery_flows')
-    .values({ id_hash: keyedHash(await codeHmacKey(db), LABEL, id), account_id: accountId, login: login.slice(0, 254), stage: 'prove', expires_at: new Date(Date.now() + TTL_MS) })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return { id, flow };
+/** A new flow at `prove`: the id for the browser's cookie, and the record. */
+export function createRecoveryFlow(db: Db, accountId: string | null, login: string): Promise<{ id: string; flow: RecoveryFlow }> {
+  return startFlow<RecoveryState, RecoveryEvent, RecoveryData>(db, recoveryFlow, 'code_sent', { accountId, data: { login: login.slice(0, 254) } });
 }
 
-export async function findRecoveryFlow(db: Db, id: string | undefined): Promise<RecoveryFlow | undefined> {
-  if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
-  return db
-    .selectFrom('recovery_flows')
-    .selectAll()
-    .where('id_hash', '=', keyedHash(await codeHmacKey(db), LABEL, id))
-    .where('expires_at', '>', new Date())
-    .executeTakeFirst();
+/** The browser's live flow, if it is at one of `states`. */
+export async function findRecoveryFlow(db: Db, id: string | undefined, states: readonly RecoveryState[]): Promise<RecoveryFlow | undefined> {
+  const flow = await findFlow<RecoveryState, RecoveryEvent, RecoveryData>(db, recoveryFlow, id);
+  return flow && states.includes(flow.state) ? flow : undefined;
 }
 
-/** Moves the flow on, only from the stage it is expected to be at (a replayed form does nothing); `proof` records what was proved. */
-export async function advanceRecoveryFlow(db: Db, flow: RecoveryFlow, from: RecoveryFlow['stage'], to: RecoveryFlow['stage'], proof?: 'code' | 'answers'): Promise<boolean> {
-  const moved = await db.updateTable('recovery_flows').set({ stage: to, ...(proof ? { proof } : {}) }).where('id_hash', '=', flow.id_hash).where('stage', '=', from).returning('id_hash').executeTakeFirst();
-  return moved !== undefined;
+/** What each proving event proves (answers after the code leave the code as the proof). */
+const PROOF: Partial<Record<RecoveryEvent, RecoveryData['proof']>> = { code_ok: 'code', code_ok_answers_due: 'code', answers_alone_ok: 'answers' };
+
+/**
+ * Moves the flow on from the state it was read at: false when another request moved it first
+ * (a replayed or doubled form does nothing).
+ */
+export async function advanceRecoveryFlow(db: Db, flow: RecoveryFlow, event: RecoveryEvent): Promise<boolean> {
+  const proof = PROOF[event];
+  return (await advanceFlow(db, recoveryFlow, flow, event, proof ? { data: { proof } } : {})) !== undefined;
 }

@@ -4,6 +4,7 @@ import { accountService } from './account.js';
 import { termsService } from './terms.js';
 import { passwordUpgradeService } from './password-upgrade.js';
 import { legacyLinkService } from './legacy-link.js';
+import { recoveryService } from './recovery.js';
 
 export type { IdentityEnv } from './env.js';
 
@@ -19,6 +20,7 @@ export function createIdentity(env: IdentityEnv) {
     terms: termsService(env),
     passwordUpgrade: passwordUpgradeService(env),
     legacyLink: legacyLinkService(env),
+    recovery: recoveryService(env),
   };
 }
 
