@@ -349,7 +349,7 @@ describe('expired codes and verification flows', () => {
     const account = (await accountByUsername(form.username!))!;
     const rows = async () => ({
       codes: (await db.selectFrom('one_time_codes').select('id').where('account_id', '=', account.id).execute()).length,
-      flows: (await db.selectFrom('verification_flows').select('id_hash').where('account_id', '=', account.id).execute()).length,
+      flows: (await db.selectFrom('flows').select('id_hash').where('kind', '=', 'verification').where('account_id', '=', account.id).execute()).length,
     });
     await purgeExpiredVerification(db);
     expect(await rows()).toEqual({ codes: 1, flows: 1 });
@@ -427,10 +427,10 @@ describe('registrations racing', () => {
   async function rowsFor(emails: string[]) {
     const accounts = await db.selectFrom('accounts').select('id').where(sql`lower(email)`, 'in', emails.map((e) => e.toLowerCase())).execute();
     const ids = accounts.map((a) => a.id);
-    const count = async (table: 'security_answers' | 'one_time_codes' | 'verification_flows') =>
-      (await db.selectFrom(table).select('account_id').where('account_id', 'in', ids.length ? ids : ['none']).execute()).length;
+    const count = async (table: 'security_answers' | 'one_time_codes' | 'flows') =>
+      (await db.selectFrom(table).select('account_id').where('account_id', 'in', ids.length ? ids : ['none']).$if(table === 'flows', (q) => q.where(sql.ref('kind'), '=', 'verification')).execute()).length;
     const mails = await db.selectFrom('mail_outbox').select(['to_address', 'template']).where(sql`lower(to_address)`, 'in', emails.map((e) => e.toLowerCase())).execute();
-    return { accounts: ids, answers: await count('security_answers'), codes: await count('one_time_codes'), flows: await count('verification_flows'), mails };
+    return { accounts: ids, answers: await count('security_answers'), codes: await count('one_time_codes'), flows: await count('flows'), mails };
   }
 
   it('for one username: exactly one account, the other a clear message, nothing half-written', async () => {

@@ -1,5 +1,6 @@
 import type { IdentityEnv } from './env.js';
 import { signInService } from './sign-in.js';
+import { registrationService } from './registration.js';
 
 export type { IdentityEnv } from './env.js';
 
@@ -11,6 +12,7 @@ export type { IdentityEnv } from './env.js';
 export function createIdentity(env: IdentityEnv) {
   return {
     signIn: signInService(env),
+    registration: registrationService(env),
   };
 }
 
