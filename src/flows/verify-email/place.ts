@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { ACR } from '../../identity/second-step/assurance.js';
 import { interactionUrl, originOf, proved } from '../sign-in/flow.js';
-import type { VerificationFlow } from '../../identity/registration/verification-flow.js';
+import type { VerificationFlow } from '../../identity/flows/verification.js';
 import type { FlowDeps } from '../deps.js';
 import { interactionOf, requireForm, type InteractionDetails } from '../interaction.js';
 import { clearFlowCookie, readFlowCookie } from './flow-cookie.js';

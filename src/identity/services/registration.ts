@@ -34,10 +34,7 @@ export function registrationService(env: IdentityEnv) {
   });
   return {
     /** The form: field errors, or the unverified ID with its verification flow (the registration at `verify_email`). */
-    async register(input: RegistrationInput, request: VerificationRequest, interactionUid?: string) {
-      const outcome = await registerAccount(db, hasher, input, { policy, ...request, interactionUid });
-      return outcome.ok ? { ...outcome, state: nextState(registrationFlow, 'form', 'registered') } : outcome;
-    },
+    register: (input: RegistrationInput, request: VerificationRequest, interactionUid?: string) => registerAccount(db, hasher, input, { policy, ...request, interactionUid }),
     /** Where a registration goes once its address is proved: "ready", or on into the portal's sign-in. */
     afterVerification: (inPortal: boolean): RegistrationState => nextState(registrationFlow, 'verify_email', inPortal ? 'verified_in_portal' : 'verified'),
 
