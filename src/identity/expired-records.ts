@@ -11,11 +11,10 @@ import { purgeExpiredFlows } from './flows/flow-record.js';
  */
 const GRACE_MS = 60 * 60_000;
 
-export async function purgeExpiredVerification(db: Db, now = new Date(), unverifiedTtlDays = 7): Promise<{ codes: number; flows: number; steps: number; devices: number; unverified: number }> {
+export async function purgeExpiredVerification(db: Db, now = new Date(), unverifiedTtlDays = 7): Promise<{ codes: number; flows: number; devices: number; unverified: number }> {
   const before = new Date(now.getTime() - GRACE_MS);
   const codes = await db.deleteFrom('one_time_codes').where('expires_at', '<', before).executeTakeFirst();
-  const flows = await db.deleteFrom('verification_flows').where('expires_at', '<', before).executeTakeFirst();
-  const steps = await purgeExpiredFlows(db, before);
+  const flows = await purgeExpiredFlows(db, before);
   await db.deleteFrom('sign_in_decoys').where('expires_at', '<', before).execute();
   // A legacy guessing window (15 minutes) and its pause (15 more) are over within the hour.
   await db.deleteFrom('legacy_guess_limits').where('window_started_at', '<', before).where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<', before)])).execute();
@@ -24,5 +23,5 @@ export async function purgeExpiredVerification(db: Db, now = new Date(), unverif
   // Forgotten devices go too: a revoked row can never match again.
   const devices = await db.deleteFrom('trusted_devices').where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)])).executeTakeFirst();
   const unverified = await purgeUnverified(db, unverifiedTtlDays, now);
-  return { codes: Number(codes.numDeletedRows), flows: Number(flows.numDeletedRows), steps, devices: Number(devices.numDeletedRows), unverified };
+  return { codes: Number(codes.numDeletedRows), flows, devices: Number(devices.numDeletedRows), unverified };
 }

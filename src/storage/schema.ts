@@ -121,18 +121,6 @@ export interface SecurityAnswersTable {
   created_at: Timestamp;
 }
 
-export interface VerificationFlowsTable {
-  id_hash: string;
-  /** Null on the flow shown when the email already belonged to an ID. */
-  account_id: string | null;
-  destination: string;
-  interaction_uid: string | null;
-  decoy_failures: ColumnType<number, number | undefined, number>;
-  last_sent_at: Timestamp;
-  expires_at: Timestamp;
-  created_at: Timestamp;
-}
-
 export interface TrustedDevicesTable {
   id: Generated<string>;
   account_id: string;
@@ -233,7 +221,6 @@ export interface Database {
   mail_outbox: MailOutboxTable;
   one_time_codes: OneTimeCodesTable;
   security_answers: SecurityAnswersTable;
-  verification_flows: VerificationFlowsTable;
   trusted_devices: TrustedDevicesTable;
   flows: FlowsTable;
   legacy_accounts: LegacyAccountsTable;
@@ -251,7 +238,6 @@ export type NewAccount = Insertable<AccountsTable>;
 export type AccountUpdate = Updateable<AccountsTable>;
 export type OutboxMail = Selectable<MailOutboxTable>;
 export type OneTimeCode = Selectable<OneTimeCodesTable>;
-export type VerificationFlow = Selectable<VerificationFlowsTable>;
 export type TrustedDevice = Selectable<TrustedDevicesTable>;
 export type FlowRow = Selectable<FlowsTable>;
 export type LegacyAccount = Selectable<LegacyAccountsTable>;

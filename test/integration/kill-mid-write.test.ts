@@ -142,7 +142,7 @@ async function registrationState(form: Record<string, string>): Promise<'whole' 
     answers: await count(db.selectFrom('security_answers').select(db.fn.countAll().as('n')).where('account_id', '=', account.id).executeTakeFirstOrThrow()),
     codes: await count(db.selectFrom('one_time_codes').select(db.fn.countAll().as('n')).where('account_id', '=', account.id).where('purpose', '=', 'verify_email').executeTakeFirstOrThrow()),
     mails: await count(db.selectFrom('mail_outbox').select(db.fn.countAll().as('n')).where('account_id', '=', account.id).where('template', '=', 'verify-email').executeTakeFirstOrThrow()),
-    flows: await count(db.selectFrom('verification_flows').select(db.fn.countAll().as('n')).where('account_id', '=', account.id).executeTakeFirstOrThrow()),
+    flows: await count(db.selectFrom('flows').select(db.fn.countAll().as('n')).where('kind', '=', 'verification').where('account_id', '=', account.id).executeTakeFirstOrThrow()),
     audit: await count(db.selectFrom('audit_events').select(db.fn.countAll().as('n')).where('account_id', '=', account.id).where('action', 'in', ['account.registered', 'verification.sent']).executeTakeFirstOrThrow()),
   };
   // No answers: security questions are enrolled once the address is verified.

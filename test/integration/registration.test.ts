@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpiredVerification } from '../../src/identity/expired-records.js';
 import { issueCode, verifyCode } from '../../src/identity/one-time-codes.js';
 import { registerAccount } from '../../src/identity/registration/register-account.js';
+import { migrations } from '../../migrations/index.js';
 import { PasswordHasher } from '../../src/identity/passwords.js';
 import { mailLinks } from '../../src/flows/verify-email/context.js';
 import type { Db } from '../../src/storage/database.js';
@@ -349,13 +350,39 @@ describe('expired codes and verification flows', () => {
     const account = (await accountByUsername(form.username!))!;
     const rows = async () => ({
       codes: (await db.selectFrom('one_time_codes').select('id').where('account_id', '=', account.id).execute()).length,
-      flows: (await db.selectFrom('verification_flows').select('id_hash').where('account_id', '=', account.id).execute()).length,
+      flows: (await db.selectFrom('flows').select('id_hash').where('kind', '=', 'verification').where('account_id', '=', account.id).execute()).length,
     });
     await purgeExpiredVerification(db);
     expect(await rows()).toEqual({ codes: 1, flows: 1 });
     const later = new Date(Date.now() + (24 + 2) * 3600_000);
     await purgeExpiredVerification(db, later);
     expect(await rows()).toEqual({ codes: 0, flows: 0 });
+  });
+});
+
+describe('a verification pending across the upgrade to one flows table (migration 0020)', () => {
+  it('opens in the same browser after its row moved out and back, and the migration re-runs harmlessly', async () => {
+    const { agent, form } = await registered();
+    const account = (await accountByUsername(form.username!))!;
+    const migration = migrations['0020_verification_flows']!;
+    const raw = db as unknown as Kysely<unknown>;
+    const verificationFlows = async () => (await db.selectFrom('flows').select(['state', 'data']).where('kind', '=', 'verification').where('account_id', '=', account.id).execute()).map((f) => ({ state: f.state, data: JSON.parse(f.data) as unknown }));
+    const before = await verificationFlows();
+    expect(before).toEqual([{ state: 'code_sent', data: { destination: form.email, lastSentAt: expect.any(String) } }]);
+    // Back to the table an earlier version wrote, then up again, twice.
+    await migration.down!(raw);
+    const old = await sql<{ destination: string }>`select destination from verification_flows where account_id = ${account.id}`.execute(db);
+    expect(old.rows).toEqual([{ destination: form.email }]);
+    expect(await verificationFlows()).toEqual([]);
+    await migration.up(raw);
+    await migration.up(raw);
+    expect(await sql`select to_regclass('verification_flows') as t`.execute(db)).toMatchObject({ rows: [{ t: null }] });
+    expect(await verificationFlows()).toEqual(before);
+    // The cookie the browser held before still opens its flow.
+    expect((await agent.get('/verify-email').expect(200)).text).toContain(form.email);
+    const done = await submitCode(agent, (await mailedSecrets(form.email!)).code);
+    expect(done.text).toContain('ID is ready to use');
+    expect(await verificationFlows()).toEqual([]);
   });
 });
 
@@ -427,10 +454,10 @@ describe('registrations racing', () => {
   async function rowsFor(emails: string[]) {
     const accounts = await db.selectFrom('accounts').select('id').where(sql`lower(email)`, 'in', emails.map((e) => e.toLowerCase())).execute();
     const ids = accounts.map((a) => a.id);
-    const count = async (table: 'security_answers' | 'one_time_codes' | 'verification_flows') =>
-      (await db.selectFrom(table).select('account_id').where('account_id', 'in', ids.length ? ids : ['none']).execute()).length;
+    const count = async (table: 'security_answers' | 'one_time_codes' | 'flows') =>
+      (await db.selectFrom(table).select('account_id').where('account_id', 'in', ids.length ? ids : ['none']).$if(table === 'flows', (q) => q.where(sql.ref('kind'), '=', 'verification')).execute()).length;
     const mails = await db.selectFrom('mail_outbox').select(['to_address', 'template']).where(sql`lower(to_address)`, 'in', emails.map((e) => e.toLowerCase())).execute();
-    return { accounts: ids, answers: await count('security_answers'), codes: await count('one_time_codes'), flows: await count('verification_flows'), mails };
+    return { accounts: ids, answers: await count('security_answers'), codes: await count('one_time_codes'), flows: await count('flows'), mails };
   }
 
   it('for one username: exactly one account, the other a clear message, nothing half-written', async () => {

@@ -1,10 +1,9 @@
 import type { Context } from 'koa';
-import { startVerification } from '../../identity/registration/email-verification.js';
 import type { Account } from '../../identity/accounts.js';
 import { GoTo } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
 import type { InteractionDetails } from '../interaction.js';
-import { verificationContext } from './context.js';
+import { verificationRequest } from './context.js';
 import { setFlowCookie } from './flow-cookie.js';
 
 /**
@@ -12,7 +11,7 @@ import { setFlowCookie } from './flow-cookie.js';
  * a verification flow for this browser, and its waiting page instead of the second step.
  */
 export async function startSignInVerification(ctx: Context, deps: FlowDeps, details: InteractionDetails, account: Account): Promise<never> {
-  const flowId = await startVerification(deps.db, account, details.uid, verificationContext(ctx, deps, details.params.client_id));
+  const flowId = await deps.identity.registration.startVerification(account, details.uid, verificationRequest(ctx, deps, details.params.client_id));
   setFlowCookie(ctx, deps, flowId);
   throw new GoTo(`/interaction/${details.uid}/verify-email`);
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
-import type { MailLinks, RequestOrigin, VerificationContext } from '../../identity/registration/context.js';
+import type { MailLinks, RequestOrigin } from '../../identity/registration/context.js';
+import type { VerificationRequest } from '../../identity/services/registration.js';
 import type { FlowDeps } from '../deps.js';
 
 /**
@@ -19,6 +20,7 @@ export function requestOrigin(ctx: Context, clientId?: unknown): RequestOrigin {
   return { ip: ctx.ip, userAgent: ctx.get('user-agent'), clientId: typeof clientId === 'string' ? clientId : undefined };
 }
 
-export function verificationContext(ctx: Context, deps: FlowDeps, clientId?: unknown): VerificationContext {
-  return { policy: deps.config.policy.registration.verification, mailCap: deps.config.policy.pending_ids, codeFailures: deps.config.policy.code_failures, links: mailLinks(deps.config.issuer), origin: requestOrigin(ctx, clientId) };
+/** What the registration service needs of this request. */
+export function verificationRequest(ctx: Context, deps: FlowDeps, clientId?: unknown): VerificationRequest {
+  return { links: mailLinks(deps.config.issuer), origin: requestOrigin(ctx, clientId) };
 }

@@ -1,34 +1,38 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { checkVerificationLink, verifyByLink } from '../../identity/registration/email-verification.js';
-import { findAccountById } from '../../identity/accounts.js';
-import { findFlow } from '../../identity/registration/verification-flow.js';
+import type { VerifyOutcome } from '../../identity/registration/email-verification.js';
 import type { FlowDeps } from '../deps.js';
-import { sendError } from '../interaction.js';
-import { checkStandalonePost } from '../standalone-form.js';
-import { verificationContext } from './context.js';
+import { requireForm } from '../interaction.js';
+import { verificationRequest } from './context.js';
 import { clearFlowCookie, readFlowCookie } from './flow-cookie.js';
 import { linkProblem } from './messages.js';
 import { msg } from '../../i18n/index.js';
+import { GoTo, PageError } from '../../web/page-errors.js';
 import { renderDone, renderLinkConfirm } from './page.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
-const checkLink = (ctx: Context, deps: FlowDeps, token: string) =>
-  TOKEN.test(token) ? checkVerificationLink(deps.db, token, verificationContext(ctx, deps)) : Promise.resolve({ ok: false, problem: 'no_code' } as const);
+/** The link is good (and names its account), or the page says why not. */
+async function goodLink(ctx: Context, deps: FlowDeps, token: string): Promise<string> {
+  const outcome = TOKEN.test(token) ? await deps.identity.registration.checkLink(token, verificationRequest(ctx, deps)) : ({ ok: false, problem: 'no_code' } as const);
+  return accountOf(outcome);
+}
 
-/** Whether this browser holds the flow of the registration (or sign-in) that asked for the link. */
-async function sameBrowser(ctx: Context, deps: FlowDeps, accountId: string): Promise<boolean> {
-  const flowId = readFlowCookie(ctx);
-  const flow = flowId ? await findFlow(deps.db, flowId) : undefined;
-  return flow?.account_id === accountId;
+function accountOf(outcome: VerifyOutcome): string {
+  if (!outcome.ok) throw new PageError(400, msg('verify.link_error.title'), linkProblem(outcome));
+  return outcome.accountId;
+}
+
+/** This browser's verification flow, if it is the one of the registration (or sign-in) that asked for the link. */
+async function sameBrowserFlow(ctx: Context, deps: FlowDeps, accountId: string) {
+  const flow = await deps.identity.registration.findVerification(readFlowCookie(ctx));
+  return flow?.accountId === accountId ? flow : undefined;
 }
 
 /** GET shows a button and uses nothing: mail scanners open links before people do. */
 async function showLink(ctx: Context, deps: FlowDeps, token: string): Promise<void> {
-  const outcome = await checkLink(ctx, deps, token);
-  if (!outcome.ok) return sendError(ctx, deps, 400, msg('verify.link_error.title'), linkProblem(outcome));
-  renderLinkConfirm(ctx, deps, token, { askPassword: !(await sameBrowser(ctx, deps, outcome.accountId)) });
+  const accountId = await goodLink(ctx, deps, token);
+  renderLinkConfirm(ctx, deps, token, { askPassword: !(await sameBrowserFlow(ctx, deps, accountId)) });
 }
 
 /**
@@ -38,12 +42,10 @@ async function showLink(ctx: Context, deps: FlowDeps, token: string): Promise<vo
  * hijack). Wrong passwords are limited like codes.
  */
 async function passwordRefused(ctx: Context, deps: FlowDeps, token: string, accountId: string): Promise<boolean> {
-  if (await sameBrowser(ctx, deps, accountId)) return false;
+  if (await sameBrowserFlow(ctx, deps, accountId)) return false;
   await deps.limits.attempt('codes', ctx.ip, accountId);
   const password = (ctx.request.body as Record<string, unknown> | undefined)?.password;
-  const account = await findAccountById(deps.db, accountId);
-  const right = typeof password === 'string' && password.length <= 1024 && account ? await deps.hasher.verify(account.password_hash, password) : await deps.hasher.verifyDecoy('');
-  if (right) return false;
+  if (await deps.identity.registration.knowsPassword(accountId, password)) return false;
   const fieldError = password ? msg('verify.link_error.wrong_password') : msg('verify.link_error.enter_password');
   renderLinkConfirm(ctx, deps, token, { askPassword: true, fieldError }, 400);
   return true;
@@ -54,19 +56,16 @@ async function passwordRefused(ctx: Context, deps: FlowDeps, token: string, acco
  * over and signs the person in; anywhere else the ID is ready and the person signs in.
  */
 async function confirmLink(ctx: Context, deps: FlowDeps, token: string): Promise<void> {
-  if (!checkStandalonePost(ctx, deps, `verify-link:${token}`)) return;
-  const checked = await checkLink(ctx, deps, token);
-  if (!checked.ok) return sendError(ctx, deps, 400, msg('verify.link_error.title'), linkProblem(checked));
-  if (await passwordRefused(ctx, deps, token, checked.accountId)) return;
-  const outcome = await verifyByLink(deps.db, token, verificationContext(ctx, deps));
-  if (!outcome.ok) return sendError(ctx, deps, 400, msg('verify.link_error.title'), linkProblem(outcome));
-  const flowId = readFlowCookie(ctx);
-  const flow = flowId ? await findFlow(deps.db, flowId) : undefined;
-  if (flow?.account_id === outcome.accountId && flow.interaction_uid) {
-    ctx.status = 303;
-    return ctx.redirect(`/interaction/${flow.interaction_uid}/verify-email`);
+  requireForm(ctx, deps, `verify-link:${token}`, msg('standalone.csrf.body'));
+  if (await passwordRefused(ctx, deps, token, await goodLink(ctx, deps, token))) return;
+  const accountId = accountOf(await deps.identity.registration.verifyLink(token, verificationRequest(ctx, deps)));
+  const flow = await sameBrowserFlow(ctx, deps, accountId);
+  if (flow?.data.interactionUid) throw new GoTo(`/interaction/${flow.data.interactionUid}/verify-email`);
+  if (flow) {
+    // A registration on its own, in its own browser: its flow ends here, at "ready".
+    clearFlowCookie(ctx);
+    await deps.identity.registration.verified(flow);
   }
-  if (flow?.account_id === outcome.accountId) clearFlowCookie(ctx);
   renderDone(ctx, deps);
 }
 

@@ -1,15 +1,13 @@
 import type { Context } from 'koa';
 import { ACR } from '../../identity/second-step/assurance.js';
-import { originOf, proved } from '../sign-in/flow.js';
-import { findAccountById } from '../../identity/accounts.js';
-import { findFlow, type VerificationFlow } from '../../identity/registration/verification-flow.js';
+import { interactionUrl, originOf, proved } from '../sign-in/flow.js';
+import type { VerificationFlow } from '../../identity/flows/verification.js';
 import type { FlowDeps } from '../deps.js';
-import { checkFormPost, loadInteraction, sendError, type InteractionDetails } from '../interaction.js';
-import { checkStandalonePost } from '../standalone-form.js';
+import { interactionOf, requireForm, type InteractionDetails } from '../interaction.js';
 import { clearFlowCookie, readFlowCookie } from './flow-cookie.js';
 import { renderDone, type WaitingPage } from './page.js';
 import { msg } from '../../i18n/index.js';
-import { GoTo } from '../../web/page-errors.js';
+import { GoTo, PageError } from '../../web/page-errors.js';
 
 /** The browser's verification flow, and whether it runs inside a portal's authorization. */
 export interface VerifyPlace extends WaitingPage {
@@ -18,22 +16,13 @@ export interface VerifyPlace extends WaitingPage {
   details?: InteractionDetails;
 }
 
-function sendFlowMissing(ctx: Context, deps: FlowDeps, inInteraction: boolean): void {
-  sendError(ctx, deps, 400, msg('verify.expired.title'), msg(inInteraction ? 'verify.expired.portal' : 'verify.expired.alone'));
-}
-
-/** Loads the flow the cookie names (and the interaction, under /interaction/:uid); answers itself when it cannot. */
-export async function openPlace(ctx: Context, deps: FlowDeps): Promise<VerifyPlace | undefined> {
-  let details: InteractionDetails | undefined;
-  if (ctx.params.uid) {
-    details = await loadInteraction(ctx, deps);
-    if (!details) return undefined;
-  }
+/** Loads the flow the cookie names (and the interaction, under /interaction/:uid), or throws the page that says it expired. */
+export async function openPlace(ctx: Context, deps: FlowDeps): Promise<VerifyPlace> {
+  const details = ctx.params.uid ? await interactionOf(ctx, deps) : undefined;
   const flowId = readFlowCookie(ctx);
-  const flow = flowId ? await findFlow(deps.db, flowId) : undefined;
-  if (!flowId || !flow || (details && flow.interaction_uid !== details.uid)) {
-    sendFlowMissing(ctx, deps, Boolean(details));
-    return undefined;
+  const flow = await deps.identity.registration.findVerification(flowId);
+  if (!flowId || !flow || (details && flow.data.interactionUid !== details.uid)) {
+    throw new PageError(400, msg('verify.expired.title'), msg(details ? 'verify.expired.portal' : 'verify.expired.alone'));
   }
   return {
     flowId,
@@ -41,37 +30,39 @@ export async function openPlace(ctx: Context, deps: FlowDeps): Promise<VerifyPla
     details,
     base: details ? `/interaction/${details.uid}/verify-email` : '/verify-email',
     csrf: deps.csrf.token(details ? `interaction:${details.uid}` : `verify:${flowId}`),
-    destination: flow.destination,
+    destination: flow.data.destination,
   };
 }
 
-export function checkPlacePost(ctx: Context, deps: FlowDeps, place: VerifyPlace): boolean {
-  return place.details ? checkFormPost(ctx, deps, place.details.uid) : checkStandalonePost(ctx, deps, `verify:${place.flowId}`);
-}
-
-/** True when the flow's account has verified its address (by the code, or the link elsewhere). */
-export async function isVerified(deps: FlowDeps, flow: VerificationFlow): Promise<boolean> {
-  if (!flow.account_id) return false;
-  const account = await findAccountById(deps.db, flow.account_id);
-  return Boolean(account?.email_verified_at);
+/** A form of the waiting page; one inside an interaction was checked by the router already. */
+export async function openPlacePost(ctx: Context, deps: FlowDeps): Promise<VerifyPlace> {
+  const place = await openPlace(ctx, deps);
+  if (!place.details) requireForm(ctx, deps, `verify:${place.flowId}`, msg('standalone.csrf.body'));
+  return place;
 }
 
 /**
- * The address is verified: back to the portal signed in (the person proved the password when
- * creating the ID or signing in, in this browser), or "Your ID is ready" outside a portal.
- * Security questions are set only now, once the address is proved (the enrol step).
+ * The address is verified and this browser's flow ends. A sign-in that found the address
+ * unverified goes on from its `verify_email`; a registration goes where its machine says:
+ * "Your ID is ready" outside a portal, or into the portal's sign-in (the person set the
+ * password a moment ago, in this browser). The emailed code or link proved the address after
+ * the password: a second step (RFC 8176 otp). Security questions are set only now, once the
+ * address is proved (the enrol step).
  */
 export async function completeVerification(ctx: Context, deps: FlowDeps, place: VerifyPlace, accountId: string): Promise<void> {
   clearFlowCookie(ctx);
-  if (!place.details) return renderDone(ctx, deps);
-  // The emailed code or link just proved the address, after the password: a second step (RFC 8176 otp).
-  // A sign-in that found the address unverified waits at `verify_email`; an ID created from the
-  // portal's page has no sign-in record yet, and its password was set a moment ago.
-  const { signIn } = deps.identity;
+  const { registration, signIn } = deps.identity;
+  const ended = await registration.verified(place.flow);
   const { details } = place;
-  const found = await signIn.find(details.uid);
-  const account = found?.account ?? (await findAccountById(deps.db, accountId));
-  if (!account || account.id !== accountId) throw new GoTo(`/interaction/${details.uid}`);
-  const flow = found?.flow.state === 'verify_email' ? found.flow : await signIn.start(details.uid, 'email_unverified', accountId, { amr: ['pwd'] });
+  const found = details && (await signIn.find(details.uid));
+  const signingIn = found?.flow.state === 'verify_email' ? found.flow : undefined;
+  const next = signingIn ? 'sign_in' : registration.afterVerification(Boolean(details));
+  // Only a portal's sign-in goes on (`details` is there then). A request that lost the race to
+  // end the flow outside a portal says the same "ready": the address is proved either way.
+  if (next === 'done' || !details) return renderDone(ctx, deps);
+  if (!ended) throw new GoTo(interactionUrl(details.uid));
+  const account = found?.account ?? (await signIn.account(accountId));
+  if (!account || account.id !== accountId) throw new GoTo(interactionUrl(details.uid));
+  const flow = signingIn ?? (await signIn.start(details.uid, 'email_unverified', accountId, { amr: ['pwd'] }));
   await proved(ctx, deps, { uid: details.uid, details, flow, account, origin: originOf(ctx, details) }, ['pwd', 'otp'], ACR.secondStep);
 }

@@ -7,7 +7,7 @@ import { inTransaction } from '../transaction.js';
 import type { VerificationContext } from './context.js';
 import { decoySend, refusalOutcome, resendVerification, type SendOutcome } from './email-verification.js';
 import { checkEmail } from './rules.js';
-import { updateFlow, type VerificationFlow } from './verification-flow.js';
+import { codeSent, type VerificationFlow } from './verification-flow.js';
 import { findVerifiedHolder } from './pending-ids.js';
 import { notifyExistingOwner, sendVerificationMail, verifyEmailSpec } from './verification-mail.js';
 
@@ -21,9 +21,10 @@ export type ChangeOutcome = SendOutcome | { status: 'invalid'; message: Msg };
 export async function changeVerificationEmail(db: Db, flow: VerificationFlow, newEmail: string, ctx: VerificationContext): Promise<ChangeOutcome> {
   const invalid = checkEmail(newEmail);
   if (invalid) return { status: 'invalid', message: invalid };
-  if (!flow.account_id) return decoyChange(db, flow, newEmail, ctx);
+  const accountId = flow.accountId;
+  if (!accountId) return decoyChange(db, flow, newEmail, ctx);
   try {
-    return await inTransaction(db, (trx) => moveAccountEmail(trx, flow, flow.account_id!, newEmail, ctx));
+    return await inTransaction(db, (trx) => moveAccountEmail(trx, flow, accountId, newEmail, ctx));
   } catch (error) {
     // Another registration took the address between our check and our update.
     if (!isUniqueViolation(error)) throw error;
@@ -33,7 +34,7 @@ export async function changeVerificationEmail(db: Db, flow: VerificationFlow, ne
 
 async function moveAccountEmail(trx: Db, flow: VerificationFlow, accountId: string, newEmail: string, ctx: VerificationContext): Promise<ChangeOutcome> {
   const account = await trx.selectFrom('accounts').selectAll().where('id', '=', accountId).forUpdate().executeTakeFirst();
-  if (!account) return { status: 'locked', until: flow.expires_at };
+  if (!account) return { status: 'locked', until: flow.expiresAt };
   if (account.email_verified_at) return { status: 'verified' };
   if (account.email.toLowerCase() === newEmail.toLowerCase()) return resendVerification(trx, flow, ctx);
   const now = ctx.now ?? new Date();
@@ -45,14 +46,14 @@ async function moveAccountEmail(trx: Db, flow: VerificationFlow, accountId: stri
   await recordAudit(trx, { action: 'account.email_changed', actor: `account:${accountId}`, accountId, details: { before_verification: true }, ...ctx.origin });
   const issued = await sendVerificationMail(trx, { ...account, email: newEmail }, ctx);
   if (!issued.ok) return refusalOutcome(issued);
-  await updateFlow(trx, flow.id_hash, { destination: newEmail, last_sent_at: now, expires_at: issued.expiresAt });
+  await codeSent(trx, flow, 'email_changed', { destination: newEmail, now, expiresAt: issued.expiresAt });
   return { status: 'sent' };
 }
 
 /** Detaches the flow from any account: from now on it only looks like a real one. */
 function decoyChange(db: Db, flow: VerificationFlow, newEmail: string, ctx: VerificationContext): Promise<SendOutcome> {
   return inTransaction(db, async (trx) => {
-    const outcome = await decoySend(trx, flow, newEmail, ctx);
+    const outcome = await decoySend(trx, flow, 'email_changed', newEmail, ctx);
     if (outcome.status !== 'sent') return outcome;
     const owner = await findVerifiedHolder(trx, newEmail);
     if (owner) await notifyExistingOwner(trx, owner, ctx);

@@ -6,7 +6,8 @@ import { recordAudit } from '../audit.js';
 import { consumeLink, inspectLink, latestCode, verifyCode, type CodeCheck, type IssueResult } from '../one-time-codes.js';
 import { inTransaction } from '../transaction.js';
 import type { VerificationContext } from './context.js';
-import { countDecoyFailure, createFlow, updateFlow, type VerificationFlow } from './verification-flow.js';
+import { countDecoyFailure } from '../flows/flow-record.js';
+import { codeSent, createFlow, type VerificationFlow } from './verification-flow.js';
 import { findVerifiedHolder, releaseAddress } from './pending-ids.js';
 import { notifyExistingOwner, sendVerificationMail, verifyEmailSpec, VERIFY_EMAIL } from './verification-mail.js';
 
@@ -71,8 +72,8 @@ async function auditCheck(trx: Db, check: CodeCheck, method: 'code' | 'link', ct
 
 /** The code typed on the waiting page. */
 export async function verifyByCode(db: Db, flow: VerificationFlow, code: string, ctx: VerificationContext): Promise<VerifyOutcome> {
-  if (!flow.account_id) return decoyAttempt(db, flow, ctx);
-  const accountId = flow.account_id;
+  if (!flow.accountId) return decoyAttempt(db, flow, ctx);
+  const accountId = flow.accountId;
   return inTransaction(db, async (trx) => {
     const account = await findAccountById(trx, accountId);
     if (!account) return { ok: false, problem: 'no_code' };
@@ -88,7 +89,7 @@ export async function verifyByCode(db: Db, flow: VerificationFlow, code: string,
  * tries like a real code, so the page behaves as it would for a new ID.
  */
 async function decoyAttempt(db: Db, flow: VerificationFlow, ctx: VerificationContext): Promise<VerifyOutcome> {
-  const failures = await countDecoyFailure(db, flow.id_hash, ctx.policy.max_attempts);
+  const failures = await countDecoyFailure(db, flow, ctx.policy.max_attempts);
   await recordAudit(db, { action: 'verification.code_failed', actor: 'anonymous', details: { method: 'code', reason: 'no_account' }, ...ctx.origin });
   if (failures === undefined) return { ok: false, problem: 'too_many_attempts' };
   return { ok: false, problem: 'wrong', attemptsLeft: ctx.policy.max_attempts - failures };
@@ -117,28 +118,28 @@ export function refusalOutcome(issued: Exclude<IssueResult, { ok: true }>): Send
 
 /** "Resend email": a new code and link (throttled), which keeps the wrong tries of the old one. */
 export async function resendVerification(db: Db, flow: VerificationFlow, ctx: VerificationContext): Promise<SendOutcome> {
-  if (!flow.account_id) return decoySend(db, flow, flow.destination, ctx);
-  const accountId = flow.account_id;
+  if (!flow.accountId) return decoySend(db, flow, 'resent', flow.data.destination, ctx);
+  const accountId = flow.accountId;
   return inTransaction(db, async (trx) => {
     const account = await findAccountById(trx, accountId);
-    if (!account) return { status: 'locked', until: flow.expires_at };
+    if (!account) return { status: 'locked', until: flow.expiresAt };
     if (account.email_verified_at) return { status: 'verified' };
     const issued = await sendVerificationMail(trx, account, ctx);
     if (!issued.ok) return refusalOutcome(issued);
     const now = nowOf(ctx);
-    await updateFlow(trx, flow.id_hash, { destination: account.email, last_sent_at: now, expires_at: new Date(now.getTime() + ttlMs(ctx)) });
+    await codeSent(trx, flow, 'resent', { destination: account.email, now, expiresAt: new Date(now.getTime() + ttlMs(ctx)) });
     return { status: 'sent' };
   });
 }
 
 /** The flow with no account answers a resend as a real one would, and sends nothing. */
-export async function decoySend(db: Db, flow: VerificationFlow, destination: string, ctx: VerificationContext): Promise<SendOutcome> {
+export async function decoySend(db: Db, flow: VerificationFlow, event: 'resent' | 'email_changed', destination: string, ctx: VerificationContext): Promise<SendOutcome> {
   const now = nowOf(ctx);
-  if (flow.decoy_failures >= ctx.policy.max_attempts) return { status: 'locked', until: flow.expires_at };
-  const waited = (now.getTime() - flow.last_sent_at.getTime()) / 1000;
+  if (flow.decoyFailures >= ctx.policy.max_attempts) return { status: 'locked', until: flow.expiresAt };
+  const waited = (now.getTime() - new Date(flow.data.lastSentAt).getTime()) / 1000;
   const throttle = ctx.policy.resend_throttle_seconds;
   if (waited < throttle) return { status: 'throttled', retryAfterSeconds: Math.ceil(throttle - waited) };
-  await updateFlow(db, flow.id_hash, { account_id: null, destination, last_sent_at: now, expires_at: new Date(now.getTime() + ttlMs(ctx)) });
+  await codeSent(db, flow, event, { accountId: null, destination, now, expiresAt: new Date(now.getTime() + ttlMs(ctx)) });
   return { status: 'sent' };
 }
 
@@ -154,11 +155,11 @@ export function startVerification(db: Db, account: Account, interactionUid: stri
     const owner = await findVerifiedHolder(trx, account.email);
     if (owner) {
       await notifyExistingOwner(trx, owner, ctx);
-      return createFlow(trx, { accountId: null, destination: account.email, interactionUid, ttlSeconds, now });
+      return createFlow(trx, 'sign_in_unverified', { accountId: null, destination: account.email, interactionUid, ttlSeconds, now });
     }
     const live = await latestCode(trx, account.id, VERIFY_EMAIL);
     const usable = live && !live.consumed_at && live.expires_at > now && live.destination.toLowerCase() === account.email.toLowerCase();
     if (!usable) await sendVerificationMail(trx, account, ctx);
-    return createFlow(trx, { accountId: account.id, destination: account.email, interactionUid, ttlSeconds, now });
+    return createFlow(trx, 'sign_in_unverified', { accountId: account.id, destination: account.email, interactionUid, ttlSeconds, now });
   });
 }

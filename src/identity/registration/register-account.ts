@@ -77,10 +77,10 @@ async function registerOnce(trx: Db, input: RegistrationInput, passwordHash: str
   });
   if (owner) {
     await notifyExistingOwner(trx, owner, verification);
-    const flowId = await createFlow(trx, { accountId: null, destination: input.email, interactionUid: context.interactionUid, ttlSeconds, now });
+    const flowId = await createFlow(trx, 'registered', { accountId: null, destination: input.email, interactionUid: context.interactionUid, ttlSeconds, now });
     return { ok: true, flowId };
   }
   await sendVerificationMail(trx, account, verification);
-  const flowId = await createFlow(trx, { accountId: account.id, destination: account.email, interactionUid: context.interactionUid, ttlSeconds, now });
+  const flowId = await createFlow(trx, 'registered', { accountId: account.id, destination: account.email, interactionUid: context.interactionUid, ttlSeconds, now });
   return { ok: true, flowId };
 }

@@ -1,18 +1,15 @@
 import type { Db } from '../../storage/database.js';
-import type { VerificationFlow } from '../../storage/schema.js';
-import { codeHmacKey, keyedHash, randomToken } from '../keyed-hash.js';
+import { advanceFlow, findFlow, startFlow } from '../flows/flow-record.js';
+import { verificationFlow, type VerificationData, type VerificationEvent, type VerificationFlow, type VerificationStart, type VerificationState } from '../flows/verification.js';
 
 export type { VerificationFlow };
 
 /*
- * A pending email verification, kratos-style: an object with its own expiry and state, in the
- * database so any process serves the next request. The browser holds the random id (in a
- * cookie); the table holds only its keyed hash, so a copy of the table opens no flow.
+ * The verification flow's record (identity/flows/verification.ts) in the one `flows` table:
+ * flow-record.ts keys it by the keyed hash of the browser's id and keeps its expiry.
  */
 
-const LABEL = 'verification-flow';
-
-export interface NewFlow {
+export interface NewVerification {
   accountId: string | null;
   destination: string;
   interactionUid?: string;
@@ -20,50 +17,35 @@ export interface NewFlow {
   now: Date;
 }
 
-export async function createFlow(db: Db, flow: NewFlow): Promise<string> {
-  const id = randomToken();
-  await db
-    .insertInto('verification_flows')
-    .values({
-      id_hash: keyedHash(await codeHmacKey(db), LABEL, id),
-      account_id: flow.accountId,
-      destination: flow.destination,
-      interaction_uid: flow.interactionUid ?? null,
-      last_sent_at: flow.now,
-      expires_at: new Date(flow.now.getTime() + flow.ttlSeconds * 1000),
-      created_at: flow.now,
-    })
-    .execute();
-  return id;
+/** A new flow for this browser; returns the id its cookie holds. */
+export async function createFlow(db: Db, event: VerificationStart, flow: NewVerification): Promise<string> {
+  const data: VerificationData = { destination: flow.destination, lastSentAt: flow.now.toISOString(), ...(flow.interactionUid ? { interactionUid: flow.interactionUid } : {}) };
+  const started = await startFlow<VerificationState, VerificationEvent, VerificationData>(db, verificationFlow, event, { accountId: flow.accountId, data, ttlSeconds: flow.ttlSeconds, now: flow.now });
+  return started.id;
 }
 
 /** The live flow for a browser's flow id; an expired or unknown one is undefined. */
-export async function findFlow(db: Db, id: string, now = new Date()): Promise<VerificationFlow | undefined> {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
-  return db
-    .selectFrom('verification_flows')
-    .selectAll()
-    .where('id_hash', '=', keyedHash(await codeHmacKey(db), LABEL, id))
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
+export function findVerificationFlow(db: Db, id: string | undefined, now = new Date()): Promise<VerificationFlow | undefined> {
+  return findFlow<VerificationState, VerificationEvent, VerificationData>(db, verificationFlow, id, now);
 }
 
-export async function updateFlow(
-  db: Db,
-  idHash: string,
-  changes: Partial<Pick<VerificationFlow, 'account_id' | 'destination' | 'last_sent_at' | 'expires_at'>>,
-): Promise<void> {
-  await db.updateTable('verification_flows').set(changes).where('id_hash', '=', idHash).execute();
+export interface Sent {
+  accountId?: string | null;
+  destination: string;
+  now: Date;
+  expiresAt: Date;
 }
 
-/** Counts a wrong code on a flow with no account behind it, capped like a real code's tries. */
-export async function countDecoyFailure(db: Db, idHash: string, maxAttempts: number): Promise<number | undefined> {
-  const row = await db
-    .updateTable('verification_flows')
-    .set((eb) => ({ decoy_failures: eb('decoy_failures', '+', 1) }))
-    .where('id_hash', '=', idHash)
-    .where('decoy_failures', '<', maxAttempts)
-    .returning('decoy_failures')
-    .executeTakeFirst();
-  return row?.decoy_failures;
+/** A new code went out (or would have, with no account): where, when, and the later expiry. */
+export function codeSent(db: Db, flow: VerificationFlow, event: 'resent' | 'email_changed', sent: Sent): Promise<VerificationFlow | undefined> {
+  return advanceFlow(db, verificationFlow, flow, event, {
+    ...(sent.accountId !== undefined ? { accountId: sent.accountId } : {}),
+    data: { destination: sent.destination, lastSentAt: sent.now.toISOString() },
+    expiresAt: sent.expiresAt,
+  });
+}
+
+/** This browser learnt the address is proved: the flow ends (its record goes). Undefined when another request ended it first. */
+export function verified(db: Db, flow: VerificationFlow): Promise<VerificationFlow | undefined> {
+  return advanceFlow(db, verificationFlow, flow, 'verified');
 }

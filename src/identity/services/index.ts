@@ -5,6 +5,7 @@ import { termsService } from './terms.js';
 import { passwordUpgradeService } from './password-upgrade.js';
 import { legacyLinkService } from './legacy-link.js';
 import { recoveryService } from './recovery.js';
+import { registrationService } from './registration.js';
 
 export type { IdentityEnv } from './env.js';
 
@@ -21,6 +22,7 @@ export function createIdentity(env: IdentityEnv) {
     passwordUpgrade: passwordUpgradeService(env),
     legacyLink: legacyLinkService(env),
     recovery: recoveryService(env),
+    registration: registrationService(env),
   };
 }
 
