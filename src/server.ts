@@ -118,7 +118,6 @@ export async function startServer(loaded: Config, log: Logger, options: { method
     const hasher = new PasswordHasher(config.policy.argon2);
     const flowDeps: FlowDeps = {
       config,
-      db: database.db,
       identity: createIdentity({ db: database.db, hasher, policy: config.policy, issuer: config.issuer }),
       host,
       renderer,
@@ -128,7 +127,7 @@ export async function startServer(loaded: Config, log: Logger, options: { method
       // One deployment is one issuer: its processes share counters, other deployments on the same stores do not.
       limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: createHash('sha256').update(config.issuer).digest('hex').slice(0, 12) }),
     };
-    const app = createApp({ ...flowDeps, redis, log, pages: createFlowRouter(flowDeps) });
+    const app = createApp({ ...flowDeps, db: database.db, redis, log, pages: createFlowRouter(flowDeps) });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       http.once('listening', resolve);

@@ -3,7 +3,6 @@ import type { Identity } from '../identity/services/index.js';
 import type { PasswordHasher } from '../identity/passwords.js';
 import type { BoundMethods } from '../methods/index.js';
 import type { ProviderHost } from '../oidc/host.js';
-import type { Db } from '../storage/database.js';
 import type { Csrf } from '../web/csrf.js';
 import type { RateLimits } from '../web/rate-limits.js';
 import type { Renderer } from '../web/render.js';
@@ -11,7 +10,6 @@ import type { Renderer } from '../web/render.js';
 /** What every hosted step needs; built once in main.ts. */
 export interface FlowDeps {
   config: Config;
-  db: Db;
   /** The domain's services (identity/services): what pages call instead of queries. */
   identity: Identity;
   host: ProviderHost;

@@ -1,32 +1,18 @@
 import type { Context } from 'koa';
 import type { FlowDeps } from './deps.js';
-import { sendPage } from '../web/render.js';
 import { isCrossOrigin } from '../web/csrf.js';
 import { findInteraction, saveInteractionResult, type InteractionDetails } from '../oidc/interactions.js';
-import { msg, type Text } from '../i18n/index.js';
+import { msg } from '../i18n/index.js';
 import { CsrfError, PageError } from '../web/page-errors.js';
 
 export type { InteractionDetails };
 
 /**
- * Loads the interaction the browser is in. A missing interaction cookie or an expired
- * interaction is oidc-provider's SessionNotFound (docs/architecture.md, oidc-provider pitfalls): the user gets a page
- * telling them to start again from the portal, never an error dump.
- */
-export async function loadInteraction(ctx: Context, deps: FlowDeps): Promise<InteractionDetails | undefined> {
-  const details = await findInteraction(deps.host, ctx.req, ctx.res, ctx.params.uid);
-  if (!details) {
-    sendError(ctx, deps, 400, msg('interaction.expired.title'), msg('interaction.expired.body'));
-    return undefined;
-  }
-  // The portal's preferred languages for the pages of this sign-in (OIDC Core 1.0 §3.1.2.1).
-  ctx.state.uiLocales = details.params.ui_locales;
-  return details;
-}
-
-/**
  * The interaction of `/interaction/:uid/...`, or a PageError the error handler answers: the
- * person starts again from the portal (a new interaction needs the portal's request).
+ * person starts again from the portal (a new interaction needs the portal's request). A
+ * missing interaction cookie or an expired interaction is oidc-provider's SessionNotFound
+ * (docs/architecture.md, oidc-provider pitfalls): a page, never an error dump. The portal's
+ * preferred languages apply to the pages of this sign-in (OIDC Core 1.0 §3.1.2.1).
  */
 export async function interactionOf(ctx: Context, deps: FlowDeps): Promise<InteractionDetails> {
   const details = await findInteraction(deps.host, ctx.req, ctx.res, ctx.params.uid);
@@ -39,18 +25,6 @@ export async function interactionOf(ctx: Context, deps: FlowDeps): Promise<Inter
 export function requireForm(ctx: Context, deps: FlowDeps, binding: string, body = msg('interaction.csrf.body')): void {
   const posted = ctx.request.body as Record<string, unknown> | undefined;
   if (isCrossOrigin(ctx, new URL(deps.config.issuer).origin) || !deps.csrf.verify(binding, posted?.csrf)) throw new CsrfError(body, msg('interaction.csrf.title'));
-}
-
-/** Form posts must carry the interaction's CSRF token and come from Portico's own pages. */
-export function checkFormPost(ctx: Context, deps: FlowDeps, uid: string): boolean {
-  const body = ctx.request.body as Record<string, unknown> | undefined;
-  if (!isCrossOrigin(ctx, new URL(deps.config.issuer).origin) && deps.csrf.verify(`interaction:${uid}`, body?.csrf)) return true;
-  sendError(ctx, deps, 403, msg('interaction.csrf.title'), msg('interaction.csrf.body'));
-  return false;
-}
-
-export function sendError(ctx: Context, deps: FlowDeps, status: number, title: Text, message: Text): void {
-  sendPage(ctx, deps.renderer, 'error', { title, message, requestId: ctx.state.requestId }, status);
 }
 
 export function clientName(deps: FlowDeps, clientId: unknown): string | undefined {
