@@ -14,6 +14,7 @@ import * as m0012 from './0012_pending_ids.js';
 import * as m0015 from './0015_hash_model_ids.js';
 import * as m0017 from './0017_account_locale.js';
 import * as m0018 from './0018_flows.js';
+import * as m0022 from './0022_authenticator_apps.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0015_hash_model_ids': m0015,
   '0017_account_locale': m0017,
   '0018_flows': m0018,
+  '0022_authenticator_apps': m0022,
 };
