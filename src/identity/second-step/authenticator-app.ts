@@ -136,3 +136,19 @@ export async function removeAuthenticatorApp(db: Db, account: Account, origin: A
     return true;
   });
 }
+
+/**
+ * Reseals the secrets an older keys-encryption key sealed (`keys rotate-encryption`). Each row
+ * is rewritten only if unchanged since read, so it is safe while servers run; a second run finds nothing.
+ */
+export async function resealAuthenticatorSecrets(db: Db): Promise<number> {
+  const box = await secretBoxFor(db);
+  let changed = 0;
+  for (const row of await db.selectFrom('authenticator_apps').select(['account_id', 'secret_sealed']).execute()) {
+    if (!box.sealedWithOlderKey(row.secret_sealed)) continue;
+    const sealed = box.seal(box.open(row.secret_sealed, aad(row.account_id)), aad(row.account_id));
+    const result = await db.updateTable('authenticator_apps').set({ secret_sealed: sealed }).where('account_id', '=', row.account_id).where('secret_sealed', '=', row.secret_sealed).executeTakeFirst();
+    changed += Number(result.numUpdatedRows);
+  }
+  return changed;
+}
