@@ -1,7 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Msg } from '../../i18n/index.js';
-import { msg } from '../../i18n/index.js';
+import { msg, type Msg } from '../../i18n/index.js';
 import { confirmAuthenticatorApp, removeAuthenticatorApp } from '../../identity/second-step/authenticator-app.js';
 import { appListed } from '../../methods/authenticator-app.js';
 import { confirmProblem } from '../../methods/authenticator-app-messages.js';
