@@ -1,8 +1,8 @@
+import { generateSync } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAccountById } from '../../src/identity/accounts.js';
 import { confirmAuthenticatorApp, enrolmentSecret } from '../../src/identity/second-step/authenticator-app.js';
-import { codeAt, timeStep } from '../../src/identity/second-step/totp.js';
 import { accessibilityViolations, signInOnHostedPage, trustedContext } from '../support/browser.js';
 import { clients, portalOrigin, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
@@ -16,8 +16,11 @@ import type { TestSmtp } from '../support/smtp.js';
  * codes counted until codes are paused, and the app required at a sign-in's enrol step.
  */
 
-/** The code an app shows `ahead` steps from now: ahead 1 is newer than any code used this step. */
-const appCode = (secret: string, ahead = 0) => codeAt(secret, timeStep(new Date()) + ahead);
+/**
+ * The code an app shows `ahead` 30-second steps from now, computed by otplib as an app would
+ * (SHA-1, 6 digits, 30 s): ahead 1 is newer than any code used this step.
+ */
+const appCode = (secret: string, ahead = 0) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + ahead * 30 });
 
 describe('an authenticator app as the second step, in a real browser', () => {
   let harness: BrowserHarness;
