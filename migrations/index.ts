@@ -15,6 +15,7 @@ import * as m0015 from './0015_hash_model_ids.js';
 import * as m0017 from './0017_account_locale.js';
 import * as m0018 from './0018_flows.js';
 import * as m0022 from './0022_authenticator_apps.js';
+import * as m0023 from './0023_code_lockout.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0017_account_locale': m0017,
   '0018_flows': m0018,
   '0022_authenticator_apps': m0022,
+  '0023_code_lockout': m0023,
 };

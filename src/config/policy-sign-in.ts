@@ -41,6 +41,8 @@ export const lockoutSchema = z
   .object({
     max_failed_passwords: z.number().int().min(1).max(100).default(5),
     max_failed_answers: z.number().int().min(1).max(100).default(5),
+    /** Wrong authenticator-app codes (recovery codes included) in a row. */
+    max_failed_codes: z.number().int().min(1).max(100).default(5),
     /**
      * smart: a lock stops sign-ins from browsers the ID has not remembered, while a remembered
      * one may still sign in with the right password (and so re-enables the ID); hard: the ID is

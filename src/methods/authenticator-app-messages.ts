@@ -12,7 +12,8 @@ function gateWords(check: { waitSeconds?: number; locked?: boolean }): Msg | und
   return tooManyCodes(check);
 }
 
-export function appCodeProblem(check: Exclude<AppCheck, { ok: true }>): Msg {
+/** Why a code was refused, the ID still open (a locked ID gets the locked page instead). */
+export function appCodeProblem(check: Exclude<AppCheck, { ok: true } | { reason: 'id_locked' }>): Msg {
   switch (check.reason) {
     case 'malformed':
       return msg('app.error.format');

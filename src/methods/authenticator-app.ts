@@ -29,8 +29,9 @@ export const authenticatorApp: SecondStepMethod = {
     return { view: 'second-step', data: { mode: 'app' } };
   },
   async verify(env, step, form) {
-    const check = await checkAuthenticatorCode(env.db, step.account.id, typedCode(form), env.config.policy.code_failures, step.origin);
+    const check = await checkAuthenticatorCode(env.db, step.account.id, typedCode(form), env.config.policy, step.origin);
     if (check.ok) return check.recoveryCode ? { ok: true, amr: RECOVERY_CODE_AMR } : { ok: true };
+    if (check.reason === 'id_locked') return { ok: false, locked: true };
     return { ok: false, messages: { fieldError: appCodeProblem(check) }, status: 400 };
   },
   async succeeded(env, step) {

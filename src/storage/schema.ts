@@ -28,6 +28,10 @@ export interface AccountsTable {
   password_in_flight_until: NullableTimestamp;
   answer_in_flight: ColumnType<number, number | undefined, number>;
   answer_in_flight_until: NullableTimestamp;
+  /** Wrong authenticator-app and recovery codes in a row (identity/lockout.ts, counter 'code'). */
+  failed_code_count: ColumnType<number, number | undefined, number>;
+  code_in_flight: ColumnType<number, number | undefined, number>;
+  code_in_flight_until: NullableTimestamp;
   locked_at: NullableTimestamp;
   account_type: ColumnType<string, string | undefined, string>;
   sessions_valid_after: NullableTimestamp;
