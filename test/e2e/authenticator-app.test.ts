@@ -13,8 +13,10 @@ import type { TestSmtp } from '../support/smtp.js';
  * The authenticator app as a person meets it in Chromium: set up from the account page by
  * reading the key off the page (as an app would from the QR code), codes computed the way the
  * app computes them (RFC 6238), a code refused the second time, a recovery code once, wrong
- * codes counted until codes are paused, and the app required at a sign-in's enrol step.
+ * codes counted until they lock the ID, and the app required at a sign-in's enrol step.
  */
+
+const LOCKED = "We can't let you sign in just yet";
 
 /**
  * The code an app shows `ahead` 30-second steps from now, computed by otplib as an app would
@@ -31,8 +33,8 @@ describe('an authenticator app as the second step, in a real browser', () => {
 
   beforeAll(async () => {
     harness = await startBrowserHarness({
-      // Five wrong codes close the account's code gate (code-failures.ts); every account without an app sets one up.
-      policy: { code_failures: { max_failures: 5, backoff_after: 5 }, second_step: { require_authenticator_app: true, require_security_questions: false } },
+      // The default lock (five wrong codes lock the ID); every account without an app sets one up.
+      policy: { second_step: { require_authenticator_app: true, require_security_questions: false } },
     });
     ({ smtp, portal, portico, browser } = harness);
   });
@@ -130,7 +132,7 @@ describe('an authenticator app as the second step, in a real browser', () => {
     // A whole journey across four browsers, with axe on each new page: longer than one step's default.
   }, 240_000);
 
-  it('pauses codes after five wrong ones: the right code is then refused too', async () => {
+  it('locks the ID after five wrong codes, as five wrong passwords do: the locked page, and a right code then gets no one in', async () => {
     const user = await portico.createUser({ trustDevice: false });
     const { db } = portico.server.database;
     const secret = (await enrolmentSecret(db, user.id))!;
@@ -138,22 +140,42 @@ describe('an authenticator app as the second step, in a real browser', () => {
     const row = await db.selectFrom('authenticator_apps').select('secret_sealed').where('account_id', '=', user.id).executeTakeFirstOrThrow();
     expect(row.secret_sealed).not.toContain(secret);
     expect(await confirmAuthenticatorApp(db, (await findAccountById(db, user.id))!, appCode(secret))).toMatchObject({ ok: true });
+    const confirmedStep = (await db.selectFrom('authenticator_apps').select('last_used_step').where('account_id', '=', user.id).executeTakeFirstOrThrow()).last_used_step;
 
-    const { page } = await signIn(await browser.newContext(), user);
+    const context = await browser.newContext();
+    const { page } = await signIn(context, user);
+    await page.getByRole('heading', { name: 'Enter the code from your authenticator app' }).waitFor();
+    // The same sign-in in a second tab, opened before the lock: its form is sent after it.
+    const earlier = await context.newPage();
+    await earlier.goto(page.url());
     const right = () => [appCode(secret, -1), appCode(secret), appCode(secret, 1)];
     for (let i = 1; i <= 5; i++) {
       const wrong = String((Number(appCode(secret, 1)) + 500_000) % 1_000_000).padStart(6, '0');
       expect(right()).not.toContain(wrong);
       await page.getByLabel('Code from your app').fill(wrong);
       await page.getByRole('button', { name: 'Continue' }).click();
-      await page.getByText('That code is not correct.', { exact: false }).waitFor();
+      if (i < 5) await page.getByText('That code is not correct.', { exact: false }).waitFor();
     }
-    await expect(page.getByText('so codes are paused', { exact: false }).isVisible()).resolves.toBe(true);
+    // The words of every lock: nothing says which secret was wrong.
+    await page.getByRole('heading', { name: LOCKED }).waitFor();
+    await expect(page.getByText('This can happen after too many unsuccessful attempts to sign in', { exact: false }).isVisible()).resolves.toBe(true);
     expect(await accessibilityViolations(page)).toEqual([]);
-    await page.getByLabel('Code from your app').fill(appCode(secret, 1));
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await expect(page.getByText('so codes are paused', { exact: false }).isVisible()).resolves.toBe(true);
-    expect(page.url()).not.toContain(portal.origin);
+    expect(await findAccountById(db, user.id)).toMatchObject({ status: 'disabled', lock_reason: 'failed_codes', failed_code_count: 5 });
+
+    // The right code, then the right password (the sign-in is over: its password page again), and
+    // the right password from a browser the ID has not remembered: the locked page each time.
+    await earlier.getByLabel('Code from your app').fill(appCode(secret, 1));
+    await earlier.getByRole('button', { name: 'Continue' }).click();
+    await earlier.getByLabel('Username or email address').waitFor();
+    expect(earlier.url()).not.toContain(portal.origin);
+    await signInOnHostedPage(earlier, user.username, user.password);
+    await earlier.getByRole('heading', { name: LOCKED }).waitFor();
+    const again = await signIn(await browser.newContext(), user);
+    await again.page.getByRole('heading', { name: LOCKED }).waitFor();
+    // The right code was not even checked: its step is not used.
+    const app = await db.selectFrom('authenticator_apps').select('last_used_step').where('account_id', '=', user.id).executeTakeFirstOrThrow();
+    expect(app.last_used_step).toBe(confirmedStep);
+    expect(await findAccountById(db, user.id)).toMatchObject({ status: 'disabled', failed_code_count: 5 });
   });
 
   it('has an account without an app set one up at its sign-in, when the policy requires it', async () => {
