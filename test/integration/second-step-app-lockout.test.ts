@@ -4,12 +4,14 @@ import { findAccountById } from '../../src/identity/accounts.js';
 import { AttemptsInFlight } from '../../src/identity/lockout.js';
 import { checkAuthenticatorCode, confirmAuthenticatorApp, enrolmentSecret } from '../../src/identity/second-step/authenticator-app.js';
 import { startPortico, type TestPortico } from '../support/portico.js';
+import { startPostgres, type PostgresService } from '../support/servers.js';
 
 /*
  * Wrong authenticator-app codes lock the ID as wrong passwords do (identity/lockout.ts, counter
  * 'code'), with the same exactness under concurrency: codes sent at once count as exactly the
  * limit, none past it is checked, and a right code sent alongside wrong ones is never refused
- * for them while they are in flight. Against the real database, with the default policy.
+ * for them while they are in flight. On a PostgreSQL server (DATABASE_URL's, or one started
+ * here), where requests race on several connections, not on PGlite's one; default policy.
  */
 
 const STEP_MS = 30_000;
@@ -24,11 +26,16 @@ function wrongAt(secret: string, at: Date, n: number): string {
   }
 }
 
+let pgServer: PostgresService | undefined;
 let portico: TestPortico;
 beforeAll(async () => {
-  portico = await startPortico();
+  if (!process.env.DATABASE_URL) pgServer = await startPostgres();
+  portico = await startPortico(pgServer ? { databaseUrl: pgServer.url } : {});
 });
-afterAll(() => portico?.stop());
+afterAll(async () => {
+  await portico?.stop();
+  await pgServer?.stop();
+});
 
 const db = () => portico.server.database.db;
 const policy = () => portico.config.policy;
