@@ -27,6 +27,8 @@ const COLUMNS = {
 /** Why a lock by failures was set, by counter; every one of them may be lifted as such a lock is. */
 export const LOCK_REASON = { password: 'failed_passwords', answer: 'failed_answers', code: 'failed_codes' } as const;
 const FAILURE_COLUMNS = Object.values(COLUMNS).map((c) => c.failures);
+/** What lifting a lock clears: every counter's failures (the type refuses one left out). */
+const NO_FAILURES = { failed_password_count: 0, failed_answer_count: 0, failed_code_count: 0 } satisfies Record<(typeof FAILURE_COLUMNS)[number], 0>;
 export const OPERATOR_LOCK = 'operator';
 export const IN_FLIGHT_SECONDS = 30;
 
@@ -180,7 +182,7 @@ export async function lockIfExhausted(db: Db, accountId: string, counter: Counte
 export async function reenable(db: Db, accountId: string, onlyReasons?: string[]): Promise<boolean> {
   let query = db
     .updateTable('accounts')
-    .set({ status: 'active', lock_reason: null, locked_at: null, ...Object.fromEntries(FAILURE_COLUMNS.map((c) => [c, 0])), updated_at: new Date() })
+    .set({ status: 'active', lock_reason: null, locked_at: null, ...NO_FAILURES, updated_at: new Date() })
     .where('id', '=', accountId)
     .where('status', '=', 'disabled');
   if (onlyReasons) query = query.where('lock_reason', 'in', onlyReasons);
