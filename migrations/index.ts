@@ -16,6 +16,8 @@ import * as m0017 from './0017_account_locale.js';
 import * as m0018 from './0018_flows.js';
 import * as m0019 from './0019_recovery_flows.js';
 import * as m0020 from './0020_verification_flows.js';
+import * as m0022 from './0022_authenticator_apps.js';
+import * as m0023 from './0023_code_lockout.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +38,6 @@ export const migrations: Record<string, Migration> = {
   '0018_flows': m0018,
   '0019_recovery_flows': m0019,
   '0020_verification_flows': m0020,
+  '0022_authenticator_apps': m0022,
+  '0023_code_lockout': m0023,
 };

@@ -23,7 +23,7 @@ function reportLines(r: AccountReport): string[] {
     `email:               ${r.email} (${r.emailVerified ? 'verified' : 'not verified'})`,
     `account type:        ${r.accountType}`,
     `status:              ${status}`,
-    `failed sign-ins:     ${r.failedPasswords} password, ${r.failedAnswers} security answers`,
+    `failed sign-ins:     ${r.failedPasswords} password, ${r.failedAnswers} security answers, ${r.failedCodes} authenticator app codes`,
     `last sign-in:        ${when(r.lastSignInAt)}`,
     `security questions:  ${r.securityQuestionsSet ? 'set' : 'not set'}`,
     `trusted devices:     ${r.trustedDevices.length}`,

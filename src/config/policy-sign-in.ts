@@ -8,12 +8,16 @@ import { z } from 'zod';
 export const secondStepSchema = z
   .object({
     /**
-     * Offered in this order; security_questions only to accounts that have answers. Ids of
-     * src/methods/index.ts's list: the server refuses to start on an unknown one.
+     * Offered in this order, stronger methods first (an authenticator app before the rest);
+     * security_questions only to accounts that have answers, authenticator_app only to accounts
+     * that set one up. Ids of src/methods/index.ts's list: the server refuses to start on an
+     * unknown one.
      */
-    methods: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/)).min(1).default(['email_code', 'security_questions']),
+    methods: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/)).min(1).default(['authenticator_app', 'email_code', 'security_questions']),
     /** Accounts without answers enrol them after their second step, once. */
     require_security_questions: z.boolean().default(true),
+    /** Accounts without an authenticator app set one up after their second step, once the policy lists it. */
+    require_authenticator_app: z.boolean().default(false),
     trusted_device_days: z.number().int().min(0).max(3650).default(180),
     access_code: z
       .object({
@@ -37,6 +41,8 @@ export const lockoutSchema = z
   .object({
     max_failed_passwords: z.number().int().min(1).max(100).default(5),
     max_failed_answers: z.number().int().min(1).max(100).default(5),
+    /** Wrong authenticator-app codes (recovery codes included) in a row. */
+    max_failed_codes: z.number().int().min(1).max(100).default(5),
     /**
      * smart: a lock stops sign-ins from browsers the ID has not remembered, while a remembered
      * one may still sign in with the right password (and so re-enables the ID); hard: the ID is

@@ -23,6 +23,8 @@ export interface AccountReport {
   lockedAt: Date | null;
   failedPasswords: number;
   failedAnswers: number;
+  /** Authenticator-app and recovery codes. */
+  failedCodes: number;
   lastSignInAt: Date | null;
   securityQuestionsSet: boolean;
   trustedDevices: Array<{ label: string; createdAt: Date; lastUsedAt: Date; expiresAt: Date }>;
@@ -42,6 +44,7 @@ export async function describeAccount(db: Db, account: Account): Promise<Account
     lockedAt: account.locked_at,
     failedPasswords: account.failed_password_count,
     failedAnswers: account.failed_answer_count,
+    failedCodes: account.failed_code_count,
     lastSignInAt: account.last_sign_in_at,
     securityQuestionsSet: answers.length > 0,
     trustedDevices: devices.map((d) => ({ label: d.label, createdAt: d.created_at, lastUsedAt: d.last_used_at, expiresAt: d.expires_at })),

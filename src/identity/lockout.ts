@@ -16,13 +16,19 @@ import { selectAccountByLogin, type Account } from './accounts.js';
  * PostgreSQL re-checks an UPDATE's conditions on the newest row version (EvalPlanQual, READ
  * COMMITTED), so every count stays exact; no transaction is held across argon2.
  */
-export type Counter = 'password' | 'answer';
+export type Counter = 'password' | 'answer' | 'code';
 
 const COLUMNS = {
   password: { failures: 'failed_password_count', inFlight: 'password_in_flight', until: 'password_in_flight_until' },
   answer: { failures: 'failed_answer_count', inFlight: 'answer_in_flight', until: 'answer_in_flight_until' },
+  /** Authenticator-app codes and its recovery codes (second-step/authenticator-app.ts). */
+  code: { failures: 'failed_code_count', inFlight: 'code_in_flight', until: 'code_in_flight_until' },
 } as const;
-export const LOCK_REASON = { password: 'failed_passwords', answer: 'failed_answers' } as const;
+/** Why a lock by failures was set, by counter; every one of them may be lifted as such a lock is. */
+export const LOCK_REASON = { password: 'failed_passwords', answer: 'failed_answers', code: 'failed_codes' } as const;
+const FAILURE_COLUMNS = Object.values(COLUMNS).map((c) => c.failures);
+/** What lifting a lock clears: every counter's failures (the type refuses one left out). */
+const NO_FAILURES = { failed_password_count: 0, failed_answer_count: 0, failed_code_count: 0 } satisfies Record<(typeof FAILURE_COLUMNS)[number], 0>;
 export const OPERATOR_LOCK = 'operator';
 export const IN_FLIGHT_SECONDS = 30;
 
@@ -54,7 +60,8 @@ export async function untilSettled<T extends { slot: Slot }>(take: () => Promise
 }
 
 export function limitOf(policy: Policy['lockout'], counter: Counter): number {
-  return counter === 'password' ? policy.max_failed_passwords : policy.max_failed_answers;
+  const limits: Record<Counter, number> = { password: policy.max_failed_passwords, answer: policy.max_failed_answers, code: policy.max_failed_codes };
+  return limits[counter];
 }
 
 const ref = (table: string, column: string) => sql.ref(`${table}.${column}`);
@@ -75,7 +82,7 @@ function roomLeft(counter: Counter, max: number): RawBuilder<boolean> {
 }
 
 /** Why no slot was free, from the account as read: its attempts used up, or others in flight. */
-function refusal(account: Pick<Account, 'status' | 'lock_reason' | 'failed_password_count' | 'failed_answer_count'>, counter: Counter, limit: number, lockedOk: boolean): Slot {
+function refusal(account: Pick<Account, 'status' | 'lock_reason' | (typeof FAILURE_COLUMNS)[number]>, counter: Counter, limit: number, lockedOk: boolean): Slot {
   const open = account.status === 'active' || (lockedOk && Object.values<string | null>(LOCK_REASON).includes(account.lock_reason));
   return open && account[COLUMNS[counter].failures] < limit ? 'busy' : 'locked';
 }
@@ -96,7 +103,7 @@ export async function reserveAttempt(db: Db, accountId: string, counter: Counter
     .returning('id')
     .executeTakeFirst();
   if (row) return 'reserved';
-  const now = await db.selectFrom('accounts').select(['status', 'lock_reason', 'failed_password_count', 'failed_answer_count']).where('id', '=', accountId).executeTakeFirst();
+  const now = await db.selectFrom('accounts').select(['status', 'lock_reason', ...FAILURE_COLUMNS]).where('id', '=', accountId).executeTakeFirst();
   return now ? refusal(now, counter, limit, lockedWithin !== undefined) : 'locked';
 }
 
@@ -139,6 +146,12 @@ export async function recordFailure(db: Db, accountId: string, counter: Counter)
   return row[c.failures];
 }
 
+/** After an attempt that proved nothing either way (e.g. a code typed again): releases the slot, failures unchanged. */
+export async function releaseAttempt(db: Db, accountId: string, counter: Counter): Promise<void> {
+  const c = COLUMNS[counter];
+  await db.updateTable('accounts').set({ [c.inFlight]: sql`greatest(${live(counter)} - 1, 0)` }).where('id', '=', accountId).execute();
+}
+
 /** After a right secret: releases the slot and ends the run of failures, with `extra` in the same statement. */
 export async function recordSuccess(db: Db, accountId: string, counter: Counter, extra: { password_hash?: string } = {}): Promise<void> {
   const c = COLUMNS[counter];
@@ -165,11 +178,11 @@ export async function lockIfExhausted(db: Db, accountId: string, counter: Counte
   return true;
 }
 
-/** Re-enables a locked or disabled account and clears both counters. */
+/** Re-enables a locked or disabled account and clears every counter's failures. */
 export async function reenable(db: Db, accountId: string, onlyReasons?: string[]): Promise<boolean> {
   let query = db
     .updateTable('accounts')
-    .set({ status: 'active', lock_reason: null, locked_at: null, failed_password_count: 0, failed_answer_count: 0, updated_at: new Date() })
+    .set({ status: 'active', lock_reason: null, locked_at: null, ...NO_FAILURES, updated_at: new Date() })
     .where('id', '=', accountId)
     .where('status', '=', 'disabled');
   if (onlyReasons) query = query.where('lock_reason', 'in', onlyReasons);

@@ -1,12 +1,13 @@
 import type { Account } from '../storage/schema.js';
+import { authenticatorApp } from './authenticator-app.js';
 import { emailCode } from './email-code.js';
 import { securityQuestions } from './security-questions.js';
 import type { Enrolled, MethodEnv, MethodPage, MethodStep, SecondStepMethod, StepMessages, Verified } from './types.js';
 
-export type { Enrolled, MethodEnrolment, MethodEnv, MethodStep, SecondStepMethod, StepMessages, Verified } from './types.js';
+export type { Enrolled, MethodEnrolment, MethodEnv, MethodPage, MethodStep, SecondStepMethod, StepMessages, Verified } from './types.js';
 
 /** Every second-step method Portico has; the policy's second_step.methods picks among them. */
-export const SECOND_STEP_METHODS: readonly SecondStepMethod[] = [emailCode, securityQuestions];
+export const SECOND_STEP_METHODS: readonly SecondStepMethod[] = [emailCode, securityQuestions, authenticatorApp];
 
 export interface MethodRegistry {
   readonly all: readonly SecondStepMethod[];
@@ -42,6 +43,8 @@ export function createMethodRegistry(list: readonly SecondStepMethod[] = SECOND_
         const method = byId.get(id);
         if (method && (await method.isAvailable(env, account))) offered.push(method);
       }
+      // Array.prototype.sort is stable: equal strengths keep the policy's order.
+      offered.sort((a, b) => (b.strength ?? 0) - (a.strength ?? 0));
       return offered.length > 0 ? offered : [fallback];
     },
     async enrolmentDue(env, account, offered) {
@@ -65,7 +68,7 @@ export interface BoundMethod {
   verify(step: MethodStep, form: Record<string, unknown>): Promise<Verified>;
   act(name: string, step: MethodStep): Promise<{ messages: StepMessages; status: number }>;
   succeeded(step: MethodStep): Promise<void>;
-  enrolPage(step: MethodStep): MethodPage;
+  enrolPage(step: MethodStep): Promise<MethodPage>;
   enrol(step: MethodStep, form: Record<string, unknown>): Promise<Enrolled>;
 }
 
@@ -89,7 +92,7 @@ export function bindMethods(registry: MethodRegistry, env: MethodEnv): BoundMeth
         verify: (step, form) => method.verify(env, step, form),
         act: (name, step) => method.actions![name]!(env, step),
         succeeded: async (step) => void (await method.succeeded?.(env, step)),
-        enrolPage: (step) => method.enrol!.render(env, step),
+        enrolPage: async (step) => method.enrol!.render(env, step),
         enrol: (step, form) => method.enrol!.submit(env, step, form),
       },
     ]),

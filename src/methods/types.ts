@@ -33,13 +33,20 @@ export interface MethodPage {
 }
 
 /** The outcome of a submitted form: done, the account locked, or the page again with words. */
-export type Verified = { ok: true } | { ok: false; locked: true } | { ok: false; locked?: false; messages: StepMessages; status: number };
+export type Verified =
+  /** `amr`: what this proof states instead of the method's own (a recovery code instead of the app). */
+  | { ok: true; amr?: string }
+  | { ok: false; locked: true } | { ok: false; locked?: false; messages: StepMessages; status: number };
 
 /** A button of the method's page other than the main form, e.g. "Send a new code". */
 export type MethodAction = (env: MethodEnv, step: MethodStep) => Promise<{ messages: StepMessages; status: number }>;
 
-/** The outcome of an enrolment form: done, or the page again with its fields' problems. */
-export type Enrolled = { ok: true } | { ok: false; values: Record<string, string>; errors: Record<string, Msg>; status: number };
+/**
+ * The outcome of an enrolment form: done; done once `show` was seen (e.g. recovery codes shown
+ * once: its form posts to the enrolment again, which then answers done); or the page again
+ * with its fields' problems.
+ */
+export type Enrolled = { ok: true; show?: MethodPage } | { ok: false; values: Record<string, string>; errors: Record<string, Msg>; status: number };
 
 /**
  * Setting a method up during a sign-in, for an account the policy requires to have it (e.g.
@@ -51,7 +58,7 @@ export interface MethodEnrolment {
   required(env: MethodEnv): boolean;
   /** Whether this account has it set up (beyond being offered it now). */
   isEnrolled(env: MethodEnv, account: Account): Promise<boolean>;
-  render(env: MethodEnv, step: MethodStep): MethodPage;
+  render(env: MethodEnv, step: MethodStep): MethodPage | Promise<MethodPage>;
   submit(env: MethodEnv, step: MethodStep, form: Record<string, unknown>): Promise<Enrolled>;
 }
 
@@ -71,6 +78,11 @@ export interface SecondStepMethod {
   acr: string;
   /** The link offering this method from another method's page ("Use another way"). */
   offerLabel: Text;
+  /**
+   * Offered before methods of less (or no) strength, whatever the policy's order: an account
+   * that set up an authenticator app is asked for it first. Equal strengths keep the policy's order.
+   */
+  strength?: number;
   /** Offered when the policy's methods leave an account none. */
   fallback?: boolean;
   /** Whether this account can use it now (beyond the policy listing it). */

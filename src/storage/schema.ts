@@ -28,6 +28,10 @@ export interface AccountsTable {
   password_in_flight_until: NullableTimestamp;
   answer_in_flight: ColumnType<number, number | undefined, number>;
   answer_in_flight_until: NullableTimestamp;
+  /** Wrong authenticator-app and recovery codes in a row (identity/lockout.ts, counter 'code'). */
+  failed_code_count: ColumnType<number, number | undefined, number>;
+  code_in_flight: ColumnType<number, number | undefined, number>;
+  code_in_flight_until: NullableTimestamp;
   locked_at: NullableTimestamp;
   account_type: ColumnType<string, string | undefined, string>;
   sessions_valid_after: NullableTimestamp;
@@ -212,6 +216,24 @@ export interface RateLimitsTable {
   expire: string | number | null;
 }
 
+/** An account's authenticator app (migration 0022): the TOTP secret sealed, never in clear. */
+export interface AuthenticatorAppsTable {
+  account_id: string;
+  secret_sealed: string;
+  confirmed_at: NullableTimestamp;
+  /** The newest RFC 6238 time step a code was accepted for: codes of that step or older are refused. */
+  last_used_step: number | null;
+  created_at: Timestamp;
+}
+
+/** The app's single-use recovery codes, as keyed hashes (identity/keyed-hash.ts). */
+export interface AuthenticatorRecoveryCodesTable {
+  account_id: string;
+  code_hash: string;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
@@ -231,6 +253,8 @@ export interface Database {
   legacy_guess_limits: LegacyGuessLimitsTable;
   code_failures: CodeFailuresTable;
   decoy_codes: DecoyCodesTable;
+  authenticator_apps: AuthenticatorAppsTable;
+  authenticator_recovery_codes: AuthenticatorRecoveryCodesTable;
 }
 
 export type Account = Selectable<AccountsTable>;

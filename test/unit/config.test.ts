@@ -132,4 +132,10 @@ describe('policy file', () => {
   it('names the field that is wrong', () => {
     expect(() => parsePolicy('config/policy.json', { argon2: { time_cost: 0 } })).toThrow(/^config\/policy\.json: argon2\.time_cost: /);
   });
+
+  it('locks after 5 wrong passwords, sets of answers or authenticator-app codes, each from 1 to 100', () => {
+    expect(parsePolicy('p.json', {}).lockout).toMatchObject({ max_failed_passwords: 5, max_failed_answers: 5, max_failed_codes: 5 });
+    expect(parsePolicy('p.json', { lockout: { max_failed_codes: 3 } }).lockout.max_failed_codes).toBe(3);
+    for (const wrong of [0, 101, 2.5]) expect(() => parsePolicy('p.json', { lockout: { max_failed_codes: wrong } })).toThrow(/lockout\.max_failed_codes/);
+  });
 });

@@ -10,6 +10,7 @@ import { renderAccount } from './page.js';
 import { accountBinding, loadAccountPlace } from './place.js';
 import { msg } from '../../i18n/index.js';
 import { settingsRoutes } from './settings-routes.js';
+import { authenticatorAppRoutes } from './authenticator-app-routes.js';
 
 /** The account page, for whoever signed in; everyone else is sent to sign in first. */
 async function showAccount(ctx: Context, deps: FlowDeps): Promise<void> {
@@ -44,4 +45,5 @@ export function accountRoutes(router: Router, deps: FlowDeps): void {
   router.get('/account/callback', (ctx) => callback(ctx, deps));
   router.post('/account/sign-out', (ctx) => signOut(ctx, deps));
   settingsRoutes(router, deps);
+  authenticatorAppRoutes(router, deps);
 }

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Msg } from '../../i18n/index.js';
-import type { SecondStepMethod } from '../../methods/index.js';
+import type { MethodPage, SecondStepMethod } from '../../methods/index.js';
 import { sendPage } from '../../web/render.js';
 import { GoTo } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
@@ -14,8 +14,8 @@ async function placeFor(ctx: Context, deps: FlowDeps, method: SecondStepMethod):
   return place;
 }
 
-function render(ctx: Context, deps: FlowDeps, method: SecondStepMethod, place: SignInPlace, state: { values?: Record<string, string>; errors?: Record<string, Msg> } = {}, status = 200): void {
-  const page = deps.methods.of(method).enrolPage(place);
+async function render(ctx: Context, deps: FlowDeps, method: SecondStepMethod, place: SignInPlace, state: { values?: Record<string, string>; errors?: Record<string, Msg> } = {}, status = 200, shown?: MethodPage): Promise<void> {
+  const page = shown ?? (await deps.methods.of(method).enrolPage(place));
   sendPage(ctx, deps.renderer, page.view, {
     action: enrolUrl(place.uid, method),
     csrf: deps.csrf.token(`interaction:${place.uid}`),
@@ -28,6 +28,8 @@ function render(ctx: Context, deps: FlowDeps, method: SecondStepMethod, place: S
 async function submit(ctx: Context, deps: FlowDeps, method: SecondStepMethod, place: SignInPlace): Promise<void> {
   const outcome = await deps.methods.of(method).enrol(place, (ctx.request.body ?? {}) as Record<string, unknown>);
   if (!outcome.ok) return render(ctx, deps, method, place, outcome, outcome.status);
+  // Shown once (recovery codes): its form posts here again, and the method then answers done.
+  if (outcome.show) return render(ctx, deps, method, place, {}, 200, outcome.show);
   await enrolled(ctx, deps, place);
 }
 

@@ -13,3 +13,10 @@ export const ACR = {
 export const ACR_VALUES = [ACR.trustedDevice, ACR.secondStep];
 
 // Each method's amr is on its object (methods/), RFC 8176 §2: otp for a one-time code, kba for questions.
+
+/**
+ * A recovery code typed instead of the authenticator app's code. RFC 8176 registers no value
+ * for a look-up secret (NIST SP 800-63B §5.1.2), and `otp` would hide that the app was not
+ * used: portals that want the app itself can tell the two apart.
+ */
+export const RECOVERY_CODE_AMR = 'recovery_code';

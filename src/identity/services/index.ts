@@ -6,6 +6,7 @@ import { passwordUpgradeService } from './password-upgrade.js';
 import { legacyLinkService } from './legacy-link.js';
 import { recoveryService } from './recovery.js';
 import { registrationService } from './registration.js';
+import { authenticatorAppService } from './authenticator-app.js';
 
 export type { IdentityEnv } from './env.js';
 
@@ -23,6 +24,7 @@ export function createIdentity(env: IdentityEnv) {
     legacyLink: legacyLinkService(env),
     recovery: recoveryService(env),
     registration: registrationService(env),
+    authenticatorApp: authenticatorAppService(env),
   };
 }
 

@@ -1,0 +1,59 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { msg, type Msg } from '../../i18n/index.js';
+import { appListed } from '../../methods/authenticator-app.js';
+import { confirmProblem } from '../../methods/authenticator-app-messages.js';
+import { enrolmentPage, recoveryCodesPage } from '../../methods/authenticator-app-page.js';
+import type { MethodPage } from '../../methods/index.js';
+import { sendPage } from '../../web/render.js';
+import type { FlowDeps } from '../deps.js';
+import { renderAccount } from './page.js';
+import { accountBinding, loadAccountPlace, type AccountPlace } from './place.js';
+
+const ENROL = '/account/authenticator-app';
+
+function show(ctx: Context, deps: FlowDeps, place: AccountPlace, page: MethodPage, errors: Record<string, Msg> = {}, status = 200): void {
+  sendPage(ctx, deps.renderer, page.view, { action: ENROL, backUrl: '/account', csrf: deps.csrf.token(accountBinding(place.account.id)), errors, ...page.data }, status);
+}
+
+const backToAccount = (ctx: Context) => {
+  ctx.status = 303;
+  ctx.redirect('/account');
+};
+
+/** The QR code and key, until the app is confirmed; after that the account page. */
+async function enrolment(ctx: Context, deps: FlowDeps, place: AccountPlace, errors?: Record<string, Msg>, status?: number): Promise<void> {
+  const page = await enrolmentPage(place.account, await deps.identity.authenticatorApp.enrolmentSecret(place.account.id));
+  if (!page) return backToAccount(ctx);
+  show(ctx, deps, place, page, errors, status);
+}
+
+async function confirm(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
+  const code = (ctx.request.body as Record<string, unknown> | undefined)?.code;
+  const confirmation = await deps.identity.authenticatorApp.confirm(place.account, typeof code === 'string' ? code : '', place.origin);
+  if (!confirmation.ok && confirmation.reason === 'not_pending') return backToAccount(ctx);
+  if (!confirmation.ok) return enrolment(ctx, deps, place, { code: confirmProblem(confirmation) }, 400);
+  // Shown once, in this answer: no page shows them again.
+  show(ctx, deps, place, recoveryCodesPage(confirmation.recoveryCodes));
+}
+
+async function remove(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
+  const removed = await deps.identity.authenticatorApp.remove(place.account, place.origin);
+  await renderAccount(ctx, deps, place, removed ? { notice: msg('account.notice.app_removed') } : {});
+}
+
+/**
+ * Setting up and removing the authenticator app from the account page. Both change how the
+ * account signs in, so both need a recent sign-in, as a password change does.
+ */
+export function authenticatorAppRoutes(router: Router, deps: FlowDeps): void {
+  const guarded = (handler: (ctx: Context, deps: FlowDeps, place: AccountPlace) => Promise<void>, post: boolean) => async (ctx: Context) => {
+    const place = await loadAccountPlace(ctx, deps, { post, sensitive: true });
+    if (!appListed(deps)) return backToAccount(ctx);
+    if (post) await deps.limits.attempt('codes', ctx.ip, place.account.id);
+    await handler(ctx, deps, place);
+  };
+  router.get(ENROL, guarded((ctx, d, place) => enrolment(ctx, d, place), false));
+  router.post(ENROL, guarded(confirm, true));
+  router.post(`${ENROL}/remove`, guarded(remove, true));
+}

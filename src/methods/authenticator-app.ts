@@ -1,0 +1,56 @@
+import { checkAuthenticatorCode, confirmAuthenticatorApp, enrolmentSecret, hasAuthenticatorApp } from '../identity/second-step/authenticator-app.js';
+import { ACR, RECOVERY_CODE_AMR } from '../identity/second-step/assurance.js';
+import { liftAnswersBar } from '../identity/second-step/security-questions.js';
+import { appCodeProblem, confirmProblem, offerApp } from './authenticator-app-messages.js';
+import { enrolmentPage, recoveryCodesPage } from './authenticator-app-page.js';
+import type { MethodEnv, SecondStepMethod } from './types.js';
+
+const typedCode = (form: Record<string, unknown>): string => (typeof form.code === 'string' ? form.code : '');
+
+const ID = 'authenticator_app';
+
+/** Whether the policy lists the app: only then is it offered, set up, or shown on the account page. */
+export const appListed = (env: Pick<MethodEnv, 'config'>): boolean => env.config.policy.second_step.methods.includes(ID);
+
+/**
+ * An authenticator app (TOTP, RFC 6238), RFC 8176 §2 `otp`; a recovery code stands in for it
+ * once each, and says so in amr. Offered first to an account that set one up: it proves a
+ * device the account holds, where an emailed code proves a mailbox and answers only knowledge.
+ */
+export const authenticatorApp: SecondStepMethod = {
+  id: ID,
+  path: 'authenticator-app',
+  amr: 'otp',
+  acr: ACR.secondStep,
+  strength: 1,
+  offerLabel: offerApp,
+  isAvailable: (env, account) => hasAuthenticatorApp(env.db, account.id),
+  async render() {
+    return { view: 'second-step', data: { mode: 'app' } };
+  },
+  async verify(env, step, form) {
+    const check = await checkAuthenticatorCode(env.db, step.account.id, typedCode(form), env.config.policy, step.origin);
+    if (check.ok) return check.recoveryCode ? { ok: true, amr: RECOVERY_CODE_AMR } : { ok: true };
+    if (check.reason === 'id_locked') return { ok: false, locked: true };
+    return { ok: false, messages: { fieldError: appCodeProblem(check) }, status: 400 };
+  },
+  async succeeded(env, step) {
+    if (step.account.answers_barred_at) await liftAnswersBar(env.db, step.account.id);
+  },
+  /** When the policy requires it: the QR code and key, one code to confirm, then the recovery codes once. */
+  enrol: {
+    path: 'enrol-authenticator-app',
+    required: (env) => env.config.policy.second_step.require_authenticator_app && appListed(env),
+    isEnrolled: (env, account) => hasAuthenticatorApp(env.db, account.id),
+    async render(env, step) {
+      // Confirmed already (the recovery codes were shown): only the way on is left.
+      return (await enrolmentPage(step.account, await enrolmentSecret(env.db, step.account.id))) ?? recoveryCodesPage([]);
+    },
+    async submit(env, step, form) {
+      if (await hasAuthenticatorApp(env.db, step.account.id)) return { ok: true };
+      const confirmation = await confirmAuthenticatorApp(env.db, step.account, typedCode(form), step.origin);
+      if (confirmation.ok) return { ok: true, show: recoveryCodesPage(confirmation.recoveryCodes) };
+      return { ok: false, values: {}, errors: { code: confirmProblem(confirmation) }, status: 400 };
+    },
+  },
+};
