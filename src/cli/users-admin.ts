@@ -11,6 +11,7 @@ const SAID: Record<OperatorAction, [done: string, nothing: string]> = {
   disable: ['disabled', 'was already disabled'],
   forget_devices: ['forgot the remembered devices of', 'had no remembered devices'],
   reset_security_questions: ['reset the security questions of', 'had no security questions'],
+  reset_authenticator_app: ['removed the authenticator app of', 'had no authenticator app'],
 };
 
 const when = (date: Date | null) => (date ? date.toISOString() : 'never');
@@ -26,6 +27,7 @@ function reportLines(r: AccountReport): string[] {
     `failed sign-ins:     ${r.failedPasswords} password, ${r.failedAnswers} security answers, ${r.failedCodes} authenticator app codes`,
     `last sign-in:        ${when(r.lastSignInAt)}`,
     `security questions:  ${r.securityQuestionsSet ? 'set' : 'not set'}`,
+    `authenticator app:   ${r.authenticatorApp ? `set up, ${r.authenticatorApp.recoveryCodesLeft} recovery codes left` : 'not set up'}`,
     `trusted devices:     ${r.trustedDevices.length}`,
     ...r.trustedDevices.map((d) => `  ${d.label}: added ${when(d.createdAt)}, last used ${when(d.lastUsedAt)}, expires ${when(d.expiresAt)}`),
   ];
@@ -65,10 +67,11 @@ async function runHelpDesk(spec: CommandSpec, action: OperatorAction | 'show', a
 }
 
 export const usersHelpDesk: CommandSpec[] = [
-  helpDeskCommand('show', 'show', 'status, lock, failed sign-ins, last sign-in, security questions and remembered devices of one ID'),
+  helpDeskCommand('show', 'show', 'status, lock, failed sign-ins, last sign-in, security questions, authenticator app and remembered devices of one ID'),
   helpDeskCommand('unlock', 'unlock', 're-enable a locked or disabled ID and clear its failure counts'),
   helpDeskCommand('enable', 'enable', 'the same as unlock, for an ID an operator disabled'),
   helpDeskCommand('disable', 'disable', 'disable an ID (only the help desk can re-enable it)'),
   helpDeskCommand('forget-devices', 'forget_devices', 'forget its remembered devices: the next sign-in takes the second step'),
   helpDeskCommand('reset-security-questions', 'reset_security_questions', 'delete its answers: new ones are set at the next sign-in'),
+  helpDeskCommand('reset-authenticator-app', 'reset_authenticator_app', 'remove its authenticator app and recovery codes (a lost phone); the owner is told by email'),
 ];

@@ -4,6 +4,7 @@ import { findAccountByLogin } from './accounts.js';
 import { operatorAudit, recordAudit, type Operator } from './audit.js';
 import { clearCodeFailures } from './code-failures.js';
 import { OPERATOR_LOCK, reenable } from './lockout.js';
+import { deleteAuthenticatorApp, hasAuthenticatorApp, recoveryCodesLeft } from './second-step/authenticator-app.js';
 import { forgetDevices, listTrustedDevices } from './trusted-devices.js';
 import { inTransaction } from './transaction.js';
 
@@ -27,6 +28,8 @@ export interface AccountReport {
   failedCodes: number;
   lastSignInAt: Date | null;
   securityQuestionsSet: boolean;
+  /** Undefined when none is set up; else how many of its recovery codes are unused. */
+  authenticatorApp: { recoveryCodesLeft: number } | undefined;
   trustedDevices: Array<{ label: string; createdAt: Date; lastUsedAt: Date; expiresAt: Date }>;
 }
 
@@ -47,11 +50,12 @@ export async function describeAccount(db: Db, account: Account): Promise<Account
     failedCodes: account.failed_code_count,
     lastSignInAt: account.last_sign_in_at,
     securityQuestionsSet: answers.length > 0,
+    authenticatorApp: (await hasAuthenticatorApp(db, account.id)) ? { recoveryCodesLeft: await recoveryCodesLeft(db, account.id) } : undefined,
     trustedDevices: devices.map((d) => ({ label: d.label, createdAt: d.created_at, lastUsedAt: d.last_used_at, expiresAt: d.expires_at })),
   };
 }
 
-export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions';
+export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions' | 'reset_authenticator_app';
 
 /** The account by username or email, or undefined. */
 export function findForOperator(db: Db, login: string): Promise<Account | undefined> {
@@ -98,5 +102,9 @@ async function apply(db: Db, account: Account, action: OperatorAction): Promise<
       const result = await db.deleteFrom('security_answers').where('account_id', '=', account.id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     }
+    case 'reset_authenticator_app':
+      // A person who lost the phone: the owner is told by email, the next sign-in offers the
+      // other methods, and a policy that requires the app sets a new one up after them.
+      return deleteAuthenticatorApp(db, account, 'help_desk');
   }
 }

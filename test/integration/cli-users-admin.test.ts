@@ -1,8 +1,10 @@
+import { generateSync } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/cli/commands.js';
 import type { CommandContext } from '../../src/cli/context.js';
 import { findAccountById } from '../../src/identity/accounts.js';
 import { hashAnswers, saveAnswers } from '../../src/identity/registration/security-answers.js';
+import { confirmAuthenticatorApp, enrolmentSecret } from '../../src/identity/second-step/authenticator-app.js';
 import { PasswordHasher } from '../../src/identity/passwords.js';
 import type { Db } from '../../src/storage/database.js';
 import { startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
@@ -81,6 +83,29 @@ describe('portico users (help desk)', () => {
     expect((await run('users', 'reset-security-questions', user.username)).out).toBe(`reset the security questions of ${user.username}`);
     expect(await db.selectFrom('security_answers').select('question_id').where('account_id', '=', user.id).execute()).toEqual([]);
     expect((await operatorEvents(user.id)).map((e) => e.action)).toEqual(['operator.forget_devices', 'operator.forget_devices', 'operator.reset_security_questions']);
+  });
+
+  it('reset-authenticator-app removes a lost app and its recovery codes, and tells the owner by email', async () => {
+    const user = await portico.createUser();
+    expect((await run('users', 'show', user.username)).out).toContain('authenticator app:   not set up');
+    const secret = (await enrolmentSecret(db, user.id))!;
+    // The code the person's app shows now, as otplib computes it for the app.
+    const code = generateSync({ secret, epoch: Math.floor(Date.now() / 1000) });
+    expect(await confirmAuthenticatorApp(db, (await findAccountById(db, user.id))!, code)).toMatchObject({ ok: true });
+    expect((await run('users', 'show', user.username)).out).toContain('authenticator app:   set up, 10 recovery codes left');
+
+    expect(await run('users', 'reset-authenticator-app', user.username)).toEqual({ code: 0, out: `removed the authenticator app of ${user.username}`, err: '' });
+    expect(await db.selectFrom('authenticator_apps').select('account_id').where('account_id', '=', user.id).execute()).toEqual([]);
+    expect(await db.selectFrom('authenticator_recovery_codes').select('account_id').where('account_id', '=', user.id).execute()).toEqual([]);
+    expect((await run('users', 'show', user.username)).out).toContain('authenticator app:   not set up');
+    expect((await run('users', 'reset-authenticator-app', user.username)).out).toBe(`${user.username} had no authenticator app`);
+    const mails = await db.selectFrom('mail_outbox').select('text_body').where('account_id', '=', user.id).where('template', '=', 'account-changed').orderBy('created_at').execute();
+    expect(mails).toHaveLength(2);
+    expect(mails[1]!.text_body).toContain('The help desk removed the authenticator app from your');
+    expect((await operatorEvents(user.id)).map((e) => [e.action, e.actor])).toEqual([
+      ['operator.reset_authenticator_app', 'operator:desk-ann'],
+      ['operator.reset_authenticator_app', 'operator:desk-ann'],
+    ]);
   });
 
   it('answers an unknown ID with exit 1 and a missing one with usage, exit 2', async () => {

@@ -165,15 +165,24 @@ export async function recoveryCodesLeft(db: Db, accountId: string): Promise<numb
   return Number(row.left);
 }
 
-/** Removes the app and its recovery codes: audited, and the owner told by email. */
+/**
+ * Deletes the app, confirmed or half set up, and its recovery codes, and tells the owner by
+ * email when a confirmed one went. Whether a confirmed app went; the caller audits who did it.
+ */
+export async function deleteAuthenticatorApp(trx: Db, account: Account, by: 'owner' | 'help_desk' = 'owner'): Promise<boolean> {
+  const removed = await trx.deleteFrom('authenticator_apps').where('account_id', '=', account.id).returning('confirmed_at').executeTakeFirst();
+  await trx.deleteFrom('authenticator_recovery_codes').where('account_id', '=', account.id).execute();
+  if (!removed?.confirmed_at) return false;
+  await notify(trx, account, by === 'owner' ? 'authenticator_app_removed' : 'authenticator_app_reset');
+  return true;
+}
+
+/** The owner removes the app from the account page: audited, and told by email. */
 export async function removeAuthenticatorApp(db: Db, account: Account, origin: AuditOrigin = {}): Promise<boolean> {
   return inTransaction(db, async (trx) => {
-    const removed = await trx.deleteFrom('authenticator_apps').where('account_id', '=', account.id).returning('confirmed_at').executeTakeFirst();
-    await trx.deleteFrom('authenticator_recovery_codes').where('account_id', '=', account.id).execute();
-    if (!removed?.confirmed_at) return false;
-    await recordAudit(trx, { action: 'authenticator_app.removed', actor: `account:${account.id}`, accountId: account.id, ...origin });
-    await notify(trx, account, 'authenticator_app_removed');
-    return true;
+    const removed = await deleteAuthenticatorApp(trx, account);
+    if (removed) await recordAudit(trx, { action: 'authenticator_app.removed', actor: `account:${account.id}`, accountId: account.id, ...origin });
+    return removed;
   });
 }
 
