@@ -17,7 +17,7 @@ const perIpAndAccount = (ip: [number, number], account: [number, number]) =>
     .prefault({});
 
 /**
- * Issue 8, item 1. Per-IP limits are generous because a provider office or an employer sits
+ * Rate limits (ASVS 4.0 V11.1.4, V2.2.1). Per-IP limits are generous because a provider office or an employer sits
  * behind one NAT address; per-account limits are tighter (lockout already stops guessing one
  * password after 5 failures, these stop the rest: code spraying, mail bombing, scraping).
  * "account" is the username or email typed, or the account a flow belongs to.

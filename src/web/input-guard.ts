@@ -2,7 +2,7 @@ import type { Middleware } from 'koa';
 import { hasControlCharacters } from '../control-characters.js';
 
 /*
- * Issue 8, item 5: NUL and the other C0 control characters (bar tab, line feed and carriage
+ * NUL and the other C0 control characters (bar tab, line feed and carriage
  * return) and DEL are never typed into a form or a protocol parameter, and PostgreSQL refuses
  * NUL in text: a lookup with one would fail as a server error. Requests carrying them are
  * refused up front with 400, as a page for browsers and `invalid_request` for JSON callers

@@ -7,7 +7,7 @@ import { startBrowserHarness, type BrowserHarness } from '../support/harness.js'
 import type { TestSmtp } from '../support/smtp.js';
 
 /*
- * Issue 5's journeys as a person takes them: Debian's Chromium on the hosted pages, every
+ * Recovery and the account page as a person takes them: Debian's Chromium on the hosted pages, every
  * email read from a real SMTP server on loopback.
  */
 

@@ -9,7 +9,7 @@ import { TestSmtp, type ReceivedMail } from '../support/smtp.js';
 import { waitUntil } from '../support/wait.js';
 
 /*
- * Issue 3's journey end to end: Debian's Chromium on the hosted pages, the mail read from a
+ * Registration end to end: Debian's Chromium on the hosted pages, the mail read from a
  * real SMTP server on loopback (smtp-server), and the portal's side played by openid-client.
  */
 

@@ -7,7 +7,7 @@ import { startBrowserHarness, type BrowserHarness } from '../support/harness.js'
 import type { TestSmtp } from '../support/smtp.js';
 
 /*
- * Issue 4 as a person meets it: Debian's Chromium on the hosted pages, the access code read
+ * The second step as a person meets it: Debian's Chromium on the hosted pages, the access code read
  * from a real SMTP server on loopback, "Remember this device" ticked, and the portal's side
  * (code exchange, ID token checks) played by openid-client.
  */

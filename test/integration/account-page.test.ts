@@ -6,7 +6,7 @@ import { oidc, RelyingParty } from '../support/rp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
 /*
- * Issue 5, item 3: the account page behind the same sign-in. Each change needs what a person
+ * The account page behind the same sign-in. Each change needs what a person
  * would expect (current password, a confirmed code, a recent sign-in), writes an audit event
  * and mails the owner.
  */

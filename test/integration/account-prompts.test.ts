@@ -9,7 +9,7 @@ import { oidc, RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput } from '../support/user-agent.js';
 
 /*
- * Issue 5, items 4 to 6: the terms and new-password steps are custom prompts between login and
+ * The terms and new-password steps are custom prompts between login and
  * consent, so they stop a fresh sign-in and an SSO arrival alike; raised argon2 parameters
  * rehash at the next sign-in.
  */

@@ -7,7 +7,7 @@ import { RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
 
 /*
- * Issue 8, item 5: every form and JSON endpoint fed oversized bodies, NUL and control
+ * Every form and JSON endpoint fed oversized bodies, NUL and control
  * characters, right-to-left and combining marks, emoji, wrong types, missing fields, SQL and
  * HTML payloads answers 4xx or re-renders: never 5xx, never the payload unescaped, and a
  * refused form stores nothing.

@@ -6,7 +6,7 @@ import { RelyingParty } from '../support/rp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
 /*
- * Issue 8, items 2 and 3: every form needs its token and Portico's own origin; nothing that
+ * Every form needs its token and Portico's own origin; nothing that
  * changes state answers a GET; every page carries the strict headers, and cookies get the
  * strongest attributes the transport allows (`__Host-`, Secure and HSTS only over TLS).
  */

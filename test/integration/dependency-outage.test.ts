@@ -9,7 +9,7 @@ import { startPostgres, startRedis, type PostgresService, type RedisService } fr
 import { waitUntil } from '../support/wait.js';
 
 /*
- * Issue 8, item 6: PostgreSQL or Redis going away while Portico runs: stopped, hung, or
+ * PostgreSQL or Redis going away while Portico runs: stopped, hung, or
  * answering but refusing writes (a replica after a failover). Readiness says so, pages answer
  * 503 with a plain message, portals' JSON calls 503 `temporarily_unavailable` with Retry-After,
  * nothing crashes (an uncaught error here fails the run), and when the store comes back Portico

@@ -15,7 +15,7 @@ import { hiddenInput, UserAgent } from '../support/user-agent.js';
 import { waitUntil } from '../support/wait.js';
 
 /*
- * Issue 8, item 6: a Portico process killed (SIGKILL: no handler runs) in the middle of a
+ * A Portico process killed (SIGKILL: no handler runs) in the middle of a
  * registration or a password reset leaves no half-written account. Portico runs as its own
  * process on its own PostgreSQL; requests are cut off at spread-out moments, from before the
  * request is read to after the answer, and after a restart every account is either whole or

@@ -13,7 +13,7 @@ import { RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput } from '../support/user-agent.js';
 
 /*
- * Issue 6: a portal with its own old logins asks each Portico user once for those credentials
+ * Legacy links: a portal with its own old logins asks each Portico user once for those credentials
  * (imported, or checked by the portal's endpoint), then receives the old subject in the ID
  * token, and only that portal does. Import and link commands for operators.
  */

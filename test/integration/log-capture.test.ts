@@ -8,7 +8,7 @@ import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
 import { waitUntil } from '../support/wait.js';
 
 /*
- * Issue 8, item 7: every journey, logged at the most detailed level, and then the whole log
+ * Every journey, logged at the most detailed level, and then the whole log
  * searched for what must never be in it: passwords, security answers, emailed codes and
  * links, tokens, authorization codes, client secrets, cookie values and mail bodies.
  */

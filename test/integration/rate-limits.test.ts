@@ -4,7 +4,7 @@ import { RelyingParty } from '../support/rp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
 /*
- * Issue 8, item 1: limits per account and per address on the hosted steps, per client on the
+ * Limits per account and per address on the hosted steps, per client on the
  * token endpoint. Over a limit the browser gets a 429 page that says when to try again, a
  * portal gets a 429 JSON error, both with Retry-After; nobody else is slowed down.
  */

@@ -8,7 +8,7 @@ import { oidc, RelyingParty } from '../support/rp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
 /*
- * Issue 5, recovery: forgot username and forgot password (code or questions, a new password
+ * Recovery: forgot username and forgot password (code or questions, a new password
  * under policy), with the same pages for unknown and known names, and everything signed in
  * before a reset signed out: sessions, refresh tokens, the portals' too.
  */

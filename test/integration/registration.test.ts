@@ -14,7 +14,7 @@ import { RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput } from '../support/user-agent.js';
 
 /*
- * Issue 3 through the app: the form and its rules, duplicate username and email, the code and
+ * Registration through the app: the form and its rules, duplicate username and email, the code and
  * link with their expiry, single use and wrong-try limit, throttled resends, a different
  * address, races, and the journey from a portal back to it with email_verified: true.
  */

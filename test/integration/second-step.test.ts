@@ -12,7 +12,7 @@ import { oidc, RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
 
 /*
- * Issue 4 through openid-client and a cookie-keeping user agent: the second step after the
+ * The second step through openid-client and a cookie-keeping user agent: the second step after the
  * password (emailed code or security questions), remembered devices, enrolment, lockout under
  * parallel attempts, re-enabling by email, operator actions, and acr/amr in the tokens.
  */
