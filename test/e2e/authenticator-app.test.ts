@@ -1,12 +1,12 @@
 import { generateSync } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findAccountById } from '../../src/identity/accounts.js';
 import { confirmAuthenticatorApp, enrolmentSecret } from '../../src/identity/second-step/authenticator-app.js';
 import { accessibilityViolations, signInOnHostedPage, trustedContext } from '../support/browser.js';
-import { clients, portalOrigin, type TestPortico } from '../support/portico.js';
+import { type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
-import { startBrowserHarness, type BrowserHarness } from '../support/harness.js';
+import { signInFromPortal, useBrowserHarness, type BrowserHarness } from '../support/harness.js';
 import type { TestSmtp } from '../support/smtp.js';
 
 /*
@@ -25,29 +25,16 @@ const LOCKED = "We can't let you sign in just yet";
 const appCode = (secret: string, ahead = 0) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + ahead * 30 });
 
 describe('an authenticator app as the second step, in a real browser', () => {
-  let harness: BrowserHarness;
   let smtp: TestSmtp;
   let portal: BrowserHarness['portal'];
   let portico: TestPortico;
   let browser: Browser;
-
-  beforeAll(async () => {
-    harness = await startBrowserHarness({
-      // The default lock (five wrong codes lock the ID); every account without an app sets one up.
-      policy: { second_step: { require_authenticator_app: true, require_security_questions: false } },
-    });
-    ({ smtp, portal, portico, browser } = harness);
+  // The default lock (five wrong codes lock the ID); every account without an app sets one up.
+  useBrowserHarness((started) => ({ smtp, portal, portico, browser } = started), {
+    policy: { second_step: { require_authenticator_app: true, require_security_questions: false } },
   });
-  afterAll(() => harness?.stop());
 
-  async function signIn(context: BrowserContext, user: { username: string; password: string }) {
-    const rp = await RelyingParty.discover(portico.url, 'firstParty');
-    const request = await rp.authorizationRequest({ redirect_uri: clients.firstParty.redirectUri.replace(portalOrigin, portal.origin), prompt: 'login consent' });
-    const page = await context.newPage();
-    await page.goto(request.url);
-    await signInOnHostedPage(page, user.username, user.password);
-    return { rp, request, page };
-  }
+  const signIn = (context: BrowserContext, user: { username: string; password: string }) => signInFromPortal({ portico, portal }, context, user);
 
   async function expectAtPortal(page: Page, rp: RelyingParty, request: Awaited<ReturnType<RelyingParty['authorizationRequest']>>, claims: Record<string, unknown>) {
     await page.waitForURL(`${portal.origin}/**`);

@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { accessibilityViolations, signInOnHostedPage, trustedContext } from '../support/browser.js';
 import { clients, portalOrigin, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
-import { startBrowserHarness, type BrowserHarness } from '../support/harness.js';
+import { useBrowserHarness, type BrowserHarness } from '../support/harness.js';
 import type { TestSmtp } from '../support/smtp.js';
 
 /*
@@ -12,17 +12,11 @@ import type { TestSmtp } from '../support/smtp.js';
  */
 
 describe('recovering and managing an ID in a real browser', () => {
-  let harness: BrowserHarness;
   let smtp: TestSmtp;
   let portal: BrowserHarness['portal'];
   let portico: TestPortico;
   let browser: Browser;
-
-  beforeAll(async () => {
-    harness = await startBrowserHarness();
-    ({ smtp, portal, portico, browser } = harness);
-  });
-  afterAll(() => harness?.stop());
+  useBrowserHarness((started) => ({ smtp, portal, portico, browser } = started));
 
   const sixDigits = (text: string) => /\b(\d{6})\b/.exec(text)![1]!;
   // Reset codes are longer: a username alone reaches them (policy recovery.code_length).

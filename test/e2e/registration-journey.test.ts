@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessibilityViolations, launchBrowser, signInOnHostedPage } from '../support/browser.js';
 import { clients, portalOrigin, startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
-import { startBrowserHarness, type BrowserHarness } from '../support/harness.js';
+import { useBrowserHarness, type BrowserHarness } from '../support/harness.js';
 import { TestSmtp, type ReceivedMail } from '../support/smtp.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -49,17 +49,11 @@ const activationCode = (mail: ReceivedMail) => /\b(\d{10})\b/.exec(mail.decoded)
 const activationLink = (mail: ReceivedMail, issuer: string) => new RegExp(`${issuer}/verify-email/confirm\\?token=[A-Za-z0-9_-]{43}`).exec(mail.decoded)![0];
 
 describe('creating an ID in a real browser, with the email read over SMTP', () => {
-  let harness: BrowserHarness;
   let smtp: TestSmtp;
   let portal: BrowserHarness['portal'];
   let portico: TestPortico;
   let browser: Browser;
-
-  beforeAll(async () => {
-    harness = await startBrowserHarness({ env: { MAIL_FROM: 'Portico <no-reply@portico.test>' } });
-    ({ smtp, portal, portico, browser } = harness);
-  });
-  afterAll(() => harness?.stop());
+  useBrowserHarness((started) => ({ smtp, portal, portico, browser } = started), { env: { MAIL_FROM: 'Portico <no-reply@portico.test>' } });
 
   async function startAtPortal() {
     const rp = await RelyingParty.discover(portico.url, 'firstParty');

@@ -1,9 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { accessibilityViolations, signInOnHostedPage } from '../support/browser.js';
-import { clients, portalOrigin, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
+import { TEST_ANSWERS, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
-import { startBrowserHarness, type BrowserHarness } from '../support/harness.js';
+import { signInFromPortal, useBrowserHarness, type BrowserHarness } from '../support/harness.js';
 import type { TestSmtp } from '../support/smtp.js';
 
 /*
@@ -13,27 +13,13 @@ import type { TestSmtp } from '../support/smtp.js';
  */
 
 describe('proving a new device in a real browser', () => {
-  let harness: BrowserHarness;
   let smtp: TestSmtp;
   let portal: BrowserHarness['portal'];
   let portico: TestPortico;
   let browser: Browser;
+  useBrowserHarness((started) => ({ smtp, portal, portico, browser } = started));
 
-  beforeAll(async () => {
-    harness = await startBrowserHarness();
-    ({ smtp, portal, portico, browser } = harness);
-  });
-  afterAll(() => harness?.stop());
-
-  /** Starts an authorization in `context` and signs in; `prompt=login` so an SSO session does not skip the page. */
-  async function signIn(context: BrowserContext, user: { username: string; password: string }) {
-    const rp = await RelyingParty.discover(portico.url, 'firstParty');
-    const request = await rp.authorizationRequest({ redirect_uri: clients.firstParty.redirectUri.replace(portalOrigin, portal.origin), prompt: 'login consent' });
-    const page = await context.newPage();
-    await page.goto(request.url);
-    await signInOnHostedPage(page, user.username, user.password);
-    return { rp, request, page };
-  }
+  const signIn = (context: BrowserContext, user: { username: string; password: string }) => signInFromPortal({ portico, portal }, context, user);
 
   async function expectAtPortal(page: Page, rp: RelyingParty, request: Awaited<ReturnType<RelyingParty['authorizationRequest']>>, claims: Record<string, unknown>) {
     await page.waitForURL(`${portal.origin}/**`);

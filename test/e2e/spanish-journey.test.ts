@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { catalogues } from '../../src/i18n/index.js';
 import { accessibilityViolations } from '../support/browser.js';
-import { startBrowserHarness, type BrowserHarness } from '../support/harness.js';
+import { useBrowserHarness, type BrowserHarness } from '../support/harness.js';
 import { clients, portalOrigin, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import type { ReceivedMail, TestSmtp } from '../support/smtp.js';
@@ -61,17 +61,11 @@ function qp(text: string): string {
 }
 
 describe('a member who reads Spanish', () => {
-  let harness: BrowserHarness;
   let smtp: TestSmtp;
   let portal: BrowserHarness['portal'];
   let portico: TestPortico;
   let browser: Browser;
-
-  beforeAll(async () => {
-    harness = await startBrowserHarness();
-    ({ smtp, portal, portico, browser } = harness);
-  });
-  afterAll(() => harness?.stop());
+  useBrowserHarness((started) => ({ smtp, portal, portico, browser } = started));
 
   async function startAtPortal(extra: Record<string, string>, javaScriptEnabled = true) {
     const rp = await RelyingParty.discover(portico.url, 'firstParty');

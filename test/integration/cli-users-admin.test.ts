@@ -1,5 +1,5 @@
 import { generateSync } from 'otplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/cli/commands.js';
 import type { CommandContext } from '../../src/cli/context.js';
 import { findAccountById } from '../../src/identity/accounts.js';
@@ -7,7 +7,7 @@ import { hashAnswers, saveAnswers } from '../../src/identity/registration/securi
 import { confirmAuthenticatorApp, enrolmentSecret } from '../../src/identity/second-step/authenticator-app.js';
 import { PasswordHasher } from '../../src/identity/passwords.js';
 import type { Db } from '../../src/storage/database.js';
-import { startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
+import { usePortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
 
 /*
  * The help desk's commands, run in-process through runCommand as the CLI and
@@ -17,12 +17,7 @@ import { startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico
 
 let portico: TestPortico;
 let db: Db;
-
-beforeAll(async () => {
-  portico = await startPortico();
-  db = portico.server.database.db;
-});
-afterAll(() => portico?.stop());
+usePortico((started, database) => ((portico = started), (db = database)));
 
 async function run(...argv: string[]) {
   const out: string[] = [];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAccountById } from '../../src/identity/accounts.js';
 import type { Db } from '../../src/storage/database.js';
-import { clients, DEVICE_COOKIE, startPortico, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
+import { clients, DEVICE_COOKIE, startPortico, usePortico, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
@@ -13,12 +13,7 @@ import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
 let portico: TestPortico;
 let db: Db;
-
-beforeAll(async () => {
-  portico = await startPortico();
-  db = portico.server.database.db;
-});
-afterAll(() => portico?.stop());
+usePortico((started, database) => ((portico = started), (db = database)));
 
 const browser = () => new UserAgent('http://127.0.0.1:9');
 const refused = (answer: { response: Response; html?: string }) => {

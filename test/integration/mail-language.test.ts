@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/storage/database.js';
-import { startPortico, type TestPortico } from '../support/portico.js';
+import { usePortico, NO_REGISTRATION_LIMIT, type TestPortico } from '../support/portico.js';
 import { hiddenInput } from '../support/user-agent.js';
 
 /*
@@ -13,12 +13,7 @@ import { hiddenInput } from '../support/user-agent.js';
 
 let portico: TestPortico;
 let db: Db;
-
-beforeAll(async () => {
-  portico = await startPortico({ policy: { rate_limits: { registration: { per_ip: { points: 0 } } } } });
-  db = portico.server.database.db;
-});
-afterAll(() => portico?.stop());
+usePortico((started, database) => ((portico = started), (db = database)), NO_REGISTRATION_LIMIT);
 
 let counter = 0;
 function form(overrides: Record<string, string> = {}) {

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { findAccountById } from '../../src/identity/accounts.js';
 import type { Db } from '../../src/storage/database.js';
 import { embeddedEnv, runPortico } from '../support/cli.js';
-import { DEVICE_COOKIE, startPortico, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
+import { DEVICE_COOKIE, usePortico, NO_REGISTRATION_LIMIT, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
 
@@ -20,12 +20,7 @@ const TOO_COMMON = 'id="password-error">This password is too common: it is on a 
 
 let portico: TestPortico;
 let db: Db;
-
-beforeAll(async () => {
-  portico = await startPortico({ policy: { rate_limits: { registration: { per_ip: { points: 0 } } } } });
-  db = portico.server.database.db;
-});
-afterAll(() => portico?.stop());
+usePortico((started, database) => ((portico = started), (db = database)), NO_REGISTRATION_LIMIT);
 
 type Page = Awaited<ReturnType<UserAgent['follow']>>;
 const browser = () => new UserAgent('http://127.0.0.1:9');

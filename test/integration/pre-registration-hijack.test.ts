@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findAccountById } from '../../src/identity/accounts.js';
 import { purgeExpiredVerification } from '../../src/identity/expired-records.js';
 import { hashAnswers, saveAnswers } from '../../src/identity/registration/security-answers.js';
 import { listTrustedDevices, trustDevice } from '../../src/identity/trusted-devices.js';
 import type { Db } from '../../src/storage/database.js';
 import { PasswordHasher } from '../../src/identity/passwords.js';
-import { startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
+import { usePortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
@@ -21,13 +21,8 @@ import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
 let portico: TestPortico;
 let db: Db;
-
-beforeAll(async () => {
-  // Every registration here comes from 127.0.0.1; resends are not throttled so the cap shows.
-  portico = await startPortico({ policy: { rate_limits: { registration: { per_ip: { points: 0 } } }, registration: { verification: { resend_throttle_seconds: 0 } } } });
-  db = portico.server.database.db;
-});
-afterAll(() => portico?.stop());
+// Every registration here comes from 127.0.0.1; resends are not throttled so the cap shows.
+usePortico((started, database) => ((portico = started), (db = database)), { policy: { rate_limits: { registration: { per_ip: { points: 0 } } }, registration: { verification: { resend_throttle_seconds: 0 } } } });
 
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${++counter}`;

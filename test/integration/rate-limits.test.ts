@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, startPortico, type TestPortico } from '../support/portico.js';
+import { describe, expect, it } from 'vitest';
+import { clients, usePortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
@@ -22,21 +22,17 @@ const serviceClient = (c: typeof service, method: string) => ({
 });
 
 let portico: TestPortico;
-
-beforeAll(async () => {
-  portico = await startPortico({
-    policy: {
-      rate_limits: {
-        sign_in: { per_ip: { points: 1000 }, per_account: { points: 3, duration_seconds: 600 } },
-        registration: { per_ip: { points: 2, duration_seconds: 3600 } },
-        recovery: { per_account: { points: 2, duration_seconds: 3600 } },
-        token: { per_client: { points: 4, duration_seconds: 60 } },
-      },
+usePortico((started) => (portico = started), {
+  policy: {
+    rate_limits: {
+      sign_in: { per_ip: { points: 1000 }, per_account: { points: 3, duration_seconds: 600 } },
+      registration: { per_ip: { points: 2, duration_seconds: 3600 } },
+      recovery: { per_account: { points: 2, duration_seconds: 3600 } },
+      token: { per_client: { points: 4, duration_seconds: 60 } },
     },
-    extraClients: [serviceClient(service, 'client_secret_basic'), serviceClient(servicePost, 'client_secret_post')],
-  });
+  },
+  extraClients: [serviceClient(service, 'client_secret_basic'), serviceClient(servicePost, 'client_secret_post')],
 });
-afterAll(() => portico?.stop());
 
 /** An interaction's sign-in page, ready for one post. */
 async function signInPage() {

@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as recoveryFlowsMigration from '../../migrations/0019_recovery_flows.js';
 import { findAccountById } from '../../src/identity/accounts.js';
 import type { Db } from '../../src/storage/database.js';
-import { startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
+import { usePortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
 import { oidc, RelyingParty } from '../support/rp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
@@ -15,12 +15,7 @@ import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
 let portico: TestPortico;
 let db: Db;
-
-beforeAll(async () => {
-  portico = await startPortico();
-  db = portico.server.database.db;
-});
-afterAll(() => portico?.stop());
+usePortico((started, database) => ((portico = started), (db = database)));
 
 const browser = () => new UserAgent('http://127.0.0.1:9');
 type Page = Awaited<ReturnType<UserAgent['follow']>>;

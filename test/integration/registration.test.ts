@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { purgeExpiredVerification } from '../../src/identity/expired-records.js';
 import { issueCode, verifyCode } from '../../src/identity/one-time-codes.js';
 import { registerAccount } from '../../src/identity/registration/register-account.js';
@@ -9,7 +9,7 @@ import { migrations } from '../../migrations/index.js';
 import { PasswordHasher } from '../../src/identity/passwords.js';
 import { mailLinks } from '../../src/flows/verify-email/context.js';
 import type { Db } from '../../src/storage/database.js';
-import { portalOrigin, startPortico, type TestPortico } from '../support/portico.js';
+import { portalOrigin, usePortico, NO_REGISTRATION_LIMIT, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput } from '../support/user-agent.js';
 
@@ -21,13 +21,7 @@ import { formAction, hiddenInput } from '../support/user-agent.js';
 
 let portico: TestPortico;
 let db: Db;
-
-beforeAll(async () => {
-  // Every registration here comes from 127.0.0.1: the per-address limit would end the file.
-  portico = await startPortico({ policy: { rate_limits: { registration: { per_ip: { points: 0 } } } } });
-  db = portico.server.database.db;
-});
-afterAll(() => portico?.stop());
+usePortico((started, database) => ((portico = started), (db = database)), NO_REGISTRATION_LIMIT);
 
 let counter = 0;
 function unique(): string {

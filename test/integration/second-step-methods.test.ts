@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACR } from '../../src/identity/second-step/assurance.js';
 import { SECOND_STEP_METHODS, type SecondStepMethod } from '../../src/methods/index.js';
-import { startPortico, type TestPortico } from '../support/portico.js';
+import { startPortico, usePortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
 
@@ -23,11 +23,7 @@ const magicWord: SecondStepMethod = {
 };
 
 let portico: TestPortico;
-
-beforeAll(async () => {
-  portico = await startPortico({ methods: [...SECOND_STEP_METHODS, magicWord], policy: { second_step: { methods: ['magic_word', 'email_code'] } } });
-});
-afterAll(() => portico?.stop());
+usePortico((started) => (portico = started), { methods: [...SECOND_STEP_METHODS, magicWord], policy: { second_step: { methods: ['magic_word', 'email_code'] } } });
 
 type Page = { url: string; html?: string; response: Response };
 

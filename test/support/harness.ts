@@ -1,6 +1,8 @@
-import type { Browser } from 'playwright-core';
-import { launchBrowser, startTestPortal } from './browser.js';
-import { startPortico, type PorticoOptions, type TestPortico } from './portico.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchBrowser, signInOnHostedPage, startTestPortal } from './browser.js';
+import { clients, portalOrigin, startPortico, type PorticoOptions, type TestPortico } from './portico.js';
+import { RelyingParty } from './rp.js';
 import { TestSmtp } from './smtp.js';
 
 export interface BrowserHarness {
@@ -32,4 +34,30 @@ export async function startBrowserHarness(options: PorticoOptions = {}): Promise
       await smtp.close();
     },
   };
+}
+
+/**
+ * The harness for one test file: started before its tests (`take` hands its parts to the
+ * file's variables) and stopped after them, whatever they did.
+ */
+export function useBrowserHarness(take: (harness: BrowserHarness) => void, options: PorticoOptions = {}): void {
+  let harness: BrowserHarness | undefined;
+  beforeAll(async () => {
+    harness = await startBrowserHarness(options);
+    take(harness);
+  });
+  afterAll(() => harness?.stop());
+}
+
+/**
+ * Starts the first-party portal's authorization in `context` and signs in on the hosted page;
+ * `prompt=login` so an SSO session does not skip the page. The portal's side is openid-client.
+ */
+export async function signInFromPortal(harness: Pick<BrowserHarness, 'portico' | 'portal'>, context: BrowserContext, user: { username: string; password: string }) {
+  const rp = await RelyingParty.discover(harness.portico.url, 'firstParty');
+  const request = await rp.authorizationRequest({ redirect_uri: clients.firstParty.redirectUri.replace(portalOrigin, harness.portal.origin), prompt: 'login consent' });
+  const page = await context.newPage();
+  await page.goto(request.url);
+  await signInOnHostedPage(page, user.username, user.password);
+  return { rp, request, page };
 }

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
@@ -266,4 +267,20 @@ export async function startPorticoCluster(count: number, options: PorticoOptions
   }
   backends.push(...servers.map((server) => server.server.url));
   return { url, servers, served, createUser: (input) => servers[0]!.createUser(input), stop };
+}
+
+/** Registrations in a test file all come from 127.0.0.1: the per-address limit would end it early. */
+export const NO_REGISTRATION_LIMIT: PorticoOptions = { policy: { rate_limits: { registration: { per_ip: { points: 0 } } } } };
+
+/**
+ * A Portico for one test file: started before its tests (`take` hands it to the file's
+ * variables) and stopped after them, whatever they did.
+ */
+export function usePortico(take: (portico: TestPortico, db: TestPortico['server']['database']['db']) => void, options: PorticoOptions = {}): void {
+  let started: TestPortico | undefined;
+  beforeAll(async () => {
+    started = await startPortico(options);
+    take(started, started.server.database.db);
+  });
+  afterAll(() => started?.stop());
 }
