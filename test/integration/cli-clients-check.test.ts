@@ -1,17 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runNode } from '../support/cli.js';
 
 /*
  * `portico clients check` and server start-up judge a clients file alike: both are run here as
  * the operator runs them, with the same file and environment, and must give the same answer.
  */
-
-// Each test starts the CLI or the server several times, each a fresh Node loading TypeScript
-// through tsx: on a busy two-core machine one test alone can need more than the default minute.
-vi.setConfig({ testTimeout: 180_000 });
 
 const dir = mkdtempSync(path.join(tmpdir(), 'portico-clients-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +22,7 @@ function file(name: string, clients: unknown[]): string {
   return at;
 }
 
-const run = (args: string[], env: Record<string, string>) => runNode(args, { env: { ...base, ...env }, timeoutMs: 60_000 });
+const run = (args: string[], env: Record<string, string>) => runNode(args, { env: { ...base, ...env }, timeoutMs: 120_000 });
 
 const check = (env: Record<string, string>) => run(['bin/portico.js', 'clients', 'check'], env);
 /** The server's entry point; a file it accepts would keep it running, so only refusals are started. */

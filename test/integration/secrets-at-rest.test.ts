@@ -51,7 +51,7 @@ function portico(args: string[], env: Record<string, string>) {
   const clientsFile = path.join(work, 'clients.json');
   writeFileSync(clientsFile, JSON.stringify({ clients: [] }));
   const base = { ...process.env, DATA_DIR: dataDir, CLIENTS_FILE: clientsFile, LOG_LEVEL: 'silent', DATABASE_URL: '', REDIS_URL: '', KEYS_ENCRYPTION_KEY: '', KEYS_ENCRYPTION_KEY_PREVIOUS: '' };
-  return runPortico(args, { env: { ...base, ...env }, timeoutMs: 60_000 });
+  return runPortico(args, { env: { ...base, ...env }, timeoutMs: 120_000 });
 }
 
 describe('secrets at rest', () => {

@@ -2,12 +2,18 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { vi } from 'vitest';
 
 /*
  * The CLI as an operator runs it: `node bin/portico.js …` in its own process, with the
  * environment given (nothing inherited unless the caller passes process.env in). Spawned
  * asynchronously, so that a server or fake this process runs can answer it meanwhile.
  */
+
+// A test that starts the CLI or the server several times, each a fresh Node loading TypeScript
+// through tsx, can need more than the default minute on a busy two-core machine: every test
+// file that imports this gets three minutes per test.
+vi.setConfig({ testTimeout: 180_000 });
 
 export interface CliResult {
   /** The exit status; null when the process was killed at the timeout. */
