@@ -118,7 +118,7 @@ export async function proved(ctx: Context, deps: FlowDeps, place: SignInPlace, a
   const due = await enrolmentDue(deps, place, acr);
   if (due === 'unmet') return unmet(ctx, place.details, demandOf(deps, place.details).level!);
   if (due) {
-    if (!(await signIn.move(place.flow, 'must_enrol', amr, due.id))) throw new GoTo(interactionUrl(place.uid));
+    if (!(await signIn.move(place.flow, 'must_enrol', amr, due.id, acr))) throw new GoTo(interactionUrl(place.uid));
     throw new GoTo(enrolUrl(place.uid, due));
   }
   if (!(await signIn.move(place.flow, 'verified', amr))) throw new GoTo(interactionUrl(place.uid));
@@ -126,15 +126,16 @@ export async function proved(ctx: Context, deps: FlowDeps, place: SignInPlace, a
 }
 
 /**
- * A method set up at the enrol step: the sign-in is done with what it proved. Setting up a
- * method stronger than a second step proves it (the app's code, a passkey's signature), so
- * the sign-in reaches its level and its amr; security questions prove nothing new.
+ * A method set up at the enrol step: the sign-in is done with what it proved before (a flow
+ * from before levels were kept: second-step). Setting up a method stronger than a second step
+ * proves it (the app's code, a passkey's signature), so the sign-in reaches its level and its
+ * amr; security questions prove nothing new.
  */
 export async function enrolled(ctx: Context, deps: FlowDeps, place: SignInPlace): Promise<void> {
   if (!(await deps.identity.signIn.move(place.flow, 'enrolled'))) throw new GoTo(interactionUrl(place.uid));
-  const { amr, mustEnrol } = place.flow.data;
+  const { amr, mustEnrol, acr = ACR.secondStep } = place.flow.data;
   const method = mustEnrol ? deps.methods.byId(mustEnrol) : undefined;
-  if (!method || acrRank(method.acr) <= acrRank(ACR.secondStep)) return finish(ctx, deps, place.details, place.account.id, amr, ACR.secondStep);
+  if (!method || acrRank(method.acr) <= acrRank(acr)) return finish(ctx, deps, place.details, place.account.id, amr, acr);
   await finish(ctx, deps, place.details, place.account.id, [...new Set([...amr, method.amr])], method.acr);
 }
 
