@@ -11,7 +11,8 @@ import { formAction, hiddenInput } from '../support/user-agent.js';
  * Assurance levels through openid-client: a portal that demands the authenticator app's level
  * (minimum_acr in the clients file, or acr_values) gets a person who has only the emailed code
  * to set the app up first, and its tokens say otp; a session below the demand is stepped up, or
- * refused to prompt=none; a portal that asks nothing sees the acr it always saw.
+ * refused to prompt=none; a portal that asks nothing sees the acr it always saw; a level no
+ * method of the policy reaches is an error at the portal.
  */
 
 const ACR = { trusted: 'urn:portico:acr:trusted-device', second: 'urn:portico:acr:second-step', otp: 'urn:portico:acr:otp' };
@@ -149,5 +150,22 @@ describe('a portal that demands nothing', () => {
     const withApp = await startSignIn(other, user);
     const done = await post(other, withApp.page, /\/authenticator-app$/, { code: appCode(secret, 1) });
     expect((await other.exchange(done.url, withApp.request)).claims()).toMatchObject({ acr: ACR.second, amr: ['pwd', 'otp'] });
+  });
+});
+
+describe('a level no method of the policy reaches', () => {
+  it('is answered at the portal\'s redirect_uri with unmet_authentication_requirements, after the password', async () => {
+    const narrow = await startPortico({ policy: { second_step: { methods: ['email_code', 'security_questions'], require_security_questions: false } } });
+    try {
+      const user = await narrow.createUser();
+      const rp = await RelyingParty.discover(narrow.url);
+      const { request, page } = await startSignIn(rp, user, { acr_values: ACR.otp });
+      const at = new URL(page.url);
+      expect(`${at.origin}${at.pathname}`).toBe(rp.redirectUri);
+      expect(at.searchParams.get('error')).toBe('unmet_authentication_requirements');
+      expect(at.searchParams.get('state')).toBe(request.state);
+    } finally {
+      await narrow.stop();
+    }
   });
 });
