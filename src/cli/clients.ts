@@ -24,7 +24,7 @@ export const clientsCheck: CommandSpec = {
     for (const client of metadata) {
       const id = String(client.client_id);
       const s = config.clients.settings.get(id)!;
-      const extras = [s.firstParty ? 'first-party' : 'third-party', s.requireSecondStep ? 'second step always' : '', s.legacyLink ? `legacy link: ${s.legacyLink.system}` : ''].filter(Boolean);
+      const extras = [s.firstParty ? 'first-party' : 'third-party', s.requireSecondStep ? 'second step always' : '', s.minimumAcr ? `minimum acr: ${s.minimumAcr}` : '', s.legacyLink ? `legacy link: ${s.legacyLink.system}` : ''].filter(Boolean);
       ctx.out(`${id}  "${s.clientName}"  ${extras.join(', ')}`);
     }
     ctx.out(`${config.clientsFile}: ${metadata.length} client(s), valid`);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
 import { SECRET_RULE, secretProblem } from './client-secrets.js';
+import { ACR_LEVELS, isAcr, type Acr } from './acr-levels.js';
 
 /** A portal's own endpoint that checks its old credentials: POST JSON, bearer secret. */
 const verifierSchema = z
@@ -36,6 +37,8 @@ const clientSchema = z
     first_party: z.boolean().default(false),
     /** Every sign-in to this portal takes the second step, even from a remembered device. */
     require_second_step: z.boolean().default(false),
+    /** The weakest assurance level (acr) every sign-in to this portal must reach (acr-levels.ts). */
+    minimum_acr: z.string().optional(),
     /** false lets an old portal skip PKCE (README: a risk the operator accepts). */
     pkce_required: z.boolean().default(true),
     legacy_link: legacyLinkSchema.optional(),
@@ -61,6 +64,8 @@ export interface PorticoClientSettings {
   clientName: string;
   firstParty: boolean;
   requireSecondStep: boolean;
+  /** minimum_acr: sign-ins to this portal reach at least this level. */
+  minimumAcr?: Acr;
   /** Set (false) only when the clients file switches PKCE off for this portal. */
   pkceRequired?: false;
   legacyLink?: LegacyLinkSettings;
@@ -120,7 +125,8 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
     const where = `${file}: ${entryName(raw, index)}`;
     const parsed = clientSchema.safeParse(raw);
     if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0]!)}`);
-    const { first_party, require_second_step, pkce_required, legacy_link, client_secret_env, ...oidc } = parsed.data;
+    const { first_party, require_second_step, minimum_acr, pkce_required, legacy_link, client_secret_env, ...oidc } = parsed.data;
+    if (minimum_acr !== undefined && !isAcr(minimum_acr)) throw new ConfigError(`${where}: minimum_acr: unknown level "${minimum_acr}" (known: ${ACR_LEVELS.join(', ')})`);
     if (settings.has(oidc.client_id)) throw new ConfigError(`${where}: client_id: used by another client`);
     if (client_secret_env) {
       if (oidc.client_secret !== undefined) throw new ConfigError(`${where}: client_secret_env: give client_secret or client_secret_env, not both`);
@@ -133,6 +139,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
       clientName: oidc.client_name,
       firstParty: first_party,
       requireSecondStep: require_second_step,
+      ...(minimum_acr ? { minimumAcr: minimum_acr } : {}),
       ...(pkce_required ? {} : { pkceRequired: false as const }),
       legacyLink: legacy_link && legacyLinkSettings(legacy_link),
     });

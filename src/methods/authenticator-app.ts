@@ -21,7 +21,7 @@ export const authenticatorApp: SecondStepMethod = {
   id: ID,
   path: 'authenticator-app',
   amr: 'otp',
-  acr: ACR.secondStep,
+  acr: ACR.otp,
   strength: 1,
   offerLabel: offerApp,
   isAvailable: (env, account) => hasAuthenticatorApp(env.db, account.id),

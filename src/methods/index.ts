@@ -1,3 +1,4 @@
+import { acrRank, meetsAcr, type Acr } from '../identity/second-step/assurance.js';
 import type { Account } from '../storage/schema.js';
 import { authenticatorApp } from './authenticator-app.js';
 import { emailCode } from './email-code.js';
@@ -23,6 +24,11 @@ export interface MethodRegistry {
    * requires and the account lacks. `offered` (this sign-in's methods) are set up already.
    */
   enrolmentDue(env: MethodEnv, account: Account, offered: readonly SecondStepMethod[]): Promise<SecondStepMethod | undefined>;
+  /**
+   * A method the policy lists that an account can set up in a sign-in to reach `level`, the
+   * weakest such first; undefined when none can (no such method, or the policy leaves it out).
+   */
+  enrolmentReaching(env: MethodEnv, level: Acr): SecondStepMethod | undefined;
   /** Why the policy's list does not fit this registry (names the field), or undefined. */
   policyProblem(ids: readonly string[]): string | undefined;
 }
@@ -53,6 +59,11 @@ export function createMethodRegistry(list: readonly SecondStepMethod[] = SECOND_
       }
       return undefined;
     },
+    enrolmentReaching(env, level) {
+      const listed = env.config.policy.second_step.methods;
+      const fit = list.filter((m) => m.enrol && listed.includes(m.id) && meetsAcr(m.acr, level));
+      return fit.sort((a, b) => acrRank(a.acr) - acrRank(b.acr))[0];
+    },
     policyProblem(ids) {
       const i = ids.findIndex((id) => !byId.has(id));
       return i < 0 ? undefined : `second_step.methods[${i}]: unknown method "${ids[i]}" (known: ${[...byId.keys()].join(', ')})`;
@@ -79,6 +90,7 @@ export interface BoundMethods {
   of(method: SecondStepMethod): BoundMethod;
   offered(account: Account): Promise<SecondStepMethod[]>;
   enrolmentDue(account: Account, offered: readonly SecondStepMethod[]): Promise<SecondStepMethod | undefined>;
+  enrolmentReaching(level: Acr): SecondStepMethod | undefined;
 }
 
 export function bindMethods(registry: MethodRegistry, env: MethodEnv): BoundMethods {
@@ -103,5 +115,6 @@ export function bindMethods(registry: MethodRegistry, env: MethodEnv): BoundMeth
     of: (method) => bound.get(method)!,
     offered: (account) => registry.offered(env, account),
     enrolmentDue: (account, offered) => registry.enrolmentDue(env, account, offered),
+    enrolmentReaching: (level) => registry.enrolmentReaching(env, level),
   };
 }

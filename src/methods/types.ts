@@ -1,6 +1,7 @@
 import type { Policy } from '../config/policy.js';
 import type { Msg, Text } from '../i18n/index.js';
 import type { AuditOrigin } from '../identity/audit.js';
+import type { Acr } from '../identity/second-step/assurance.js';
 import type { PasswordHasher } from '../identity/passwords.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
@@ -74,8 +75,8 @@ export interface SecondStepMethod {
   path: string;
   /** RFC 8176 §2 value added to the password's `pwd` when the method succeeds. */
   amr: string;
-  /** OIDC Core §2 acr of a sign-in completed with this method. */
-  acr: string;
+  /** Its assurance level (OIDC Core §2 acr, one of ACR): a portal demanding more is not offered it. */
+  acr: Acr;
   /** The link offering this method from another method's page ("Use another way"). */
   offerLabel: Text;
   /**

@@ -2,15 +2,15 @@ import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/index.js';
 import type { Db } from '../storage/database.js';
 import { freshSignInForPasswordChange, linkLegacyPrompt, newPasswordPrompt, termsPrompt } from './account-prompts.js';
-import { sessionFallsShort } from './second-step-demand.js';
+import { sessionFallsShort } from './acr-demand.js';
 
 const { Check } = interactionPolicy;
 
 /**
  * The interaction pipeline of docs/architecture.md: `login`, then Portico's custom prompts (added by the
  * flows that need them), then `consent`. oidc-provider's base policy supplies login and consent;
- * login gains a check that sends a session without a second step back through sign-in when the
- * portal demands one (docs/README.md "interactions.policy").
+ * login gains a check that sends a session weaker than the portal's demanded acr back through
+ * sign-in to step up (docs/README.md "interactions.policy").
  */
 export function buildInteractionPolicy(config: Config, db: Db) {
   const policy = interactionPolicy.base();
@@ -29,8 +29,9 @@ export function buildInteractionPolicy(config: Config, db: Db) {
       return typeof loginTs === 'number' && !ctx.oidc.result?.login && loginTs + lifetime <= Date.now() / 1000 ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
   );
+  // prompt=none: login_required too, as only a sign-in reaching the level helps.
   policy.get('login')!.checks.add(
-    new Check('second_step_required', 'The portal requires a second sign-in step', (ctx: KoaContextWithOIDC) =>
+    new Check('acr_not_met', 'The portal requires a stronger sign-in', 'login_required', (ctx: KoaContextWithOIDC) =>
       sessionFallsShort(config, ctx) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
     ),
   );

@@ -41,6 +41,15 @@ describe('clients file', () => {
     expect(message).not.toContain('\n');
   });
 
+  it('takes minimum_acr as one of the assurance levels, and names an unknown one in one line', () => {
+    const parsed = parseClients('c.json', JSON.stringify({ clients: [{ ...good, minimum_acr: 'urn:portico:acr:otp' }] }), {});
+    expect(parsed.settings.get('bill')).toMatchObject({ minimumAcr: 'urn:portico:acr:otp' });
+    expect(parsed.metadata[0]).not.toHaveProperty('minimum_acr');
+    const message = clientsError({ clients: [{ ...good, minimum_acr: 'urn:portico:acr:totp' }] });
+    expect(message).toBe('config/clients.json: client "bill": minimum_acr: unknown level "urn:portico:acr:totp" (known: urn:portico:acr:trusted-device, urn:portico:acr:second-step, urn:portico:acr:otp, urn:portico:acr:phishing-resistant)');
+    expect(clientsError({ clients: [{ ...good, minimum_acr: 2 }] })).toMatch(/^config\/clients\.json: client "bill": minimum_acr: /);
+  });
+
   it('names the entry by position when it has no client_id', () => {
     expect(clientsError({ clients: [good, { client_name: 'x' }] })).toMatch(/^config\/clients\.json: clients\[1\]: client_id: /);
   });

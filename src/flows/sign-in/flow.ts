@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import type { Account } from '../../identity/accounts.js';
 import type { SignInFlow, SignInState } from '../../identity/flows/sign-in.js';
-import { ACR } from '../../identity/second-step/assurance.js';
+import { ACR, acrRank, meetsAcr, type Acr } from '../../identity/second-step/assurance.js';
 import type { MethodStep, SecondStepMethod } from '../../methods/index.js';
-import { secondStepDemanded } from '../../oidc/second-step-demand.js';
+import { acrDemand, statedAcr, type AcrDemand } from '../../oidc/acr-demand.js';
 import { GoTo } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
 import { isFirstParty } from '../first-party.js';
@@ -43,22 +43,37 @@ export async function signInAt(ctx: Context, deps: FlowDeps, state: SignInState,
   return { uid: at.uid, details: at, flow: found.flow, account: found.account, origin: originOf(ctx, at) };
 }
 
+/** The level this authorization demands (the portal's minimum_acr, require_second_step, acr_values). */
+const demandOf = (deps: FlowDeps, details: InteractionDetails): AcrDemand => acrDemand(deps.config, details.params.client_id, details.params.acr_values);
+
 /**
- * The end of the sign-in chain: `login` is resolved only now. A first-party portal's consent is
+ * The end of the sign-in chain: `login` is resolved only now, with the acr the portal is told
+ * for the level `reached` (statedAcr). A first-party portal's consent is
  * resolved with it: it would be granted without a page anyway (flows/router.ts), and
  * oidc-provider counts a prompt as done once the result names it (OIDCContext.promptPending).
  */
-async function finish(ctx: Context, deps: FlowDeps, details: InteractionDetails, accountId: string, amr: string[], acr: string): Promise<void> {
+async function finish(ctx: Context, deps: FlowDeps, details: InteractionDetails, accountId: string, amr: string[], reached: Acr): Promise<void> {
   const origin = originOf(ctx, details);
-  await deps.identity.signIn.completed(accountId, amr, acr, origin);
+  const acr = statedAcr(reached, demandOf(deps, details));
+  await deps.identity.signIn.completed(accountId, amr, reached, origin);
   await finishInteraction(ctx, details, { login: { accountId, amr, acr }, ...(isFirstParty(deps, origin.clientId) ? { consent: {} } : {}) });
 }
 
 /**
+ * The portal demands a level no method of this policy can reach (passkeys not offered, say):
+ * the portal is told so (OpenID Connect Unmet Authentication Requirements), not a page.
+ */
+async function unmet(ctx: Context, details: InteractionDetails, level: Acr): Promise<void> {
+  await finishInteraction(ctx, details, { error: 'unmet_authentication_requirements', error_description: `no sign-in method reaches ${level}` });
+}
+
+/**
  * After a right password: an unverified address goes to verification; a remembered device
- * finishes, unless the portal demands a second step; everyone else goes to the first method
- * the policy offers this account, which starts there (the emailed code is mailed by this POST;
- * its page's GET never mails).
+ * finishes, unless the portal demands more than a password; everyone else goes to the first
+ * method the policy offers this account at the demanded level, which starts there (the
+ * emailed code is mailed by this POST; its page's GET never mails). An account with no method
+ * at that level proves itself with the ones it has, then sets up one that reaches it: setting
+ * up a stronger method on the password alone would let a stolen password choose the device.
  */
 export async function passwordAccepted(ctx: Context, deps: FlowDeps, details: InteractionDetails, account: Account): Promise<void> {
   const { signIn } = deps.identity;
@@ -66,44 +81,62 @@ export async function passwordAccepted(ctx: Context, deps: FlowDeps, details: In
     await signIn.start(details.uid, 'email_unverified', account.id, { amr: ['pwd'] });
     return startSignInVerification(ctx, deps, details, account);
   }
-  const demanded = secondStepDemanded(deps.config, details.params.client_id, details.params.acr_values);
-  if (!demanded && (await signIn.isTrustedDevice(account.id, readDeviceToken(ctx)))) {
+  const demand = demandOf(deps, details);
+  if (meetsAcr(ACR.trustedDevice, demand.level) && (await signIn.isTrustedDevice(account.id, readDeviceToken(ctx)))) {
     return finish(ctx, deps, details, account.id, ['pwd'], ACR.trustedDevice);
   }
-  const offered = await deps.methods.offered(account);
+  const usable = await deps.methods.offered(account);
+  const strong = usable.filter((m) => meetsAcr(m.acr, demand.level));
+  const offered = strong.length > 0 ? strong : usable;
   const first = offered[0]!;
-  const due = await deps.methods.enrolmentDue(account, offered);
+  const due = strong.length > 0 ? await deps.methods.enrolmentDue(account, offered) : deps.methods.enrolmentReaching(demand.level!);
+  if (!due && strong.length === 0) return unmet(ctx, details, demand.level!);
   await signIn.start(details.uid, 'password_ok', account.id, { amr: ['pwd'], offered: offered.map((m) => m.id), mustEnrol: due?.id ?? null });
   await deps.methods.of(first).start({ uid: details.uid, account, origin: originOf(ctx, details) });
   throw new GoTo(methodUrl(details.uid, first));
 }
 
-/** The method this sign-in must set up before it ends (known since its second step began, else asked now). */
-async function enrolmentDue(deps: FlowDeps, place: SignInPlace): Promise<SecondStepMethod | undefined> {
+/**
+ * The method this sign-in must set up before it ends (known since its second step began, else
+ * asked now: one reaching the demanded level, or one the policy requires); `unmet` when the
+ * level `reached` falls short and no method can make up for it.
+ */
+async function enrolmentDue(deps: FlowDeps, place: SignInPlace, reached: Acr): Promise<SecondStepMethod | 'unmet' | undefined> {
   const { mustEnrol } = place.flow.data;
-  if (mustEnrol === undefined) return deps.methods.enrolmentDue(place.account, []);
-  return mustEnrol === null ? undefined : deps.methods.byId(mustEnrol);
+  if (mustEnrol !== undefined) return mustEnrol === null ? undefined : deps.methods.byId(mustEnrol);
+  const { level } = demandOf(deps, place.details);
+  if (!meetsAcr(reached, level)) return deps.methods.enrolmentReaching(level!) ?? 'unmet';
+  return deps.methods.enrolmentDue(place.account, []);
 }
 
 /**
- * A proof after the password succeeded (a method, or the verified address): a method the
- * policy requires and the account lacks is set up first, else the sign-in is done.
+ * A proof after the password succeeded (a method, or the verified address), which reached
+ * `acr`: a method the sign-in must set up comes first, else the sign-in is done.
  */
-export async function proved(ctx: Context, deps: FlowDeps, place: SignInPlace, amr: string[], acr: string): Promise<void> {
+export async function proved(ctx: Context, deps: FlowDeps, place: SignInPlace, amr: string[], acr: Acr): Promise<void> {
   const { signIn } = deps.identity;
-  const due = await enrolmentDue(deps, place);
+  const due = await enrolmentDue(deps, place, acr);
+  if (due === 'unmet') return unmet(ctx, place.details, demandOf(deps, place.details).level!);
   if (due) {
-    if (!(await signIn.move(place.flow, 'must_enrol', amr, due.id))) throw new GoTo(interactionUrl(place.uid));
+    if (!(await signIn.move(place.flow, 'must_enrol', amr, due.id, acr))) throw new GoTo(interactionUrl(place.uid));
     throw new GoTo(enrolUrl(place.uid, due));
   }
   if (!(await signIn.move(place.flow, 'verified', amr))) throw new GoTo(interactionUrl(place.uid));
   await finish(ctx, deps, place.details, place.account.id, amr, acr);
 }
 
-/** Security questions set at the enrol step: the sign-in is done with what it proved. */
+/**
+ * A method set up at the enrol step: the sign-in is done with what it proved before (a flow
+ * from before levels were kept: second-step). Setting up a method stronger than a second step
+ * proves it (the app's code, a passkey's signature), so the sign-in reaches its level and its
+ * amr; security questions prove nothing new.
+ */
 export async function enrolled(ctx: Context, deps: FlowDeps, place: SignInPlace): Promise<void> {
   if (!(await deps.identity.signIn.move(place.flow, 'enrolled'))) throw new GoTo(interactionUrl(place.uid));
-  await finish(ctx, deps, place.details, place.account.id, place.flow.data.amr, ACR.secondStep);
+  const { amr, mustEnrol, acr = ACR.secondStep } = place.flow.data;
+  const method = mustEnrol ? deps.methods.byId(mustEnrol) : undefined;
+  if (!method || acrRank(method.acr) <= acrRank(acr)) return finish(ctx, deps, place.details, place.account.id, amr, acr);
+  await finish(ctx, deps, place.details, place.account.id, [...new Set([...amr, method.amr])], method.acr);
 }
 
 /**

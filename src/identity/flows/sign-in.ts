@@ -1,5 +1,6 @@
 import { defineFlow } from './machine.js';
 import type { Flow } from './flow-record.js';
+import type { Acr } from '../second-step/assurance.js';
 
 /**
  * A sign-in through Portico's pages, keyed by its oidc-provider interaction uid. Before a right
@@ -34,5 +35,7 @@ export interface SignInData {
    */
   offered?: string[];
   mustEnrol?: string | null;
+  /** The level proved before the enrol step (set with must_enrol), which the enrolment may raise. */
+  acr?: Acr;
 }
 export type SignInFlow = Flow<SignInState, SignInData>;

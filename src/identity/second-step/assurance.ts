@@ -1,16 +1,10 @@
 /**
  * What a sign-in proved, as the ID token states it: `amr` with RFC 8176 values and an `acr`
  * naming the assurance (OIDC Core §2). Emailed codes and security questions are weaker than
- * TOTP or passkeys (docs/architecture.md), so the acr says plainly which of them happened.
+ * TOTP or passkeys (docs/architecture.md), so the acr says plainly which of them happened:
+ * the levels, weakest first, are config/acr-levels.ts; each method names its own (methods/).
  */
-export const ACR = {
-  /** Password, on a device remembered after an earlier second step. */
-  trustedDevice: 'urn:portico:acr:trusted-device',
-  /** Password and a second step in this sign-in. */
-  secondStep: 'urn:portico:acr:second-step',
-} as const;
-
-export const ACR_VALUES = [ACR.trustedDevice, ACR.secondStep];
+export { ACR, ACR_LEVELS as ACR_VALUES, acrRank, isAcr, meetsAcr, strongerAcr, type Acr } from '../../config/acr-levels.js';
 
 // Each method's amr is on its object (methods/), RFC 8176 §2: otp for a one-time code, kba for questions.
 

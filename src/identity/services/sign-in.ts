@@ -6,6 +6,7 @@ import { advanceFlow, findFlow, startFlow } from '../flows/flow-record.js';
 import { signInFlow, type SignInData, type SignInFlow, type SignInState } from '../flows/sign-in.js';
 import { deviceLabel, isTrustedDevice, trustDevice } from '../trusted-devices.js';
 import { sendUnlockMail, unlockByLink } from '../unlock.js';
+import type { Acr } from '../second-step/assurance.js';
 import type { IdentityEnv } from './env.js';
 
 type SignInEvent = { [S in SignInState]: keyof (typeof signInFlow.transitions)[S] }[SignInState];
@@ -34,8 +35,8 @@ export function signInService(env: IdentityEnv) {
     start: async (uid: string, event: StartEvent, accountId: string | null, data: SignInData) =>
       (await startFlow<SignInState, SignInEvent, SignInData>(db, signInFlow, event, { id: uid, accountId, data, ttlSeconds })).flow,
     /** Undefined when another request moved the flow first (a double submit). */
-    move: (flow: SignInFlow, event: SignInEvent, amr?: string[], mustEnrol?: string) =>
-      advanceFlow(db, signInFlow, flow, event, amr || mustEnrol ? { data: { ...(amr ? { amr } : {}), ...(mustEnrol ? { mustEnrol } : {}) } } : {}),
+    move: (flow: SignInFlow, event: SignInEvent, amr?: string[], mustEnrol?: string, acr?: Acr) =>
+      advanceFlow(db, signInFlow, flow, event, amr || mustEnrol ? { data: { ...(amr ? { amr } : {}), ...(mustEnrol ? { mustEnrol } : {}), ...(acr ? { acr } : {}) } } : {}),
 
     isTrustedDevice: (accountId: string, token: string | undefined) => isTrustedDevice(db, accountId, token),
     trustDevice: (accountId: string, token: string, userAgent: string, origin: AuditOrigin) =>
