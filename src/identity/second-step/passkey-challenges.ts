@@ -4,7 +4,8 @@ import type { Db } from '../../storage/database.js';
 /*
  * WebAuthn challenges handed out and not yet answered. Kept in the database, not in a
  * process's memory, because any process may serve the answer; kept as SHA-256 hashes (a
- * challenge is 32 random bytes, so a hash suffices) so that a read of the table answers none.
+ * challenge is 32 random bytes, so a hash suffices) so that a read of the table answers none;
+ * the sign-in they are bound to is hashed too, as the flows table keeps no interaction id in clear.
  * Taking one deletes it: a challenge is answered at most once, whether the answer is good or not.
  */
 
@@ -20,7 +21,7 @@ export async function keepChallenge(db: Db, accountId: string, purpose: Challeng
   await db.deleteFrom('webauthn_challenges').where('account_id', '=', accountId).where('expires_at', '<=', now).execute();
   await db
     .insertInto('webauthn_challenges')
-    .values({ challenge_hash: hashOf(challenge), account_id: accountId, purpose, binding, expires_at: new Date(now.getTime() + CHALLENGE_TTL_MS) })
+    .values({ challenge_hash: hashOf(challenge), account_id: accountId, purpose, binding: hashOf(binding), expires_at: new Date(now.getTime() + CHALLENGE_TTL_MS) })
     .execute();
 }
 
@@ -30,5 +31,5 @@ export async function keepChallenge(db: Db, accountId: string, purpose: Challeng
  */
 export async function takeChallenge(db: Db, accountId: string, purpose: ChallengePurpose, binding: string, challenge: string, now = new Date()): Promise<boolean> {
   const row = await db.deleteFrom('webauthn_challenges').where('challenge_hash', '=', hashOf(challenge)).returning(['account_id', 'purpose', 'binding', 'expires_at']).executeTakeFirst();
-  return row !== undefined && row.account_id === accountId && row.purpose === purpose && row.binding === binding && row.expires_at > now;
+  return row !== undefined && row.account_id === accountId && row.purpose === purpose && row.binding === hashOf(binding) && row.expires_at > now;
 }
