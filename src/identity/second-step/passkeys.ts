@@ -135,7 +135,8 @@ export async function registerPasskey(db: Db, rp: RelyingParty, account: Account
     if (!result.verified) return { ok: false, reason: 'refused' };
     info = result.registrationInfo;
   } catch (error) {
-    return { ok: false, reason: /RP ID/i.test(String(error)) ? 'wrong_site' : 'refused' };
+    // The rpIdHash is inside the attestation object, which only the library decodes here.
+    return { ok: false, reason: error instanceof Error && error.name === 'UnexpectedRPIDHash' ? 'wrong_site' : 'refused' };
   }
   const { credential } = info;
   return inTransaction(db, async (trx) => {
