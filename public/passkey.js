@@ -8,11 +8,11 @@ import { startAuthentication, startRegistration } from '/assets/webauthn/index.j
 for (const form of document.querySelectorAll('form[data-passkey]')) {
   form.addEventListener('submit', async (event) => {
     if (form.dataset.sent === 'yes') return;
+    // A form the server will refuse (no name) goes as it is: a passkey made for it would be left unused on the device.
+    const name = form.querySelector('input[name="name"]');
+    if (name && name.value.trim() === '') return;
     event.preventDefault();
     form.dataset.sent = 'yes';
-    // A passkey made for a form the server will refuse (no name) would be left unused on the device.
-    const name = form.querySelector('input[name="name"]');
-    if (name && name.value.trim() === '') return form.requestSubmit(event.submitter ?? undefined);
     const field = form.querySelector('input[name="response"]');
     const optionsJSON = JSON.parse(form.dataset.options);
     try {
