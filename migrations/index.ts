@@ -18,6 +18,7 @@ import * as m0019 from './0019_recovery_flows.js';
 import * as m0020 from './0020_verification_flows.js';
 import * as m0022 from './0022_authenticator_apps.js';
 import * as m0023 from './0023_code_lockout.js';
+import * as m0024 from './0024_passkeys.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0020_verification_flows': m0020,
   '0022_authenticator_apps': m0022,
   '0023_code_lockout': m0023,
+  '0024_passkeys': m0024,
 };

@@ -8,12 +8,12 @@ import { z } from 'zod';
 export const secondStepSchema = z
   .object({
     /**
-     * Offered in this order, stronger methods first (an authenticator app before the rest);
-     * security_questions only to accounts that have answers, authenticator_app only to accounts
-     * that set one up. Ids of src/methods/index.ts's list: the server refuses to start on an
+     * Offered in this order, stronger methods first (a passkey, then an authenticator app, before
+     * the rest); security_questions only to accounts that have answers, passkey and
+     * authenticator_app only to accounts that set one up. Ids of src/methods/index.ts's list: the server refuses to start on an
      * unknown one.
      */
-    methods: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/)).min(1).default(['authenticator_app', 'email_code', 'security_questions']),
+    methods: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/)).min(1).default(['passkey', 'authenticator_app', 'email_code', 'security_questions']),
     /** Accounts without answers enrol them after their second step, once. */
     require_security_questions: z.boolean().default(true),
     /** Accounts without an authenticator app set one up after their second step, once the policy lists it. */

@@ -10,7 +10,8 @@ import type { Account } from '../storage/schema.js';
 export interface MethodEnv {
   db: Db;
   hasher: PasswordHasher;
-  config: { policy: Policy };
+  /** `issuer`: the relying party of passkeys (its hostname is the rpID, its origin the one expected). */
+  config: { policy: Policy; issuer: string };
 }
 
 /** One sign-in at its second step: the interaction it is bound to, its account, where from. */

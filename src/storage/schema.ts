@@ -234,6 +234,32 @@ export interface AuthenticatorRecoveryCodesTable {
   created_at: Timestamp;
 }
 
+/** A WebAuthn credential (a passkey) of an account, usable as a second step. */
+export interface PasskeysTable {
+  /** base64url, as WebAuthn's JSON carries it. */
+  credential_id: string;
+  account_id: string;
+  /** The COSE public key. */
+  public_key: Buffer;
+  /** The signature counter last seen; bigint columns come back as strings. */
+  sign_count: ColumnType<string, number | string | undefined, number | string>;
+  transports: ColumnType<string[], string[] | undefined, string[]>;
+  name: string;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+}
+
+/** A WebAuthn challenge handed out and not yet answered, as a SHA-256 hash, until it expires. */
+export interface WebauthnChallengesTable {
+  challenge_hash: string;
+  account_id: string;
+  purpose: 'register' | 'authenticate';
+  /** The sign-in (interaction) it belongs to, or 'account' for the account page. */
+  binding: string;
+  expires_at: Date;
+  created_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
@@ -255,6 +281,8 @@ export interface Database {
   decoy_codes: DecoyCodesTable;
   authenticator_apps: AuthenticatorAppsTable;
   authenticator_recovery_codes: AuthenticatorRecoveryCodesTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }
 
 export type Account = Selectable<AccountsTable>;

@@ -1,15 +1,39 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Middleware } from 'koa';
 import { publicDir } from '../paths.js';
 
-/** The stylesheet, read once: the pages need nothing else, so no general static server. */
+/** Every .js file under `dir`, by its path relative to it (with forward slashes). */
+function scriptsUnder(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (entry.endsWith('.js')) files.set(entry.split(path.sep).join('/'), readFileSync(path.join(dir, entry)));
+  }
+  return files;
+}
+
+/** The browser half of @simplewebauthn as its ES modules, from the installed package: no CDN, so the CSP's script-src 'self' holds. */
+function webauthnBrowser(): Map<string, Buffer> {
+  const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  return scriptsUnder(path.join(path.dirname(path.dirname(entry)), 'esm'));
+}
+
+/**
+ * The stylesheet, the passkey script and the WebAuthn browser modules it imports, read once
+ * into memory: a fixed list of files by exact path, so no general static server.
+ */
 export function assets(): Middleware {
-  const css = readFileSync(path.join(publicDir, 'portico.css'));
+  const files = new Map<string, { type: string; body: Buffer }>([
+    ['/assets/portico.css', { type: 'text/css', body: readFileSync(path.join(publicDir, 'portico.css')) }],
+    ['/assets/passkey.js', { type: 'text/javascript', body: readFileSync(path.join(publicDir, 'passkey.js')) }],
+  ]);
+  for (const [name, body] of webauthnBrowser()) files.set(`/assets/webauthn/${name}`, { type: 'text/javascript', body });
   return async (ctx, next) => {
-    if (ctx.path !== '/assets/portico.css' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
-    ctx.type = 'text/css';
+    const file = files.get(ctx.path);
+    if (!file || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    ctx.type = file.type;
     ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = css;
+    ctx.body = file.body;
   };
 }

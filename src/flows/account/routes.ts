@@ -11,6 +11,7 @@ import { accountBinding, loadAccountPlace } from './place.js';
 import { msg } from '../../i18n/index.js';
 import { settingsRoutes } from './settings-routes.js';
 import { authenticatorAppRoutes } from './authenticator-app-routes.js';
+import { passkeyRoutes } from './passkey-routes.js';
 
 /** The account page, for whoever signed in; everyone else is sent to sign in first. */
 async function showAccount(ctx: Context, deps: FlowDeps): Promise<void> {
@@ -46,4 +47,5 @@ export function accountRoutes(router: Router, deps: FlowDeps): void {
   router.post('/account/sign-out', (ctx) => signOut(ctx, deps));
   settingsRoutes(router, deps);
   authenticatorAppRoutes(router, deps);
+  passkeyRoutes(router, deps);
 }

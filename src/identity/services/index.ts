@@ -7,6 +7,7 @@ import { legacyLinkService } from './legacy-link.js';
 import { recoveryService } from './recovery.js';
 import { registrationService } from './registration.js';
 import { authenticatorAppService } from './authenticator-app.js';
+import { passkeysService } from './passkeys.js';
 
 export type { IdentityEnv } from './env.js';
 
@@ -25,6 +26,7 @@ export function createIdentity(env: IdentityEnv) {
     recovery: recoveryService(env),
     registration: registrationService(env),
     authenticatorApp: authenticatorAppService(env),
+    passkeys: passkeysService(env),
   };
 }
 

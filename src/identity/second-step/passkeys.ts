@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransportFuture,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import type { Db } from '../../storage/database.js';
+import type { Account } from '../../storage/schema.js';
+import { notify } from '../account-settings.js';
+import { recordAudit, type AuditOrigin } from '../audit.js';
+import { inTransaction } from '../transaction.js';
+import { CHALLENGE_TTL_MS, keepChallenge, takeChallenge } from './passkey-challenges.js';
+
+/*
+ * Passkeys (WebAuthn Level 2) as a second step. The relying party is the issuer: its hostname
+ * is the rpID and its origin the only origin answers may come from, so an answer a look-alike
+ * site obtained is refused. Challenges live in the database (passkey-challenges.ts), bound to
+ * the account, the purpose and the sign-in. The signature counter is checked here rather than
+ * by the library, so that a counter going backwards (a cloned authenticator) is told apart
+ * from other refusals and audited.
+ */
+
+export interface RelyingParty {
+  rpID: string;
+  origin: string;
+  name: string;
+}
+
+export const relyingPartyOf = (issuer: string, name = 'Portico'): RelyingParty => {
+  const url = new URL(issuer);
+  return { rpID: url.hostname, origin: url.origin, name };
+};
+
+/** The binding of challenges handed out by the account page (not tied to a sign-in). */
+export const ACCOUNT_BINDING = 'account';
+export const PASSKEY_NAME_MAX = 60;
+
+export interface PasskeySummary {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export async function hasPasskey(db: Db, accountId: string): Promise<boolean> {
+  return (await db.selectFrom('passkeys').select('credential_id').where('account_id', '=', accountId).executeTakeFirst()) !== undefined;
+}
+
+export async function listPasskeys(db: Db, accountId: string): Promise<PasskeySummary[]> {
+  const rows = await db.selectFrom('passkeys').select(['credential_id', 'name', 'created_at', 'last_used_at']).where('account_id', '=', accountId).orderBy('created_at').execute();
+  return rows.map((r) => ({ id: r.credential_id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
+}
+
+const descriptors = async (db: Db, accountId: string) =>
+  (await db.selectFrom('passkeys').select(['credential_id', 'transports']).where('account_id', '=', accountId).execute()).map((r) => ({
+    id: r.credential_id,
+    transports: r.transports as AuthenticatorTransportFuture[],
+  }));
+
+const timeout = CHALLENGE_TTL_MS - 60_000;
+
+/** The options a browser's navigator.credentials.create needs; its challenge is kept for the answer. */
+export async function registrationOptions(db: Db, rp: RelyingParty, account: Account): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const options = await generateRegistrationOptions({
+    rpName: rp.name,
+    rpID: rp.rpID,
+    userName: account.username,
+    userID: new TextEncoder().encode(account.id),
+    userDisplayName: [account.given_name, account.family_name].filter(Boolean).join(' '),
+    attestationType: 'none',
+    timeout,
+    excludeCredentials: await descriptors(db, account.id),
+    authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+  });
+  await keepChallenge(db, account.id, 'register', ACCOUNT_BINDING, options.challenge);
+  return options;
+}
+
+/** The options of navigator.credentials.get for this account's passkeys, bound to one sign-in. */
+export async function authenticationOptions(db: Db, rp: RelyingParty, accountId: string, binding: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const options = await generateAuthenticationOptions({ rpID: rp.rpID, allowCredentials: await descriptors(db, accountId), userVerification: 'preferred', timeout });
+  await keepChallenge(db, accountId, 'authenticate', binding, options.challenge);
+  return options;
+}
+
+/**
+ * Why an answer was refused. malformed: not a WebAuthn answer (garbled, or no passkey was
+ * made: a browser without JavaScript posts nothing); challenge: not one handed out here, or
+ * answered already, or expired; wrong_site: made for another origin or rpID; unknown: a
+ * credential this account does not have; refused: the signature or attestation does not hold;
+ * counter: the signature counter went backwards (a cloned authenticator).
+ */
+export type PasskeyRefusal = 'malformed' | 'challenge' | 'wrong_site' | 'unknown' | 'refused' | 'counter';
+
+interface Parsed<T> {
+  response: T;
+  challenge: string;
+  origin: string;
+}
+
+/** The answer's JSON and its client data's challenge and origin, or undefined if it is no answer. */
+function parse<T extends { id: string; type: string; response: { clientDataJSON: string } }>(json: string, type: string): Parsed<T> | undefined {
+  try {
+    const response = JSON.parse(json) as T;
+    if (typeof response?.id !== 'string' || response.type !== 'public-key' || typeof response.response?.clientDataJSON !== 'string') return undefined;
+    const client = JSON.parse(Buffer.from(response.response.clientDataJSON, 'base64url').toString('utf8')) as { type?: unknown; challenge?: unknown; origin?: unknown };
+    if (client.type !== type || typeof client.challenge !== 'string' || typeof client.origin !== 'string') return undefined;
+    return { response, challenge: client.challenge, origin: client.origin };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether authenticator data (registration's inside the attestation, so checked by the library) names this rpID. */
+const rpIdHashMatches = (authenticatorData: string, rpID: string) =>
+  Buffer.from(authenticatorData, 'base64url').subarray(0, 32).equals(createHash('sha256').update(rpID).digest());
+
+export type Registration = { ok: true } | { ok: false; reason: PasskeyRefusal | 'duplicate' };
+
+/** Verifies the browser's answer to `registrationOptions` and keeps the passkey: audited, the owner mailed. */
+export async function registerPasskey(db: Db, rp: RelyingParty, account: Account, name: string, json: string, origin: AuditOrigin = {}): Promise<Registration> {
+  const parsed = parse<RegistrationResponseJSON>(json, 'webauthn.create');
+  if (!parsed) return { ok: false, reason: 'malformed' };
+  if (!(await takeChallenge(db, account.id, 'register', ACCOUNT_BINDING, parsed.challenge))) return { ok: false, reason: 'challenge' };
+  if (parsed.origin !== rp.origin) return { ok: false, reason: 'wrong_site' };
+  let info;
+  try {
+    const result = await verifyRegistrationResponse({ response: parsed.response, expectedChallenge: parsed.challenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification: false });
+    if (!result.verified) return { ok: false, reason: 'refused' };
+    info = result.registrationInfo;
+  } catch (error) {
+    // The rpIdHash is inside the attestation object, which only the library decodes here.
+    return { ok: false, reason: error instanceof Error && error.name === 'UnexpectedRPIDHash' ? 'wrong_site' : 'refused' };
+  }
+  const { credential } = info;
+  return inTransaction(db, async (trx) => {
+    const row = await trx
+      .insertInto('passkeys')
+      .values({ credential_id: credential.id, account_id: account.id, public_key: Buffer.from(credential.publicKey), sign_count: credential.counter, transports: credential.transports ?? [], name })
+      .onConflict((oc) => oc.column('credential_id').doNothing())
+      .returning('credential_id')
+      .executeTakeFirst();
+    if (!row) return { ok: false, reason: 'duplicate' } as const;
+    await recordAudit(trx, { action: 'passkey.registered', actor: `account:${account.id}`, accountId: account.id, details: { name, credential: credential.id.slice(0, 12) }, ...origin });
+    await notify(trx, account, 'passkey');
+    return { ok: true } as const;
+  });
+}
+
+/** cross-platform: a security key or phone apart from the device; else the device itself. */
+export type Attachment = 'platform' | 'cross-platform' | undefined;
+export type PasskeyCheck = { ok: true; attachment: Attachment } | { ok: false; reason: PasskeyRefusal };
+
+/** Verifies the browser's answer to `authenticationOptions` of this sign-in; refusals are audited. */
+export async function checkPasskey(db: Db, rp: RelyingParty, accountId: string, binding: string, json: string, origin: AuditOrigin = {}, now = new Date()): Promise<PasskeyCheck> {
+  const check = await verifyAnswer(db, rp, accountId, binding, json, now);
+  if (!check.ok) {
+    const action = check.reason === 'counter' ? 'passkey.counter_regressed' : 'second_step.passkey_failed';
+    await recordAudit(db, { action, actor: 'anonymous', accountId, details: { reason: check.reason }, ...origin });
+  }
+  return check;
+}
+
+async function verifyAnswer(db: Db, rp: RelyingParty, accountId: string, binding: string, json: string, now: Date): Promise<PasskeyCheck> {
+  const parsed = parse<AuthenticationResponseJSON>(json, 'webauthn.get');
+  if (!parsed || typeof parsed.response.response.authenticatorData !== 'string') return { ok: false, reason: 'malformed' };
+  if (!(await takeChallenge(db, accountId, 'authenticate', binding, parsed.challenge, now))) return { ok: false, reason: 'challenge' };
+  if (parsed.origin !== rp.origin || !rpIdHashMatches(parsed.response.response.authenticatorData, rp.rpID)) return { ok: false, reason: 'wrong_site' };
+  return inTransaction(db, async (trx): Promise<PasskeyCheck> => {
+    const key = await trx.selectFrom('passkeys').selectAll().where('credential_id', '=', parsed.response.id).where('account_id', '=', accountId).forUpdate().executeTakeFirst();
+    if (!key) return { ok: false, reason: 'unknown' };
+    let newCounter: number;
+    try {
+      // Counter 0 here: the library then accepts any counter, and the comparison below tells a clone apart.
+      const result = await verifyAuthenticationResponse({
+        response: parsed.response,
+        expectedChallenge: parsed.challenge,
+        expectedOrigin: rp.origin,
+        expectedRPID: rp.rpID,
+        credential: { id: key.credential_id, publicKey: new Uint8Array(key.public_key), counter: 0, transports: key.transports as AuthenticatorTransportFuture[] },
+        requireUserVerification: false,
+      });
+      if (!result.verified) return { ok: false, reason: 'refused' };
+      newCounter = result.authenticationInfo.newCounter;
+    } catch {
+      return { ok: false, reason: 'refused' };
+    }
+    const stored = Number(key.sign_count);
+    // WebAuthn §6.1.1: authenticators without a counter always send 0; otherwise it must grow.
+    if ((stored > 0 || newCounter > 0) && newCounter <= stored) return { ok: false, reason: 'counter' };
+    await trx.updateTable('passkeys').set({ sign_count: newCounter, last_used_at: now }).where('credential_id', '=', key.credential_id).execute();
+    const attachment = parsed.response.authenticatorAttachment;
+    return { ok: true, attachment: attachment === 'platform' || attachment === 'cross-platform' ? attachment : undefined };
+  });
+}
+
+/** The owner removes one passkey from the account page: audited, and told by email. */
+export async function removePasskey(db: Db, account: Account, credentialId: string, origin: AuditOrigin = {}): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const removed = await trx.deleteFrom('passkeys').where('account_id', '=', account.id).where('credential_id', '=', credentialId).returning('name').executeTakeFirst();
+    if (!removed) return false;
+    await recordAudit(trx, { action: 'passkey.removed', actor: `account:${account.id}`, accountId: account.id, details: { name: removed.name, credential: credentialId.slice(0, 12) }, ...origin });
+    await notify(trx, account, 'passkey_removed');
+    return true;
+  });
+}

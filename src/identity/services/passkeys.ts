@@ -1,0 +1,17 @@
+import type { Account } from '../accounts.js';
+import type { AuditOrigin } from '../audit.js';
+import { hasPasskey, listPasskeys, registerPasskey, registrationOptions, relyingPartyOf, removePasskey } from '../second-step/passkeys.js';
+import type { IdentityEnv } from './env.js';
+
+/** The account page's side of passkeys: add one, list them, remove one. The issuer is the relying party. */
+export function passkeysService({ db, issuer }: IdentityEnv) {
+  const rp = relyingPartyOf(issuer);
+  return {
+    has: (accountId: string) => hasPasskey(db, accountId),
+    list: (accountId: string) => listPasskeys(db, accountId),
+    /** The options of navigator.credentials.create, their challenge kept for the answer. */
+    registrationOptions: (account: Account) => registrationOptions(db, rp, account),
+    register: (account: Account, name: string, answer: string, origin: AuditOrigin) => registerPasskey(db, rp, account, name, answer, origin),
+    remove: (account: Account, credentialId: string, origin: AuditOrigin) => removePasskey(db, account, credentialId, origin),
+  };
+}

@@ -1,0 +1,42 @@
+import { ACR } from '../identity/second-step/assurance.js';
+import { authenticationOptions, checkPasskey, hasPasskey, relyingPartyOf, type Attachment } from '../identity/second-step/passkeys.js';
+import { offerPasskey, passkeyProblem } from './passkey-messages.js';
+import type { MethodEnv, SecondStepMethod } from './types.js';
+
+const ID = 'passkey';
+
+/** Whether the policy lists passkeys: only then are they offered, or shown on the account page. */
+export const passkeysListed = (env: Pick<MethodEnv, 'config'>): boolean => env.config.policy.second_step.methods.includes(ID);
+
+/**
+ * RFC 8176 §2: `hwk` for a key apart from the device (a security key or a phone, which the
+ * browser reports as a cross-platform attachment), `swk` for one the device itself holds
+ * (platform), and `swk` when the browser does not say: the claim that proves less.
+ */
+export const passkeyAmr = (attachment: Attachment): 'hwk' | 'swk' => (attachment === 'cross-platform' ? 'hwk' : 'swk');
+
+/**
+ * A passkey (WebAuthn). The strongest second step: its answer is bound to this site's origin,
+ * so a look-alike site cannot relay it (phishing-resistant), where a code can be typed into one.
+ * Offered first to an account that added one. Its page needs JavaScript (public/passkey.js):
+ * without it the form posts no answer and the page says so, and the other methods stay offered.
+ */
+export const passkey: SecondStepMethod = {
+  id: ID,
+  path: 'passkey',
+  amr: 'swk',
+  acr: ACR.phishingResistant,
+  strength: 2,
+  offerLabel: offerPasskey,
+  isAvailable: (env, account) => hasPasskey(env.db, account.id),
+  async render(env, step) {
+    const options = await authenticationOptions(env.db, relyingPartyOf(env.config.issuer), step.account.id, step.uid);
+    return { view: 'second-step', data: { mode: 'passkey', passkeyOptions: JSON.stringify(options) } };
+  },
+  async verify(env, step, form) {
+    const answer = typeof form.response === 'string' ? form.response : '';
+    const check = await checkPasskey(env.db, relyingPartyOf(env.config.issuer), step.account.id, step.uid, answer, step.origin);
+    if (check.ok) return { ok: true, amr: passkeyAmr(check.attachment) };
+    return { ok: false, messages: { fieldError: passkeyProblem(check.reason) }, status: 400 };
+  },
+};

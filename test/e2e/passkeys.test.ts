@@ -1,0 +1,106 @@
+import type { CDPSession, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityViolations, signInOnHostedPage, trustedContext } from '../support/browser.js';
+import { startBrowserHarness, type BrowserHarness } from '../support/harness.js';
+import { clients, portalOrigin } from '../support/portico.js';
+import { RelyingParty } from '../support/rp.js';
+import { freePort } from '../support/servers.js';
+
+/*
+ * Passkeys as a person meets them in Chromium, with its virtual authenticator (DevTools
+ * protocol, WebAuthn domain) standing in for the device's own: one added on the account page
+ * with a name, then asked for first at a sign-in in a browser the ID has not remembered, the
+ * portal's ID token saying swk (the virtual authenticator is the device's own, "internal").
+ * The issuer is http://localhost:<port>: WebAuthn needs a secure context and a domain as rpID,
+ * and 127.0.0.1 is no domain.
+ */
+
+describe('passkeys as the second step, in a real browser', () => {
+  let harness: BrowserHarness;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    // The default methods (passkey first); no security questions to set up after the second step.
+    harness = await startBrowserHarness({ port, issuer: `http://localhost:${port}`, policy: { second_step: { require_security_questions: false } } });
+  });
+  afterAll(() => harness?.stop());
+
+  async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    });
+    return { cdp, authenticatorId };
+  }
+
+  /** From the portal, in this page (its virtual authenticator stays with it), through the password. */
+  async function signIn(page: Page, user: { username: string; password: string }, extra: Record<string, string> = {}) {
+    const { portico, portal } = harness;
+    const rp = await RelyingParty.discover(portico.url, 'firstParty');
+    const request = await rp.authorizationRequest({ redirect_uri: clients.firstParty.redirectUri.replace(portalOrigin, portal.origin), prompt: 'login consent', ...extra });
+    await page.goto(request.url);
+    // The Spanish sign-in page labels its fields in Spanish: fill them by their names.
+    await page.locator('input[name="login"]').fill(user.username);
+    await page.locator('input[name="password"]').fill(user.password);
+    await page.locator('form button[type="submit"]').first().click();
+    return { rp, request };
+  }
+
+  it('adds a passkey on the account page, then signs in with it as the second step; the pages pass axe in English and Spanish', async () => {
+    const { portico, portal, browser, smtp } = harness;
+    const user = await portico.createUser();
+    const context = await trustedContext(browser, portico.url);
+    const page = await context.newPage();
+    const { cdp, authenticatorId } = await virtualAuthenticator(page);
+    await page.goto(`${portico.url}/account`);
+    await signInOnHostedPage(page, user.username, user.password);
+    await page.getByRole('heading', { name: 'Passkeys' }).waitFor();
+    await page.getByRole('link', { name: 'Add a passkey' }).click();
+    await page.getByRole('heading', { name: 'Add a passkey' }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    // No name: refused before the authenticator is asked, so no passkey is left unused on it.
+    await page.getByRole('button', { name: 'Create the passkey' }).click();
+    await page.getByText('Give this passkey a name of up to 60 characters.').waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    expect((await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials).toHaveLength(0);
+    await page.getByLabel('Name for this passkey').fill('Work laptop');
+    await page.getByRole('button', { name: 'Create the passkey' }).click();
+    await page.getByText('The passkey was added.').waitFor();
+    await expect(page.getByText('Work laptop', { exact: false }).isVisible()).resolves.toBe(true);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    const [told] = await smtp.mailsTo(user.email);
+    expect(told!.decoded).toContain('just added a passkey');
+    // The account page's side in Spanish, then back to English.
+    await page.getByRole('button', { name: 'Español' }).click();
+    await page.getByRole('heading', { name: 'Llaves de acceso' }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Agregar una llave de acceso' }).click();
+    await page.getByRole('heading', { name: 'Agregar una llave de acceso' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('es');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.locator('html[lang="en"]').waitFor({ state: 'attached' });
+
+    // This browser forgotten (no device cookie, no session): the passkey is asked for first.
+    await context.clearCookies();
+    const first = await signIn(page, user);
+    await page.getByRole('heading', { name: "Confirm it's you with your passkey" }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Use my passkey' }).click();
+    await page.waitForURL(`${portal.origin}/**`);
+    expect((await first.rp.exchange(page.url(), first.request)).claims()).toMatchObject({ sub: user.id, amr: ['pwd', 'swk'], acr: 'urn:portico:acr:second-step' });
+
+    // In Spanish, as a portal asking for it with ui_locales.
+    await context.clearCookies();
+    const second = await signIn(page, user, { ui_locales: 'es' });
+    await page.getByRole('heading', { name: 'Confirme que es usted con su llave de acceso' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('es');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Usar mi llave de acceso' }).click();
+    await page.waitForURL(`${portal.origin}/**`);
+    expect((await second.rp.exchange(page.url(), second.request)).claims()).toMatchObject({ sub: user.id, amr: ['pwd', 'swk'] });
+    const audit = await portico.server.database.db.selectFrom('audit_events').select('action').where('account_id', '=', user.id).execute();
+    expect(audit.map((e) => e.action)).toContain('passkey.registered');
+  }, 240_000);
+});
