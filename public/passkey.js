@@ -23,4 +23,6 @@ for (const form of document.querySelectorAll('form[data-passkey]')) {
     }
     form.requestSubmit(event.submitter ?? undefined);
   });
+  // Until now a click posted the form without an answer (a module loads after the page shows).
+  form.dataset.ready = 'yes';
 }

@@ -35,6 +35,12 @@ describe('passkeys as the second step, in a real browser', () => {
   }
 
   /** From the portal, in this page (its virtual authenticator stays with it), through the password. */
+  /** Clicks a passkey form's button once its script has taken the form over (a module loads after the page shows). */
+  async function passkeyButton(page: Page, name: string) {
+    await page.locator('form[data-passkey][data-ready="yes"]').waitFor();
+    await page.getByRole('button', { name }).click();
+  }
+
   async function signIn(page: Page, user: { username: string; password: string }, extra: Record<string, string> = {}) {
     const { portico, portal } = harness;
     const rp = await RelyingParty.discover(portico.url, 'firstParty');
@@ -60,12 +66,12 @@ describe('passkeys as the second step, in a real browser', () => {
     await page.getByRole('heading', { name: 'Add a passkey' }).waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
     // No name: refused before the authenticator is asked, so no passkey is left unused on it.
-    await page.getByRole('button', { name: 'Create the passkey' }).click();
+    await passkeyButton(page, 'Create the passkey');
     await page.getByText('Give this passkey a name of up to 60 characters.').waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
     expect((await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials).toHaveLength(0);
     await page.getByLabel('Name for this passkey').fill('Work laptop');
-    await page.getByRole('button', { name: 'Create the passkey' }).click();
+    await passkeyButton(page, 'Create the passkey');
     await page.getByText('The passkey was added.').waitFor();
     await expect(page.getByText('Work laptop', { exact: false }).isVisible()).resolves.toBe(true);
     expect(await accessibilityViolations(page)).toEqual([]);
@@ -87,7 +93,7 @@ describe('passkeys as the second step, in a real browser', () => {
     const first = await signIn(page, user);
     await page.getByRole('heading', { name: "Confirm it's you with your passkey" }).waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Use my passkey' }).click();
+    await passkeyButton(page, 'Use my passkey');
     await page.waitForURL(`${portal.origin}/**`);
     expect((await first.rp.exchange(page.url(), first.request)).claims()).toMatchObject({ sub: user.id, amr: ['pwd', 'swk'], acr: 'urn:portico:acr:second-step' });
 
@@ -97,9 +103,17 @@ describe('passkeys as the second step, in a real browser', () => {
     await page.getByRole('heading', { name: 'Confirme que es usted con su llave de acceso' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('es');
     expect(await accessibilityViolations(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Usar mi llave de acceso' }).click();
+    await passkeyButton(page, 'Usar mi llave de acceso');
     await page.waitForURL(`${portal.origin}/**`);
     expect((await second.rp.exchange(page.url(), second.request)).claims()).toMatchObject({ sub: user.id, amr: ['pwd', 'swk'] });
+
+    // A portal that demands the phishing-resistant level gets it, and the token says so.
+    await context.clearCookies();
+    const third = await signIn(page, user, { acr_values: 'urn:portico:acr:phishing-resistant' });
+    await page.getByRole('heading', { name: "Confirm it's you with your passkey" }).waitFor();
+    await passkeyButton(page, 'Use my passkey');
+    await page.waitForURL(`${portal.origin}/**`);
+    expect((await third.rp.exchange(page.url(), third.request)).claims()).toMatchObject({ sub: user.id, amr: ['pwd', 'swk'], acr: 'urn:portico:acr:phishing-resistant' });
     const audit = await portico.server.database.db.selectFrom('audit_events').select('action').where('account_id', '=', user.id).execute();
     expect(audit.map((e) => e.action)).toContain('passkey.registered');
   }, 240_000);
