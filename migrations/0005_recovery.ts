@@ -6,7 +6,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .alterTable('accounts')
     // Sessions and tokens issued before this instant no longer count (password reset, "sign out everywhere").
     .addColumn('sessions_valid_after', 'timestamptz')
-    // The name typed as the signature when terms require one.
+    // The name typed as the signature when terms require one (issue 5, item 4).
     .addColumn('terms_signature', 'text')
     .execute();
 

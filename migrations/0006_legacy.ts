@@ -16,7 +16,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await sql`create unique index legacy_accounts_username on legacy_accounts (system, lower(username))`.execute(db);
 
-  // One link per legacy subject and per account and system, whichever side is asked.
+  // One link per legacy subject and per account and system, whichever side is asked (issue 6, item 3).
   await db.schema
     .createTable('account_links')
     .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
