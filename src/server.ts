@@ -72,7 +72,7 @@ export async function startServer(loaded: Config, log: Logger, options: { method
   // The clients file's secrets and oidc-provider's checks, before anything is opened.
   const config = await checkClients(loaded);
   const methods = createMethodRegistry(options.methods);
-  const methodsProblem = methods.policyProblem(config.policy.second_step.methods);
+  const methodsProblem = methods.policyProblem(config.policy.second_step);
   if (methodsProblem) throw new ConfigError(`${config.policyFile}: ${methodsProblem}`);
   if (config.keysEncryption.required && !config.keysEncryption.key) throw new ConfigError(KEY_REQUIRED);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server', keysEncryption: config.keysEncryption });

@@ -12,6 +12,7 @@ const SAID: Record<OperatorAction, [done: string, nothing: string]> = {
   forget_devices: ['forgot the remembered devices of', 'had no remembered devices'],
   reset_security_questions: ['reset the security questions of', 'had no security questions'],
   reset_authenticator_app: ['removed the authenticator app of', 'had no authenticator app'],
+  reset_passkeys: ['removed the passkeys of', 'had no passkeys'],
 };
 
 const when = (date: Date | null) => (date ? date.toISOString() : 'never');
@@ -28,6 +29,8 @@ function reportLines(r: AccountReport): string[] {
     `last sign-in:        ${when(r.lastSignInAt)}`,
     `security questions:  ${r.securityQuestionsSet ? 'set' : 'not set'}`,
     `authenticator app:   ${r.authenticatorApp ? `set up, ${r.authenticatorApp.recoveryCodesLeft} recovery codes left` : 'not set up'}`,
+    `passkeys:            ${r.passkeys.length}`,
+    ...r.passkeys.map((p) => `  ${p.name}: added ${when(p.createdAt)}`),
     `trusted devices:     ${r.trustedDevices.length}`,
     ...r.trustedDevices.map((d) => `  ${d.label}: added ${when(d.createdAt)}, last used ${when(d.lastUsedAt)}, expires ${when(d.expiresAt)}`),
   ];
@@ -74,4 +77,5 @@ export const usersHelpDesk: CommandSpec[] = [
   helpDeskCommand('forget-devices', 'forget_devices', 'forget its remembered devices: the next sign-in takes the second step'),
   helpDeskCommand('reset-security-questions', 'reset_security_questions', 'delete its answers: new ones are set at the next sign-in'),
   helpDeskCommand('reset-authenticator-app', 'reset_authenticator_app', 'remove its authenticator app and recovery codes (a lost phone); the owner is told by email'),
+  helpDeskCommand('reset-passkeys', 'reset_passkeys', 'remove all its passkeys (lost or stolen devices); the owner is told by email'),
 ];

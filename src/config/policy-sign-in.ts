@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** A second-step method's id (src/methods/index.ts lists them; the server checks them at start-up). */
+const METHOD_ID = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/);
+
 /**
  * The second step after the password, remembered devices and lockout. Defaults:
  * the seed portals' 6-digit emailed access code valid 10 minutes, security questions as the
@@ -13,7 +16,20 @@ export const secondStepSchema = z
      * authenticator_app only to accounts that set one up. Ids of src/methods/index.ts's list: the server refuses to start on an
      * unknown one.
      */
-    methods: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/)).min(1).default(['passkey', 'authenticator_app', 'email_code', 'security_questions']),
+    methods: z.array(METHOD_ID).min(1).default(['passkey', 'authenticator_app', 'email_code', 'security_questions']),
+    /**
+     * Per account type (accounts.account_type): `methods`, the ones people of that type may use
+     * (instead of `methods`, same order rules); `must_have`, a list of which each person of that
+     * type must have set up at least one: one who has none sets up the first of them that can be
+     * set up in a sign-in (the authenticator app, say) after proving themselves with what they
+     * have. Types not listed follow `methods` and the require_* switches.
+     */
+    account_types: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_]{0,39}$/),
+        z.object({ methods: z.array(METHOD_ID).min(1).optional(), must_have: z.array(METHOD_ID).min(1).optional() }).strict(),
+      )
+      .default({}),
     /** Accounts without answers enrol them after their second step, once. */
     require_security_questions: z.boolean().default(true),
     /** Accounts without an authenticator app set one up after their second step, once the policy lists it. */

@@ -5,6 +5,7 @@ import { operatorAudit, recordAudit, type Operator } from './audit.js';
 import { clearCodeFailures } from './code-failures.js';
 import { OPERATOR_LOCK, reenable } from './lockout.js';
 import { deleteAuthenticatorApp, hasAuthenticatorApp, recoveryCodesLeft } from './second-step/authenticator-app.js';
+import { deletePasskeys, listPasskeys } from './second-step/passkeys.js';
 import { forgetDevices, listTrustedDevices } from './trusted-devices.js';
 import { inTransaction } from './transaction.js';
 
@@ -30,6 +31,7 @@ export interface AccountReport {
   securityQuestionsSet: boolean;
   /** Undefined when none is set up; else how many of its recovery codes are unused. */
   authenticatorApp: { recoveryCodesLeft: number } | undefined;
+  passkeys: { name: string; createdAt: Date }[];
   trustedDevices: Array<{ label: string; createdAt: Date; lastUsedAt: Date; expiresAt: Date }>;
 }
 
@@ -51,11 +53,12 @@ export async function describeAccount(db: Db, account: Account): Promise<Account
     lastSignInAt: account.last_sign_in_at,
     securityQuestionsSet: answers.length > 0,
     authenticatorApp: (await hasAuthenticatorApp(db, account.id)) ? { recoveryCodesLeft: await recoveryCodesLeft(db, account.id) } : undefined,
+    passkeys: (await listPasskeys(db, account.id)).map((p) => ({ name: p.name, createdAt: p.createdAt })),
     trustedDevices: devices.map((d) => ({ label: d.label, createdAt: d.created_at, lastUsedAt: d.last_used_at, expiresAt: d.expires_at })),
   };
 }
 
-export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions' | 'reset_authenticator_app';
+export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions' | 'reset_authenticator_app' | 'reset_passkeys';
 
 /** The account by username or email, or undefined. */
 export function findForOperator(db: Db, login: string): Promise<Account | undefined> {
@@ -106,5 +109,7 @@ async function apply(db: Db, account: Account, action: OperatorAction): Promise<
       // A person who lost the phone: the owner is told by email, the next sign-in offers the
       // other methods, and a policy that requires the app sets a new one up after them.
       return deleteAuthenticatorApp(db, account, 'help_desk');
+    case 'reset_passkeys':
+      return deletePasskeys(db, account);
   }
 }

@@ -1,3 +1,4 @@
+import type { Policy } from '../config/policy.js';
 import { acrRank, meetsAcr, type Acr } from '../identity/second-step/assurance.js';
 import type { Account } from '../storage/schema.js';
 import { authenticatorApp } from './authenticator-app.js';
@@ -16,22 +17,31 @@ export interface MethodRegistry {
   byId(id: string): SecondStepMethod | undefined;
   byPath(path: string): SecondStepMethod | undefined;
   /**
-   * The policy's methods this account can use now, in the policy's order; the fallback method
-   * when none fit (a questions-only policy and an account without answers).
+   * The methods the policy lets this account's type use that it can use now, strongest first;
+   * the fallback method when none fit (a questions-only policy and an account without answers,
+   * or a type that must have an app and has none yet: it proves itself by email, then sets one up).
    */
   offered(env: MethodEnv, account: Account): Promise<SecondStepMethod[]>;
   /**
    * The method this account must set up before its sign-in ends, if any: one the policy
-   * requires and the account lacks. `offered` (this sign-in's methods) are set up already.
+   * requires and the account lacks, or the first of its type's `must_have` that can be set up
+   * when it has none of them. `offered` (this sign-in's methods) are set up already.
    */
   enrolmentDue(env: MethodEnv, account: Account, offered: readonly SecondStepMethod[]): Promise<SecondStepMethod | undefined>;
   /**
    * A method the policy lists that an account can set up in a sign-in to reach `level`, the
    * weakest such first; undefined when none can (no such method, or the policy leaves it out).
    */
-  enrolmentReaching(env: MethodEnv, level: Acr): SecondStepMethod | undefined;
-  /** Why the policy's list does not fit this registry (names the field), or undefined. */
-  policyProblem(ids: readonly string[]): string | undefined;
+  enrolmentReaching(env: MethodEnv, level: Acr, account: Account): SecondStepMethod | undefined;
+  /** Why the policy's second_step does not fit this registry (names the field), or undefined. */
+  policyProblem(secondStep: SecondStepPolicy): string | undefined;
+}
+
+type SecondStepPolicy = Policy['second_step'];
+
+/** The method ids this account's type may use: its own list in account_types, else the policy's. */
+export function methodIdsFor(secondStep: SecondStepPolicy, account: Pick<Account, 'account_type'>): readonly string[] {
+  return secondStep.account_types[account.account_type]?.methods ?? secondStep.methods;
 }
 
 export function createMethodRegistry(list: readonly SecondStepMethod[] = SECOND_STEP_METHODS): MethodRegistry {
@@ -46,7 +56,7 @@ export function createMethodRegistry(list: readonly SecondStepMethod[] = SECOND_
     byPath: (path) => byPath.get(path),
     async offered(env, account) {
       const offered: SecondStepMethod[] = [];
-      for (const id of env.config.policy.second_step.methods) {
+      for (const id of methodIdsFor(env.config.policy.second_step, account)) {
         const method = byId.get(id);
         if (method && (await method.isAvailable(env, account))) offered.push(method);
       }
@@ -55,19 +65,42 @@ export function createMethodRegistry(list: readonly SecondStepMethod[] = SECOND_
       return offered.length > 0 ? offered : [fallback];
     },
     async enrolmentDue(env, account, offered) {
+      const ownList = env.config.policy.second_step.account_types[account.account_type];
       for (const method of list) {
+        // A type with its own list is never made to set up a method it may not use.
+        if (ownList?.methods && !ownList.methods.includes(method.id)) continue;
         if (method.enrol?.required(env) && !offered.includes(method) && !(await method.enrol.isEnrolled(env, account))) return method;
       }
-      return undefined;
+      const mustHave = (ownList?.must_have ?? []).map((id) => byId.get(id)!);
+      for (const method of mustHave) {
+        if (offered.includes(method) || (await method.isAvailable(env, account))) return undefined;
+      }
+      return mustHave.find((m) => m.enrol);
     },
-    enrolmentReaching(env, level) {
-      const listed = env.config.policy.second_step.methods;
+    enrolmentReaching(env, level, account) {
+      const listed = methodIdsFor(env.config.policy.second_step, account);
       const fit = list.filter((m) => m.enrol && listed.includes(m.id) && meetsAcr(m.acr, level));
       return fit.sort((a, b) => acrRank(a.acr) - acrRank(b.acr))[0];
     },
-    policyProblem(ids) {
-      const i = ids.findIndex((id) => !byId.has(id));
-      return i < 0 ? undefined : `second_step.methods[${i}]: unknown method "${ids[i]}" (known: ${[...byId.keys()].join(', ')})`;
+    policyProblem(secondStep) {
+      const unknown = (field: string, ids: readonly string[]) => {
+        const i = ids.findIndex((id) => !byId.has(id));
+        return i < 0 ? undefined : `${field}[${i}]: unknown method "${ids[i]}" (known: ${[...byId.keys()].join(', ')})`;
+      };
+      const problem = unknown('second_step.methods', secondStep.methods);
+      if (problem) return problem;
+      for (const [type, own] of Object.entries(secondStep.account_types)) {
+        const field = `second_step.account_types.${type}`;
+        const ownProblem = unknown(`${field}.methods`, own.methods ?? []) ?? unknown(`${field}.must_have`, own.must_have ?? []);
+        if (ownProblem) return ownProblem;
+        const usable = own.methods ?? secondStep.methods;
+        const i = (own.must_have ?? []).findIndex((id) => !usable.includes(id));
+        if (i >= 0) return `${field}.must_have[${i}]: "${own.must_have![i]}" is not among the methods this type may use`;
+        if (own.must_have && !own.must_have.some((id) => byId.get(id)!.enrol)) {
+          return `${field}.must_have: none of these can be set up during a sign-in (list one of: ${list.filter((m) => m.enrol).map((m) => m.id).join(', ')})`;
+        }
+      }
+      return undefined;
     },
   };
 }
@@ -91,7 +124,7 @@ export interface BoundMethods {
   of(method: SecondStepMethod): BoundMethod;
   offered(account: Account): Promise<SecondStepMethod[]>;
   enrolmentDue(account: Account, offered: readonly SecondStepMethod[]): Promise<SecondStepMethod | undefined>;
-  enrolmentReaching(level: Acr): SecondStepMethod | undefined;
+  enrolmentReaching(level: Acr, account: Account): SecondStepMethod | undefined;
 }
 
 export function bindMethods(registry: MethodRegistry, env: MethodEnv): BoundMethods {
@@ -116,6 +149,6 @@ export function bindMethods(registry: MethodRegistry, env: MethodEnv): BoundMeth
     of: (method) => bound.get(method)!,
     offered: (account) => registry.offered(env, account),
     enrolmentDue: (account, offered) => registry.enrolmentDue(env, account, offered),
-    enrolmentReaching: (level) => registry.enrolmentReaching(env, level),
+    enrolmentReaching: (level, account) => registry.enrolmentReaching(env, level, account),
   };
 }

@@ -103,6 +103,26 @@ describe('portico users (help desk)', () => {
     ]);
   });
 
+  it('reset-passkeys removes every passkey of a person whose devices were lost, lists them before, and tells the owner by email', async () => {
+    const user = await portico.createUser();
+    for (const name of ['Work laptop', 'Phone']) {
+      await db.insertInto('passkeys').values({ credential_id: `cred-${name.length}-${user.id}`, account_id: user.id, public_key: Buffer.from([1, 2, 3]), name }).execute();
+    }
+    const shown = (await run('users', 'show', user.username)).out;
+    expect(shown).toContain('passkeys:            2');
+    expect(shown).toMatch(/^ {2}Work laptop: added \d{4}-/m);
+
+    expect(await run('users', 'reset-passkeys', user.username)).toEqual({ code: 0, out: `removed the passkeys of ${user.username}`, err: '' });
+    expect(await db.selectFrom('passkeys').select('credential_id').where('account_id', '=', user.id).execute()).toEqual([]);
+    expect((await run('users', 'reset-passkeys', user.username)).out).toBe(`${user.username} had no passkeys`);
+    const mails = await db.selectFrom('mail_outbox').select('text_body').where('account_id', '=', user.id).where('template', '=', 'account-changed').execute();
+    expect(mails.map((m) => m.text_body.includes('The help desk removed every passkey from your'))).toEqual([true]);
+    expect((await operatorEvents(user.id)).map((e) => [e.action, e.actor])).toEqual([
+      ['operator.reset_passkeys', 'operator:desk-ann'],
+      ['operator.reset_passkeys', 'operator:desk-ann'],
+    ]);
+  });
+
   it('answers an unknown ID with exit 1 and a missing one with usage, exit 2', async () => {
     expect(await run('users', 'unlock', 'nobody-at-all')).toEqual({ code: 1, out: '', err: 'no ID with username or email "nobody-at-all"' });
     expect(await run('users', 'show')).toEqual({ code: 2, out: '', err: 'usage: portico users show <username|email>' });

@@ -89,7 +89,7 @@ export async function passwordAccepted(ctx: Context, deps: FlowDeps, details: In
   const strong = usable.filter((m) => meetsAcr(m.acr, demand.level));
   const offered = strong.length > 0 ? strong : usable;
   const first = offered[0]!;
-  const due = strong.length > 0 ? await deps.methods.enrolmentDue(account, offered) : deps.methods.enrolmentReaching(demand.level!);
+  const due = strong.length > 0 ? await deps.methods.enrolmentDue(account, offered) : deps.methods.enrolmentReaching(demand.level!, account);
   if (!due && strong.length === 0) return unmet(ctx, details, demand.level!);
   await signIn.start(details.uid, 'password_ok', account.id, { amr: ['pwd'], offered: offered.map((m) => m.id), mustEnrol: due?.id ?? null });
   await deps.methods.of(first).start({ uid: details.uid, account, origin: originOf(ctx, details) });
@@ -105,7 +105,7 @@ async function enrolmentDue(deps: FlowDeps, place: SignInPlace, reached: Acr): P
   const { mustEnrol } = place.flow.data;
   if (mustEnrol !== undefined) return mustEnrol === null ? undefined : deps.methods.byId(mustEnrol);
   const { level } = demandOf(deps, place.details);
-  if (!meetsAcr(reached, level)) return deps.methods.enrolmentReaching(level!) ?? 'unmet';
+  if (!meetsAcr(reached, level)) return deps.methods.enrolmentReaching(level!, place.account) ?? 'unmet';
   return deps.methods.enrolmentDue(place.account, []);
 }
 

@@ -200,6 +200,17 @@ async function verifyAnswer(db: Db, rp: RelyingParty, accountId: string, binding
   });
 }
 
+/**
+ * The help desk removes every passkey of an account (lost or stolen devices), in the caller's
+ * transaction: the owner is told by email; the next sign-in offers the other methods.
+ */
+export async function deletePasskeys(trx: Db, account: Account): Promise<boolean> {
+  const removed = await trx.deleteFrom('passkeys').where('account_id', '=', account.id).returning('credential_id').execute();
+  if (removed.length === 0) return false;
+  await notify(trx, account, 'passkeys_reset');
+  return true;
+}
+
 /** The owner removes one passkey from the account page: audited, and told by email. */
 export async function removePasskey(db: Db, account: Account, credentialId: string, origin: AuditOrigin = {}): Promise<boolean> {
   return inTransaction(db, async (trx) => {
