@@ -7,43 +7,12 @@ import { RelyingParty } from '../support/rp.js';
 import { useBrowserHarness, type BrowserHarness } from '../support/harness.js';
 import { TestSmtp, type ReceivedMail } from '../support/smtp.js';
 import { waitUntil } from '../support/wait.js';
+import { fillRegistration, newPerson, setSecurityQuestions } from '../support/journeys.js';
 
 /*
  * Registration end to end: Debian's Chromium on the hosted pages, the mail read from a
  * real SMTP server on loopback (smtp-server), and the portal's side played by openid-client.
  */
-
-let n = 0;
-function newPerson() {
-  const id = `${Date.now().toString(36)}${++n}`;
-  return { username: `newuser${id}`, email: `new.user.${id}@example.com`, password: `Blue${id}Sky` };
-}
-
-async function fillRegistration(page: Page, person: ReturnType<typeof newPerson>): Promise<void> {
-  await page.getByLabel('First name').fill('Ana');
-  await page.getByLabel('Last name').fill('Lima');
-  await page.getByLabel('Year of birth').fill('1980');
-  await page.getByLabel('Your email address').fill(person.email);
-  await page.getByLabel('Create username').fill(person.username);
-  await page.getByLabel('Create password').fill(person.password);
-  await page.getByLabel('Type password again').fill(person.password);
-  // No security questions here: they are set once the address is verified.
-  expect(await page.getByRole('group', { name: 'Security question 1' }).count()).toBe(0);
-  await page.getByLabel('I agree to the Terms of Use and the Privacy Policy').check();
-  await page.getByRole('button', { name: 'Create my ID' }).click();
-  await page.getByRole('heading', { name: 'Verify your email address' }).waitFor();
-}
-
-/** The enrol step that follows the first verified sign-in. */
-async function setSecurityQuestions(page: Page): Promise<void> {
-  await page.getByRole('heading', { name: 'Set your security questions' }).waitFor();
-  for (const [index, answer] of [[1, 'Rex the dog'], [2, 'Lisbon']] as const) {
-    const group = page.getByRole('group', { name: `Security question ${index}` });
-    await group.getByLabel('Question').selectOption({ index });
-    await group.getByLabel('Answer').fill(answer);
-  }
-  await page.getByRole('button', { name: 'Save and continue' }).click();
-}
 
 const activationCode = (mail: ReceivedMail) => /\b(\d{10})\b/.exec(mail.decoded)![1]!;
 const activationLink = (mail: ReceivedMail, issuer: string) => new RegExp(`${issuer}/verify-email/confirm\\?token=[A-Za-z0-9_-]{43}`).exec(mail.decoded)![0];
