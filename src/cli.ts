@@ -1,4 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { instanceBrand } from './config/branding.js';
+import { setInstanceBrand } from './notify/brand-context.js';
 import { UsageError } from './cli/args.js';
 import { planCommand, runCommand, type CommandPlan } from './cli/commands.js';
 import { absoluteImportPath } from './cli/legacy.js';
@@ -20,6 +22,8 @@ function embeddedDataDir(config: Config): boolean {
 
 async function runHere(argv: string[], config: Config, stdinPassword: string | undefined): Promise<number> {
   let handle: DatabaseHandle | undefined;
+  // Mails a command queues (a help-desk reset tells the owner) carry the instance's name.
+  setInstanceBrand(instanceBrand(config.policy.branding, config.issuer));
   try {
     return await runCommand(argv, {
       ...terminal,

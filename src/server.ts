@@ -1,3 +1,5 @@
+import { loadLogos } from './config/branding-files.js';
+import { createBrands } from './web/brand.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -75,6 +77,9 @@ export async function startServer(loaded: Config, log: Logger, options: { method
   const methodsProblem = methods.policyProblem(config.policy.second_step);
   if (methodsProblem) throw new ConfigError(`${config.policyFile}: ${methodsProblem}`);
   if (config.keysEncryption.required && !config.keysEncryption.key) throw new ConfigError(KEY_REQUIRED);
+  // Logos are read and checked before anything is opened: a bad one stops start-up in one line.
+  const logos = loadLogos(config);
+  const brands = createBrands(config);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server', keysEncryption: config.keysEncryption });
   const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];
   try {
@@ -127,7 +132,7 @@ export async function startServer(loaded: Config, log: Logger, options: { method
       // One deployment is one issuer: its processes share counters, other deployments on the same stores do not.
       limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: createHash('sha256').update(config.issuer).digest('hex').slice(0, 12) }),
     };
-    const app = createApp({ ...flowDeps, db: database.db, redis, log, pages: createFlowRouter(flowDeps) });
+    const app = createApp({ ...flowDeps, db: database.db, redis, log, brands, logos, pages: createFlowRouter(flowDeps) });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       http.once('listening', resolve);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
 import { SECRET_RULE, secretProblem } from './client-secrets.js';
 import { ACR_LEVELS, isAcr, type Acr } from './acr-levels.js';
+import { portalBrandingSchema, type PortalBranding } from './branding.js';
 
 /** A portal's own endpoint that checks its old credentials: POST JSON, bearer secret. */
 const verifierSchema = z
@@ -42,6 +43,8 @@ const clientSchema = z
     /** false lets an old portal skip PKCE (README: a risk the operator accepts). */
     pkce_required: z.boolean().default(true),
     legacy_link: legacyLinkSchema.optional(),
+    /** The portal's logo, colour, name and help desk on the pages and mails of journeys from it. */
+    branding: portalBrandingSchema.optional(),
   })
   // Everything else is client metadata for oidc-provider, which must recognise each name
   // (oidc/validate-clients.ts refuses the ones it would silently drop).
@@ -69,6 +72,7 @@ export interface PorticoClientSettings {
   /** Set (false) only when the clients file switches PKCE off for this portal. */
   pkceRequired?: false;
   legacyLink?: LegacyLinkSettings;
+  branding?: PortalBranding;
 }
 
 /** A secret named by an environment variable, read only where it is used (client-secrets.ts). */
@@ -125,7 +129,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
     const where = `${file}: ${entryName(raw, index)}`;
     const parsed = clientSchema.safeParse(raw);
     if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0]!)}`);
-    const { first_party, require_second_step, minimum_acr, pkce_required, legacy_link, client_secret_env, ...oidc } = parsed.data;
+    const { first_party, require_second_step, minimum_acr, pkce_required, legacy_link, client_secret_env, branding, ...oidc } = parsed.data;
     if (minimum_acr !== undefined && !isAcr(minimum_acr)) throw new ConfigError(`${where}: minimum_acr: unknown level "${minimum_acr}" (known: ${ACR_LEVELS.join(', ')})`);
     if (settings.has(oidc.client_id)) throw new ConfigError(`${where}: client_id: used by another client`);
     if (client_secret_env) {
@@ -142,6 +146,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
       ...(minimum_acr ? { minimumAcr: minimum_acr } : {}),
       ...(pkce_required ? {} : { pkceRequired: false as const }),
       legacyLink: legacy_link && legacyLinkSettings(legacy_link),
+      ...(branding ? { branding } : {}),
     });
   });
   return { metadata, settings, secretsFromEnv, readSecret: (variable) => env[variable] || undefined };

@@ -31,6 +31,8 @@ export const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('Portico <no-reply@localhost>'),
   CLIENTS_FILE: z.string().min(1).default('config/clients.json'),
   POLICY_FILE: z.string().min(1).default('config/policy.json'),
+  /** Logos named by the policy's and the clients' branding (served at /branding/logo/<file>). */
+  BRANDING_DIR: z.string().min(1).default('config/branding'),
   COOKIE_SECRETS: z
     .string()
     .optional()

@@ -35,6 +35,8 @@ export interface Config {
   accountCacheSeconds: number;
   clientsFile: string;
   policyFile: string;
+  /** BRANDING_DIR, resolved: where logos are read from. */
+  brandingDir: string;
   clients: ClientsConfig;
   policy: Policy;
 }
@@ -65,6 +67,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     accountCacheSeconds: env.ACCOUNT_CACHE_SECONDS,
     clientsFile: env.CLIENTS_FILE,
     policyFile: env.POLICY_FILE,
+    brandingDir: path.resolve(env.BRANDING_DIR),
     clients: withAccountClient(loadClients(env.CLIENTS_FILE, source), issuer, env.CLIENTS_FILE),
     policy: withBreachCheckDefault(loadPolicy(env.POLICY_FILE), env.NODE_ENV === 'production'),
   };

@@ -48,6 +48,9 @@ export const secondStepSchema = z
   .strict()
   .prefault({});
 
+/** Whether the locked page's help-desk words are still the default (a portal's own phone then replaces them). */
+export const isDefaultHelpDesk = (text: string): boolean => text === DEFAULT_HELP_DESK.text;
+
 const DEFAULT_HELP_DESK = {
   text: "Call the help desk number on your portal's sign-in page.",
   translations: { es: 'Llame al número de la mesa de ayuda que aparece en la página de inicio de sesión de su portal.' },

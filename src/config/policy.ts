@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
+import { instanceBrandingSchema } from './branding.js';
 import { lockoutSchema, secondStepSchema } from './policy-sign-in.js';
 import { rateLimitsSchema } from './policy-rate-limits.js';
 import { breachCheckSchema } from './policy-password-breach.js';
@@ -122,6 +123,7 @@ const policySchema = z
       .prefault({}),
     registration: registrationSchema,
     second_step: secondStepSchema,
+    branding: instanceBrandingSchema,
     lockout: lockoutSchema,
     rate_limits: rateLimitsSchema,
     sso_session: ssoSessionSchema,

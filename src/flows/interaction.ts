@@ -18,6 +18,8 @@ export async function interactionOf(ctx: Context, deps: FlowDeps): Promise<Inter
   const details = await findInteraction(deps.host, ctx.req, ctx.res, ctx.params.uid);
   if (!details) throw new PageError(400, msg('interaction.expired.title'), msg('interaction.expired.body'));
   ctx.state.uiLocales = details.params.ui_locales;
+  // Its pages and mails carry the portal's brand (web/brand.ts).
+  ctx.state.portal = details.params.client_id;
   return details;
 }
 

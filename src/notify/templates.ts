@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Eta } from 'eta';
 import { viewsDir } from '../paths.js';
 import { defaultLocale, translator, type Locale } from '../i18n/index.js';
+import { currentBrand } from './brand-context.js';
 
 /** A mail ready to queue: what the recipient sees, and nothing the sender must look up. */
 export interface RenderedMail {
@@ -24,7 +25,8 @@ const SUBJECT_LINE = /^Subject:[ \t]*(.*)\r?\n/;
  */
 export function renderMail(name: string, to: string, data: Record<string, unknown>, locale: Locale = defaultLocale): RenderedMail {
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`invalid mail template name: ${name}`);
-  const context = { productName: 'Portico', ...data, to, i18n: translator(locale) };
+  const brand = currentBrand();
+  const context = { productName: brand.name, brand, ...data, to, i18n: translator(locale) };
   const { subject, rest } = splitSubject(name, textEta.render(`./${name}.text.eta`, context));
   const html = htmlEta.render(`./${name}.html.eta`, { ...context, subject });
   return { subject, text: rest, html };

@@ -8,6 +8,8 @@ import type { ProviderHost } from '../oidc/host.js';
 import type { Renderer } from '../renderer.js';
 import type { Db } from '../storage/database.js';
 import { assets } from './assets.js';
+import { brandAssets, brandContext, type Brands } from './brand.js';
+import type { LogoFile } from '../config/branding-files.js';
 import { devOutboxRouter } from './dev-outbox.js';
 import { errorHandler } from './errors.js';
 import { healthRouter } from './health.js';
@@ -25,6 +27,8 @@ export interface AppDeps {
   renderer: Renderer;
   limits: RateLimits;
   log: Logger;
+  brands: Brands;
+  logos: Map<string, LogoFile>;
   /** The hosted pages (flows/router.ts), composed in server.ts: web/ knows nothing of flows/. */
   pages: Router;
 }
@@ -55,6 +59,8 @@ export function createApp(deps: AppDeps): Koa {
   app.use(securityHeaders({ secure: deps.config.issuer.startsWith('https:'), formTargets: portalOrigins(deps.config.clients.metadata) }));
   app.use(inputGuard());
   app.use(assets());
+  app.use(brandAssets(deps.brands, deps.logos));
+  app.use(brandContext(deps.brands));
   app.use(localeMiddleware(new URL(deps.config.issuer).origin));
   const health = healthRouter({ db: deps.db, redis: deps.redis });
   app.use(ownPathsOnly(health));

@@ -4,21 +4,23 @@ import { viewsDir } from '../paths.js';
 import type { Renderer } from '../renderer.js';
 import { locales, translator, type Locale } from '../i18n/index.js';
 import { pageLocale } from './locale.js';
+import { currentBrand } from '../notify/brand-context.js';
 
 export type { Renderer };
 
 /** Texts the policy file words per language (security questions), by id. */
 export type PolicyTexts = Map<string, Partial<Record<Locale, string>>>;
 
-export function createRenderer(options: { production: boolean; productName?: string; questions?: PolicyTexts }): Renderer {
+export function createRenderer(options: { production: boolean; questions?: PolicyTexts }): Renderer {
   const eta = new Eta({ views: viewsDir, cache: options.production, autoEscape: true, autoTrim: false });
-  const productName = options.productName ?? 'Portico';
   return {
     // Every view gets the page language's translator as `it.i18n` (views/layout.eta sets <html lang>).
     page: (view, data, locale = 'en') => {
       // A question the policy gives no text for in this language shows its English text.
       const questionText = (id: string, english: string) => options.questions?.get(id)?.[locale] ?? english;
-      return eta.render(`./${view}`, { productName, i18n: translator(locale), locales, questionText, ...data });
+      // The brand of this request's journey (web/brand.ts), or the instance's outside one.
+      const brand = currentBrand();
+      return eta.render(`./${view}`, { productName: brand.name, brand, i18n: translator(locale), locales, questionText, ...data });
     },
   };
 }
