@@ -63,6 +63,12 @@ export const lockoutSchema = z
     /** Wrong authenticator-app codes (recovery codes included) in a row. */
     max_failed_codes: z.number().int().min(1).max(100).default(5),
     /**
+     * Warns "1 try left" on the wrong password before the one that locks. Off by default: it
+     * tells whoever types that the lock is one try away. Unknown names are warned at the same
+     * count (lockout-decoys.ts), so it does not tell which usernames exist.
+     */
+    warn_last_try: z.boolean().default(false),
+    /**
      * smart: a lock stops sign-ins from browsers the ID has not remembered, while a remembered
      * one may still sign in with the right password (and so re-enables the ID); hard: the ID is
      * disabled until it is unlocked (README, "Security").

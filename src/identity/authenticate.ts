@@ -10,7 +10,8 @@ import { isTrustedDevice } from './trusted-devices.js';
 
 export type AuthenticationResult =
   | { ok: true; account: Account }
-  | { ok: false; reason: 'unknown_account' | 'wrong_password'; account?: Account }
+  /** `triesLeft`: wrong passwords left before the lock (none under the smart lock's extra tries). */
+  | { ok: false; reason: 'unknown_account' | 'wrong_password'; account?: Account; triesLeft?: number }
   /**
    * Locked or disabled, before this attempt or by it: the password's rightness is never told.
    * An unknown name reaches this too, at the same count (identity/lockout-decoys.ts).
@@ -61,13 +62,14 @@ export async function authenticate(
   }
   if (!account) {
     await hasher.verifyDecoy(password);
-    const lockedNow = (await recordDecoyFailure(db, taken.decoy!)) >= max;
-    return lockedNow ? { ok: false, reason: 'disabled', lockedNow } : { ok: false, reason: 'unknown_account' };
+    const failures = await recordDecoyFailure(db, taken.decoy!);
+    return failures >= max ? { ok: false, reason: 'disabled', lockedNow: true } : { ok: false, reason: 'unknown_account', triesLeft: max - failures };
   }
   if (!(await hasher.verify(account.password_hash, password))) {
-    await recordFailure(db, account.id, 'password');
+    const failures = await recordFailure(db, account.id, 'password');
     const lockedNow = !taken.remembered && (await lockIfExhausted(db, account.id, 'password', max, origin));
-    return lockedNow ? { ok: false, reason: 'disabled', account, lockedNow } : { ok: false, reason: 'wrong_password', account };
+    if (lockedNow) return { ok: false, reason: 'disabled', account, lockedNow };
+    return { ok: false, reason: 'wrong_password', account, ...(taken.remembered ? {} : { triesLeft: Math.max(max - failures, 0) }) };
   }
   // Parameters raised in config take effect at the next successful sign-in.
   const rehash = hasher.needsRehash(account.password_hash) ? await hasher.hash(password) : undefined;

@@ -45,7 +45,8 @@ async function submit(ctx: Context, deps: FlowDeps): Promise<void> {
   // counted, the lock checked): every refusal answers after the same floor.
   await floor();
   if (result.reason === 'disabled') return locked(ctx, deps, details, result.account);
-  renderSignIn(ctx, deps, details, { login, error: genericError }, 400);
+  const lastTry = deps.config.policy.lockout.warn_last_try && result.triesLeft === 1;
+  renderSignIn(ctx, deps, details, { login, error: lastTry ? msg('sign_in.error.last_try') : genericError }, 400);
 }
 
 export function signInRoutes(router: Router, deps: FlowDeps): void {
