@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { startClusterMetricsServer } from './metrics/server.js';
 
 /**
  * `npm run start:cluster`: one Portico worker per core (WORKERS, default the core count), all
@@ -17,6 +18,13 @@ if (cluster.isPrimary) {
     process.stderr.write('portico: environment: DATABASE_URL: required with WORKERS (PGlite is single-process)\n');
     process.exit(1);
   }
+  // The workers' series, summed, on METRICS_PORT (workers answer the primary, not the port).
+  const metricsPort = process.env.METRICS_PORT ? Number(process.env.METRICS_PORT) : undefined;
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535)) {
+    process.stderr.write('portico: environment: METRICS_PORT: must be a port number\n');
+    process.exit(1);
+  }
+  if (metricsPort !== undefined) await startClusterMetricsServer(metricsPort, process.env.HOST || '0.0.0.0');
   let stopping = false;
   // The first worker migrates and creates the signing keys; the others start once it listens.
   const first = cluster.fork();

@@ -1,3 +1,5 @@
+import { sampledGauge } from './metrics/metrics.js';
+import { startMetricsServer } from './metrics/server.js';
 import { loadLogos } from './config/branding-files.js';
 import { createBrands } from './web/brand.js';
 import { createHash, randomBytes } from 'node:crypto';
@@ -41,6 +43,8 @@ export interface RunningServer {
   redis?: Redis;
   host: ProviderHost;
   mailer: MailSender;
+  /** GET /metrics, when METRICS_PORT is set (and this is not a cluster worker). */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -132,6 +136,10 @@ export async function startServer(loaded: Config, log: Logger, options: { method
       // One deployment is one issuer: its processes share counters, other deployments on the same stores do not.
       limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: createHash('sha256').update(config.issuer).digest('hex').slice(0, 12) }),
     };
+    // Mail waiting to go out, read at each scrape: an outbox backing up means SMTP is failing.
+    sampledGauge('portico_mail_outbox_pending', 'Mails queued and not yet sent or given up', async () => Number((await database.db.selectFrom('mail_outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirst())?.n ?? 0));
+    const metrics = config.metricsPort === undefined ? undefined : await startMetricsServer(config.metricsPort, config.host);
+    if (metrics) cleanup.unshift(() => metrics.close());
     const app = createApp({ ...flowDeps, db: database.db, redis, log, brands, logos, pages: createFlowRouter(flowDeps) });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
@@ -148,7 +156,7 @@ export async function startServer(loaded: Config, log: Logger, options: { method
       });
       for (const step of cleanup) await step();
     };
-    return { app, http, url: `http://127.0.0.1:${port}`, database, redis, host, mailer, close };
+    return { app, http, url: `http://127.0.0.1:${port}`, database, redis, host, mailer, metricsUrl: metrics?.url, close };
   } catch (error) {
     for (const step of cleanup) await Promise.resolve(step()).catch(() => {});
     throw error;

@@ -45,6 +45,8 @@ export const envSchema = z.object({
   KEYS_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
   /** Proxies in front of Portico that append to X-Forwarded-For (nginx, a load balancer): one each. */
   TRUST_PROXY_HOPS: z.coerce.number({ message: 'must be a whole number from 1 to 10' }).int({ message: 'must be a whole number from 1 to 10' }).min(1, { message: 'must be a whole number from 1 to 10' }).max(10, { message: 'must be a whole number from 1 to 10' }).default(1),
+  /** Where GET /metrics (Prometheus) listens; unset: nowhere. */
+  METRICS_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUTO_MIGRATE: bool.default(true),
   KEYS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),

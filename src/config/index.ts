@@ -29,6 +29,8 @@ export interface Config {
   /** How many X-Forwarded-For entries, counted from the right, our own proxies wrote. */
   trustProxyHops: number;
   logLevel: Env['LOG_LEVEL'];
+  /** METRICS_PORT: GET /metrics listens there, on `host`; undefined: no metrics endpoint. */
+  metricsPort?: number;
   autoMigrate: boolean;
   keysRefreshSeconds: number;
   /** How long a process may keep an account for token requests; 0 = never (identity/account-cache.ts). */
@@ -62,6 +64,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY,
     trustProxyHops: env.TRUST_PROXY_HOPS,
     logLevel: env.LOG_LEVEL,
+    metricsPort: env.METRICS_PORT,
     autoMigrate: env.AUTO_MIGRATE,
     keysRefreshSeconds: env.KEYS_REFRESH_SECONDS,
     accountCacheSeconds: env.ACCOUNT_CACHE_SECONDS,

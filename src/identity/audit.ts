@@ -1,3 +1,4 @@
+import { auditEvents } from '../metrics/metrics.js';
 import type { Db } from '../storage/database.js';
 
 export interface AuditEvent {
@@ -16,6 +17,8 @@ export type AuditOrigin = Pick<AuditEvent, 'ip' | 'userAgent' | 'clientId'>;
 
 /** Writes one security-relevant event. Callers pass a transaction when the event belongs to a change. */
 export async function recordAudit(db: Db, event: AuditEvent): Promise<void> {
+  // Counted when written: an event whose transaction then rolls back is counted all the same.
+  auditEvents.inc({ action: event.action });
   await db
     .insertInto('audit_events')
     .values({

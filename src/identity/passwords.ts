@@ -1,8 +1,19 @@
 import argon2 from 'argon2';
 import type { Policy } from '../config/policy.js';
+import { argon2InFlight } from '../metrics/metrics.js';
 import { verifyLegacyHash } from './legacy/hashes.js';
 
 export type Argon2Params = Policy['argon2'];
+
+/** argon2 work waiting for or running on libuv's thread pool: the queue sign-ins stand in under load. */
+async function counted<T>(work: Promise<T>): Promise<T> {
+  argon2InFlight.inc();
+  try {
+    return await work;
+  } finally {
+    argon2InFlight.dec();
+  }
+}
 
 /**
  * argon2id hashing. The argon2 package runs hashing on libuv's thread pool, so the event loop
@@ -22,7 +33,7 @@ export class PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, this.#options);
+    return counted(argon2.hash(password, this.#options));
   }
 
   /**
@@ -34,7 +45,7 @@ export class PasswordHasher {
     // keeps an imported ID's sign-in at least as slow as a native or unknown one.
     if (!hash.startsWith('$argon2')) return (await Promise.all([verifyLegacyHash(hash, password), this.verifyDecoy(password)]))[0];
     try {
-      return await argon2.verify(hash, password);
+      return await counted(argon2.verify(hash, password));
     } catch {
       // A malformed stored hash never matches.
       return false;

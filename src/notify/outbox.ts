@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../storage/database.js';
 import { renderMail } from './templates.js';
+import { mailsQueued } from '../metrics/metrics.js';
 import { defaultLocale, isLocale, type Locale } from '../i18n/index.js';
 import { requestLocale } from '../i18n/request-locale.js';
 
@@ -25,6 +26,7 @@ export interface MailRequest {
  */
 export async function enqueueMail(db: Db, mail: MailRequest): Promise<void> {
   const rendered = renderMail(mail.template, mail.to, mail.data, await mailLocale(db, mail.accountId, mail.language ?? 'page'));
+  mailsQueued.inc({ template: mail.template });
   await db
     .insertInto('mail_outbox')
     .values({

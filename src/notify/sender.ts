@@ -1,3 +1,4 @@
+import { mailDeliveries } from '../metrics/metrics.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../storage/database.js';
 import type { OutboxMail } from '../storage/schema.js';
@@ -74,6 +75,7 @@ export function startMailSender(options: MailSenderOptions): MailSender {
     // Claimed again and again with no outcome: the senders holding it died (perhaps because of it).
     if (row.attempts > settings.maxAttempts) {
       await markFailed(db, row.id, 'abandoned: no sender finished it', keep);
+      mailDeliveries.inc({ outcome: 'failed' });
       log.error({ mail }, 'mail not delivered: every sender that claimed it stopped');
       return;
     }
@@ -83,15 +85,18 @@ export function startMailSender(options: MailSenderOptions): MailSender {
       const reason = describeError(error);
       if (row.attempts >= settings.maxAttempts) {
         await markFailed(db, row.id, reason, keep);
+        mailDeliveries.inc({ outcome: 'failed' });
         log.error({ mail, reason }, 'mail not delivered: giving up after repeated failures');
         return;
       }
       const delay = retryDelayMs(row.attempts);
       await scheduleRetry(db, row.id, delay, reason);
+      mailDeliveries.inc({ outcome: 'retry' });
       log.warn({ mail, reason, retryInSeconds: Math.round(delay / 1000) }, 'mail not delivered yet: will retry');
       return;
     }
     await markSent(db, row.id, keep);
+    mailDeliveries.inc({ outcome: 'sent' });
     log.info({ mail }, 'mail sent');
   };
 

@@ -1,3 +1,4 @@
+import { timeQueries } from './query-timing.js';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -76,7 +77,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     pglite = new PGlite(`${options.dataDir}/pgdata`);
   }
   await pglite.waitReady;
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins, log: timeQueries });
   return withSecretBox<DatabaseHandle>({
     db,
     kind: 'pglite',

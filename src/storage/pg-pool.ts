@@ -1,3 +1,5 @@
+import { sampledGauge } from '../metrics/metrics.js';
+import { timeQueries } from './query-timing.js';
 import { Kysely, PostgresDialect, type KyselyPlugin } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -64,7 +66,11 @@ export function openRequestPool(connectionString: string, plugins: KyselyPlugin[
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
   discardTimedOutClients(pool);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+  // Pool use, read at each scrape: connections open, idle, and requests waiting for one.
+  sampledGauge('portico_db_pool_connections', 'PostgreSQL request-pool connections open', () => pool.totalCount);
+  sampledGauge('portico_db_pool_idle', 'PostgreSQL request-pool connections idle', () => pool.idleCount);
+  sampledGauge('portico_db_pool_waiting', 'Queries waiting for a PostgreSQL request-pool connection', () => pool.waitingCount);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins, log: timeQueries });
 }
 
 /**

@@ -15,6 +15,7 @@ import { errorHandler } from './errors.js';
 import { healthRouter } from './health.js';
 import { inputGuard } from './input-guard.js';
 import { requestLog } from './request-log.js';
+import { requestMetrics } from './request-metrics.js';
 import type { RateLimits } from './rate-limits.js';
 import { portalOrigins, securityHeaders } from './security-headers.js';
 import { tokenRateLimit } from './token-rate-limit.js';
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Koa {
   app.maxIpsCount = deps.config.trustProxyHops;
   app.silent = true;
   app.use(requestLog(deps.log));
+  app.use(requestMetrics());
   app.use(errorHandler(deps.renderer));
   app.use(securityHeaders({ secure: deps.config.issuer.startsWith('https:'), formTargets: portalOrigins(deps.config.clients.metadata) }));
   app.use(inputGuard());
