@@ -32,7 +32,7 @@ async function openAccount(user: { username: string; password: string }, path = 
 const post = (agent: UserAgent, page: Page, path: string, form: Record<string, string>) =>
   agent.request(`${portico.url}${path}`, { form: { csrf: hiddenInput(page.html!, 'csrf')!, ...form } });
 const status = (html: string | undefined) => /<div class="notice" role="status">([^<]*)<\/div>/.exec(html ?? '')?.[1];
-const actions = (html: string) => [...html.matchAll(/<form[^>]*action="([^"]+)"/g)].map((m) => m[1]).filter((a) => a !== '/language');
+const actions = (html: string) => [...html.matchAll(/<form[^>]*action="([^"]+)"/g)].map((m) => m[1]!).filter((a) => a !== '/language');
 
 describe('the account overview and its pages', () => {
   it('links to a focused page for each part; each form lives on its page; "Security questions" is one heading', async () => {
