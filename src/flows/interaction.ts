@@ -1,3 +1,4 @@
+import { ACCOUNT_CLIENT_ID } from '../config/account-client.js';
 import type { Context } from 'koa';
 import type { FlowDeps } from './deps.js';
 import { isCrossOrigin } from '../web/csrf.js';
@@ -42,4 +43,12 @@ export async function finishInteraction(ctx: Context, details: InteractionDetail
   const redirectTo = await saveInteractionResult(details, result, options.merge ?? false);
   ctx.status = 303;
   ctx.redirect(redirectTo);
+}
+
+/**
+ * "Cancel and return to the portal" for this interaction; undefined for the account pages'
+ * own sign-in, which has no portal to return to.
+ */
+export function portalAbortUrl(details: InteractionDetails): string | undefined {
+  return details.params.client_id === ACCOUNT_CLIENT_ID ? undefined : `/interaction/${details.uid}/abort`;
 }

@@ -33,6 +33,19 @@ export async function recordAudit(db: Db, event: AuditEvent): Promise<void> {
     .execute();
 }
 
+/** The newest event of one kind for an account (audit_events_account covers the lookup). */
+export async function latestAudit(db: Db, accountId: string, action: string): Promise<{ at: Date; userAgent: string | null } | undefined> {
+  const row = await db
+    .selectFrom('audit_events')
+    .select(['occurred_at', 'user_agent'])
+    .where('account_id', '=', accountId)
+    .where('action', '=', action)
+    .orderBy('occurred_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { at: new Date(row.occurred_at), userAgent: row.user_agent };
+}
+
 /**
  * Who ran an operator command. `name` is what was verified (the OS user of the process, or the
  * server's own user for commands over its owner-only control socket); `claimed` is a name the

@@ -60,9 +60,15 @@ export async function forgetDevices(db: Db, accountId: string, deviceId?: string
   return Number(result.numUpdatedRows);
 }
 
+/** The browser and system a User-Agent names, in broad terms; undefined for one not recognised. */
+export function deviceParts(userAgent: string): { browser?: string; os?: string } {
+  const browser = /Edg\//.test(userAgent) ? 'Edge' : /Firefox\//.test(userAgent) ? 'Firefox' : /Chrom(e|ium)\//.test(userAgent) ? 'Chrome' : /Safari\//.test(userAgent) ? 'Safari' : undefined;
+  const os = /Windows/.test(userAgent) ? 'Windows' : /Android/.test(userAgent) ? 'Android' : /iPhone|iPad/.test(userAgent) ? 'iOS' : /Mac OS X/.test(userAgent) ? 'macOS' : /Linux/.test(userAgent) ? 'Linux' : undefined;
+  return { browser, os };
+}
+
 /** A short, human label for the device list ("Chrome on Linux"), from the User-Agent. */
 export function deviceLabel(userAgent: string): string {
-  const browser = /Edg\//.test(userAgent) ? 'Edge' : /Firefox\//.test(userAgent) ? 'Firefox' : /Chrom(e|ium)\//.test(userAgent) ? 'Chrome' : /Safari\//.test(userAgent) ? 'Safari' : 'Browser';
-  const os = /Windows/.test(userAgent) ? 'Windows' : /Android/.test(userAgent) ? 'Android' : /iPhone|iPad/.test(userAgent) ? 'iOS' : /Mac OS X/.test(userAgent) ? 'macOS' : /Linux/.test(userAgent) ? 'Linux' : 'an unknown system';
-  return `${browser} on ${os}`;
+  const { browser, os } = deviceParts(userAgent);
+  return `${browser ?? 'Browser'} on ${os ?? 'an unknown system'}`;
 }

@@ -45,7 +45,9 @@ export const emailCode: SecondStepMethod = {
     async resend(env, step) {
       const first = !(await codeSentFor(env.db, step.account.id, step.uid));
       const issued = await send(env, step);
-      return issued.ok ? { messages: { notice: codeSent(first) }, status: 200 } : { messages: { alert: sendProblem(issued) }, status: 429 };
+      if (issued.ok) return { messages: { notice: codeSent(first) }, status: 200 };
+      // Waiting a few seconds for a new code is no error: the neutral notice (role="status"), not the red alert.
+      return { messages: issued.reason === 'throttled' ? { notice: sendProblem(issued) } : { alert: sendProblem(issued) }, status: 429 };
     },
   },
   async succeeded(env, step) {

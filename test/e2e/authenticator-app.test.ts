@@ -66,6 +66,7 @@ describe('an authenticator app as the second step, in a real browser', () => {
     const account = await (await trustedContext(browser, portico.url)).newPage();
     await account.goto(`${portico.url}/account`);
     await signInOnHostedPage(account, user.username, user.password);
+    await account.getByRole('link', { name: 'Security' }).click();
     await account.getByRole('heading', { name: 'Authenticator app' }).waitFor();
     await account.getByRole('link', { name: 'Set up an authenticator app' }).click();
     const { secret, recoveryCodes } = await enrolOnPage(account);
@@ -106,7 +107,7 @@ describe('an authenticator app as the second step, in a real browser', () => {
     await expect(third.page.getByText('That code is not correct.', { exact: false }).isVisible()).resolves.toBe(true);
 
     // Removing it: from the account page, audited, and the owner told.
-    await account.goto(`${portico.url}/account`);
+    await account.goto(`${portico.url}/account/security`);
     await expect(account.getByText('You have 9 unused recovery codes.', { exact: false }).isVisible()).resolves.toBe(true);
     await account.getByRole('button', { name: 'Remove the authenticator app' }).click();
     await expect(account.getByText('The authenticator app was removed.').isVisible()).resolves.toBe(true);

@@ -61,6 +61,7 @@ describe('passkeys as the second step, in a real browser', () => {
     const { cdp, authenticatorId } = await virtualAuthenticator(page);
     await page.goto(`${portico.url}/account`);
     await signInOnHostedPage(page, user.username, user.password);
+    await page.getByRole('link', { name: 'Security' }).click();
     await page.getByRole('heading', { name: 'Passkeys' }).waitFor();
     await page.getByRole('link', { name: 'Add a passkey' }).click();
     await page.getByRole('heading', { name: 'Add a passkey' }).waitFor();

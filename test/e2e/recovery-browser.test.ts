@@ -85,6 +85,9 @@ describe('recovering and managing an ID in a real browser', () => {
     await signInOnHostedPage(page, user.username, user.password);
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Email address' }).click();
+    await page.getByRole('heading', { name: 'Email address' }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
     const moved = `moved.${user.username}@example.com`;
     await page.getByLabel('New email address', { exact: true }).fill(moved);
     await page.getByLabel('Type the new email address again').fill(moved);
@@ -104,6 +107,7 @@ describe('recovering and managing an ID in a real browser', () => {
     const page = await (await trustedContext(browser, portico.url)).newPage();
     await page.goto(`${portico.url}/account`);
     await signInOnHostedPage(page, user.username, user.password);
+    await page.getByRole('link', { name: 'Password' }).click();
     await page.locator('#currentPassword').fill('Not7MyPassword');
     await page.getByLabel('New password', { exact: true }).fill('Brand9NewOne');
     await page.getByLabel('Type the new password again').fill('Brand9NewOne');

@@ -149,7 +149,8 @@ describe('the account page', () => {
       const form = await agent.follow(signIn.toString());
       const action = /action="([^"]+\/login)"/.exec(form.html!)![1]!;
       const back = await agent.follow(new URL(action, form.url).toString(), { form: { csrf: hiddenInput(form.html!, 'csrf')!, login: user.username, password: user.password } });
-      expect(back.url).toBe(`${portico.url}/account`);
+      // Back to the page the code is typed on, with the change still waiting.
+      expect(back.url).toBe(`${portico.url}/account/email`);
       expect(back.html).toContain(target);
       expect(await flowState()).toEqual(['email_pending']);
       await submit(agent, back, '/account/email/confirm', { code });
@@ -163,7 +164,9 @@ describe('the account page', () => {
   it('lists remembered devices and forgets them, so the next sign-in asks for the second step', async () => {
     const user = await portico.createUser();
     const { agent, page } = await openAccount(user);
-    expect(page.html).toContain('test device, last used');
+    // Remembered devices are listed on the security page the overview links to.
+    expect(page.html).toContain('href="/account/security"');
+    expect((await agent.follow(`${portico.url}/account/security`)).html).toContain('test device, last used');
     await submit(agent, page, '/account/devices/forget', { device: 'all' });
     const rp = await RelyingParty.discover(portico.url);
     const next = await rp.submitSignIn(await rp.browser.follow((await rp.authorizationRequest()).url), user.username, user.password);

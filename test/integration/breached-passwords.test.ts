@@ -55,9 +55,9 @@ async function changePassword(on: TestPortico, password: string) {
   const user = await on.createUser();
   const agent = new UserAgent('http://127.0.0.1:9');
   agent.cookies.set(DEVICE_COOKIE, TEST_DEVICE_TOKEN);
-  const signIn = await agent.follow(`${on.url}/account`);
+  const signIn = await agent.follow(`${on.url}/account/password`);
   const page = await post(agent, signIn, /\/login$/, { login: user.username, password: user.password });
-  expect(page.url).toBe(`${on.url}/account`);
+  expect(page.url).toBe(`${on.url}/account/password`);
   return { page, answer: await post(agent, page, /\/account\/password$/, { currentPassword: user.password, password, confirmPassword: password }) };
 }
 

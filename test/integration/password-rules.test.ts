@@ -58,9 +58,10 @@ describe('a common password', () => {
     const before = (await findAccountById(db, user.id))!.password_hash;
     const agent = browser();
     agent.cookies.set(DEVICE_COOKIE, TEST_DEVICE_TOKEN);
-    const signIn = await agent.follow(`${portico.url}/account`);
+    // Signed in straight to the password page, where its form is.
+    const signIn = await agent.follow(`${portico.url}/account/password`);
     const page = await post(agent, signIn, /\/login$/, { login: user.username, password: user.password });
-    expect(page.url).toBe(`${portico.url}/account`);
+    expect(page.url).toBe(`${portico.url}/account/password`);
     await expectEachRefused(agent, page, /\/account\/password$/, (password) => ({ currentPassword: user.password, password, confirmPassword: password }));
     expect((await findAccountById(db, user.id))!.password_hash).toBe(before);
   });

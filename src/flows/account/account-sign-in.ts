@@ -6,6 +6,7 @@ import { findAuthorizationCode } from '../../oidc/interactions.js';
 import type { FlowDeps } from '../deps.js';
 import { hostCookie } from '../../web/cookies.js';
 import type { AccountSession } from './account-session.js';
+import { isAccountPage, type AccountPageName } from './pages.js';
 
 /*
  * The account pages as a relying party of their own provider: an authorization request with
@@ -20,12 +21,13 @@ const s256 = (verifier: string) => createHash('sha256').update(verifier).digest(
 
 /**
  * Where to send the browser to sign in (/auth; the SSO session may answer at once, else the
- * sign-in page), with the state and PKCE verifier it must come back with set in a cookie.
+ * sign-in page), with the state and PKCE verifier it must come back with set in a cookie, and
+ * the account page to return to (a name from a fixed list, never an address).
  */
-export function accountSignInUrl(ctx: Context, deps: FlowDeps, extra: Record<string, string> = {}): string {
+export function accountSignInUrl(ctx: Context, deps: FlowDeps, page: AccountPageName, extra: Record<string, string> = {}): string {
   const state = randomBytes(16).toString('base64url');
   const verifier = randomBytes(32).toString('base64url');
-  pendingCookie.set(ctx, `${state}.${verifier}`, PENDING_TTL_MS);
+  pendingCookie.set(ctx, `${state}.${verifier}.${page}`, PENDING_TTL_MS);
   const url = new URL(`${deps.config.issuer}/auth`);
   const params = {
     client_id: ACCOUNT_CLIENT_ID,
@@ -41,9 +43,9 @@ export function accountSignInUrl(ctx: Context, deps: FlowDeps, extra: Record<str
   return url.toString();
 }
 
-/** Redeems the callback's code once; undefined when anything does not match. */
-export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise<AccountSession | undefined> {
-  const [state, verifier] = (pendingCookie.get(ctx) ?? '').split('.');
+/** Redeems the callback's code once, with the page to return to; undefined when anything does not match. */
+export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise<{ session: AccountSession; page: AccountPageName } | undefined> {
+  const [state, verifier, page] = (pendingCookie.get(ctx) ?? '').split('.');
   pendingCookie.clear(ctx);
   const { code, state: returned } = ctx.query;
   if (!state || !verifier || typeof code !== 'string' || typeof returned !== 'string' || !hashesEqual(state, returned)) return undefined;
@@ -52,5 +54,5 @@ export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise
   if (model.redirectUri !== accountRedirectUri(deps.config.issuer) || !model.codeChallenge || !hashesEqual(model.codeChallenge, s256(verifier))) return undefined;
   await model.consume();
   if (!model.accountId || typeof model.authTime !== 'number' || typeof model.sessionUid !== 'string') return undefined;
-  return { accountId: model.accountId, authTime: model.authTime, sessionUid: model.sessionUid };
+  return { session: { accountId: model.accountId, authTime: model.authTime, sessionUid: model.sessionUid }, page: isAccountPage(page) ? page : 'overview' };
 }

@@ -1,24 +1,24 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { msg, type Msg } from '../../i18n/index.js';
+import type { Msg } from '../../i18n/index.js';
 import { appListed } from '../../methods/authenticator-app.js';
 import { confirmProblem } from '../../methods/authenticator-app-messages.js';
 import { enrolmentPage, recoveryCodesPage } from '../../methods/authenticator-app-page.js';
 import type { MethodPage } from '../../methods/index.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
-import { renderAccount } from './page.js';
+import { backTo } from './page.js';
 import { accountBinding, loadAccountPlace, type AccountPlace } from './place.js';
 
 const ENROL = '/account/authenticator-app';
 
 function show(ctx: Context, deps: FlowDeps, place: AccountPlace, page: MethodPage, errors: Record<string, Msg> = {}, status = 200): void {
-  sendPage(ctx, deps.renderer, page.view, { action: ENROL, backUrl: '/account', csrf: deps.csrf.token(accountBinding(place.account.id)), errors, ...page.data }, status);
+  sendPage(ctx, deps.renderer, page.view, { action: ENROL, backUrl: '/account/security', csrf: deps.csrf.token(accountBinding(place.account.id)), errors, ...page.data }, status);
 }
 
 const backToAccount = (ctx: Context) => {
   ctx.status = 303;
-  ctx.redirect('/account');
+  ctx.redirect('/account/security');
 };
 
 /** The QR code and key, until the app is confirmed; after that the account page. */
@@ -39,7 +39,7 @@ async function confirm(ctx: Context, deps: FlowDeps, place: AccountPlace): Promi
 
 async function remove(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   const removed = await deps.identity.authenticatorApp.remove(place.account, place.origin);
-  await renderAccount(ctx, deps, place, removed ? { notice: msg('account.notice.app_removed') } : {});
+  backTo(ctx, deps, place, 'security', removed ? 'account.notice.app_removed' : undefined);
 }
 
 /**

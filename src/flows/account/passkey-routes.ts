@@ -6,7 +6,7 @@ import { passkeysListed } from '../../methods/passkey.js';
 import { passkeyProblem } from '../../methods/passkey-messages.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
-import { renderAccount } from './page.js';
+import { backTo } from './page.js';
 import { accountBinding, loadAccountPlace, type AccountPlace } from './place.js';
 
 const ADD = '/account/passkeys';
@@ -19,7 +19,7 @@ const field = (ctx: Context, name: string): string => {
 /** The name field and the button; the options (a fresh challenge) ride on the form for public/passkey.js. */
 async function addPage(ctx: Context, deps: FlowDeps, place: AccountPlace, name = '', errors: Record<string, Msg> = {}, status = 200): Promise<void> {
   const options = await deps.identity.passkeys.registrationOptions(place.account);
-  sendPage(ctx, deps.renderer, 'passkey-add', { action: ADD, backUrl: '/account', csrf: deps.csrf.token(accountBinding(place.account.id)), options: JSON.stringify(options), name, errors }, status);
+  sendPage(ctx, deps.renderer, 'passkey-add', { action: ADD, backUrl: '/account/security', csrf: deps.csrf.token(accountBinding(place.account.id)), options: JSON.stringify(options), name, errors }, status);
 }
 
 async function add(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
@@ -27,12 +27,12 @@ async function add(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<v
   if (name.length === 0 || name.length > PASSKEY_NAME_MAX) return addPage(ctx, deps, place, name, { name: msg('passkey.error.name') }, 400);
   const registration = await deps.identity.passkeys.register(place.account, name, field(ctx, 'response'), place.origin);
   if (!registration.ok) return addPage(ctx, deps, place, name, { passkey: passkeyProblem(registration.reason) }, 400);
-  await renderAccount(ctx, deps, place, { notice: msg('account.notice.passkey_added') });
+  backTo(ctx, deps, place, 'security', 'account.notice.passkey_added');
 }
 
 async function remove(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   const removed = await deps.identity.passkeys.remove(place.account, field(ctx, 'passkey'), place.origin);
-  await renderAccount(ctx, deps, place, removed ? { notice: msg('account.notice.passkey_removed') } : {});
+  backTo(ctx, deps, place, 'security', removed ? 'account.notice.passkey_removed' : undefined);
 }
 
 /**
@@ -44,7 +44,7 @@ export function passkeyRoutes(router: Router, deps: FlowDeps): void {
     const place = await loadAccountPlace(ctx, deps, { post, sensitive: true });
     if (!passkeysListed(deps)) {
       ctx.status = 303;
-      return ctx.redirect('/account');
+      return ctx.redirect('/account/security');
     }
     await handler(ctx, deps, place);
   };

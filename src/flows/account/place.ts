@@ -9,6 +9,7 @@ import { requireForm } from '../interaction.js';
 import { providerSessionAccount } from '../../oidc/session-check.js';
 import { clearAccountSession, readAccountSession, setAccountSession, type AccountSession } from './account-session.js';
 import { accountSignInUrl } from './account-sign-in.js';
+import { pageOf } from './pages.js';
 
 export interface AccountPlace {
   session: AccountSession;
@@ -29,7 +30,7 @@ async function sameProviderSession(deps: FlowDeps, session: AccountSession): Pro
  * Who is on the account page. Not signed in, disabled, signed out everywhere since, or signed
  * out of the provider session (through any portal): sign in first. `sensitive` changes also
  * need a sign-in within the policy's recent_auth_minutes: the settings flow waits while the
- * person types the password again (prompt=login) and comes back to the page.
+ * person types the password again (prompt=login) and comes back to the page the form is on.
  */
 export async function loadAccountPlace(ctx: Context, deps: FlowDeps, options: { post?: boolean; sensitive?: boolean } = {}): Promise<AccountPlace> {
   const { account: service } = deps.identity;
@@ -37,7 +38,7 @@ export async function loadAccountPlace(ctx: Context, deps: FlowDeps, options: { 
   const account = cookie && (await service.account(cookie.accountId));
   if (!cookie || !account || account.status !== 'active' || predatesEpoch(account.sessions_valid_after, cookie.authTime) || !(await sameProviderSession(deps, cookie))) {
     clearAccountSession(ctx);
-    throw new GoTo(accountSignInUrl(ctx, deps));
+    throw new GoTo(accountSignInUrl(ctx, deps, pageOf(ctx.path)));
   }
   if (options.post) requireForm(ctx, deps, accountBinding(account.id), msg('standalone.csrf.body'));
   const { expiresAt, ...session } = cookie;
@@ -48,7 +49,7 @@ export async function loadAccountPlace(ctx: Context, deps: FlowDeps, options: { 
   }
   if (options.sensitive && service.owesSignIn(flow, session.authTime)) {
     await service.reauthRequired(flow);
-    throw new GoTo(accountSignInUrl(ctx, deps, { prompt: 'login' }));
+    throw new GoTo(accountSignInUrl(ctx, deps, pageOf(ctx.path), { prompt: 'login' }));
   }
   return { session, account, flow, origin: { ip: ctx.ip, userAgent: ctx.get('user-agent'), clientId: 'portico-account' } };
 }

@@ -6,16 +6,16 @@ import type { FlowDeps } from '../deps.js';
 import { requireForm } from '../interaction.js';
 import { clearAccountSession, readAccountSession, setAccountSession } from './account-session.js';
 import { finishAccountSignIn } from './account-sign-in.js';
-import { renderAccount } from './page.js';
+import { ACCOUNT_PAGES, renderAccountPage, type AccountPageName } from './page.js';
 import { accountBinding, loadAccountPlace } from './place.js';
 import { msg } from '../../i18n/index.js';
 import { settingsRoutes } from './settings-routes.js';
 import { authenticatorAppRoutes } from './authenticator-app-routes.js';
 import { passkeyRoutes } from './passkey-routes.js';
 
-/** The account page, for whoever signed in; everyone else is sent to sign in first. */
-async function showAccount(ctx: Context, deps: FlowDeps): Promise<void> {
-  await renderAccount(ctx, deps, await loadAccountPlace(ctx, deps));
+/** An account page, for whoever signed in; everyone else is sent to sign in first, and comes back to it. */
+async function showAccount(ctx: Context, deps: FlowDeps, name: AccountPageName): Promise<void> {
+  await renderAccountPage(ctx, deps, await loadAccountPlace(ctx, deps), name);
 }
 
 /** The page's sign-in came back: a new settings flow, or the one that sent it to sign in again. */
@@ -23,12 +23,12 @@ async function callback(ctx: Context, deps: FlowDeps): Promise<void> {
   // The person chose "Cancel" on the sign-in page (RFC 6749 §4.1.2.1 access_denied).
   if (typeof ctx.query.error === 'string') throw new PageError(400, msg('account.error.not_signed_in_title'), msg('account.error.not_signed_in'));
   const previous = readAccountSession(ctx, deps);
-  const session = await finishAccountSignIn(ctx, deps);
+  const { session, page } = (await finishAccountSignIn(ctx, deps)) ?? {};
   if (!session) throw new PageError(400, msg('account.error.expired_title'), msg('account.error.expired'));
   const flowId = await deps.identity.account.signedIn(previous?.flowId, session.accountId);
   setAccountSession(ctx, deps, { ...session, flowId });
   ctx.status = 303;
-  ctx.redirect('/account');
+  ctx.redirect(ACCOUNT_PAGES[page ?? 'overview'].path);
 }
 
 /** Ends the account pages' session, then Portico's own (oidc-provider's end_session page). */
@@ -42,7 +42,7 @@ async function signOut(ctx: Context, deps: FlowDeps): Promise<void> {
 }
 
 export function accountRoutes(router: Router, deps: FlowDeps): void {
-  router.get('/account', (ctx) => showAccount(ctx, deps));
+  for (const name of Object.keys(ACCOUNT_PAGES) as AccountPageName[]) router.get(ACCOUNT_PAGES[name].path, (ctx) => showAccount(ctx, deps, name));
   router.get('/account/callback', (ctx) => callback(ctx, deps));
   router.post('/account/sign-out', (ctx) => signOut(ctx, deps));
   settingsRoutes(router, deps);

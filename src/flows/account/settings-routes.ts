@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { FlowDeps } from '../deps.js';
 import { readQuestionPairs } from '../register/form.js';
 import { setAccountSession } from './account-session.js';
-import { renderAccount, type AccountMessages } from './page.js';
+import { backTo, renderAccountPage, type AccountMessages, type AccountPageName } from './page.js';
 import { msg } from '../../i18n/index.js';
 import { loadAccountPlace, type AccountPlace } from './place.js';
 
@@ -17,45 +17,40 @@ const codeForm = z.object({ code: text.transform((c) => c.replace(/[\s-]/g, ''))
 
 type Handler = (ctx: Context, deps: FlowDeps, place: AccountPlace) => Promise<void>;
 
-const backToAccount = (ctx: Context, location = '/account') => {
-  ctx.status = 303;
-  ctx.redirect(location);
-};
-
-/** The page again with what went wrong beside its section's fields. */
-const refuse = (ctx: Context, deps: FlowDeps, place: AccountPlace, messages: AccountMessages, status = 400) => renderAccount(ctx, deps, place, messages, status);
+/** The form's page again, with what went wrong beside its fields. */
+const refuse = (ctx: Context, deps: FlowDeps, place: AccountPlace, page: AccountPageName, messages: AccountMessages, status = 400) =>
+  renderAccountPage(ctx, deps, place, page, messages, status);
 
 async function changeName(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   const form = nameForm.parse(ctx.request.body ?? {});
   const errors = await deps.identity.account.changeName(place.account, form.givenName, form.familyName, place.origin);
-  if (Object.keys(errors).length) return refuse(ctx, deps, place, { section: 'name', errors, values: form });
-  backToAccount(ctx);
+  if (Object.keys(errors).length) return refuse(ctx, deps, place, 'profile', { errors, values: form });
+  backTo(ctx, deps, place, 'profile', 'account.notice.name');
 }
 
 async function changePassword(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   const form = passwordForm.parse(ctx.request.body ?? {});
   const outcome = await deps.identity.account.changePassword(place.account, form, place.origin);
-  if (!outcome.ok) return refuse(ctx, deps, place, { section: 'password', errors: { [outcome.field]: outcome.message } });
+  if (!outcome.ok) return refuse(ctx, deps, place, 'password', { errors: { [outcome.field]: outcome.message } });
   // Everything else was signed out; this page stays, as the person just typed the password.
   setAccountSession(ctx, deps, { ...place.session, authTime: Math.floor(Date.now() / 1000) });
-  await renderAccount(ctx, deps, place, { notice: msg('account.notice.password') });
+  backTo(ctx, deps, place, 'password', 'account.notice.password');
 }
 
 async function changeEmail(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   const form = emailForm.parse(ctx.request.body ?? {});
-  const values = { email: form.email };
   const outcome = await deps.identity.account.requestEmailChange(place.account, place.flow, form, place.origin);
-  if (!outcome.ok) return refuse(ctx, deps, place, { section: 'email', errors: outcome.errors, values }, outcome.throttled ? 429 : 400);
+  if (!outcome.ok) return refuse(ctx, deps, place, 'email', { errors: outcome.errors, values: { email: form.email } }, outcome.throttled ? 429 : 400);
   // The same words whether or not the address belongs to another ID.
-  await renderAccount(ctx, deps, { ...place, flow: outcome.flow }, { notice: msg('account.notice.email_code', { email: form.email }) });
+  backTo(ctx, deps, place, 'email', 'account.notice.email_code', { email: form.email });
 }
 
 async function confirmEmail(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   const { code } = codeForm.parse(ctx.request.body ?? {});
   if (!(await deps.identity.account.confirmEmailChange(place.account, place.flow, code, place.origin))) {
-    return refuse(ctx, deps, place, { section: 'email', errors: { code: msg('account.error.code') } });
+    return refuse(ctx, deps, place, 'email', { errors: { code: msg('account.error.code') } });
   }
-  backToAccount(ctx);
+  backTo(ctx, deps, place, 'email', 'account.notice.email_changed');
 }
 
 async function changeQuestions(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
@@ -63,18 +58,22 @@ async function changeQuestions(ctx: Context, deps: FlowDeps, place: AccountPlace
   const chosen = readQuestionPairs(body, deps.config.policy.registration.security_questions.count);
   const values = Object.fromEntries(chosen.map((q, i) => [`question${i + 1}`, q.questionId]));
   const errors = await deps.identity.account.changeQuestions(place.account, chosen, text.parse((body as Record<string, unknown>).currentPassword), place.origin);
-  if (Object.keys(errors).length) return refuse(ctx, deps, place, { section: 'questions', errors, values });
-  await renderAccount(ctx, deps, place, { notice: msg('account.notice.questions') });
+  if (Object.keys(errors).length) return refuse(ctx, deps, place, 'security', { errors, values });
+  backTo(ctx, deps, place, 'security', 'account.notice.questions');
 }
 
 async function forget(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
-  await deps.identity.account.forgetDevices(place.account, (ctx.request.body as Record<string, unknown> | undefined)?.device, place.origin);
-  backToAccount(ctx);
+  const device = (ctx.request.body as Record<string, unknown> | undefined)?.device;
+  const count = await deps.identity.account.forgetDevices(place.account, device, place.origin);
+  const notice = count === 0 ? undefined : device === 'all' ? 'account.notice.devices_forgotten' : 'account.notice.device_forgotten';
+  backTo(ctx, deps, place, 'security', notice);
 }
 
+/** Every other session and token ends; this page stays, as after a password change. */
 async function signOutEverywhere(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   await deps.identity.account.signOutEverywhere(place.account, place.origin);
-  backToAccount(ctx, `/session/end?client_id=portico-account`);
+  setAccountSession(ctx, deps, { ...place.session, authTime: Math.floor(Date.now() / 1000) });
+  backTo(ctx, deps, place, 'sessions', 'account.notice.signed_out_elsewhere');
 }
 
 /** The account page's forms; password, email and questions need a recent sign-in. */

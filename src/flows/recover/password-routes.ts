@@ -67,7 +67,8 @@ export function passwordRoutes(router: Router, deps: FlowDeps): void {
     requireRecoverForm(ctx, deps);
     const flow = await recoveryAt(ctx, deps, ['prove']);
     const sent = await noSoonerThan(RECOVERY_FLOOR_MS, () => deps.identity.recovery.resendCode(flow, recoverOrigin(ctx)));
-    const message = sent.ok ? { notice: msg('second.notice.sent_again') } : { alert: msg('recover.error.send_later') };
+    // "Wait a little" is no error: the neutral notice (role="status"), one wording whatever the reason.
+    const message = { notice: msg(sent.ok ? 'second.notice.sent_again' : 'recover.error.send_later') };
     renderCode(ctx, deps, flow, message, sent.ok ? 200 : 429);
   });
   answersRoutes(router, deps);

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type { SecondStepMethod, StepMessages } from '../../methods/index.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
+import { portalAbortUrl } from '../interaction.js';
 import { methodUrl, type SignInPlace } from '../sign-in/flow.js';
 
 /**
@@ -17,7 +18,7 @@ export async function renderStep(ctx: Context, deps: FlowDeps, place: SignInPlac
   sendPage(ctx, deps.renderer, page.view, {
     action: base,
     ...actions,
-    abortUrl: `/interaction/${uid}/abort`,
+    abortUrl: portalAbortUrl(place.details),
     csrf: deps.csrf.token(`interaction:${uid}`),
     others: offered.filter((m) => m !== method).map((m) => ({ url: methodUrl(uid, m), label: m.offerLabel })),
     ...page.data,

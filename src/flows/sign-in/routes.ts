@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { readDeviceToken } from '../second-step/device-cookie.js';
-import { clientName, interactionOf, type InteractionDetails } from '../interaction.js';
+import { clientName, interactionOf, portalAbortUrl, type InteractionDetails } from '../interaction.js';
 import { SIGN_IN_FAILURE_FLOOR_MS, startFloor } from '../response-floor.js';
 import { locked, originOf, passwordAccepted } from './flow.js';
 import { signInForm } from './form.js';
@@ -14,7 +14,7 @@ const genericError = msg('sign_in.error.generic');
 export function renderSignIn(ctx: Context, deps: FlowDeps, details: InteractionDetails, extra: { login?: string; error?: Text } = {}, status = 200): void {
   sendPage(ctx, deps.renderer, 'sign-in', {
     action: `/interaction/${details.uid}/login`,
-    abortUrl: `/interaction/${details.uid}/abort`,
+    abortUrl: portalAbortUrl(details),
     registerUrl: `/interaction/${details.uid}/register`,
     csrf: deps.csrf.token(`interaction:${details.uid}`),
     clientName: clientName(deps, details.params.client_id),

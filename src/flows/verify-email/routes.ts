@@ -41,7 +41,8 @@ async function submitCode(ctx: Context, deps: FlowDeps): Promise<void> {
 async function afterSend(ctx: Context, deps: FlowDeps, place: VerifyPlace, outcome: SendOutcome, destination: string): Promise<void> {
   if (outcome.status === 'verified') return completeVerification(ctx, deps, place, place.flow.accountId!);
   if (outcome.status === 'sent') return renderWaiting(ctx, deps, { ...place, destination }, { notice: msg('verify.sent_again', { destination }) });
-  renderWaiting(ctx, deps, place, { alert: sendProblem(outcome) }, 429);
+  // A resend asked for too soon only has to wait: the neutral notice, not the red alert.
+  renderWaiting(ctx, deps, place, outcome.status === 'throttled' ? { notice: sendProblem(outcome) } : { alert: sendProblem(outcome) }, 429);
 }
 
 async function resend(ctx: Context, deps: FlowDeps): Promise<void> {

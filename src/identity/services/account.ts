@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { msg, type Msg } from '../../i18n/index.js';
 import { confirmEmailChange, notify, pendingEmail, recordDevicesForgotten, startEmailChange, updateName } from '../account-settings.js';
 import { findAccountById, type Account } from '../accounts.js';
-import { recordAudit, type AuditOrigin } from '../audit.js';
+import { latestAudit, recordAudit, type AuditOrigin } from '../audit.js';
 import { advanceFlow, endFlow, findFlow, startFlow } from '../flows/flow-record.js';
 import { settingsFlow, type SettingsData, type SettingsEvent, type SettingsFlow, type SettingsState } from '../flows/settings.js';
 import { setPassword, type NewPassword, type SetPasswordOutcome } from '../recovery/set-password.js';
@@ -10,7 +10,7 @@ import { checkName } from '../registration/rules.js';
 import { checkSecurityQuestions, type ChosenQuestion } from '../registration/security-answers.js';
 import { enrolQuestions } from '../second-step/security-questions.js';
 import { endAllSessions } from '../sessions.js';
-import { forgetDevices, listTrustedDevices } from '../trusted-devices.js';
+import { deviceParts, forgetDevices, listTrustedDevices } from '../trusted-devices.js';
 import type { IdentityEnv } from './env.js';
 
 /** Field errors for the page to put beside its fields; empty when the change was made. */
@@ -71,6 +71,16 @@ export function accountService(env: IdentityEnv) {
       return { pendingEmail: live === flow.data.pendingEmail ? live : undefined, devices: await listTrustedDevices(db, account.id) };
     },
 
+    /**
+     * The newest completed sign-in, as each account page shows it: when, and the browser and
+     * system in broad terms (its audit event's User-Agent); the time alone for one without.
+     */
+    async lastSignIn(account: Account): Promise<{ at: Date; browser?: string; os?: string } | undefined> {
+      const event = await latestAudit(db, account.id, 'sign_in.succeeded');
+      if (event) return { at: event.at, ...deviceParts(event.userAgent ?? '') };
+      return account.last_sign_in_at ? { at: new Date(account.last_sign_in_at) } : undefined;
+    },
+
     async changeName(account: Account, givenName: string, familyName: string, origin: AuditOrigin): Promise<FieldErrors> {
       const errors: FieldErrors = {};
       const given = checkName(givenName, 'given');
@@ -121,11 +131,12 @@ export function accountService(env: IdentityEnv) {
     },
 
     /** `device` is "all" or one device's id; a device of another account is never touched. */
-    async forgetDevices(account: Account, device: unknown, origin: AuditOrigin): Promise<void> {
+    async forgetDevices(account: Account, device: unknown, origin: AuditOrigin): Promise<number> {
       let count = 0;
       if (device === 'all') count = await forgetDevices(db, account.id);
       else if (typeof device === 'string' && /^\d{1,18}$/.test(device)) count = await forgetDevices(db, account.id, device);
       await recordDevicesForgotten(db, account, count, origin);
+      return count;
     },
 
     async signOutEverywhere(account: Account, origin: AuditOrigin): Promise<void> {
