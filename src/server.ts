@@ -1,4 +1,4 @@
-import { sampledGauge } from './metrics/metrics.js';
+import { outboxPending } from './metrics/metrics.js';
 import { startMetricsServer } from './metrics/server.js';
 import { loadLogos } from './config/branding-files.js';
 import { createBrands } from './web/brand.js';
@@ -137,7 +137,7 @@ export async function startServer(loaded: Config, log: Logger, options: { method
       limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: createHash('sha256').update(config.issuer).digest('hex').slice(0, 12) }),
     };
     // Mail waiting to go out, read at each scrape: an outbox backing up means SMTP is failing.
-    sampledGauge('portico_mail_outbox_pending', 'Mails queued and not yet sent or given up', async () => Number((await database.db.selectFrom('mail_outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirst())?.n ?? 0));
+    outboxPending.readFrom(async () => Number((await database.db.selectFrom('mail_outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirst())?.n ?? 0));
     const metrics = config.metricsPort === undefined ? undefined : await startMetricsServer(config.metricsPort, config.host);
     if (metrics) cleanup.unshift(() => metrics.close());
     const app = createApp({ ...flowDeps, db: database.db, redis, log, brands, logos, pages: createFlowRouter(flowDeps) });

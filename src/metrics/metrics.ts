@@ -40,20 +40,30 @@ export const dbQueries = new Histogram({
 
 export const argon2InFlight = new Gauge({ name: 'portico_argon2_in_flight', help: 'argon2id hashes and verifications running or queued for the thread pool', registers: [registry] });
 
-/** Gauges read from a store when scraped (outbox depth, pool use): set by the server that owns the store. */
-export function sampledGauge(name: string, help: string, read: () => Promise<number> | number): Gauge {
-  registry.removeSingleMetric(name);
-  return new Gauge({
+/** A gauge read from a store when scraped; `readFrom` is called by whoever owns the store (the last one wins). */
+export interface SampledGauge {
+  readFrom(read: () => Promise<number> | number): void;
+}
+
+function sampledGauge(name: string, help: string): SampledGauge {
+  let source: (() => Promise<number> | number) | undefined;
+  new Gauge({
     name,
     help,
     registers: [registry],
     async collect() {
       try {
-        this.set(await read());
+        if (source) this.set(await source());
       } catch {
         // A store that cannot answer leaves the series out of this scrape rather than failing it.
         this.reset();
       }
     },
   });
+  return { readFrom: (read) => void (source = read) };
 }
+
+export const outboxPending = sampledGauge('portico_mail_outbox_pending', 'Mails queued and not yet sent or given up');
+export const poolConnections = sampledGauge('portico_db_pool_connections', 'PostgreSQL request-pool connections open');
+export const poolIdle = sampledGauge('portico_db_pool_idle', 'PostgreSQL request-pool connections idle');
+export const poolWaiting = sampledGauge('portico_db_pool_waiting', 'Queries waiting for a PostgreSQL request-pool connection');

@@ -1,4 +1,4 @@
-import { sampledGauge } from '../metrics/metrics.js';
+import { poolConnections, poolIdle, poolWaiting } from '../metrics/metrics.js';
 import { timeQueries } from './query-timing.js';
 import { Kysely, PostgresDialect, type KyselyPlugin } from 'kysely';
 import pg from 'pg';
@@ -67,9 +67,9 @@ export function openRequestPool(connectionString: string, plugins: KyselyPlugin[
   pool.on('error', () => {});
   discardTimedOutClients(pool);
   // Pool use, read at each scrape: connections open, idle, and requests waiting for one.
-  sampledGauge('portico_db_pool_connections', 'PostgreSQL request-pool connections open', () => pool.totalCount);
-  sampledGauge('portico_db_pool_idle', 'PostgreSQL request-pool connections idle', () => pool.idleCount);
-  sampledGauge('portico_db_pool_waiting', 'Queries waiting for a PostgreSQL request-pool connection', () => pool.waitingCount);
+  poolConnections.readFrom(() => pool.totalCount);
+  poolIdle.readFrom(() => pool.idleCount);
+  poolWaiting.readFrom(() => pool.waitingCount);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins, log: timeQueries });
 }
 
