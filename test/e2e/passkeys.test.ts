@@ -15,7 +15,7 @@ import { freePort } from '../support/servers.js';
  * and 127.0.0.1 is no domain.
  */
 
-describe('passkeys as the second step, in a real browser', () => {
+describe('passkeys as the second step and as the whole sign-in, in a real browser', () => {
   let harness: BrowserHarness;
 
   beforeAll(async () => {
@@ -116,5 +116,43 @@ describe('passkeys as the second step, in a real browser', () => {
     expect((await third.rp.exchange(page.url(), third.request)).claims()).toMatchObject({ sub: user.id, amr: ['pwd', 'swk'], acr: 'urn:portico:acr:phishing-resistant' });
     const audit = await portico.server.database.db.selectFrom('audit_events').select('action').where('account_id', '=', user.id).execute();
     expect(audit.map((e) => e.action)).toContain('passkey.registered');
+  }, 240_000);
+
+  it('signs in with a passkey alone: added on the account page, then "Sign in with a passkey" from a portal, which is told phishing-resistant; the sign-in page passes axe in English and Spanish', async () => {
+    const { portico, portal, browser } = harness;
+    const user = await portico.createUser();
+    const context = await trustedContext(browser, portico.url);
+    const page = await context.newPage();
+    await virtualAuthenticator(page);
+    await page.goto(`${portico.url}/account`);
+    await signInOnHostedPage(page, user.username, user.password);
+    await page.getByRole('link', { name: 'Add a passkey' }).click();
+    await page.getByLabel('Name for this passkey').fill('Phone');
+    await passkeyButton(page, 'Create the passkey');
+    await page.getByText('The passkey was added.').waitFor();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForLoadState();
+
+    const fromPortal = async (extra: Record<string, string>) => {
+      const rp = await RelyingParty.discover(portico.url, 'firstParty');
+      const request = await rp.authorizationRequest({ redirect_uri: clients.firstParty.redirectUri.replace(portalOrigin, portal.origin), acr_values: 'urn:portico:acr:phishing-resistant', ...extra });
+      await page.goto(request.url);
+      await page.locator('form[data-passkey="sign-in"][data-ready="yes"]').waitFor();
+      // The username field offers passkeys in its autofill as well (conditional mediation).
+      expect(await page.locator('input[name="login"]').getAttribute('autocomplete')).toBe('username webauthn');
+      expect(await accessibilityViolations(page)).toEqual([]);
+      return { rp, request };
+    };
+    const english = await fromPortal({});
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.waitForURL(`${portal.origin}/**`);
+    expect((await english.rp.exchange(page.url(), english.request)).claims()).toMatchObject({ sub: user.id, amr: ['swk', 'user', 'mfa'], acr: 'urn:portico:acr:phishing-resistant' });
+
+    await context.clearCookies();
+    const spanish = await fromPortal({ ui_locales: 'es', prompt: 'login consent' });
+    expect(await page.locator('html').getAttribute('lang')).toBe('es');
+    await page.getByRole('button', { name: 'Iniciar sesión con una llave de acceso' }).click();
+    await page.waitForURL(`${portal.origin}/**`);
+    expect((await spanish.rp.exchange(page.url(), spanish.request)).claims()).toMatchObject({ sub: user.id, amr: ['swk', 'user', 'mfa'], acr: 'urn:portico:acr:phishing-resistant' });
   }, 240_000);
 });
