@@ -23,7 +23,8 @@ const common = {
   rawId: credentialId,
   type: z.literal('public-key'),
   clientExtensionResults: z.record(z.string().max(64), z.unknown()).default({}),
-  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+  // Informative only (it picks hwk or swk): a value a browser made up is dropped, not refused.
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional().catch(undefined),
 };
 
 const authenticationSchema = z.object({
@@ -32,6 +33,7 @@ const authenticationSchema = z.object({
     clientDataJSON: base64url(4096),
     authenticatorData: base64url(4096),
     signature: base64url(1024),
+    // Checked against the passkey's account when present; browsers send none for some passkeys.
     userHandle: base64url(128).optional(),
   }),
 });
