@@ -6,7 +6,7 @@ import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
-import { portalOrigin } from '../support/portico.js';
+import { DEVICE_COOKIE, portalOrigin, TEST_DEVICE_TOKEN } from '../support/portico.js';
 
 /*
  * A passkey as the whole sign-in, through the hosted sign-in page with a software
@@ -145,5 +145,22 @@ describe('a passkey as the whole sign-in', () => {
     }
     expect(statuses.slice(0, 5).every((s) => s === 400)).toBe(true);
     expect(statuses).toContain(429);
+  });
+
+  it("limits the account page's passkey posts per ID: a burst gets 429, not a server error", async () => {
+    const user = await portico.createUser();
+    const agent = new UserAgent(portalOrigin);
+    agent.cookies.set(DEVICE_COOKIE, TEST_DEVICE_TOKEN);
+    const signIn = await agent.follow(`${portico.url}/account`);
+    const home = await agent.follow(new URL(formAction(signIn.html!, /\/login$/)!, signIn.url).toString(), { form: { csrf: hiddenInput(signIn.html!, 'csrf')!, login: user.username, password: user.password } });
+    expect(home.url).toBe(`${portico.url}/account`);
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const answer = await agent.follow(`${portico.url}/account/passkeys/remove`, { form: { csrf: hiddenInput(home.html!, 'csrf')!, passkey: 'none' } });
+      statuses.push(answer.response.status);
+    }
+    // rate_limits.codes.per_account: 20 in ten minutes.
+    expect(statuses.slice(0, 20)).toEqual(Array.from({ length: 20 }, () => 200));
+    expect(statuses.slice(20)).toEqual([429, 429]);
   });
 });
