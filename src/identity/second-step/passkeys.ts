@@ -17,12 +17,14 @@ import { CHALLENGE_TTL_MS, keepChallenge, takeChallenge, type ChallengePurpose }
 import { parseAuthentication, parseRegistration } from './webauthn-json.js';
 
 /*
- * Passkeys (WebAuthn Level 2) as a second step. The relying party is the issuer: its hostname
+ * Passkeys (WebAuthn Level 2) as a second step, and the checks a passkey as the whole sign-in
+ * shares with it (passkey-sign-in.ts). The relying party is the issuer: its hostname
  * is the rpID and its origin the only origin answers may come from, so an answer a look-alike
  * site obtained is refused. Challenges live in the database (passkey-challenges.ts), bound to
- * the account, the purpose and the sign-in. The signature counter is checked here rather than
- * by the library, so that a counter going backwards (a cloned authenticator) is told apart
- * from other refusals and audited.
+ * the account, the purpose and the sign-in. Answers are read through webauthn-json.ts, so the
+ * library only ever decodes an answer of the right shape and size. The signature counter is
+ * checked here rather than by the library, so that a counter going backwards (a cloned
+ * authenticator) is told apart from other refusals and audited.
  */
 
 export interface RelyingParty {
