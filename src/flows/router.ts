@@ -6,6 +6,7 @@ import type { FlowDeps } from './deps.js';
 import { interactionOf, requireForm } from './interaction.js';
 import { isFirstParty } from './first-party.js';
 import { renderSignIn, signInRoutes } from './sign-in/routes.js';
+import { passkeySignInRoutes } from './sign-in/passkey-routes.js';
 import { registerRoutes } from './register/routes.js';
 import { verifyEmailRoutes } from './verify-email/routes.js';
 import { accountRoutes } from './account/routes.js';
@@ -54,6 +55,7 @@ export function createFlowRouter(deps: FlowDeps): Router {
   });
 
   signInRoutes(router, deps);
+  passkeySignInRoutes(router, deps);
   consentRoutes(router, deps);
   registerRoutes(router, deps);
   verifyEmailRoutes(router, deps);

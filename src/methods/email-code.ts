@@ -4,9 +4,9 @@ import { ACR } from '../identity/second-step/assurance.js';
 import { liftAnswersBar } from '../identity/second-step/security-questions.js';
 import { codeFormat, codeProblem, codeSent, offerCode, sendProblem } from './email-code-messages.js';
 import type { MethodEnv, MethodStep, SecondStepMethod } from './types.js';
+import { isDigitCode, typedCodeField } from '../identity/typed-code.js';
 
-// People paste codes with spaces or dashes; those are not part of it.
-const codeForm = z.object({ code: z.string().max(100).catch('').transform((c) => c.replace(/[\s-]/g, '')) });
+const codeForm = z.object({ code: typedCodeField });
 
 const send = (env: MethodEnv, step: MethodStep) => sendAccessCode(env.db, step.account, env.config.policy.second_step.access_code, step.uid, step.origin);
 
@@ -36,7 +36,7 @@ export const emailCode: SecondStepMethod = {
   async verify(env, step, form) {
     const { code } = codeForm.parse(form);
     const { length } = env.config.policy.second_step.access_code;
-    if (!new RegExp(`^\\d{${length}}$`).test(code)) return { ok: false, messages: { fieldError: codeFormat(length) }, status: 400 };
+    if (!isDigitCode(code, length)) return { ok: false, messages: { fieldError: codeFormat(length) }, status: 400 };
     const check = await checkAccessCode(env.db, step.account.id, code, step.uid, env.config.policy.code_failures, step.origin);
     return check.ok ? { ok: true } : { ok: false, messages: { fieldError: codeProblem(check) }, status: 400 };
   },

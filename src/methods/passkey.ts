@@ -16,6 +16,15 @@ export const passkeysListed = (env: Pick<MethodEnv, 'config'>): boolean => env.c
 export const passkeyAmr = (attachment: Attachment): 'hwk' | 'swk' => (attachment === 'cross-platform' ? 'hwk' : 'swk');
 
 /**
+ * The amr of a passkey that was the whole sign-in, with user verification. RFC 8176 §2: the
+ * key's own value (hwk or swk) for possession, `user` because the authenticator tested that the
+ * person was there and verified them (the UV flag; whether by PIN or biometric it does not say,
+ * so neither `pin` nor `fpt` can be claimed), and `mfa` because the two together are more than
+ * one factor, which a portal otherwise reads off `pwd` plus a second method.
+ */
+export const passkeySignInAmr = (attachment: Attachment): string[] => [passkeyAmr(attachment), 'user', 'mfa'];
+
+/**
  * A passkey (WebAuthn). The strongest second step: its answer is bound to this site's origin,
  * so a look-alike site cannot relay it (phishing-resistant), where a code can be typed into one.
  * Offered first to an account that added one. Its page needs JavaScript (public/passkey.js):

@@ -252,8 +252,9 @@ export interface PasskeysTable {
 /** A WebAuthn challenge handed out and not yet answered, as a SHA-256 hash, until it expires. */
 export interface WebauthnChallengesTable {
   challenge_hash: string;
-  account_id: string;
-  purpose: 'register' | 'authenticate';
+  /** Null for a passkey sign-in's challenge: no account is known until the answer names its passkey. */
+  account_id: string | null;
+  purpose: 'register' | 'authenticate' | 'sign_in';
   /** The sign-in (interaction) it belongs to, or 'account' for the account page. */
   binding: string;
   expires_at: Date;

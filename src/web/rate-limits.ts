@@ -79,6 +79,15 @@ export class RateLimits {
     await consumeAll(entries);
   }
 
+  /**
+   * One more attempt against `account` alone, once it is known after the fact (a passkey's
+   * answer names its account only when checked): its IP was counted when the attempt began.
+   */
+  async attemptOnAccount(action: RateLimitedAction, account: string): Promise<void> {
+    const byAccount = this.#byAction.get(action)!.account;
+    if (byAccount) await consumeAll([[byAccount, keyOf(account)]]);
+  }
+
   /** Whether /token is limited at all: when it is not, nobody needs to read the client id. */
   get limitsTokens(): boolean {
     return this.#token !== undefined;

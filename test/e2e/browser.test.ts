@@ -40,7 +40,7 @@ describe('a person signs in with a real browser', () => {
     expect(await accessibilityViolations(page)).toEqual([]);
 
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${portal.origin}/**`);
     expect(new URL(page.url()).searchParams.get('code')).toBeTruthy();
     expect(await page.getByRole('heading').textContent()).toBe('Signed in');

@@ -15,7 +15,7 @@ import { freePort } from '../support/servers.js';
  * and 127.0.0.1 is no domain.
  */
 
-describe('passkeys as the second step, in a real browser', () => {
+describe('passkeys as the second step and as the whole sign-in, in a real browser', () => {
   let harness: BrowserHarness;
 
   beforeAll(async () => {
@@ -33,6 +33,13 @@ describe('passkeys as the second step, in a real browser', () => {
     });
     return { cdp, authenticatorId };
   }
+
+  /**
+   * Whether the virtual authenticator answers by itself. Chromium's answers the sign-in page's
+   * autofill request (conditional mediation) at once when it holds a passkey of the site, where
+   * a person would pick it from the username field's list: off while a page is meant to wait.
+   */
+  const presence = (cdp: CDPSession, authenticatorId: string, enabled: boolean) => cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled });
 
   /** From the portal, in this page (its virtual authenticator stays with it), through the password. */
   /** Clicks a passkey form's button once its script has taken the form over (a module loads after the page shows). */
@@ -91,17 +98,22 @@ describe('passkeys as the second step, in a real browser', () => {
 
     // This browser forgotten (no device cookie, no session): the passkey is asked for first.
     await context.clearCookies();
+    // The password, not the autofill's passkey: the authenticator waits until the second step.
+    await presence(cdp, authenticatorId, false);
     const first = await signIn(page, user);
     await page.getByRole('heading', { name: "Confirm it's you with your passkey" }).waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
+    await presence(cdp, authenticatorId, true);
     await passkeyButton(page, 'Use my passkey');
     await page.waitForURL(`${portal.origin}/**`);
     expect((await first.rp.exchange(page.url(), first.request)).claims()).toMatchObject({ sub: user.id, amr: ['pwd', 'swk'], acr: 'urn:portico:acr:second-step' });
 
     // In Spanish, as a portal asking for it with ui_locales.
     await context.clearCookies();
+    await presence(cdp, authenticatorId, false);
     const second = await signIn(page, user, { ui_locales: 'es' });
     await page.getByRole('heading', { name: 'Confirme que es usted con su llave de acceso' }).waitFor();
+    await presence(cdp, authenticatorId, true);
     expect(await page.locator('html').getAttribute('lang')).toBe('es');
     expect(await accessibilityViolations(page)).toEqual([]);
     await passkeyButton(page, 'Usar mi llave de acceso');
@@ -110,12 +122,66 @@ describe('passkeys as the second step, in a real browser', () => {
 
     // A portal that demands the phishing-resistant level gets it, and the token says so.
     await context.clearCookies();
+    await presence(cdp, authenticatorId, false);
     const third = await signIn(page, user, { acr_values: 'urn:portico:acr:phishing-resistant' });
     await page.getByRole('heading', { name: "Confirm it's you with your passkey" }).waitFor();
+    await presence(cdp, authenticatorId, true);
     await passkeyButton(page, 'Use my passkey');
     await page.waitForURL(`${portal.origin}/**`);
     expect((await third.rp.exchange(page.url(), third.request)).claims()).toMatchObject({ sub: user.id, amr: ['pwd', 'swk'], acr: 'urn:portico:acr:phishing-resistant' });
     const audit = await portico.server.database.db.selectFrom('audit_events').select('action').where('account_id', '=', user.id).execute();
     expect(audit.map((e) => e.action)).toContain('passkey.registered');
+  }, 240_000);
+
+  it('signs in with a passkey alone: added on the account page, then "Sign in with a passkey" from a portal, which is told phishing-resistant; the sign-in page passes axe in English and Spanish', async () => {
+    const { portico, portal, browser } = harness;
+    const user = await portico.createUser();
+    const context = await trustedContext(browser, portico.url);
+    const page = await context.newPage();
+    const { cdp, authenticatorId } = await virtualAuthenticator(page);
+    await page.goto(`${portico.url}/account`);
+    await signInOnHostedPage(page, user.username, user.password);
+    await page.getByRole('link', { name: 'Add a passkey' }).click();
+    await page.getByLabel('Name for this passkey').fill('Phone');
+    await passkeyButton(page, 'Create the passkey');
+    await page.getByText('The passkey was added.').waitFor();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForLoadState();
+
+    const request = async (extra: Record<string, string>) => {
+      const rp = await RelyingParty.discover(portico.url, 'firstParty');
+      const request = await rp.authorizationRequest({ redirect_uri: clients.firstParty.redirectUri.replace(portalOrigin, portal.origin), acr_values: 'urn:portico:acr:phishing-resistant', ...extra });
+      return { rp, request };
+    };
+    /** The sign-in page with its passkey button, the authenticator waiting until the button asks. */
+    const fromPortal = async (extra: Record<string, string>) => {
+      const asked = await request(extra);
+      await presence(cdp, authenticatorId, false);
+      await page.goto(asked.request.url);
+      await page.locator('form[data-passkey="sign-in"][data-ready="yes"]').waitFor();
+      // The username field offers passkeys in its autofill as well (conditional mediation).
+      expect(await page.locator('input[name="login"]').getAttribute('autocomplete')).toBe('username webauthn');
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await presence(cdp, authenticatorId, true);
+      return asked;
+    };
+    const english = await fromPortal({});
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.waitForURL(`${portal.origin}/**`);
+    expect((await english.rp.exchange(page.url(), english.request)).claims()).toMatchObject({ sub: user.id, amr: ['swk', 'user', 'mfa'], acr: 'urn:portico:acr:phishing-resistant' });
+
+    await context.clearCookies();
+    const spanish = await fromPortal({ ui_locales: 'es', prompt: 'login consent' });
+    expect(await page.locator('html').getAttribute('lang')).toBe('es');
+    await page.getByRole('button', { name: 'Iniciar sesión con una llave de acceso' }).click();
+    await page.waitForURL(`${portal.origin}/**`);
+    expect((await spanish.rp.exchange(page.url(), spanish.request)).claims()).toMatchObject({ sub: user.id, amr: ['swk', 'user', 'mfa'], acr: 'urn:portico:acr:phishing-resistant' });
+
+    // The autofill: the authenticator answering by itself stands for a person picking the passkey in the username field's list.
+    await context.clearCookies();
+    const autofill = await request({ prompt: 'login consent' });
+    await page.goto(autofill.request.url);
+    await page.waitForURL(`${portal.origin}/**`);
+    expect((await autofill.rp.exchange(page.url(), autofill.request)).claims()).toMatchObject({ sub: user.id, amr: ['swk', 'user', 'mfa'], acr: 'urn:portico:acr:phishing-resistant' });
   }, 240_000);
 });

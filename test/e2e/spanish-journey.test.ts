@@ -134,7 +134,7 @@ describe('a member who reads Spanish', () => {
     const again = await startAtPortal({ ui_locales: 'es', prompt: 'login consent' });
     await again.page.getByLabel('Nombre de usuario o correo electrónico').fill(person.username);
     await again.page.getByLabel('Contraseña').fill(person.password);
-    await again.page.getByRole('button', { name: 'Iniciar sesión' }).click();
+    await again.page.getByRole('button', { name: 'Iniciar sesión', exact: true }).click();
     await again.page.getByRole('heading', { name: /código de acceso/ }).waitFor();
     if (await again.page.getByRole('button', { name: 'Enviarme un código por correo' }).count()) {
       await expectSpanishPage(again.page);

@@ -2,7 +2,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/storage/database.js';
 import { clients, DEVICE_COOKIE, startPortico, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
-import { CONTROL, cookieHeader, Fuzzer, payloads, rawValues } from '../support/fuzz.js';
+import { findAccountById } from '../../src/identity/accounts.js';
+import { registerPasskey, registrationOptions, relyingPartyOf } from '../../src/identity/second-step/passkeys.js';
+import { CONTROL, cookieHeader, forgedCredentials, Fuzzer, payloads, rawValues } from '../support/fuzz.js';
+import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
 
@@ -179,6 +182,57 @@ describe('hosted forms', () => {
     const rows = await db.selectFrom('accounts').select(['given_name', 'family_name', 'email']).where('id', '=', user.id).execute();
     for (const value of Object.values(rows[0]!)) expect(CONTROL.test(String(value)) || String(value).includes('<')).toBe(false);
     await fuzz.query('GET /account/callback', '/account/callback', jar(agent), { code: 'x', state: 'y' });
+    expectClean();
+  });
+});
+
+describe('passkey forms', () => {
+  const unescape = (html: string) => html.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+  /**
+   * Each forged answer into a passkey form's `response`, against a fresh challenge of the page
+   * at `pageUrl` (a challenge is answered once): the page again with its message, 400.
+   */
+  async function forge(endpoint: string, agent: UserAgent, pageUrl: string, kind: 'webauthn.get' | 'webauthn.create', fields: Record<string, string> = {}, credentialId?: string) {
+    const names = Object.keys(forgedCredentials(kind, 'x', portico.url));
+    for (const what of names) {
+      const page = await agent.follow(pageUrl);
+      const options = JSON.parse(unescape(/data-passkey="[a-z-]+" data-options="([^"]+)"/.exec(page.html!)![1]!)) as { challenge: string };
+      const action = formAction(page.html!, /\/(login\/passkey|passkey|passkeys)$/)!;
+      const body = new URLSearchParams({ ...csrfOf(page), ...fields, response: forgedCredentials(kind, options.challenge, portico.url, credentialId)[what]! }).toString();
+      const sent = await fuzz.send(endpoint, new URL(action, page.url).pathname, { body, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', cookie: jar(agent)() } }, `response=${what}`);
+      expect(sent.status, sent.label).toBe(400);
+      expect(sent.body, sent.label).toMatch(/role="alert"|class="field-error"|id="passkey-error"/);
+    }
+  }
+
+  it('the sign-in with a passkey, the passkey second step and the account page refuse forged answers with the page again', async () => {
+    const { rp, page } = await signInPage();
+    const signInAction = new URL(formAction(page.html!, /\/login\/passkey$/)!, page.url).pathname;
+    await fuzz.form('POST /interaction/:uid/login/passkey', signInAction, jar(rp.browser), csrfOf(page), { response: '' });
+    await forge('POST /interaction/:uid/login/passkey', rp.browser, page.url, 'webauthn.get');
+
+    // A passkey on the account, so that the strict portal's second step asks for it.
+    const user = await portico.createUser({ withAnswers: true });
+    const relying = relyingPartyOf(portico.url);
+    const account = (await findAccountById(db, user.id))!;
+    const key = new SoftAuthenticator();
+    expect(await registerPasskey(db, relying, account, 'Key', JSON.stringify(key.register(await registrationOptions(db, relying, account), relying.origin)))).toEqual({ ok: true });
+    const strict = await signInPage('strict');
+    const step = await strict.rp.submitSignIn(strict.page, user.username, user.password);
+    expect(step.url).toMatch(/\/passkey$/);
+    await fuzz.form('POST /interaction/:uid/passkey', new URL(step.url).pathname, jar(strict.rp.browser), csrfOf(step), { response: '' });
+    await forge('POST /interaction/:uid/passkey', strict.rp.browser, step.url, 'webauthn.get', {}, key.id);
+
+    const agent = browser();
+    const signIn = await agent.follow(`${portico.url}/account`);
+    const home = await agent.follow(new URL(formAction(signIn.html!, /\/login$/)!, signIn.url).toString(), { form: { ...csrfOf(signIn), login: user.username, password: user.password } });
+    expect(home.url).toBe(`${portico.url}/account`);
+    const add = await agent.follow(`${portico.url}/account/passkeys`);
+    await fuzz.form('POST /account/passkeys', '/account/passkeys', jar(agent), csrfOf(add), { name: 'Key', response: '' });
+    await forge('POST /account/passkeys', agent, `${portico.url}/account/passkeys`, 'webauthn.create', { name: 'Forged' });
+    await fuzz.form('POST /account/passkeys/remove', '/account/passkeys/remove', jar(agent), csrfOf(home), { passkey: key.id.slice(0, 4) });
+    expect((await db.selectFrom('passkeys').select('name').where('account_id', '=', user.id).execute()).map((p) => p.name)).toEqual(['Key']);
     expectClean();
   });
 });

@@ -86,6 +86,17 @@ describe('the second step on a device not remembered', () => {
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['second_step.code_sent', 'device.trusted', 'sign_in.succeeded']));
   });
 
+  it('reads a code typed in full-width digits with spaces; a code with a letter gets the message beside the field', async () => {
+    const user = await portico.createUser({ trustDevice: false, withAnswers: true });
+    const rp = await freshRp();
+    const { page } = await startSignIn(rp, user.username, user.password);
+    const lettered = await enterCode(rp, page, '12a456');
+    expect(lettered.response.status).toBe(400);
+    expect(lettered.html).toContain('class="field-error"');
+    const fullWidth = [...(await accessCode(user.email))].map((d) => String.fromCharCode(d.charCodeAt(0) - 0x30 + 0xff10)).join('');
+    expect(atPortal(await enterCode(rp, lettered, `${fullWidth.slice(0, 3)}\u3000${fullWidth.slice(3)}`))).toBe(true);
+  });
+
   it('remembers the device it was ticked on for that account only; another browser is asked again', async () => {
     const user = await portico.createUser({ trustDevice: false });
     const other = await portico.createUser({ trustDevice: false });

@@ -37,7 +37,7 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 export async function signInOnHostedPage(page: Page, login: string, password: string): Promise<void> {
   await page.getByLabel('Username or email address').fill(login);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** A browser context that presents the test device cookie, which createUser's accounts remember. */

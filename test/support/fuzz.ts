@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /*
  * Bad-input fuzzing: a fixed list of hostile values sent into every field of
  * a form or JSON endpoint, and a tally of what came back. Each answer must be below 500 and
@@ -23,7 +25,52 @@ export const payloads: Record<string, string> = {
   HTML: `"><script>alert(1)</script>`,
   empty: '',
   'lone surrogate': 'x\ud800y',
+  // What a Japanese or Chinese keyboard types into a code field, and a code with letters in it.
+  'full-width digits': '１２３４５６',
+  'lettered code': '12ab56',
 };
+
+const b64 = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+
+/**
+ * Forged WebAuthn answers for a passkey form's `response` field (what public/passkey.js posts).
+ * With the page's live `challenge` and this site's `origin` in the client data, the forgeries
+ * past the shape checks reach the deeper ones (the rpID hash, the key, the library's decoding);
+ * `credentialId` (a passkey the account has) takes them as far as the signature.
+ */
+export function forgedCredentials(kind: 'webauthn.get' | 'webauthn.create', challenge: string, origin: string, credentialId = b64('no such credential')): Record<string, string> {
+  const json = (value: unknown) => JSON.stringify(value);
+  const clientDataJSON = b64(json({ type: kind, challenge, origin }));
+  const rpIdHash = createHash('sha256').update(new URL(origin).hostname).digest();
+  const response =
+    kind === 'webauthn.get'
+      ? { clientDataJSON, authenticatorData: b64(Buffer.concat([rpIdHash, Buffer.from([5, 0, 0, 0, 9])])), signature: b64('not a signature') }
+      : { clientDataJSON, attestationObject: b64('not CBOR at all') };
+  const base = { id: credentialId, rawId: credentialId, type: 'public-key', response, clientExtensionResults: {} };
+  const withResponse = (change: Record<string, unknown>) => json({ ...base, response: { ...response, ...change } });
+  return {
+    'not JSON': '{"id":',
+    'JSON null': 'null',
+    'JSON array': '[1,2,3]',
+    'deep nesting': `${'['.repeat(5000)}${']'.repeat(5000)}`,
+    'prototype keys': '{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}',
+    'missing response': json({ ...base, response: undefined }),
+    'response a string': json({ ...base, response: 'x' }),
+    'id a number': json({ ...base, id: 12345, rawId: 12345 }),
+    'id not base64url': json({ ...base, id: 'a+b/c==', rawId: 'a+b/c==' }),
+    'id over-long': json({ ...base, id: 'A'.repeat(5000), rawId: 'A'.repeat(5000) }),
+    'id and rawId differ': json({ ...base, rawId: b64('another') }),
+    'type wrong': json({ ...base, type: 'password' }),
+    'huge clientDataJSON': withResponse({ clientDataJSON: 'A'.repeat(30_000) }),
+    'clientDataJSON not JSON': withResponse({ clientDataJSON: b64('not json') }),
+    'clientDataJSON wrong types': withResponse({ clientDataJSON: b64(json({ type: 7, challenge: [], origin: {} })) }),
+    'clientDataJSON other ceremony': withResponse({ clientDataJSON: b64(json({ type: kind === 'webauthn.get' ? 'webauthn.create' : 'webauthn.get', challenge, origin })) }),
+    'fields of wrong types': withResponse({ authenticatorData: 7, signature: [], attestationObject: {}, userHandle: null }),
+    'many extensions': json({ ...base, clientExtensionResults: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`x${i}`, i])) }),
+    'short authenticator data': withResponse({ authenticatorData: b64('x') }),
+    'live challenge, forged rest': json(base),
+  };
+}
 
 /** Raw `field=...` encodings a form encoder would never produce. */
 export const rawValues = ['%ff', '%', '%00', '%zz', '%e2%80', '%c0%80'];

@@ -5,7 +5,9 @@ import { isoCBOR } from '@simplewebauthn/server/helpers';
  * A WebAuthn authenticator in software, for tests of the server side without a browser: one
  * P-256 credential (ES256), "none" attestation, answers built as a browser would send them
  * (WebAuthn Level 2 §6.1 authenticator data, §5.8.1 client data). Its counter can be set, to
- * play a clone whose counter lags behind.
+ * play a clone whose counter lags behind; `verifiesUser` false plays one that only tests
+ * presence (no PIN or biometric). Like a discoverable credential, it answers with the user
+ * handle it was registered for.
  */
 
 const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
@@ -16,6 +18,8 @@ export class SoftAuthenticator {
   private readonly privateKey: KeyObject;
   private readonly cosePublicKey: Uint8Array;
   counter = 0;
+  verifiesUser = true;
+  userHandle?: string;
 
   constructor(readonly attachment: 'platform' | 'cross-platform' = 'cross-platform') {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -39,7 +43,8 @@ export class SoftAuthenticator {
   }
 
   /** The answer to navigator.credentials.create for these options' challenge. */
-  register(options: { challenge: string; rp: { id?: string } }, origin: string, rpID = options.rp.id!): Record<string, unknown> {
+  register(options: { challenge: string; rp: { id?: string }; user?: { id: string } }, origin: string, rpID = options.rp.id!): Record<string, unknown> {
+    this.userHandle = options.user?.id;
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(this.credentialId.length);
     const attested = Buffer.concat([Buffer.alloc(16), idLength, this.credentialId, this.cosePublicKey]);
@@ -58,14 +63,15 @@ export class SoftAuthenticator {
   /** The answer to navigator.credentials.get for these options' challenge; the counter goes up first. */
   authenticate(options: { challenge: string; rpId?: string }, origin: string, rpID = options.rpId!): Record<string, unknown> {
     this.counter += 1;
-    const authenticatorData = this.authData(rpID, 0x05);
+    // Flags: user present, and user verified unless this key only tests presence.
+    const authenticatorData = this.authData(rpID, this.verifiesUser ? 0x05 : 0x01);
     const clientDataJSON = this.clientData('webauthn.get', options.challenge, origin);
     const signature = sign('sha256', Buffer.concat([authenticatorData, sha256(clientDataJSON)]), this.privateKey);
     return {
       id: this.id,
       rawId: this.id,
       type: 'public-key',
-      response: { clientDataJSON: b64url(clientDataJSON), authenticatorData: b64url(authenticatorData), signature: b64url(signature) },
+      response: { clientDataJSON: b64url(clientDataJSON), authenticatorData: b64url(authenticatorData), signature: b64url(signature), ...(this.userHandle ? { userHandle: this.userHandle } : {}) },
       clientExtensionResults: {},
       authenticatorAttachment: this.attachment,
     };

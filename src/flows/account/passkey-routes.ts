@@ -42,6 +42,8 @@ async function remove(ctx: Context, deps: FlowDeps, place: AccountPlace): Promis
 export function passkeyRoutes(router: Router, deps: FlowDeps): void {
   const guarded = (handler: (ctx: Context, deps: FlowDeps, place: AccountPlace) => Promise<void>, post: boolean) => async (ctx: Context) => {
     const place = await loadAccountPlace(ctx, deps, { post, sensitive: true });
+    // Each POST may make a WebAuthn ceremony or a change the owner is mailed about: limited like the app's.
+    if (post) await deps.limits.attempt('codes', ctx.ip, place.account.id);
     if (!passkeysListed(deps)) {
       ctx.status = 303;
       return ctx.redirect('/account/security');

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { typedCodeField } from '../../identity/typed-code.js';
 import type { FlowDeps } from '../deps.js';
 import { readQuestionPairs } from '../register/form.js';
 import { setAccountSession } from './account-session.js';
@@ -13,7 +14,7 @@ const trimmed = text.transform((v) => v.trim());
 const nameForm = z.object({ givenName: trimmed, familyName: trimmed });
 const passwordForm = z.object({ currentPassword: text, password: text, confirmPassword: text });
 const emailForm = z.object({ email: trimmed, confirmEmail: trimmed, currentPassword: text });
-const codeForm = z.object({ code: text.transform((c) => c.replace(/[\s-]/g, '')) });
+const codeForm = z.object({ code: typedCodeField });
 
 type Handler = (ctx: Context, deps: FlowDeps, place: AccountPlace) => Promise<void>;
 

@@ -6,6 +6,7 @@ import type { CodeRefusal } from '../../identity/services/recovery.js';
 import type { FlowDeps } from '../deps.js';
 import { noSoonerThan, RECOVERY_FLOOR_MS } from '../response-floor.js';
 import { tooManyCodes } from '../../methods/code-messages.js';
+import { isDigitCode, typedCodeField } from '../../identity/typed-code.js';
 import { answersRoutes } from './answers-routes.js';
 import { setRecoveryCookie } from './flow-cookie.js';
 import { recoveryAt } from './load-flow.js';
@@ -14,7 +15,7 @@ import { msg, type Msg } from '../../i18n/index.js';
 import { recoverOrigin, recoveryLockedAdvice, renderRecover, requireRecoverForm } from './page.js';
 
 const loginForm = z.object({ login: z.string().max(2000).catch('').transform((v) => v.trim()) });
-const codeForm = z.object({ code: z.string().max(100).catch('').transform((c) => c.replace(/[\s-]/g, '')) });
+const codeForm = z.object({ code: typedCodeField });
 
 function codeProblem(deps: FlowDeps, check: CodeRefusal): Msg {
   const account = tooManyCodes(check, { answers: true, lockedAdvice: recoveryLockedAdvice(deps) });
@@ -47,7 +48,7 @@ async function submitCode(ctx: Context, deps: FlowDeps, flow: RecoveryFlow): Pro
   await deps.limits.attempt('codes', ctx.ip, flow.data.login);
   const { code } = codeForm.parse(ctx.request.body ?? {});
   const length = deps.config.policy.recovery.code_length;
-  if (!new RegExp(`^\\d{${length}}$`).test(code)) return renderCode(ctx, deps, flow, { fieldError: msg('second.error.code_format', { length }) }, 400);
+  if (!isDigitCode(code, length)) return renderCode(ctx, deps, flow, { fieldError: msg('second.error.code_format', { length }) }, 400);
   const proved = await deps.identity.recovery.proveCode(flow, code, recoverOrigin(ctx));
   if (!proved.ok) return renderCode(ctx, deps, flow, { fieldError: codeProblem(deps, proved) }, 400);
   ctx.status = 303;

@@ -5,14 +5,22 @@ import type { FlowDeps } from '../deps.js';
 import { readDeviceToken } from '../second-step/device-cookie.js';
 import { clientName, interactionOf, portalAbortUrl, type InteractionDetails } from '../interaction.js';
 import { SIGN_IN_FAILURE_FLOOR_MS, startFloor } from '../response-floor.js';
-import { locked, originOf, passwordAccepted } from './flow.js';
+import { locked, originOf, passkeySignInUrl, passwordAccepted } from './flow.js';
+import { passkeysListed } from '../../methods/passkey.js';
 import { signInForm } from './form.js';
 import { msg, type Text } from '../../i18n/index.js';
 
-const genericError = msg('sign_in.error.generic');
+export const GENERIC_ERROR = msg('sign_in.error.generic');
 
-export function renderSignIn(ctx: Context, deps: FlowDeps, details: InteractionDetails, extra: { login?: string; error?: Text } = {}, status = 200): void {
+/**
+ * The sign-in page. Where the policy lists passkeys it carries a fresh challenge for any passkey
+ * of this site (public/passkey.js shows the button and starts the username field's autofill).
+ */
+export async function renderSignIn(ctx: Context, deps: FlowDeps, details: InteractionDetails, extra: { login?: string; error?: Text } = {}, status = 200): Promise<void> {
+  const passkeyOptions = passkeysListed(deps) ? JSON.stringify(await deps.identity.passkeys.signInOptions(details.uid)) : undefined;
   sendPage(ctx, deps.renderer, 'sign-in', {
+    passkeyAction: passkeySignInUrl(details.uid),
+    passkeyOptions,
     action: `/interaction/${details.uid}/login`,
     abortUrl: portalAbortUrl(details),
     registerUrl: `/interaction/${details.uid}/register`,
@@ -31,7 +39,7 @@ async function submit(ctx: Context, deps: FlowDeps): Promise<void> {
   await deps.limits.attempt('sign_in', ctx.ip, login.trim());
   if (!parsed.success) {
     await deps.hasher.verifyDecoy('');
-    return renderSignIn(ctx, deps, details, { login, error: genericError }, 400);
+    return renderSignIn(ctx, deps, details, { login, error: GENERIC_ERROR }, 400);
   }
   const where = originOf(ctx, details);
   const floor = startFloor(SIGN_IN_FAILURE_FLOOR_MS);
@@ -46,7 +54,7 @@ async function submit(ctx: Context, deps: FlowDeps): Promise<void> {
   await floor();
   if (result.reason === 'disabled') return locked(ctx, deps, details, result.account);
   const lastTry = deps.config.policy.lockout.warn_last_try && result.triesLeft === 1;
-  renderSignIn(ctx, deps, details, { login, error: lastTry ? msg('sign_in.error.last_try') : genericError }, 400);
+  await renderSignIn(ctx, deps, details, { login, error: lastTry ? msg('sign_in.error.last_try') : GENERIC_ERROR }, 400);
 }
 
 export function signInRoutes(router: Router, deps: FlowDeps): void {

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { SendOutcome } from '../../identity/registration/email-verification.js';
 import { VERIFY_CODE_LENGTH } from '../../identity/registration/verification-mail.js';
+import { isDigitCode, typedCodeField } from '../../identity/typed-code.js';
 import type { FlowDeps } from '../deps.js';
 import { verificationRequest } from './context.js';
 import { linkRoutes } from './link-routes.js';
@@ -12,7 +13,7 @@ import { renderChangeEmail, renderWaiting } from './page.js';
 import { completeVerification, openPlace, openPlacePost, type VerifyPlace } from './place.js';
 
 // People paste codes with spaces or dashes; those are not part of it.
-const codeForm = z.object({ code: z.string().max(100).catch('').transform((c) => c.replace(/[\s-]/g, '')) });
+const codeForm = z.object({ code: typedCodeField });
 const emailForm = z.object({ email: z.string().max(2000).catch('').transform((e) => e.trim()) });
 
 function requestOf(ctx: Context, deps: FlowDeps, place: VerifyPlace) {
@@ -29,7 +30,7 @@ async function submitCode(ctx: Context, deps: FlowDeps): Promise<void> {
   const place = await openPlacePost(ctx, deps);
   await deps.limits.attempt('codes', ctx.ip, place.flow.accountId ?? undefined);
   const { code } = codeForm.parse(ctx.request.body ?? {});
-  if (!new RegExp(`^\\d{${VERIFY_CODE_LENGTH}}$`).test(code)) {
+  if (!isDigitCode(code, VERIFY_CODE_LENGTH)) {
     return renderWaiting(ctx, deps, place, { fieldError: msg('verify.error.code_format', { length: VERIFY_CODE_LENGTH }) }, 400);
   }
   const outcome = await deps.identity.registration.verifyCode(place.flow, code, requestOf(ctx, deps, place));

@@ -5,7 +5,8 @@ import type { Acr } from '../second-step/assurance.js';
 /**
  * A sign-in through Portico's pages, keyed by its oidc-provider interaction uid. Before a right
  * password it has no record (`password`, the initial state); a password sent again starts it
- * over. `locked` is kept so the locked page's "send email" knows the account without asking the
+ * over. A passkey may stand for the password and the second step together (`passkey_verified`).
+ * `locked` is kept so the locked page's "send email" knows the account without asking the
  * browser; `done` deletes the record, and the interaction carries the result to the portal.
  * Diagram: sign-in.md.
  */
@@ -16,7 +17,15 @@ export const signInFlow = defineFlow({
   discard: ['done'],
   ttlSeconds: 3600,
   transitions: {
-    password: { password_ok: 'second_step', email_unverified: 'verify_email', trusted_device: 'done', locked: 'locked' },
+    password: {
+      password_ok: 'second_step',
+      email_unverified: 'verify_email',
+      trusted_device: 'done',
+      locked: 'locked',
+      // A passkey with user verification instead of the password: both factors at once, so no second step.
+      passkey_verified: 'done',
+      passkey_must_enrol: 'enrol',
+    },
     verify_email: { verified: 'done', must_enrol: 'enrol' },
     second_step: { verified: 'done', must_enrol: 'enrol', locked: 'locked' },
     enrol: { enrolled: 'done' },

@@ -4,26 +4,27 @@ import {
   generateRegistrationOptions,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
   type AuthenticatorTransportFuture,
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Db } from '../../storage/database.js';
 import type { Account } from '../../storage/schema.js';
 import { notify } from '../account-settings.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
 import { inTransaction } from '../transaction.js';
-import { CHALLENGE_TTL_MS, keepChallenge, takeChallenge } from './passkey-challenges.js';
+import { CHALLENGE_TTL_MS, keepChallenge, takeChallenge, type ChallengePurpose } from './passkey-challenges.js';
+import { parseAuthentication, parseRegistration } from './webauthn-json.js';
 
 /*
- * Passkeys (WebAuthn Level 2) as a second step. The relying party is the issuer: its hostname
+ * Passkeys (WebAuthn Level 2) as a second step, and the checks a passkey as the whole sign-in
+ * shares with it (passkey-sign-in.ts). The relying party is the issuer: its hostname
  * is the rpID and its origin the only origin answers may come from, so an answer a look-alike
  * site obtained is refused. Challenges live in the database (passkey-challenges.ts), bound to
- * the account, the purpose and the sign-in. The signature counter is checked here rather than
- * by the library, so that a counter going backwards (a cloned authenticator) is told apart
- * from other refusals and audited.
+ * the account, the purpose and the sign-in. Answers are read through webauthn-json.ts, so the
+ * library only ever decodes an answer of the right shape and size. The signature counter is
+ * checked here rather than by the library, so that a counter going backwards (a cloned
+ * authenticator) is told apart from other refusals and audited.
  */
 
 export interface RelyingParty {
@@ -63,9 +64,13 @@ const descriptors = async (db: Db, accountId: string) =>
     transports: r.transports as AuthenticatorTransportFuture[],
   }));
 
-const timeout = CHALLENGE_TTL_MS - 60_000;
+export const timeout = CHALLENGE_TTL_MS - 60_000;
 
-/** The options a browser's navigator.credentials.create needs; its challenge is kept for the answer. */
+/**
+ * The options a browser's navigator.credentials.create needs; its challenge is kept for the
+ * answer. The passkey must be discoverable (a resident key): only then can the browser offer it
+ * on a sign-in page that has not been told the username.
+ */
 export async function registrationOptions(db: Db, rp: RelyingParty, account: Account): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const options = await generateRegistrationOptions({
     rpName: rp.name,
@@ -76,7 +81,7 @@ export async function registrationOptions(db: Db, rp: RelyingParty, account: Acc
     attestationType: 'none',
     timeout,
     excludeCredentials: await descriptors(db, account.id),
-    authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+    authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
   });
   await keepChallenge(db, account.id, 'register', ACCOUNT_BINDING, options.challenge);
   return options;
@@ -98,25 +103,6 @@ export async function authenticationOptions(db: Db, rp: RelyingParty, accountId:
  */
 export type PasskeyRefusal = 'malformed' | 'challenge' | 'wrong_site' | 'unknown' | 'refused' | 'counter';
 
-interface Parsed<T> {
-  response: T;
-  challenge: string;
-  origin: string;
-}
-
-/** The answer's JSON and its client data's challenge and origin, or undefined if it is no answer. */
-function parse<T extends { id: string; type: string; response: { clientDataJSON: string } }>(json: string, type: string): Parsed<T> | undefined {
-  try {
-    const response = JSON.parse(json) as T;
-    if (typeof response?.id !== 'string' || response.type !== 'public-key' || typeof response.response?.clientDataJSON !== 'string') return undefined;
-    const client = JSON.parse(Buffer.from(response.response.clientDataJSON, 'base64url').toString('utf8')) as { type?: unknown; challenge?: unknown; origin?: unknown };
-    if (client.type !== type || typeof client.challenge !== 'string' || typeof client.origin !== 'string') return undefined;
-    return { response, challenge: client.challenge, origin: client.origin };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whether authenticator data (registration's inside the attestation, so checked by the library) names this rpID. */
 const rpIdHashMatches = (authenticatorData: string, rpID: string) =>
   Buffer.from(authenticatorData, 'base64url').subarray(0, 32).equals(createHash('sha256').update(rpID).digest());
@@ -125,7 +111,7 @@ export type Registration = { ok: true } | { ok: false; reason: PasskeyRefusal | 
 
 /** Verifies the browser's answer to `registrationOptions` and keeps the passkey: audited, the owner mailed. */
 export async function registerPasskey(db: Db, rp: RelyingParty, account: Account, name: string, json: string, origin: AuditOrigin = {}): Promise<Registration> {
-  const parsed = parse<RegistrationResponseJSON>(json, 'webauthn.create');
+  const parsed = parseRegistration(json);
   if (!parsed) return { ok: false, reason: 'malformed' };
   if (!(await takeChallenge(db, account.id, 'register', ACCOUNT_BINDING, parsed.challenge))) return { ok: false, reason: 'challenge' };
   if (parsed.origin !== rp.origin) return { ok: false, reason: 'wrong_site' };
@@ -159,22 +145,44 @@ export type PasskeyCheck = { ok: true; attachment: Attachment } | { ok: false; r
 
 /** Verifies the browser's answer to `authenticationOptions` of this sign-in; refusals are audited. */
 export async function checkPasskey(db: Db, rp: RelyingParty, accountId: string, binding: string, json: string, origin: AuditOrigin = {}, now = new Date()): Promise<PasskeyCheck> {
-  const check = await verifyAnswer(db, rp, accountId, binding, json, now);
+  const check = await verifyAssertion(db, rp, { accountId, purpose: 'authenticate', binding, userVerification: false }, json, now);
   if (!check.ok) {
     const action = check.reason === 'counter' ? 'passkey.counter_regressed' : 'second_step.passkey_failed';
     await recordAudit(db, { action, actor: 'anonymous', accountId, details: { reason: check.reason }, ...origin });
+    return { ok: false, reason: check.reason };
   }
-  return check;
+  return { ok: true, attachment: check.attachment };
 }
 
-async function verifyAnswer(db: Db, rp: RelyingParty, accountId: string, binding: string, json: string, now: Date): Promise<PasskeyCheck> {
-  const parsed = parse<AuthenticationResponseJSON>(json, 'webauthn.get');
-  if (!parsed || typeof parsed.response.response.authenticatorData !== 'string') return { ok: false, reason: 'malformed' };
-  if (!(await takeChallenge(db, accountId, 'authenticate', binding, parsed.challenge, now))) return { ok: false, reason: 'challenge' };
+/** What an answer must match: the challenge's account (null: any, named by the passkey), purpose and binding. */
+export interface AssertionExpectation {
+  accountId: string | null;
+  purpose: ChallengePurpose;
+  binding: string;
+  /** The authenticator must have verified the person (PIN or biometric), not only seen them. */
+  userVerification: boolean;
+}
+
+export type AssertionCheck = { ok: true; accountId: string; attachment: Attachment } | { ok: false; reason: PasskeyRefusal; accountId?: string };
+
+/** The userHandle an account's passkeys carry: its id, as registrationOptions set it. */
+const userHandleOf = (accountId: string) => Buffer.from(accountId, 'utf8').toString('base64url');
+
+/** Checks an answer to navigator.credentials.get against what was asked, and moves the passkey's counter on. */
+export async function verifyAssertion(db: Db, rp: RelyingParty, expected: AssertionExpectation, json: string, now = new Date()): Promise<AssertionCheck> {
+  const parsed = parseAuthentication(json);
+  if (!parsed) return { ok: false, reason: 'malformed' };
+  if (!(await takeChallenge(db, expected.accountId, expected.purpose, expected.binding, parsed.challenge, now))) return { ok: false, reason: 'challenge' };
   if (parsed.origin !== rp.origin || !rpIdHashMatches(parsed.response.response.authenticatorData, rp.rpID)) return { ok: false, reason: 'wrong_site' };
-  return inTransaction(db, async (trx): Promise<PasskeyCheck> => {
-    const key = await trx.selectFrom('passkeys').selectAll().where('credential_id', '=', parsed.response.id).where('account_id', '=', accountId).forUpdate().executeTakeFirst();
+  return inTransaction(db, async (trx): Promise<AssertionCheck> => {
+    let query = trx.selectFrom('passkeys').selectAll().where('credential_id', '=', parsed.response.id);
+    if (expected.accountId !== null) query = query.where('account_id', '=', expected.accountId);
+    const key = await query.forUpdate().executeTakeFirst();
     if (!key) return { ok: false, reason: 'unknown' };
+    const accountId = key.account_id;
+    // A discoverable passkey names its account too: it must be the one the credential belongs to.
+    const handle = parsed.response.response.userHandle;
+    if (handle !== undefined && handle !== userHandleOf(accountId)) return { ok: false, reason: 'unknown', accountId };
     let newCounter: number;
     try {
       // Counter 0 here: the library then accepts any counter, and the comparison below tells a clone apart.
@@ -184,19 +192,19 @@ async function verifyAnswer(db: Db, rp: RelyingParty, accountId: string, binding
         expectedOrigin: rp.origin,
         expectedRPID: rp.rpID,
         credential: { id: key.credential_id, publicKey: new Uint8Array(key.public_key), counter: 0, transports: key.transports as AuthenticatorTransportFuture[] },
-        requireUserVerification: false,
+        requireUserVerification: expected.userVerification,
       });
-      if (!result.verified) return { ok: false, reason: 'refused' };
+      if (!result.verified) return { ok: false, reason: 'refused', accountId };
       newCounter = result.authenticationInfo.newCounter;
     } catch {
-      return { ok: false, reason: 'refused' };
+      return { ok: false, reason: 'refused', accountId };
     }
     const stored = Number(key.sign_count);
     // WebAuthn §6.1.1: authenticators without a counter always send 0; otherwise it must grow.
-    if ((stored > 0 || newCounter > 0) && newCounter <= stored) return { ok: false, reason: 'counter' };
+    if ((stored > 0 || newCounter > 0) && newCounter <= stored) return { ok: false, reason: 'counter', accountId };
     await trx.updateTable('passkeys').set({ sign_count: newCounter, last_used_at: now }).where('credential_id', '=', key.credential_id).execute();
     const attachment = parsed.response.authenticatorAttachment;
-    return { ok: true, attachment: attachment === 'platform' || attachment === 'cross-platform' ? attachment : undefined };
+    return { ok: true, accountId, attachment: attachment === 'platform' || attachment === 'cross-platform' ? attachment : undefined };
   });
 }
 

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { generateSecret, generateSync, generateURI } from 'otplib';
 import { hashesEqual } from '../keyed-hash.js';
+import { normaliseTypedCode } from '../typed-code.js';
 
 /*
  * RFC 6238 codes as authenticator apps show them: HMAC-SHA1, 6 digits, 30-second steps from
@@ -44,10 +45,10 @@ export function matchStep(secret: string, code: string, now: Date): number | und
 }
 
 /**
- * What was typed, as the field reads it: full-width digits and letters as ASCII (NFKC, as a
- * Japanese or Chinese keyboard may type them), spaces and dashes dropped, letters in lower case.
+ * What was typed, as the field reads it (identity/typed-code.ts), and a recovery code's
+ * full-width letters as ASCII too (NFKC), in lower case.
  */
-export const normaliseCode = (typed: string): string => typed.normalize('NFKC').replace(/[\s\u2010-\u2015-]/g, '').toLowerCase();
+export const normaliseCode = (typed: string): string => normaliseTypedCode(typed.normalize('NFKC')).toLowerCase();
 
 export type TypedCode = { kind: 'app'; code: string } | { kind: 'recovery'; code: string } | { kind: 'malformed' };
 
