@@ -9,6 +9,7 @@ import { reportBreachCheckTo } from './identity/breached-passwords.js';
 import { PasswordHasher } from './identity/passwords.js';
 import { startMailSender, type MailSender } from './notify/sender.js';
 import { createTransport } from './notify/transport.js';
+import { createPhoneGateway } from './notify/phone-gateway.js';
 import type { Logger } from './log.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
 import { purgeExpiredModels, sealModelPayloads } from './oidc/adapters/sql.js';
@@ -74,6 +75,10 @@ export async function startServer(loaded: Config, log: Logger, options: { method
   const methods = createMethodRegistry(options.methods);
   const methodsProblem = methods.policyProblem(config.policy.second_step.methods);
   if (methodsProblem) throw new ConfigError(`${config.policyFile}: ${methodsProblem}`);
+  // In production the dev outbox has no page: a code sent there would reach nobody.
+  if (config.production && !config.twilio && config.policy.second_step.methods.includes('phone')) {
+    throw new ConfigError(`${config.policyFile}: second_step.methods lists "phone": set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER`);
+  }
   if (config.keysEncryption.required && !config.keysEncryption.key) throw new ConfigError(KEY_REQUIRED);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server', keysEncryption: config.keysEncryption });
   const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];
@@ -116,14 +121,15 @@ export async function startServer(loaded: Config, log: Logger, options: { method
     purge.unref();
     cleanup.unshift(() => clearInterval(purge));
     const hasher = new PasswordHasher(config.policy.argon2);
+    const phone = createPhoneGateway(config, log);
     const flowDeps: FlowDeps = {
       config,
-      identity: createIdentity({ db: database.db, hasher, policy: config.policy, issuer: config.issuer }),
+      identity: createIdentity({ db: database.db, hasher, policy: config.policy, issuer: config.issuer, phone }),
       host,
       renderer,
       csrf: new Csrf(secrets[0]!),
       hasher,
-      methods: bindMethods(methods, { db: database.db, hasher, config }),
+      methods: bindMethods(methods, { db: database.db, hasher, config, phone }),
       // One deployment is one issuer: its processes share counters, other deployments on the same stores do not.
       limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: createHash('sha256').update(config.issuer).digest('hex').slice(0, 12) }),
     };

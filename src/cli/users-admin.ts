@@ -12,6 +12,7 @@ const SAID: Record<OperatorAction, [done: string, nothing: string]> = {
   forget_devices: ['forgot the remembered devices of', 'had no remembered devices'],
   reset_security_questions: ['reset the security questions of', 'had no security questions'],
   reset_authenticator_app: ['removed the authenticator app of', 'had no authenticator app'],
+  reset_phone: ['removed the phone number of', 'had no phone number'],
 };
 
 const when = (date: Date | null) => (date ? date.toISOString() : 'never');
@@ -74,4 +75,5 @@ export const usersHelpDesk: CommandSpec[] = [
   helpDeskCommand('forget-devices', 'forget_devices', 'forget its remembered devices: the next sign-in takes the second step'),
   helpDeskCommand('reset-security-questions', 'reset_security_questions', 'delete its answers: new ones are set at the next sign-in'),
   helpDeskCommand('reset-authenticator-app', 'reset_authenticator_app', 'remove its authenticator app and recovery codes (a lost phone); the owner is told by email'),
+  helpDeskCommand('reset-phone', 'reset_phone', 'remove its phone number (lost, or changed without the old one); the owner is told by email'),
 ];

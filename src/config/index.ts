@@ -33,10 +33,21 @@ export interface Config {
   keysRefreshSeconds: number;
   /** How long a process may keep an account for token requests; 0 = never (identity/account-cache.ts). */
   accountCacheSeconds: number;
+  /** Twilio's REST API for texts and calls (notify/phone-gateway.ts); undefined: the dev outbox. */
+  twilio?: TwilioConfig;
   clientsFile: string;
   policyFile: string;
   clients: ClientsConfig;
   policy: Policy;
+}
+
+export interface TwilioConfig {
+  accountSid: string;
+  /** A secret: never logged. */
+  authToken: string;
+  fromNumber: string;
+  apiBase: string;
+  timeoutMs: number;
 }
 
 /** Reads the environment and the files it names into one validated Config; throws ConfigError. */
@@ -63,6 +74,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     autoMigrate: env.AUTO_MIGRATE,
     keysRefreshSeconds: env.KEYS_REFRESH_SECONDS,
     accountCacheSeconds: env.ACCOUNT_CACHE_SECONDS,
+    twilio:
+      env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM_NUMBER
+        ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, fromNumber: env.TWILIO_FROM_NUMBER, apiBase: env.TWILIO_API_BASE.replace(/\/$/, ''), timeoutMs: env.TWILIO_TIMEOUT_MS }
+        : undefined,
     clientsFile: env.CLIENTS_FILE,
     policyFile: env.POLICY_FILE,
     clients: withAccountClient(loadClients(env.CLIENTS_FILE, source), issuer, env.CLIENTS_FILE),

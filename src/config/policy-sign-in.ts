@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { phoneSchema } from './policy-phone.js';
 
 /**
  * The second step after the password, remembered devices and lockout. Defaults:
@@ -28,6 +29,8 @@ export const secondStepSchema = z
       })
       .strict()
       .prefault({}),
+    /** A code by text message or voice call (policy-phone.ts); offered only when `methods` lists "phone". */
+    phone: phoneSchema,
   })
   .strict()
   .prefault({});

@@ -5,6 +5,7 @@ import { operatorAudit, recordAudit, type Operator } from './audit.js';
 import { clearCodeFailures } from './code-failures.js';
 import { OPERATOR_LOCK, reenable } from './lockout.js';
 import { deleteAuthenticatorApp, hasAuthenticatorApp, recoveryCodesLeft } from './second-step/authenticator-app.js';
+import { deletePhone } from './second-step/phone-enrolment.js';
 import { forgetDevices, listTrustedDevices } from './trusted-devices.js';
 import { inTransaction } from './transaction.js';
 
@@ -55,7 +56,7 @@ export async function describeAccount(db: Db, account: Account): Promise<Account
   };
 }
 
-export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions' | 'reset_authenticator_app';
+export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions' | 'reset_authenticator_app' | 'reset_phone';
 
 /** The account by username or email, or undefined. */
 export function findForOperator(db: Db, login: string): Promise<Account | undefined> {
@@ -106,5 +107,9 @@ async function apply(db: Db, account: Account, action: OperatorAction): Promise<
       // A person who lost the phone: the owner is told by email, the next sign-in offers the
       // other methods, and a policy that requires the app sets a new one up after them.
       return deleteAuthenticatorApp(db, account, 'help_desk');
+    case 'reset_phone':
+      // A lost or changed number: the owner is told by email, the next sign-in offers the other
+      // methods, and the owner sets a new number up from the account page without the old one.
+      return deletePhone(db, account, 'help_desk');
   }
 }

@@ -15,7 +15,7 @@ import { inTransaction } from './transaction.js';
 export const CHANGE_EMAIL = 'change_email';
 
 /** What changed, as the code views/mail/account-changed.*.eta words in the mail's language. */
-export type AccountChange = 'name' | 'questions' | 'authenticator_app' | 'authenticator_app_removed' | 'authenticator_app_reset' | 'passkey' | 'passkey_removed' | { email: string };
+export type AccountChange = 'name' | 'questions' | 'authenticator_app' | 'authenticator_app_removed' | 'authenticator_app_reset' | 'passkey' | 'passkey_removed' | 'phone' | 'phone_changed' | 'phone_removed' | 'phone_reset' | { email: string };
 
 export async function notify(trx: Db, account: Account, change: AccountChange, to = account.email): Promise<void> {
   const what = typeof change === 'string' ? change : 'email';

@@ -6,6 +6,7 @@ import type { Text } from '../../i18n/index.js';
 import { accountBinding, type AccountPlace } from './place.js';
 import { authenticatorAppSection } from './authenticator-app-section.js';
 import { passkeySection } from './passkey-section.js';
+import { phoneSection } from './phone-section.js';
 
 export interface AccountMessages {
   /** Which section the messages belong to, so the page can put them beside its fields. */
@@ -28,6 +29,7 @@ export async function renderAccount(ctx: Context, deps: FlowDeps, place: Account
     pendingEmail,
     authenticatorApp: await authenticatorAppSection(deps, account.id),
     passkeys: await passkeySection(deps, account.id),
+    phone: await phoneSection(deps, account.id),
     devices: devices.map((d) => ({ id: d.id, label: d.label, lastUsed: d.last_used_at.toISOString().slice(0, 10) })),
     csrf: deps.csrf.token(accountBinding(account.id)),
     passwordHints: passwordHints(deps.config.policy.password),
