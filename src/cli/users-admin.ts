@@ -29,6 +29,7 @@ function reportLines(r: AccountReport): string[] {
     `last sign-in:        ${when(r.lastSignInAt)}`,
     `security questions:  ${r.securityQuestionsSet ? 'set' : 'not set'}`,
     `authenticator app:   ${r.authenticatorApp ? `set up, ${r.authenticatorApp.recoveryCodesLeft} recovery codes left` : 'not set up'}`,
+    `phone:               ${r.phoneEnding ? `ending in ${r.phoneEnding}` : 'not set up'}`,
     `trusted devices:     ${r.trustedDevices.length}`,
     ...r.trustedDevices.map((d) => `  ${d.label}: added ${when(d.createdAt)}, last used ${when(d.lastUsedAt)}, expires ${when(d.expiresAt)}`),
   ];
@@ -68,7 +69,7 @@ async function runHelpDesk(spec: CommandSpec, action: OperatorAction | 'show', a
 }
 
 export const usersHelpDesk: CommandSpec[] = [
-  helpDeskCommand('show', 'show', 'status, lock, failed sign-ins, last sign-in, security questions, authenticator app and remembered devices of one ID'),
+  helpDeskCommand('show', 'show', 'status, lock, failed sign-ins, last sign-in, security questions, authenticator app, phone and remembered devices of one ID'),
   helpDeskCommand('unlock', 'unlock', 're-enable a locked or disabled ID and clear its failure counts'),
   helpDeskCommand('enable', 'enable', 'the same as unlock, for an ID an operator disabled'),
   helpDeskCommand('disable', 'disable', 'disable an ID (only the help desk can re-enable it)'),

@@ -6,6 +6,8 @@ import { clearCodeFailures } from './code-failures.js';
 import { OPERATOR_LOCK, reenable } from './lockout.js';
 import { deleteAuthenticatorApp, hasAuthenticatorApp, recoveryCodesLeft } from './second-step/authenticator-app.js';
 import { deletePhone } from './second-step/phone-enrolment.js';
+import { numberEnding } from './second-step/phone-number.js';
+import { phoneOf } from './second-step/phone.js';
 import { forgetDevices, listTrustedDevices } from './trusted-devices.js';
 import { inTransaction } from './transaction.js';
 
@@ -31,6 +33,8 @@ export interface AccountReport {
   securityQuestionsSet: boolean;
   /** Undefined when none is set up; else how many of its recovery codes are unused. */
   authenticatorApp: { recoveryCodesLeft: number } | undefined;
+  /** The phone number's last two digits, or undefined when none is set up. */
+  phoneEnding: string | undefined;
   trustedDevices: Array<{ label: string; createdAt: Date; lastUsedAt: Date; expiresAt: Date }>;
 }
 
@@ -52,8 +56,14 @@ export async function describeAccount(db: Db, account: Account): Promise<Account
     lastSignInAt: account.last_sign_in_at,
     securityQuestionsSet: answers.length > 0,
     authenticatorApp: (await hasAuthenticatorApp(db, account.id)) ? { recoveryCodesLeft: await recoveryCodesLeft(db, account.id) } : undefined,
+    phoneEnding: await phoneEndingOf(db, account.id),
     trustedDevices: devices.map((d) => ({ label: d.label, createdAt: d.created_at, lastUsedAt: d.last_used_at, expiresAt: d.expires_at })),
   };
+}
+
+async function phoneEndingOf(db: Db, accountId: string): Promise<string | undefined> {
+  const e164 = await phoneOf(db, accountId);
+  return e164 && numberEnding(e164);
 }
 
 export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions' | 'reset_authenticator_app' | 'reset_phone';
