@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type Koa from 'koa';
-import { ConfigError, type Config } from './config/index.js';
+import { ConfigError, phoneGatewayProblem, type Config } from './config/index.js';
 import { purgeExpiredVerification } from './identity/expired-records.js';
 import { reportBreachCheckTo } from './identity/breached-passwords.js';
 import { PasswordHasher } from './identity/passwords.js';
@@ -75,10 +75,8 @@ export async function startServer(loaded: Config, log: Logger, options: { method
   const methods = createMethodRegistry(options.methods);
   const methodsProblem = methods.policyProblem(config.policy.second_step.methods);
   if (methodsProblem) throw new ConfigError(`${config.policyFile}: ${methodsProblem}`);
-  // In production the dev outbox has no page: a code sent there would reach nobody.
-  if (config.production && !config.twilio && config.policy.second_step.methods.includes('phone')) {
-    throw new ConfigError(`${config.policyFile}: second_step.methods lists "phone": set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER`);
-  }
+  const phoneProblem = phoneGatewayProblem(config);
+  if (phoneProblem) throw new ConfigError(phoneProblem);
   if (config.keysEncryption.required && !config.keysEncryption.key) throw new ConfigError(KEY_REQUIRED);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server', keysEncryption: config.keysEncryption });
   const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];

@@ -50,6 +50,16 @@ export interface TwilioConfig {
   timeoutMs: number;
 }
 
+/**
+ * Why this configuration cannot serve the phone second step, or undefined. In production the
+ * dev outbox has no page: a code kept there would reach nobody. Checked when the server
+ * starts, not for every CLI command: the help desk's shell need not hold Twilio's token.
+ */
+export function phoneGatewayProblem(config: Pick<Config, 'production' | 'twilio' | 'policy' | 'policyFile'>): string | undefined {
+  if (!config.production || config.twilio || !config.policy.second_step.methods.includes('phone')) return undefined;
+  return `${config.policyFile}: second_step.methods lists "phone": set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER`;
+}
+
 /** Reads the environment and the files it names into one validated Config; throws ConfigError. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parseEnv(source);

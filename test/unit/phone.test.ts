@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config/env.js';
+import { phoneGatewayProblem } from '../../src/config/index.js';
+import { parsePolicy } from '../../src/config/policy.js';
 import { phoneSchema } from '../../src/config/policy-phone.js';
 import { maskNumber, numberEnding, parsePhoneNumber, PHONE_INPUT_MAX } from '../../src/identity/second-step/phone-number.js';
 import { codeCallTwiml, escapeXml, spokenDigits } from '../../src/identity/second-step/phone-twiml.js';
@@ -84,5 +86,19 @@ describe('the Twilio settings', () => {
     expect(() => parseEnv({ ...base, ...twilio, TWILIO_FROM_NUMBER: '202-555-0100' })).toThrow(/^environment: TWILIO_FROM_NUMBER: must be a number in E\.164 form/);
     expect(() => parseEnv({ ...base, ...twilio, TWILIO_AUTH_TOKEN: 'short' })).toThrow(/^environment: TWILIO_AUTH_TOKEN: must be at least 16 characters$/);
     expect(parseEnv({ ...base, ...twilio })).toMatchObject({ TWILIO_API_BASE: 'https://api.twilio.com', TWILIO_TIMEOUT_MS: 10_000 });
+  });
+});
+
+describe('the phone in production', () => {
+  const policy = parsePolicy('policy.json', { second_step: { methods: ['phone', 'email_code'] } });
+  const twilio = { accountSid: `AC${'a'.repeat(32)}`, authToken: 'x'.repeat(32), fromNumber: '+12025550100', apiBase: 'https://api.twilio.com', timeoutMs: 10_000 };
+
+  it('needs Twilio: the dev outbox has no page there', () => {
+    expect(phoneGatewayProblem({ production: true, twilio: undefined, policy, policyFile: 'policy.json' })).toBe(
+      'policy.json: second_step.methods lists "phone": set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER',
+    );
+    expect(phoneGatewayProblem({ production: true, twilio, policy, policyFile: 'policy.json' })).toBeUndefined();
+    expect(phoneGatewayProblem({ production: false, twilio: undefined, policy, policyFile: 'policy.json' })).toBeUndefined();
+    expect(phoneGatewayProblem({ production: true, twilio: undefined, policy: parsePolicy('policy.json', {}), policyFile: 'policy.json' })).toBeUndefined();
   });
 });
