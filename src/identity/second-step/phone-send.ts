@@ -63,20 +63,23 @@ function codeBody(channel: PhoneChannel, code: string, locale: Locale, env: Phon
  * then refuses when a limit is reached. Parallel requests are counted one after the other:
  * however many arrive at once, no more than a cap get through.
  */
-async function checkLimits(trx: Db, policy: PhonePolicy, accountId: string, e164: string, ip: string | null, now: Date): Promise<SendRefusal | undefined> {
+async function checkLimits(trx: Db, policy: PhonePolicy, accountId: string, e164: string, ip: string | null): Promise<{ refused?: SendRefusal; now: Date }> {
   const keys = [`phone:number:${e164}`, `phone:account:${accountId}`, ...(ip ? [`phone:ip:${ip}`] : [])].sort();
   for (const key of keys) await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+  // The time is read once the locks are held: a sender that waited never stamps its message before one it waited for.
+  const now = new Date();
   const hourAgo = new Date(now.getTime() - 3600_000);
   const codes = trx.selectFrom('phone_outbox').where('purpose', '=', 'code').where('created_at', '>', hourAgo);
   const count = async (column: 'to_number' | 'account_id' | 'ip', value: string) =>
     Number((await codes.where(column, '=', value).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
   const last = await codes.where('to_number', '=', e164).select((eb) => eb.fn.max('created_at').as('at')).executeTakeFirst();
   const since = last?.at ? (now.getTime() - new Date(last.at).getTime()) / 1000 : Infinity;
-  if (since < policy.min_seconds_between_codes) return { ok: false, reason: 'wait', seconds: Math.max(1, Math.ceil(policy.min_seconds_between_codes - since)) };
-  if ((await count('to_number', e164)) >= policy.per_number_per_hour) return { ok: false, reason: 'capped' };
-  if ((await count('account_id', accountId)) >= policy.per_account_per_hour) return { ok: false, reason: 'capped' };
-  if (ip && (await count('ip', ip)) >= policy.per_ip_per_hour) return { ok: false, reason: 'capped' };
-  return undefined;
+  const capped = { ok: false, reason: 'capped' } as const;
+  if (since < policy.min_seconds_between_codes) return { now, refused: { ok: false, reason: 'wait', seconds: Math.max(1, Math.ceil(policy.min_seconds_between_codes - since)) } };
+  if ((await count('to_number', e164)) >= policy.per_number_per_hour) return { now, refused: capped };
+  if ((await count('account_id', accountId)) >= policy.per_account_per_hour) return { now, refused: capped };
+  if (ip && (await count('ip', ip)) >= policy.per_ip_per_hour) return { now, refused: capped };
+  return { now };
 }
 
 /** Hands one message to the gateway; its row is kept as sent, or removed when it did not go. */
@@ -105,22 +108,21 @@ async function deliver(env: PhoneEnv, id: string, channel: PhoneChannel, to: str
  * again: nothing counts as sent, and the person is told to try another way.
  */
 export async function sendPhoneCode(env: PhoneEnv, account: Account, e164: string, channel: PhoneChannel, code: { purpose: string; binding: string }, origin: AuditOrigin = {}): Promise<SendResult> {
-  const now = new Date();
   const ip = origin.ip ?? null;
   const reserved = await inTransaction(env.db, async (trx) => {
-    const refused = await checkLimits(trx, env.policy, account.id, e164, ip, now);
+    const { refused, now } = await checkLimits(trx, env.policy, account.id, e164, ip);
     if (refused) return refused;
     const issued = await issueCode(trx, account.id, codeDestination(channel, e164), phoneCodeSpec(env.policy, code.purpose, code.binding), now);
     if (!issued.ok) return issued.reason === 'locked' ? ({ ok: false, reason: 'locked', until: issued.until } as const) : ({ ok: false, reason: 'wait', seconds: issued.retryAfterSeconds } as const);
     const id = randomUUID();
     const body = codeBody(channel, issued.code, localeOf(account), env);
     await trx.insertInto('phone_outbox').values({ id, account_id: account.id, to_number: e164, channel, purpose: 'code', body, ip, created_at: now }).execute();
-    return { ok: true as const, id, body };
+    return { ok: true as const, id, body, now };
   });
   if (!reserved.ok) return reserved;
   const details = { channel, number: maskNumber(e164), purpose: code.purpose };
   if (!(await deliver(env, reserved.id, channel, e164, reserved.body))) {
-    await env.db.deleteFrom('one_time_codes').where('account_id', '=', account.id).where('purpose', '=', code.purpose).where('bound_to', '=', code.binding).where('created_at', '=', now).execute();
+    await env.db.deleteFrom('one_time_codes').where('account_id', '=', account.id).where('purpose', '=', code.purpose).where('bound_to', '=', code.binding).where('created_at', '=', reserved.now).execute();
     await recordAudit(env.db, { action: 'phone.send_failed', actor: `account:${account.id}`, accountId: account.id, details, ...origin });
     return { ok: false, reason: 'unreachable' };
   }
