@@ -269,7 +269,11 @@ describe('changing the number', () => {
     const toCurrent = await accountPost(agent, page, '/current', { channel: 'text' });
     const proved = await accountPost(agent, toCurrent, '/current/confirm', { code: codeIn(lastText(user.number.e164)!.body) });
     expect(proved.html).toContain('Now enter your new number');
-    const toNew = await accountPost(agent, proved, '/new', { number: next.typed, channel: 'text' });
+    // A first new number, then "Use a different number": the proof of the current one still counts.
+    const mistaken = await accountPost(agent, proved, '/new', { number: freshNumber().typed, channel: 'text' });
+    const again = await accountPost(agent, mistaken, '/cancel');
+    expect(again.html).toContain('name="number"');
+    const toNew = await accountPost(agent, again, '/new', { number: next.typed, channel: 'text' });
     const done = await accountPost(agent, toNew, '/confirm', { code: codeIn(lastText(next.e164)!.body) });
     expect(done.html).toContain('Your phone number was changed.');
     expect(await db.selectFrom('phone_numbers').select('e164').where('account_id', '=', user.id).executeTakeFirst()).toEqual({ e164: next.e164 });

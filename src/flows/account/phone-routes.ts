@@ -117,10 +117,11 @@ async function confirmNew(ctx: Context, deps: FlowDeps, place: AccountPlace): Pr
   await renderAccount(ctx, deps, place, { notice: msg(confirmed.changed ? 'account.phone.notice.changed' : 'account.phone.notice.added') });
 }
 
+/** "Use a different number": the number field again. */
 async function cancel(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   await deps.identity.phone.cancel(place.account.id);
   ctx.status = 303;
-  ctx.redirect('/account');
+  ctx.redirect(PAGE);
 }
 
 async function remove(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {

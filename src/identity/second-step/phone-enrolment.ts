@@ -124,9 +124,10 @@ export async function confirmNewNumber(env: PhoneEnv, account: Account, code: st
   return { ok: true, changed: outcome.previous !== undefined };
 }
 
-/** Starts over: forgets the pending number (and the proof of the current one). */
+/** Forgets the pending number, to type another; a proof of the current number still counts. */
 export async function cancelPending(db: Db, accountId: string): Promise<void> {
-  await db.deleteFrom('phone_pending').where('account_id', '=', accountId).execute();
+  await db.updateTable('phone_pending').set({ new_e164: null }).where('account_id', '=', accountId).execute();
+  await db.deleteFrom('phone_pending').where('account_id', '=', accountId).where('current_proved_at', 'is', null).execute();
 }
 
 /**
