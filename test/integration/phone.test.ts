@@ -284,6 +284,20 @@ describe('changing the number', () => {
     expect(await actions(user.id)).toContain('phone.changed');
   });
 
+  it('can be removed from its page, audited and mailed to the owner; the sign-in then offers the emailed code', async () => {
+    const user = await userWithPhone({ trustDevice: true });
+    const { agent, page } = await openAccount(user);
+    const removed = await accountPost(agent, page, '/remove');
+    expect(removed.html).toContain('The phone number was removed.');
+    expect(await db.selectFrom('phone_numbers').select('e164').where('account_id', '=', user.id).executeTakeFirst()).toBeUndefined();
+    expect(await actions(user.id)).toContain('phone.removed');
+    const mails = await db.selectFrom('mail_outbox').select('text_body').where('to_address', '=', user.email).execute();
+    expect(mails.map((m) => m.text_body).join('\n')).toContain('just removed its phone number');
+    const rp = await RelyingParty.discover(portico.url, 'firstParty', new UserAgent('http://127.0.0.1:9'));
+    const next = await rp.submitSignIn(await rp.browser.follow((await rp.authorizationRequest()).url), user.username, user.password);
+    expect(next.url).toMatch(/\/access-code$/);
+  });
+
   it('is possible through the help desk (users reset-phone), which removes the number and tells the owner', async () => {
     const user = await userWithPhone();
     const account = (await findAccountById(db, user.id))!;
