@@ -19,6 +19,7 @@ import * as m0020 from './0020_verification_flows.js';
 import * as m0022 from './0022_authenticator_apps.js';
 import * as m0023 from './0023_code_lockout.js';
 import * as m0024 from './0024_passkeys.js';
+import * as m0025 from './0025_phone_numbers.js';
 import * as m0026 from './0026_passkey_sign_in.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
@@ -43,5 +44,6 @@ export const migrations: Record<string, Migration> = {
   '0022_authenticator_apps': m0022,
   '0023_code_lockout': m0023,
   '0024_passkeys': m0024,
+  '0025_phone_numbers': m0025,
   '0026_passkey_sign_in': m0026,
 };

@@ -7,12 +7,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type Koa from 'koa';
-import { ConfigError, type Config } from './config/index.js';
+import { ConfigError, phoneGatewayProblem, type Config } from './config/index.js';
 import { purgeExpiredVerification } from './identity/expired-records.js';
 import { reportBreachCheckTo } from './identity/breached-passwords.js';
 import { PasswordHasher } from './identity/passwords.js';
 import { startMailSender, type MailSender } from './notify/sender.js';
 import { createTransport } from './notify/transport.js';
+import { createPhoneGateway } from './notify/phone-gateway.js';
 import type { Logger } from './log.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
 import { purgeExpiredModels, sealModelPayloads } from './oidc/adapters/sql.js';
@@ -80,6 +81,8 @@ export async function startServer(loaded: Config, log: Logger, options: { method
   const methods = createMethodRegistry(options.methods);
   const methodsProblem = methods.policyProblem(config.policy.second_step);
   if (methodsProblem) throw new ConfigError(`${config.policyFile}: ${methodsProblem}`);
+  const phoneProblem = phoneGatewayProblem(config);
+  if (phoneProblem) throw new ConfigError(phoneProblem);
   if (config.keysEncryption.required && !config.keysEncryption.key) throw new ConfigError(KEY_REQUIRED);
   // Logos are read and checked before anything is opened: a bad one stops start-up in one line.
   const logos = loadLogos(config);
@@ -125,14 +128,15 @@ export async function startServer(loaded: Config, log: Logger, options: { method
     purge.unref();
     cleanup.unshift(() => clearInterval(purge));
     const hasher = new PasswordHasher(config.policy.argon2);
+    const phone = createPhoneGateway(config, log);
     const flowDeps: FlowDeps = {
       config,
-      identity: createIdentity({ db: database.db, hasher, policy: config.policy, issuer: config.issuer }),
+      identity: createIdentity({ db: database.db, hasher, policy: config.policy, issuer: config.issuer, phone }),
       host,
       renderer,
       csrf: new Csrf(secrets[0]!),
       hasher,
-      methods: bindMethods(methods, { db: database.db, hasher, config }),
+      methods: bindMethods(methods, { db: database.db, hasher, config, phone }),
       // One deployment is one issuer: its processes share counters, other deployments on the same stores do not.
       limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: createHash('sha256').update(config.issuer).digest('hex').slice(0, 12) }),
     };

@@ -13,6 +13,7 @@ const SAID: Record<OperatorAction, [done: string, nothing: string]> = {
   reset_security_questions: ['reset the security questions of', 'had no security questions'],
   reset_authenticator_app: ['removed the authenticator app of', 'had no authenticator app'],
   reset_passkeys: ['removed the passkeys of', 'had no passkeys'],
+  reset_phone: ['removed the phone number of', 'had no phone number'],
 };
 
 const when = (date: Date | null) => (date ? date.toISOString() : 'never');
@@ -31,6 +32,7 @@ function reportLines(r: AccountReport): string[] {
     `authenticator app:   ${r.authenticatorApp ? `set up, ${r.authenticatorApp.recoveryCodesLeft} recovery codes left` : 'not set up'}`,
     `passkeys:            ${r.passkeys.length}`,
     ...r.passkeys.map((p) => `  ${p.name}: added ${when(p.createdAt)}`),
+    `phone:               ${r.phoneEnding ? `ending in ${r.phoneEnding}` : 'not set up'}`,
     `trusted devices:     ${r.trustedDevices.length}`,
     ...r.trustedDevices.map((d) => `  ${d.label}: added ${when(d.createdAt)}, last used ${when(d.lastUsedAt)}, expires ${when(d.expiresAt)}`),
   ];
@@ -70,7 +72,7 @@ async function runHelpDesk(spec: CommandSpec, action: OperatorAction | 'show', a
 }
 
 export const usersHelpDesk: CommandSpec[] = [
-  helpDeskCommand('show', 'show', 'status, lock, failed sign-ins, last sign-in, security questions, authenticator app and remembered devices of one ID'),
+  helpDeskCommand('show', 'show', 'status, lock, failed sign-ins, last sign-in, security questions, authenticator app, phone and remembered devices of one ID'),
   helpDeskCommand('unlock', 'unlock', 're-enable a locked or disabled ID and clear its failure counts'),
   helpDeskCommand('enable', 'enable', 'the same as unlock, for an ID an operator disabled'),
   helpDeskCommand('disable', 'disable', 'disable an ID (only the help desk can re-enable it)'),
@@ -78,4 +80,5 @@ export const usersHelpDesk: CommandSpec[] = [
   helpDeskCommand('reset-security-questions', 'reset_security_questions', 'delete its answers: new ones are set at the next sign-in'),
   helpDeskCommand('reset-authenticator-app', 'reset_authenticator_app', 'remove its authenticator app and recovery codes (a lost phone); the owner is told by email'),
   helpDeskCommand('reset-passkeys', 'reset_passkeys', 'remove all its passkeys (lost or stolen devices); the owner is told by email'),
+  helpDeskCommand('reset-phone', 'reset_phone', 'remove its phone number (lost, or changed without the old one); the owner is told by email'),
 ];

@@ -51,6 +51,13 @@ export const envSchema = z.object({
   AUTO_MIGRATE: bool.default(true),
   KEYS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
   ACCOUNT_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  /** Twilio, for the phone second step; without all three, texts and calls stay in the dev outbox. */
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, { message: 'must be AC followed by 32 hexadecimal characters' }).optional(),
+  /** A secret: never logged. */
+  TWILIO_AUTH_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  TWILIO_FROM_NUMBER: z.string().regex(/^\+[1-9]\d{6,14}$/, { message: 'must be a number in E.164 form, e.g. +12025550123' }).optional(),
+  TWILIO_API_BASE: url(['https:', 'http:']).default('https://api.twilio.com'),
+  TWILIO_TIMEOUT_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(100).max(60_000).default(10_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -67,6 +74,8 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   if (env.NODE_ENV === 'production' && !env.COOKIE_SECRETS) {
     throw new ConfigError('environment: COOKIE_SECRETS: required when NODE_ENV=production');
   }
+  const twilio = [env.TWILIO_ACCOUNT_SID, env.TWILIO_AUTH_TOKEN, env.TWILIO_FROM_NUMBER].filter(Boolean).length;
+  if (twilio > 0 && twilio < 3) throw new ConfigError('environment: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER: set all three or none');
   for (const name of ['KEYS_ENCRYPTION_KEY', 'KEYS_ENCRYPTION_KEY_PREVIOUS'] as const) {
     if (env[name]) parseKey(env[name], `environment: ${name}`);
   }

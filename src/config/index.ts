@@ -35,12 +35,33 @@ export interface Config {
   keysRefreshSeconds: number;
   /** How long a process may keep an account for token requests; 0 = never (identity/account-cache.ts). */
   accountCacheSeconds: number;
+  /** Twilio's REST API for texts and calls (notify/phone-gateway.ts); undefined: the dev outbox. */
+  twilio?: TwilioConfig;
   clientsFile: string;
   policyFile: string;
   /** BRANDING_DIR, resolved: where logos are read from. */
   brandingDir: string;
   clients: ClientsConfig;
   policy: Policy;
+}
+
+export interface TwilioConfig {
+  accountSid: string;
+  /** A secret: never logged. */
+  authToken: string;
+  fromNumber: string;
+  apiBase: string;
+  timeoutMs: number;
+}
+
+/**
+ * Why this configuration cannot serve the phone second step, or undefined. In production the
+ * dev outbox has no page: a code kept there would reach nobody. Checked when the server
+ * starts, not for every CLI command: the help desk's shell need not hold Twilio's token.
+ */
+export function phoneGatewayProblem(config: Pick<Config, 'production' | 'twilio' | 'policy' | 'policyFile'>): string | undefined {
+  if (!config.production || config.twilio || !config.policy.second_step.methods.includes('phone')) return undefined;
+  return `${config.policyFile}: second_step.methods lists "phone": set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER`;
 }
 
 /** Reads the environment and the files it names into one validated Config; throws ConfigError. */
@@ -68,6 +89,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     autoMigrate: env.AUTO_MIGRATE,
     keysRefreshSeconds: env.KEYS_REFRESH_SECONDS,
     accountCacheSeconds: env.ACCOUNT_CACHE_SECONDS,
+    twilio:
+      env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM_NUMBER
+        ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, fromNumber: env.TWILIO_FROM_NUMBER, apiBase: env.TWILIO_API_BASE.replace(/\/$/, ''), timeoutMs: env.TWILIO_TIMEOUT_MS }
+        : undefined,
     clientsFile: env.CLIENTS_FILE,
     policyFile: env.POLICY_FILE,
     brandingDir: path.resolve(env.BRANDING_DIR),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { phoneSchema } from './policy-phone.js';
 
 /** A second-step method's id (src/methods/index.ts lists them; the server checks them at start-up). */
 const METHOD_ID = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/);
@@ -44,6 +45,8 @@ export const secondStepSchema = z
       })
       .strict()
       .prefault({}),
+    /** A code by text message or voice call (policy-phone.ts); offered only when `methods` lists "phone". */
+    phone: phoneSchema,
   })
   .strict()
   .prefault({});

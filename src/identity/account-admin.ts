@@ -6,6 +6,9 @@ import { clearCodeFailures } from './code-failures.js';
 import { OPERATOR_LOCK, reenable } from './lockout.js';
 import { deleteAuthenticatorApp, hasAuthenticatorApp, recoveryCodesLeft } from './second-step/authenticator-app.js';
 import { deletePasskeys, listPasskeys } from './second-step/passkeys.js';
+import { deletePhone } from './second-step/phone-enrolment.js';
+import { numberEnding } from './second-step/phone-number.js';
+import { phoneOf } from './second-step/phone.js';
 import { forgetDevices, listTrustedDevices } from './trusted-devices.js';
 import { inTransaction } from './transaction.js';
 
@@ -32,6 +35,8 @@ export interface AccountReport {
   /** Undefined when none is set up; else how many of its recovery codes are unused. */
   authenticatorApp: { recoveryCodesLeft: number } | undefined;
   passkeys: { name: string; createdAt: Date }[];
+  /** The phone number's last two digits, or undefined when none is set up. */
+  phoneEnding: string | undefined;
   trustedDevices: Array<{ label: string; createdAt: Date; lastUsedAt: Date; expiresAt: Date }>;
 }
 
@@ -54,11 +59,17 @@ export async function describeAccount(db: Db, account: Account): Promise<Account
     securityQuestionsSet: answers.length > 0,
     authenticatorApp: (await hasAuthenticatorApp(db, account.id)) ? { recoveryCodesLeft: await recoveryCodesLeft(db, account.id) } : undefined,
     passkeys: (await listPasskeys(db, account.id)).map((p) => ({ name: p.name, createdAt: p.createdAt })),
+    phoneEnding: await phoneEndingOf(db, account.id),
     trustedDevices: devices.map((d) => ({ label: d.label, createdAt: d.created_at, lastUsedAt: d.last_used_at, expiresAt: d.expires_at })),
   };
 }
 
-export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions' | 'reset_authenticator_app' | 'reset_passkeys';
+async function phoneEndingOf(db: Db, accountId: string): Promise<string | undefined> {
+  const e164 = await phoneOf(db, accountId);
+  return e164 && numberEnding(e164);
+}
+
+export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions' | 'reset_authenticator_app' | 'reset_passkeys' | 'reset_phone';
 
 /** The account by username or email, or undefined. */
 export function findForOperator(db: Db, login: string): Promise<Account | undefined> {
@@ -111,5 +122,9 @@ async function apply(db: Db, account: Account, action: OperatorAction): Promise<
       return deleteAuthenticatorApp(db, account, 'help_desk');
     case 'reset_passkeys':
       return deletePasskeys(db, account);
+    case 'reset_phone':
+      // A lost or changed number: the owner is told by email, the next sign-in offers the other
+      // methods, and the owner sets a new number up from the account page without the old one.
+      return deletePhone(db, account, 'help_desk');
   }
 }

@@ -15,12 +15,29 @@ import { inTransaction } from './transaction.js';
 export const CHANGE_EMAIL = 'change_email';
 
 /** What changed, as the code views/mail/account-changed.*.eta words in the mail's language. */
-export type AccountChange = 'name' | 'questions' | 'authenticator_app' | 'authenticator_app_removed' | 'authenticator_app_reset' | 'passkey' | 'passkey_removed' | 'passkeys_reset' | { email: string };
+export type AccountChange = 'name' | 'questions' | 'authenticator_app' | 'authenticator_app_removed' | 'authenticator_app_reset' | 'passkey' | 'passkey_removed' | 'passkeys_reset' | 'phone' | 'phone_changed' | 'phone_removed' | 'phone_reset' | { email: string };
+
+/** The sentence each change's mail says (views/mail/account-changed.*.eta), by catalogue key. */
+const CHANGE_WORDS: Record<Exclude<AccountChange, { email: string }> | 'email', string> = {
+  email: 'mail.changed.email',
+  name: 'mail.changed.name',
+  questions: 'mail.changed.questions',
+  authenticator_app: 'mail.changed.authenticator_app',
+  authenticator_app_removed: 'mail.changed.authenticator_app_removed',
+  authenticator_app_reset: 'mail.changed.authenticator_app_reset',
+  passkey: 'mail.changed.passkey',
+  passkey_removed: 'mail.changed.passkey_removed',
+  passkeys_reset: 'mail.changed.passkeys_reset',
+  phone: 'mail.changed.phone',
+  phone_changed: 'mail.changed.phone_changed',
+  phone_removed: 'mail.changed.phone_removed',
+  phone_reset: 'mail.changed.phone_reset',
+};
 
 export async function notify(trx: Db, account: Account, change: AccountChange, to = account.email): Promise<void> {
   const what = typeof change === 'string' ? change : 'email';
   const destination = typeof change === 'string' ? undefined : change.email;
-  await enqueueMail(trx, { to, template: 'account-changed', accountId: account.id, data: { givenName: account.given_name, what, destination } });
+  await enqueueMail(trx, { to, template: 'account-changed', accountId: account.id, data: { givenName: account.given_name, what, words: CHANGE_WORDS[what], destination } });
 }
 
 export async function updateName(db: Db, account: Account, givenName: string, familyName: string, origin: AuditOrigin = {}): Promise<void> {

@@ -20,6 +20,11 @@ export async function purgeExpiredVerification(db: Db, now = new Date(), unverif
   await db.deleteFrom('legacy_guess_limits').where('window_started_at', '<', before).where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<', before)])).execute();
   // A username's pretend reset code goes when a real one would (identity/recovery/decoy-codes.ts).
   await db.deleteFrom('decoy_codes').where('expires_at', '<', before).execute();
+  // Texts and calls are counted for an hour (toll-fraud limits); after a day they only hold numbers.
+  // A number never confirmed waits a day at most.
+  const dayAgo = new Date(now.getTime() - 24 * GRACE_MS);
+  await db.deleteFrom('phone_outbox').where('created_at', '<', dayAgo).execute();
+  await db.deleteFrom('phone_pending').where('created_at', '<', dayAgo).execute();
   // Forgotten devices go too: a revoked row can never match again.
   const devices = await db.deleteFrom('trusted_devices').where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)])).executeTakeFirst();
   const unverified = await purgeUnverified(db, unverifiedTtlDays, now);

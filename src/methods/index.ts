@@ -4,13 +4,14 @@ import type { Account } from '../storage/schema.js';
 import { authenticatorApp } from './authenticator-app.js';
 import { emailCode } from './email-code.js';
 import { passkey } from './passkey.js';
+import { phone } from './phone.js';
 import { securityQuestions } from './security-questions.js';
 import type { Enrolled, MethodEnv, MethodPage, MethodStep, SecondStepMethod, StepMessages, Verified } from './types.js';
 
 export type { Enrolled, MethodEnrolment, MethodEnv, MethodPage, MethodStep, SecondStepMethod, StepMessages, Verified } from './types.js';
 
 /** Every second-step method Portico has; the policy's second_step.methods picks among them. */
-export const SECOND_STEP_METHODS: readonly SecondStepMethod[] = [emailCode, securityQuestions, authenticatorApp, passkey];
+export const SECOND_STEP_METHODS: readonly SecondStepMethod[] = [emailCode, securityQuestions, authenticatorApp, passkey, phone];
 
 export interface MethodRegistry {
   readonly all: readonly SecondStepMethod[];

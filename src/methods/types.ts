@@ -3,6 +3,7 @@ import type { Msg, Text } from '../i18n/index.js';
 import type { AuditOrigin } from '../identity/audit.js';
 import type { Acr } from '../identity/second-step/assurance.js';
 import type { PasswordHasher } from '../identity/passwords.js';
+import type { PhoneGateway } from '../notify/phone-gateway.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 
@@ -12,6 +13,8 @@ export interface MethodEnv {
   hasher: PasswordHasher;
   /** `issuer`: the relying party of passkeys (its hostname is the rpID, its origin the one expected). */
   config: { policy: Policy; issuer: string };
+  /** Where texts and calls go (the phone method). */
+  phone: PhoneGateway;
 }
 
 /** One sign-in at its second step: the interaction it is bound to, its account, where from. */
@@ -26,6 +29,8 @@ export interface StepMessages {
   fieldError?: Text;
   alert?: Text;
   notice?: Text;
+  /** The method cannot reach the person now (a phone gateway failed): the page lists the other ways first. */
+  tryAnotherWay?: boolean;
 }
 
 /** The view and its data; the page adds the form's action, CSRF token and the other methods. */

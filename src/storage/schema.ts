@@ -261,6 +261,37 @@ export interface WebauthnChallengesTable {
   created_at: Timestamp;
 }
 
+/** An account's confirmed phone number (E.164), for the phone second step. */
+export interface PhoneNumbersTable {
+  account_id: string;
+  e164: string;
+  confirmed_at: Timestamp;
+}
+
+/** A number being set up or changed on the account page, until its code is confirmed. */
+export interface PhonePendingTable {
+  account_id: string;
+  new_e164: string | null;
+  /** When a code sent to the account's current number was confirmed (a change needs it). */
+  current_proved_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+/** A text or call, sent or being sent: counted by the toll-fraud limits, shown on /dev/outbox. */
+export interface PhoneOutboxTable {
+  id: string;
+  account_id: string | null;
+  to_number: string;
+  channel: 'text' | 'call';
+  purpose: 'code' | 'notice';
+  /** The text, or the call's TwiML; blanked once sent unless the gateway keeps bodies. */
+  body: string;
+  ip: string | null;
+  status: ColumnType<'sending' | 'sent', 'sending' | 'sent' | undefined, 'sending' | 'sent'>;
+  created_at: Timestamp;
+  sent_at: NullableTimestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
@@ -284,6 +315,9 @@ export interface Database {
   authenticator_recovery_codes: AuthenticatorRecoveryCodesTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
+  phone_numbers: PhoneNumbersTable;
+  phone_pending: PhonePendingTable;
+  phone_outbox: PhoneOutboxTable;
 }
 
 export type Account = Selectable<AccountsTable>;

@@ -17,7 +17,8 @@ const MAIL_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src da
 const when = (date: Date | null) => (date ? { iso: date.toISOString(), text: date.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' } : null);
 
 /**
- * /dev/outbox: the mail Portico queued, readable in a browser when no SMTP server is at hand.
+ * /dev/outbox: the mail Portico queued, readable in a browser when no SMTP server is at hand,
+ * and the texts and calls it made when no Twilio account is configured.
  * Codes and links are in these bodies, so in production the router has no routes at all.
  */
 export function devOutboxRouter(deps: DevOutboxDeps): Router {
@@ -38,7 +39,10 @@ async function listPage(ctx: Context, deps: DevOutboxDeps): Promise<void> {
     .limit(RECENT)
     .execute();
   const mails = rows.map((row) => ({ id: row.id, to: row.to_address, subject: row.subject, status: row.status, created: when(row.created_at) }));
-  sendPage(ctx, deps.renderer, 'dev-outbox', { mails });
+  // Texts and calls (the phone second step without Twilio): their bodies are on this page, below the mail.
+  const phoneRows = await deps.db.selectFrom('phone_outbox').select(['to_number', 'channel', 'body', 'status', 'created_at']).orderBy('created_at', 'desc').orderBy('id').limit(RECENT).execute();
+  const phones = phoneRows.map((row) => ({ to: row.to_number, channel: row.channel, body: row.body, status: row.status, created: when(row.created_at) }));
+  sendPage(ctx, deps.renderer, 'dev-outbox', { mails, phones });
 }
 
 async function messagePage(ctx: Context, deps: DevOutboxDeps, id: string): Promise<void> {

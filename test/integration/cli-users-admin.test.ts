@@ -80,6 +80,21 @@ describe('portico users (help desk)', () => {
     expect((await operatorEvents(user.id)).map((e) => e.action)).toEqual(['operator.forget_devices', 'operator.forget_devices', 'operator.reset_security_questions']);
   });
 
+  it('reset-phone removes a lost number, and tells the owner by email', async () => {
+    const user = await portico.createUser();
+    expect((await run('users', 'show', user.username)).out).toContain('phone:               not set up');
+    await db.insertInto('phone_numbers').values({ account_id: user.id, e164: '+12015550142' }).execute();
+    const shown = (await run('users', 'show', user.username)).out;
+    expect(shown).toContain('phone:               ending in 42');
+    expect(shown).not.toContain('2015550142');
+    expect(await run('users', 'reset-phone', user.username)).toEqual({ code: 0, out: `removed the phone number of ${user.username}`, err: '' });
+    expect(await db.selectFrom('phone_numbers').select('account_id').where('account_id', '=', user.id).execute()).toEqual([]);
+    expect((await run('users', 'reset-phone', user.username)).out).toBe(`${user.username} had no phone number`);
+    const mails = await db.selectFrom('mail_outbox').select('text_body').where('account_id', '=', user.id).where('template', '=', 'account-changed').execute();
+    expect(mails.map((m) => m.text_body).join('\n')).toContain('The help desk removed the phone number from your');
+    expect((await operatorEvents(user.id)).map((e) => [e.action, e.actor])).toEqual([['operator.reset_phone', 'operator:desk-ann'], ['operator.reset_phone', 'operator:desk-ann']]);
+  });
+
   it('reset-authenticator-app removes a lost app and its recovery codes, and tells the owner by email', async () => {
     const user = await portico.createUser();
     expect((await run('users', 'show', user.username)).out).toContain('authenticator app:   not set up');

@@ -24,6 +24,9 @@ const NOTICES = [
   'account.notice.app_removed',
   'account.notice.passkey_added',
   'account.notice.passkey_removed',
+  'account.phone.notice.added',
+  'account.phone.notice.changed',
+  'account.phone.notice.removed',
 ] as const;
 export type AccountNotice = (typeof NOTICES)[number];
 

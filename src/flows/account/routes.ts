@@ -12,6 +12,7 @@ import { msg } from '../../i18n/index.js';
 import { settingsRoutes } from './settings-routes.js';
 import { authenticatorAppRoutes } from './authenticator-app-routes.js';
 import { passkeyRoutes } from './passkey-routes.js';
+import { phoneRoutes } from './phone-routes.js';
 
 /** An account page, for whoever signed in; everyone else is sent to sign in first, and comes back to it. */
 async function showAccount(ctx: Context, deps: FlowDeps, name: AccountPageName): Promise<void> {
@@ -48,4 +49,5 @@ export function accountRoutes(router: Router, deps: FlowDeps): void {
   settingsRoutes(router, deps);
   authenticatorAppRoutes(router, deps);
   passkeyRoutes(router, deps);
+  phoneRoutes(router, deps);
 }

@@ -2,6 +2,7 @@ import type { FlowDeps } from '../deps.js';
 import { authenticatorAppSection } from './authenticator-app-section.js';
 import { devicesSection } from './devices-section.js';
 import { passkeySection } from './passkey-section.js';
+import { phoneSection } from './phone-section.js';
 import type { AccountPlace } from './place.js';
 import { questionsSection } from './questions-section.js';
 
@@ -26,6 +27,10 @@ const BUILDERS: SectionBuilder[] = [
   async (deps, place) => {
     const app = await authenticatorAppSection(deps, place.account.id);
     return app && { partial: 'authenticator-app', data: app };
+  },
+  async (deps, place) => {
+    const phone = await phoneSection(deps, place.account.id);
+    return phone && { partial: 'phone', data: { phone } };
   },
   async (deps) => ({ partial: 'security-questions', data: questionsSection(deps) }),
   async (deps, place) => ({ partial: 'devices', data: await devicesSection(deps, place) }),

@@ -1,4 +1,5 @@
 import type { Policy } from '../../config/policy.js';
+import type { PhoneGateway } from '../../notify/phone-gateway.js';
 import type { Db } from '../../storage/database.js';
 import type { PasswordHasher } from '../passwords.js';
 
@@ -9,4 +10,6 @@ export interface IdentityEnv {
   policy: Policy;
   /** The issuer URL, for links in mails. */
   issuer: string;
+  /** Where texts and calls go (Twilio, or the dev outbox). */
+  phone: PhoneGateway;
 }

@@ -8,6 +8,7 @@ import { recoveryService } from './recovery.js';
 import { registrationService } from './registration.js';
 import { authenticatorAppService } from './authenticator-app.js';
 import { passkeysService } from './passkeys.js';
+import { phoneService } from './phone.js';
 
 export type { IdentityEnv } from './env.js';
 
@@ -27,6 +28,7 @@ export function createIdentity(env: IdentityEnv) {
     registration: registrationService(env),
     authenticatorApp: authenticatorAppService(env),
     passkeys: passkeysService(env),
+    phone: phoneService(env),
   };
 }
 
