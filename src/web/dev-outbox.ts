@@ -11,8 +11,13 @@ export interface DevOutboxDeps {
 
 const RECENT = 50;
 
-// The rendered mail is shown on its own page, sandboxed: no script, no form, no same-origin access.
-const MAIL_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; sandbox";
+/*
+ * The rendered mail is served from its own route with its own policy: a mail's styles are
+ * inline (mail clients strip style sheets), which the pages' policy forbids, and a srcdoc frame
+ * would inherit that policy. No script, no form, no same-origin access (sandbox), and only the
+ * message page of this origin may frame it.
+ */
+const MAIL_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox";
 
 const when = (date: Date | null) => (date ? { iso: date.toISOString(), text: date.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' } : null);
 
@@ -45,6 +50,9 @@ async function messagePage(ctx: Context, deps: DevOutboxDeps, id: string): Promi
   const row = await deps.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return;
   const mail = { ...row, created: when(row.created_at), sent: when(row.sent_at) };
+  // The page's own policy, plus framing this origin's mail route for the preview.
+  const csp = ctx.response.get('Content-Security-Policy');
+  if (csp) ctx.set('Content-Security-Policy', `${csp}; frame-src 'self'`);
   sendPage(ctx, deps.renderer, 'dev-outbox-message', { mail });
 }
 
@@ -52,6 +60,7 @@ async function htmlBody(ctx: Context, deps: DevOutboxDeps, id: string): Promise<
   const row = await deps.db.selectFrom('mail_outbox').select('html_body').where('id', '=', id).executeTakeFirst();
   if (!row) return;
   ctx.set('Content-Security-Policy', MAIL_HTML_CSP);
+  ctx.set('X-Frame-Options', 'SAMEORIGIN');
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'html';
   ctx.body = row.html_body;
