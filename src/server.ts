@@ -93,6 +93,7 @@ export async function startServer(loaded: Config, log: Logger, options: { method
     cleanup.unshift(() => accounts.stop());
     const renderer = createRenderer({
       production: config.production,
+      productName: config.serviceName,
       questions: new Map(config.policy.registration.security_questions.questions.map((q) => [q.id, q.translations ?? {}])),
     });
     const host = await ProviderHost.start(
@@ -102,7 +103,7 @@ export async function startServer(loaded: Config, log: Logger, options: { method
         accounts: accounts.cache,
         adapter: createAdapterFactory({ db: database.db, redis }),
         cookieKeys: secrets,
-        pages: createPageRenderer(renderer),
+        pages: createPageRenderer(renderer, log),
       },
       log,
     );

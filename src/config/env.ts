@@ -29,6 +29,10 @@ export const envSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().min(3).default('Portico <no-reply@localhost>'),
+  /** The service's name on the pages (the front door, page titles, the header). */
+  SERVICE_NAME: z.string().trim().min(1).max(60).default('Portico'),
+  /** Where the front door's "Help" link goes; without it, to the help text on the front door. */
+  HELP_URL: url(['http:', 'https:']).optional(),
   CLIENTS_FILE: z.string().min(1).default('config/clients.json'),
   POLICY_FILE: z.string().min(1).default('config/policy.json'),
   COOKIE_SECRETS: z

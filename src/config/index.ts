@@ -21,6 +21,8 @@ export interface Config {
   redisUrl?: string;
   smtpUrl?: string;
   mailFrom: string;
+  serviceName: string;
+  helpUrl?: string;
   cookieSecrets?: string[];
   /** KEYS_ENCRYPTION_KEY and KEYS_ENCRYPTION_KEY_PREVIOUS, as given (storage/keys-encryption.ts). */
   /** Required (in production) where a sealed value is first opened, not when env is read. */
@@ -55,6 +57,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL,
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
+    serviceName: env.SERVICE_NAME,
+    helpUrl: env.HELP_URL,
     cookieSecrets: env.COOKIE_SECRETS,
     keysEncryption: { key: env.KEYS_ENCRYPTION_KEY, previous: env.KEYS_ENCRYPTION_KEY_PREVIOUS, required: env.NODE_ENV === 'production' },
     trustProxy: env.TRUST_PROXY,

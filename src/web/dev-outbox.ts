@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Db } from '../storage/database.js';
+import { notFound } from './own-paths.js';
 import { sendPage, type Renderer } from './render.js';
 
 export interface DevOutboxDeps {
@@ -48,7 +49,7 @@ async function listPage(ctx: Context, deps: DevOutboxDeps): Promise<void> {
 
 async function messagePage(ctx: Context, deps: DevOutboxDeps, id: string): Promise<void> {
   const row = await deps.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) return;
+  if (!row) throw notFound();
   const mail = { ...row, created: when(row.created_at), sent: when(row.sent_at) };
   // The page's own policy, plus framing this origin's mail route for the preview.
   const csp = ctx.response.get('Content-Security-Policy');
@@ -58,7 +59,7 @@ async function messagePage(ctx: Context, deps: DevOutboxDeps, id: string): Promi
 
 async function htmlBody(ctx: Context, deps: DevOutboxDeps, id: string): Promise<void> {
   const row = await deps.db.selectFrom('mail_outbox').select('html_body').where('id', '=', id).executeTakeFirst();
-  if (!row) return;
+  if (!row) throw notFound();
   ctx.set('Content-Security-Policy', MAIL_HTML_CSP);
   ctx.set('X-Frame-Options', 'SAMEORIGIN');
   ctx.set('Cache-Control', 'no-store');
