@@ -16,6 +16,8 @@ export function renderSignIn(ctx: Context, deps: FlowDeps, details: InteractionD
     action: `/interaction/${details.uid}/login`,
     abortUrl: `/interaction/${details.uid}/abort`,
     registerUrl: `/interaction/${details.uid}/register`,
+    // Recovery started here returns here (flows/recover/return-to.ts).
+    recoverQuery: `?from=${details.uid}`,
     csrf: deps.csrf.token(`interaction:${details.uid}`),
     clientName: clientName(deps, details.params.client_id),
     login: extra.login ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
