@@ -14,6 +14,9 @@ export interface PageRenderer {
   notFound(ctx: KoaContextWithOIDC): void;
 }
 
+/** Where the language switch returns: this page again (a GET shows the same answer). */
+const here = (ctx: KoaContextWithOIDC) => (ctx.method === 'GET' ? ctx.originalUrl : '/');
+
 function html(ctx: KoaContextWithOIDC, body: string): void {
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
@@ -55,6 +58,7 @@ export function createPageRenderer(renderer: Renderer, log: Logger): PageRendere
           // oidc-provider's own code and text, never user input echoed raw (escaped anyway).
           technical: ref ? { error: out.error, description: out.error_description } : undefined,
           requestId: ref ?? (typeof reqId === 'string' ? reqId : undefined),
+          returnTo: here(ctx),
         }, requestLocale()),
       );
     },
@@ -68,7 +72,7 @@ export function createPageRenderer(renderer: Renderer, log: Logger): PageRendere
     notFound(ctx) {
       // Browsers only (they ask for HTML first); API callers and protocol paths keep Koa's plain answer.
       if (ctx.status !== 404 || ctx.body != null || PROTOCOL_PATHS.test(ctx.path) || ctx.accepts('json', 'html') !== 'html') return;
-      html(ctx, renderer.page('error', { title: msg('error.not_found_title'), message: msg('error.not_found') }, requestLocale()));
+      html(ctx, renderer.page('error', { title: msg('error.not_found_title'), message: msg('error.not_found'), returnTo: here(ctx) }, requestLocale()));
       ctx.status = 404;
     },
   };
