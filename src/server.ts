@@ -114,7 +114,7 @@ export async function startServer(loaded: Config, log: Logger, options: { method
         accounts: accounts.cache,
         adapter: createAdapterFactory({ db: database.db, redis }),
         cookieKeys: secrets,
-        pages: createPageRenderer(renderer),
+        pages: createPageRenderer(renderer, log),
       },
       log,
     );

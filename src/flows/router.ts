@@ -18,6 +18,7 @@ import { renderTerms, termsRoutes } from './terms/routes.js';
 import { newPasswordStepRoutes, renderNewPassword } from './new-password/routes.js';
 import { linkLegacyRoutes, renderLinkLegacy } from './link-legacy/routes.js';
 import { abortRoutes } from './abort-routes.js';
+import { homeRoutes } from './home/routes.js';
 
 /**
  * The hosted pages. GET /interaction/:uid shows the step oidc-provider's policy asks for;
@@ -68,5 +69,6 @@ export function createFlowRouter(deps: FlowDeps): Router {
   newPasswordStepRoutes(router, deps);
   linkLegacyRoutes(router, deps);
   abortRoutes(router, deps);
+  homeRoutes(router, deps);
   return router;
 }

@@ -72,3 +72,13 @@ export type AuthorizationCodeModel = {
 export async function findAuthorizationCode(host: ProviderHost, code: string): Promise<AuthorizationCodeModel | undefined> {
   return (await host.provider.AuthorizationCode.find(code)) as AuthorizationCodeModel | undefined;
 }
+
+/**
+ * The portal of a sign-in still under way, by its uid alone (no cookie needed): undefined once
+ * the interaction expired or ended. Recovery uses it to send the person back to that sign-in.
+ */
+export async function liveInteractionClient(host: ProviderHost, uid: string): Promise<string | undefined> {
+  const interaction = await host.provider.Interaction.find(uid);
+  const clientId = interaction?.params?.client_id;
+  return typeof clientId === 'string' ? clientId : undefined;
+}

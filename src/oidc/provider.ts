@@ -97,5 +97,10 @@ export function createProvider(deps: ProviderDeps, jwks: { keys: object[] }): Pr
   provider.proxy = deps.config.trustProxy;
   // Its ctx.ip is Koa's: the same trusted hops as Portico's own app (web/app.ts).
   provider.maxIpsCount = deps.config.trustProxyHops;
+  // A path no route answers is a page for a browser (a mistyped address), not Koa's "Not Found".
+  provider.use(async (ctx, next) => {
+    await next();
+    deps.pages.notFound(ctx as Parameters<PageRenderer['notFound']>[0]);
+  });
   return provider;
 }

@@ -1,5 +1,5 @@
 import { localeMiddleware } from './locale.js';
-import Koa, { type Middleware } from 'koa';
+import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
@@ -14,6 +14,7 @@ import { devOutboxRouter } from './dev-outbox.js';
 import { errorHandler } from './errors.js';
 import { healthRouter } from './health.js';
 import { inputGuard } from './input-guard.js';
+import { ownPathsOnly } from './own-paths.js';
 import { requestLog } from './request-log.js';
 import { requestMetrics } from './request-metrics.js';
 import type { RateLimits } from './rate-limits.js';
@@ -32,18 +33,6 @@ export interface AppDeps {
   logos: Map<string, LogoFile>;
   /** The hosted pages (flows/router.ts), composed in server.ts: web/ knows nothing of flows/. */
   pages: Router;
-}
-
-/**
- * A router asked only about paths under its own first segments: the protocol endpoints
- * (/token, /me, ...) are most of the traffic and would otherwise be matched against every
- * page, health and outbox route first.
- */
-function ownPathsOnly(router: Router): Middleware {
-  const segments = new Set(router.stack.map((layer) => String(layer.path).split('/')[1]).filter((s): s is string => s !== undefined && s !== '' && !s.startsWith(':')));
-  const routes = router.routes() as unknown as Middleware;
-  const allowedMethods = router.allowedMethods() as unknown as Middleware;
-  return (ctx, next) => (segments.has(ctx.path.split('/', 2)[1] ?? '') ? routes(ctx, () => allowedMethods(ctx, next)) : next());
 }
 
 /** Portico's Koa application: its own pages first, then oidc-provider at the issuer root. */

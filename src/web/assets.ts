@@ -19,14 +19,20 @@ function webauthnBrowser(): Map<string, Buffer> {
   return scriptsUnder(path.join(path.dirname(path.dirname(entry)), 'esm'));
 }
 
+const publicFile = (type: string, name: string) => ({ type, body: readFileSync(path.join(publicDir, name)) });
+
 /**
- * The stylesheet, the passkey script and the WebAuthn browser modules it imports, read once
- * into memory: a fixed list of files by exact path, so no general static server.
+ * The stylesheet, the scripts, the icons and the WebAuthn browser modules the passkey script
+ * imports, read once into memory: a fixed list of files by exact path, so no general static
+ * server. /favicon.ico is where browsers look for an icon on pages that link none (JSON, mail).
  */
 export function assets(): Middleware {
   const files = new Map<string, { type: string; body: Buffer }>([
-    ['/assets/portico.css', { type: 'text/css', body: readFileSync(path.join(publicDir, 'portico.css')) }],
-    ['/assets/passkey.js', { type: 'text/javascript', body: readFileSync(path.join(publicDir, 'passkey.js')) }],
+    ['/assets/portico.css', publicFile('text/css', 'portico.css')],
+    ['/assets/passkey.js', publicFile('text/javascript', 'passkey.js')],
+    ['/assets/comforts.js', publicFile('text/javascript', 'comforts.js')],
+    ['/assets/favicon.svg', publicFile('image/svg+xml', 'favicon.svg')],
+    ['/favicon.ico', publicFile('image/x-icon', 'favicon.ico')],
   ]);
   for (const [name, body] of webauthnBrowser()) files.set(`/assets/webauthn/${name}`, { type: 'text/javascript', body });
   return async (ctx, next) => {

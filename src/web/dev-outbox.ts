@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Db } from '../storage/database.js';
+import { notFound } from './own-paths.js';
 import { sendPage, type Renderer } from './render.js';
 
 export interface DevOutboxDeps {
@@ -11,8 +12,13 @@ export interface DevOutboxDeps {
 
 const RECENT = 50;
 
-// The rendered mail is shown on its own page, sandboxed: no script, no form, no same-origin access.
-const MAIL_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; sandbox";
+/*
+ * The rendered mail is served from its own route with its own policy: a mail's styles are
+ * inline (mail clients strip style sheets), which the pages' policy forbids, and a srcdoc frame
+ * would inherit that policy. No script, no form, no same-origin access (sandbox), and only the
+ * message page of this origin may frame it.
+ */
+const MAIL_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox";
 
 const when = (date: Date | null) => (date ? { iso: date.toISOString(), text: date.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' } : null);
 
@@ -47,15 +53,19 @@ async function listPage(ctx: Context, deps: DevOutboxDeps): Promise<void> {
 
 async function messagePage(ctx: Context, deps: DevOutboxDeps, id: string): Promise<void> {
   const row = await deps.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) return;
+  if (!row) throw notFound();
   const mail = { ...row, created: when(row.created_at), sent: when(row.sent_at) };
+  // The page's own policy, plus framing this origin's mail route for the preview.
+  const csp = ctx.response.get('Content-Security-Policy');
+  if (csp) ctx.set('Content-Security-Policy', `${csp}; frame-src 'self'`);
   sendPage(ctx, deps.renderer, 'dev-outbox-message', { mail });
 }
 
 async function htmlBody(ctx: Context, deps: DevOutboxDeps, id: string): Promise<void> {
   const row = await deps.db.selectFrom('mail_outbox').select('html_body').where('id', '=', id).executeTakeFirst();
-  if (!row) return;
+  if (!row) throw notFound();
   ctx.set('Content-Security-Policy', MAIL_HTML_CSP);
+  ctx.set('X-Frame-Options', 'SAMEORIGIN');
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'html';
   ctx.body = row.html_body;

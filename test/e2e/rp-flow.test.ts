@@ -62,6 +62,11 @@ describe('a portal signs a user in through Portico (openid-client)', () => {
     const request = await spa.authorizationRequest();
     const page = await spa.submitSignIn(await spa.browser.follow(request.url), user.username, user.password);
     expect(page.html).toContain('Portal B</strong> is asking to use your Portico ID');
+    // What the portal will see, and apart from it what it will be able to do (offline_access).
+    const lists = /It will be able to see:<\/p>\s*<ul class="scopes">([\s\S]*?)<\/ul>\s*<p>It will be able to:<\/p>\s*<ul class="scopes">([\s\S]*?)<\/ul>/.exec(page.html!);
+    expect(lists?.[1]).toContain('Your email address');
+    expect(lists?.[1]).not.toContain('Keep you signed in');
+    expect(lists?.[2]).toContain('Keep you signed in when you are not using it');
     const allow = formAction(page.html!, /\/confirm$/)!;
     const back = await spa.browser.follow(new URL(allow, page.url).toString(), { form: { csrf: hiddenInput(page.html!, 'csrf')! } });
     const tokens = await spa.exchange(back.url, request);

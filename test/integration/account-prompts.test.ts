@@ -70,6 +70,22 @@ describe('the terms step', () => {
   });
 });
 
+describe('the first terms an ID accepts', () => {
+  it('asks a person an operator created or imported (no version accepted yet) to read and accept them, not that they changed', async () => {
+    const user = await portico.createUser({ givenName: 'Olu', familyName: 'Ade' });
+    // As `portico users create` and the import leave it.
+    await portico.server.database.db.updateTable('accounts').set({ terms_version: null, terms_accepted_at: null }).where('id', '=', user.id).execute();
+    const rp = await RelyingParty.discover(portico.url);
+    const { page } = await signIn(rp, user);
+    expect(title(page)).toBe('Please read and accept our terms');
+    expect(page.html).not.toContain('Our terms have changed');
+    expect(page.html).not.toContain('the new <a');
+    const back = await post(rp, page, /\/terms$/, { accept: 'yes', signature: 'Olu Ade' });
+    expect(atPortal(back)).toBe(true);
+    expect((await findAccountById(portico.server.database.db, user.id))!.terms_version).toBe('2026-11');
+  });
+});
+
 describe('the new-password step', () => {
   it('asks an operator-flagged account for a password that meets the policy, and may keep the old one', async () => {
     const user = await portico.createUser();

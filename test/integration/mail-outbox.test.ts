@@ -407,9 +407,15 @@ describe('templates and /dev/outbox', () => {
     const app = outboxApp(handle.db, false).callback();
     const page = await request(app).get(`/dev/outbox/${mailId}`).expect(200);
     expect(page.text).toContain(CODE);
-    expect(page.text).toMatch(/<iframe[^>]*sandbox=""[^>]*srcdoc="&lt;!DOCTYPE html&gt;/);
+    // Framed from its own route: a srcdoc frame would inherit the page's policy, which blocks the mail's inline styles.
+    expect(page.text).toMatch(new RegExp(`<iframe[^>]*sandbox=""[^>]*src="/dev/outbox/${mailId}/html"`));
+    expect(page.headers['content-security-policy']).toContain("frame-src 'self'");
+    expect(page.headers['content-security-policy']).not.toContain('unsafe-inline');
     const html = await request(app).get(`/dev/outbox/${mailId}/html`).expect(200);
     expect(html.headers['content-security-policy']).toMatch(/sandbox/);
+    expect(html.headers['content-security-policy']).toContain("frame-ancestors 'self'");
+    expect(html.headers['content-security-policy']).not.toMatch(/script-src/);
+    expect(html.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(html.text).toContain(CODE);
     await request(app).get('/dev/outbox/no-such-mail').expect(404);
   });
@@ -433,6 +439,13 @@ describe('templates and /dev/outbox', () => {
         await page.goto(`${base}${path}`);
         expect(await axeViolations(page)).toEqual([]);
       }
+      // The preview shows the mail with its inline styles, and the list fits its card on a phone.
+      const frame = page.frameLocator('iframe.mail-html');
+      await expect(frame.locator('body').evaluate((body) => getComputedStyle(body).backgroundColor)).resolves.toBe('rgb(244, 246, 248)');
+      await enqueueMail(handle.db, verifyEmail('a.very.long.address.that.has.no.place.to.break@subdomain.example.com'));
+      await page.setViewportSize({ width: 360, height: 700 });
+      await page.goto(`${base}/dev/outbox`);
+      await expect(page.locator('main').evaluate((main) => main.scrollWidth <= main.clientWidth)).resolves.toBe(true);
       // The mail as a mail client shows it (the dev page only frames it, sandboxed).
       await page.setContent((await outbox(handle.db))[0]!.html_body);
       expect(await axeViolations(page)).toEqual([]);

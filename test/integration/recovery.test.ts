@@ -15,7 +15,11 @@ import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
 let portico: TestPortico;
 let db: Db;
-usePortico((started, database) => ((portico = started), (db = database)));
+/** A portal with its own start page (initiate_login_uri), where recovery returns once its sign-in is gone. */
+const portalE = { id: 'portal-e', secret: 'portal-e-secret-0123456789abcdef', redirectUri: 'http://127.0.0.1:9/e/callback', start: 'https://portal-e.example/start' };
+usePortico((started, database) => ((portico = started), (db = database)), {
+  extraClients: [{ client_id: portalE.id, client_name: 'Portal E', client_secret: portalE.secret, redirect_uris: [portalE.redirectUri], initiate_login_uri: portalE.start, first_party: true }],
+});
 
 const browser = () => new UserAgent('http://127.0.0.1:9');
 type Page = Awaited<ReturnType<UserAgent['follow']>>;
@@ -169,6 +173,52 @@ describe('forgot password', () => {
     // Finished: the record is gone, and the same form sent again only starts over.
     expect(await recoveryFlows()).toEqual([]);
     expect((await submit(agent, newForm, '/recover/password/new', { password: 'Other9Meadow', confirmPassword: 'Other9Meadow' })).url).toBe(`${portico.url}/recover/password`);
+  });
+});
+
+describe('recovery begun on a portal\'s sign-in page', () => {
+  async function portalSignIn(which: 'firstParty' | typeof portalE) {
+    const rp = await RelyingParty.discover(portico.url, which === 'firstParty' ? which : { id: which.id, secret: which.secret, redirectUri: which.redirectUri });
+    const signIn = await rp.browser.follow((await rp.authorizationRequest({ prompt: 'login' })).url);
+    const uid = /\/interaction\/([^/]+)$/.exec(signIn.url)![1]!;
+    return { rp, signIn, uid };
+  }
+  const signInLink = (html: string) => /<a class="button primary" href="([^"]+)">Sign in<\/a>/.exec(html)?.[1];
+  const endInteraction = async (uid: string) => (await portico.server.host.provider.Interaction.find(uid))!.destroy();
+
+  it('returns "Sign in" to that sign-in while it lives', async () => {
+    const user = await portico.createUser();
+    const { rp, signIn, uid } = await portalSignIn('firstParty');
+    const forgot = /href="(\/recover\/password\?from=[^"]+)"/.exec(signIn.html!)![1]!;
+    const form = await rp.browser.follow(`${portico.url}${forgot}`);
+    const page = await submit(rp.browser, form, '/recover/password', { login: user.username });
+    const newForm = await submit(rp.browser, page, '/recover/password/code', { code: await code(user.email) });
+    const done = await submit(rp.browser, newForm, '/recover/password/new', { password: 'Fresh8Meadow', confirmPassword: 'Fresh8Meadow' });
+    expect(done.html).toContain('Your password was changed');
+    expect(signInLink(done.html!)).toBe(`/interaction/${uid}`);
+    const again = await rp.browser.follow(`${portico.url}/interaction/${uid}`);
+    expect(again.html).toContain('<h1>Sign in</h1>');
+    expect(again.html).toContain('Portal A');
+  });
+
+  it('returns to the portal\'s own start once that sign-in is gone, and to /account for a portal without one', async () => {
+    const user = await portico.createUser();
+    for (const [which, expected] of [[portalE, portalE.start], ['firstParty', '/account']] as const) {
+      const { rp, signIn, uid } = await portalSignIn(which);
+      const forgot = /href="(\/recover\/username\?from=[^"]+)"/.exec(signIn.html!)![1]!;
+      const form = await rp.browser.follow(`${portico.url}${forgot}`);
+      await endInteraction(uid);
+      const sent = await submit(rp.browser, form, '/recover/username', { email: user.email });
+      expect(signInLink(sent.html!)).toBe(expected);
+    }
+  });
+
+  it('keeps /account for recovery begun on its own, and ignores a made-up sign-in', async () => {
+    const user = await portico.createUser();
+    const agent = browser();
+    const form = await agent.follow(`${portico.url}/recover/username?from=no-such-interaction`);
+    const sent = await submit(agent, form, '/recover/username', { email: user.email });
+    expect(signInLink(sent.html!)).toBe('/account');
   });
 });
 

@@ -131,6 +131,9 @@ describe('the registration form', () => {
     // Security questions come after the address is verified (the enrol step), not here.
     expect(page.text).not.toContain('Security question');
     expect(page.text).toContain('href="/terms"');
+    // On its own the page has no Cancel to select, so the words do not send the person to one.
+    expect(page.text).not.toContain('Cancel');
+    expect(page.text).toContain('If you do not agree, leave this page');
   });
 
   const broken: Array<[string, Record<string, string | undefined>, string, RegExp]> = [
@@ -551,6 +554,9 @@ describe('from a portal and back (openid-client)', () => {
     const registerUrl = new URL(/href="(\/interaction\/[^"]+\/register)"/.exec(signIn.html!)![1]!, signIn.url).toString();
     const page = await rp.browser.follow(registerUrl);
     expect(page.html).toContain('Create an ID');
+    // From a portal there is a Cancel, and the terms hint names it.
+    expect(page.html).toContain('select Cancel');
+    expect(page.html).toContain('Cancel and return to the portal');
     const form = validForm();
     const action = new URL(formAction(page.html!, /\/register$/)!, page.url).toString();
     const waiting = await rp.browser.follow(action, { form: { ...form, csrf: hiddenInput(page.html!, 'csrf')! } });

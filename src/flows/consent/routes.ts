@@ -13,6 +13,8 @@ const scopeDescriptions: Record<string, Msg> = {
   email: msg('consent.scope.email'),
   offline_access: msg('consent.scope.offline_access'),
 };
+/** Scopes that let the portal act rather than see: listed under "will be able to". */
+const ACTION_SCOPES = new Set(['offline_access']);
 
 /** Scopes and claims the portal asks for that the existing grant does not cover. */
 function missing(details: InteractionDetails) {
@@ -26,7 +28,8 @@ export function renderConsent(ctx: Context, deps: FlowDeps, details: Interaction
     denyAction: `/interaction/${details.uid}/deny`,
     csrf: deps.csrf.token(`interaction:${details.uid}`),
     clientName: clientName(deps, details.params.client_id) ?? details.params.client_id,
-    scopes: missing(details).scopes.map((s) => scopeDescriptions[s] ?? s),
+    scopes: missing(details).scopes.filter((s) => !ACTION_SCOPES.has(s)).map((s) => scopeDescriptions[s] ?? s),
+    actions: missing(details).scopes.filter((s) => ACTION_SCOPES.has(s)).map((s) => scopeDescriptions[s] ?? s),
   });
 }
 

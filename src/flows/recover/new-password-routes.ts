@@ -5,6 +5,7 @@ import { clearRecoveryCookie } from './flow-cookie.js';
 import { recoverOrigin, renderRecover, requireRecoverForm } from './page.js';
 import { msg } from '../../i18n/index.js';
 import { recoveryAt } from './load-flow.js';
+import { recoverySignInUrl } from './return-to.js';
 
 const text = z.string().max(2000).catch('');
 export const newPasswordForm = z.object({ password: text, confirmPassword: text });
@@ -23,6 +24,6 @@ export function newPasswordRoutes(router: Router, deps: FlowDeps): void {
     if (!outcome) return renderRecover(ctx, deps, 'start', { alert: msg('recover.error.expired') }, 400);
     if (!outcome.ok) return renderRecover(ctx, deps, 'new', { errors: { [outcome.field]: outcome.message } }, 400);
     clearRecoveryCookie(ctx);
-    renderRecover(ctx, deps, 'done');
+    renderRecover(ctx, deps, 'done', { signInUrl: await recoverySignInUrl(ctx, deps) });
   });
 }

@@ -11,6 +11,7 @@ import { answersRoutes } from './answers-routes.js';
 import { setRecoveryCookie } from './flow-cookie.js';
 import { recoveryAt } from './load-flow.js';
 import { newPasswordRoutes } from './new-password-routes.js';
+import { rememberStart } from './return-to.js';
 import { msg, type Msg } from '../../i18n/index.js';
 import { recoverOrigin, recoveryLockedAdvice, renderRecover, requireRecoverForm } from './page.js';
 
@@ -57,7 +58,10 @@ async function submitCode(ctx: Context, deps: FlowDeps, flow: RecoveryFlow): Pro
 
 /** "Forgot password": username, then the emailed code (and the security questions), then a new password. */
 export function passwordRoutes(router: Router, deps: FlowDeps): void {
-  router.get('/recover/password', (ctx) => renderRecover(ctx, deps, 'start'));
+  router.get('/recover/password', async (ctx) => {
+    await rememberStart(ctx, deps);
+    renderRecover(ctx, deps, 'start');
+  });
   router.post('/recover/password', (ctx) => start(ctx, deps));
   router.get('/recover/password/code', async (ctx) => renderCode(ctx, deps, await recoveryAt(ctx, deps, ['prove'])));
   router.post('/recover/password/code', async (ctx) => {

@@ -5,14 +5,21 @@ import { noSoonerThan, RECOVERY_FLOOR_MS } from '../response-floor.js';
 import { recoverOrigin, renderRecover, requireRecoverForm } from './page.js';
 import { msg } from '../../i18n/index.js';
 import { passwordRoutes } from './password-routes.js';
+import { recoverySignInUrl, rememberStart } from './return-to.js';
 
 const emailForm = z.object({ email: z.string().max(2000).catch('').transform((v) => v.trim()) });
 const looksLikeEmail = z.email();
 
 /** Recovery (docs/architecture.md /recover/...): forgot username, forgot password. */
 export function recoverRoutes(router: Router, deps: FlowDeps): void {
-  router.get('/recover', (ctx) => renderRecover(ctx, deps, 'choose'));
-  router.get('/recover/username', (ctx) => renderRecover(ctx, deps, 'username'));
+  router.get('/recover', async (ctx) => {
+    await rememberStart(ctx, deps);
+    renderRecover(ctx, deps, 'choose');
+  });
+  router.get('/recover/username', async (ctx) => {
+    await rememberStart(ctx, deps);
+    renderRecover(ctx, deps, 'username');
+  });
   router.post('/recover/username', async (ctx) => {
     requireRecoverForm(ctx, deps);
     const { email } = emailForm.parse(ctx.request.body ?? {});
@@ -20,7 +27,7 @@ export function recoverRoutes(router: Router, deps: FlowDeps): void {
     if (!looksLikeEmail.safeParse(email).success) return renderRecover(ctx, deps, 'username', { email, fieldError: msg('recover.error.email_format') }, 400);
     await noSoonerThan(RECOVERY_FLOOR_MS, () => deps.identity.recovery.mailUsername(email, recoverOrigin(ctx)));
     // The same answer whether or not an ID uses the address.
-    renderRecover(ctx, deps, 'usernameSent');
+    renderRecover(ctx, deps, 'usernameSent', { signInUrl: await recoverySignInUrl(ctx, deps) });
   });
   passwordRoutes(router, deps);
 }

@@ -24,6 +24,8 @@ export async function renderSignIn(ctx: Context, deps: FlowDeps, details: Intera
     action: `/interaction/${details.uid}/login`,
     abortUrl: portalAbortUrl(details),
     registerUrl: `/interaction/${details.uid}/register`,
+    // Recovery started here returns here (flows/recover/return-to.ts).
+    recoverQuery: `?from=${details.uid}`,
     csrf: deps.csrf.token(`interaction:${details.uid}`),
     clientName: clientName(deps, details.params.client_id),
     login: extra.login ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),

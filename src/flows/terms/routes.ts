@@ -7,9 +7,13 @@ import type { FlowDeps } from '../deps.js';
 import { originOf } from '../sign-in/flow.js';
 import { clientName, finishInteraction, interactionOf, type InteractionDetails } from '../interaction.js';
 
-export function renderTerms(ctx: Context, deps: FlowDeps, details: InteractionDetails, state: { errors?: Record<string, Msg>; signature?: string } = {}, status = 200): void {
+/** The terms step: "Our terms have changed" only to a person who accepted an earlier version. */
+export async function renderTerms(ctx: Context, deps: FlowDeps, details: InteractionDetails, state: { errors?: Record<string, Msg>; signature?: string } = {}, status = 200): Promise<void> {
   const terms = deps.config.policy.registration.terms;
+  const accountId = details.session?.accountId;
+  const changed = accountId ? await deps.identity.terms.acceptedBefore(accountId) : false;
   sendPage(ctx, deps.renderer, 'terms-accept', {
+    changed,
     action: `/interaction/${details.uid}/terms`,
     abortUrl: `/interaction/${details.uid}/abort`,
     csrf: deps.csrf.token(`interaction:${details.uid}`),

@@ -7,6 +7,10 @@ import type { IdentityEnv } from './env.js';
 export function termsService(env: IdentityEnv) {
   const { db, policy } = env;
   return {
+    /** Whether the account accepted some version before (an ID an operator created or imported has not). */
+    async acceptedBefore(accountId: string): Promise<boolean> {
+      return Boolean((await findAccountById(db, accountId))?.terms_version);
+    },
     /** Undefined when the account is gone. */
     async accept(accountId: string, input: { accepted: boolean; signature: string }, origin: AuditOrigin): Promise<TermsOutcome | undefined> {
       const account = await findAccountById(db, accountId);
