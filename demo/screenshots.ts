@@ -22,7 +22,10 @@ async function main(): Promise<void> {
   try {
     const page = await (await browser.newContext({ viewport: { width: 900, height: 760 } })).newPage();
     const shot = async (name: string, on: Page = page) => {
-      await on.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+      // A viewport as tall as the page rather than fullPage: Chromium leaves frames outside the viewport blank.
+      await on.setViewportSize({ width: 900, height: Math.max(760, await on.evaluate(() => document.documentElement.scrollHeight)) });
+      await on.screenshot({ path: path.join(OUT, `${name}.png`) });
+      await on.setViewportSize({ width: 900, height: 760 });
       process.stdout.write(`docs/screenshots/${name}.png\n`);
     };
     await page.goto(demo.portalUrl);
@@ -39,6 +42,8 @@ async function main(): Promise<void> {
     await outbox.goto(demo.outboxUrl!);
     await outbox.getByRole('row', { name: new RegExp(person.email.replace(/\./g, '\\.')) }).getByRole('link').click();
     const code = /\b(\d{10})\b/.exec(await outbox.locator('main').innerText())![1]!;
+    // The mail's HTML is drawn in a frame of its own: wait for it, so the picture shows it.
+    await outbox.frameLocator('iframe').locator('body').waitFor();
     await shot('5-dev-outbox', outbox);
     await page.getByLabel('Activation code').fill(code);
     await page.getByRole('button', { name: 'Verify' }).click();
