@@ -3,6 +3,7 @@ import { findAccountById } from '../../src/identity/accounts.js';
 import { portalOrigin, startPortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
+import { neutralPage } from '../support/neutral-page.js';
 
 /*
  * The password and security-answer lock through the hosted pages: only failures count, so
@@ -39,12 +40,7 @@ async function signInAtOnce(portico: TestPortico, attempts: Array<{ login: strin
 const sendEmail = (rp: RelyingParty, page: Page) =>
   rp.browser.follow(new URL(formAction(page.html!, /\/locked\/send-email$/)!, page.url).toString(), { form: { csrf: hiddenInput(page.html!, 'csrf')! } });
 
-/** The page with what differs by request taken out: form token, interaction id, the login typed. */
-const neutral = (html: string, login: string) =>
-  html
-    .replace(/name="csrf" value="[^"]+"/g, '')
-    .replace(/\/interaction\/[A-Za-z0-9_-]+/g, '/interaction/UID')
-    .replaceAll(login, 'LOGIN');
+const neutral = (html: string, login: string) => neutralPage(html, login, 'LOGIN');
 
 describe('with the default (smart) lock', () => {
   let portico: TestPortico;

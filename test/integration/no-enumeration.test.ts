@@ -4,6 +4,7 @@ import { RECOVERY_FLOOR_MS, REGISTRATION_FLOOR_MS, SIGN_IN_FAILURE_FLOOR_MS } fr
 import { startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
+import { neutralPage } from '../support/neutral-page.js';
 
 /*
  * Sign-in, registration, forgot username and forgot password answer a known and an unknown
@@ -101,13 +102,7 @@ async function compare(prepare: (side: 'known' | 'unknown', i: number) => Promis
   expect({ known: work.known, unknown: work.unknown }).toEqual({ known: every, unknown: every });
 }
 
-const neutral = (html: string, typed: string) =>
-  html
-    .replace(/name="csrf" value="[^"]+"/g, '')
-    .replace(/\/interaction\/[A-Za-z0-9_-]+/g, '/interaction/UID')
-    // Each page hands out a fresh passkey challenge, random like the csrf token.
-    .replace(/&quot;challenge&quot;:&quot;[A-Za-z0-9_-]+&quot;/g, '&quot;challenge&quot;:&quot;CHALLENGE&quot;')
-    .replaceAll(typed, 'TYPED');
+const neutral = (html: string, typed: string) => neutralPage(html, typed);
 
 describe('no enumeration', () => {
   it('sign-in: a wrong password for a real username and any password for a made-up one', async () => {
