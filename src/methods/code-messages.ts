@@ -17,6 +17,13 @@ export function tooManyCodes(gate: { waitSeconds?: number; locked?: boolean }, o
   return undefined;
 }
 
+/** A wrong second-step code (emailed or phoned): the tries left, and why no more are taken for a while, if so. */
+export function wrongCode(check: { attemptsLeft?: number; waitSeconds?: number; locked?: boolean }): Msg {
+  const wrong = check.attemptsLeft ? msg('second.error.wrong', { count: check.attemptsLeft }) : msg('second.error.wrong_last');
+  const account = tooManyCodes(check);
+  return account ? msg('second.error.wrong_and', { reason: account }) : wrong;
+}
+
 /** A wait until `until`, as "in 5 minutes" / "in about 3 hours" in the page's language. */
 export function waitMsg(until: Date, now = new Date()): Msg {
   const minutes = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000));

@@ -1,6 +1,6 @@
 import { msg, type Msg } from '../i18n/index.js';
 import type { CodeCheck, IssueResult } from '../identity/one-time-codes.js';
-import { tooManyCodes, waitMsg } from './code-messages.js';
+import { tooManyCodes, waitMsg, wrongCode } from './code-messages.js';
 
 /** The words of the emailed access code's page, as catalogue keys worded when the page renders. */
 
@@ -17,11 +17,8 @@ export function sendProblem(issued: Exclude<IssueResult, { ok: true }>): Msg {
 
 export function codeProblem(check: Exclude<CodeCheck, { ok: true }>): Msg {
   switch (check.reason) {
-    case 'wrong': {
-      const wrong = check.attemptsLeft ? msg('second.error.wrong', { count: check.attemptsLeft }) : msg('second.error.wrong_last');
-      const account = tooManyCodes(check);
-      return account ? msg('second.error.wrong_and', { reason: account }) : wrong;
-    }
+    case 'wrong':
+      return wrongCode(check);
     case 'expired':
       return msg('second.error.expired');
     case 'too_many_attempts':

@@ -2,7 +2,7 @@ import { msg, type Msg } from '../i18n/index.js';
 import type { NumberProblem } from '../identity/second-step/phone-number.js';
 import type { PhoneChannel, SendRefusal } from '../identity/second-step/phone-send.js';
 import type { CodeCheck } from '../identity/one-time-codes.js';
-import { tooManyCodes, waitMsg } from './code-messages.js';
+import { tooManyCodes, waitMsg, wrongCode } from './code-messages.js';
 
 /** The words of the phone method's pages, as catalogue keys worded when the page renders. */
 
@@ -30,11 +30,8 @@ export const typedCodeProblem = (problem: 'letters' | 'format'): Msg => msg(prob
 
 export function codeProblem(check: Exclude<CodeCheck, { ok: true }>): Msg {
   switch (check.reason) {
-    case 'wrong': {
-      const wrong = check.attemptsLeft ? msg('second.error.wrong', { count: check.attemptsLeft }) : msg('second.error.wrong_last');
-      const account = tooManyCodes(check);
-      return account ? msg('second.error.wrong_and', { reason: account }) : wrong;
-    }
+    case 'wrong':
+      return wrongCode(check);
     case 'too_many_attempts':
       return tooManyCodes(check) ?? msg('second.error.too_many');
     case 'expired':

@@ -60,14 +60,21 @@ describe('passkeys as the second step and as the whole sign-in, in a real browse
     return { rp, request };
   }
 
-  it('adds a passkey on the account page, then signs in with it as the second step; the pages pass axe in English and Spanish', async () => {
-    const { portico, portal, browser, smtp } = harness;
+  /** A new person on the account page, in a browser holding a virtual authenticator. */
+  async function onAccountPageWithAuthenticator() {
+    const { portico, browser } = harness;
     const user = await portico.createUser();
     const context = await trustedContext(browser, portico.url);
     const page = await context.newPage();
     const { cdp, authenticatorId } = await virtualAuthenticator(page);
     await page.goto(`${portico.url}/account`);
     await signInOnHostedPage(page, user.username, user.password);
+    return { user, context, page, cdp, authenticatorId };
+  }
+
+  it('adds a passkey on the account page, then signs in with it as the second step; the pages pass axe in English and Spanish', async () => {
+    const { portico, portal, smtp } = harness;
+    const { user, context, page, cdp, authenticatorId } = await onAccountPageWithAuthenticator();
     await page.getByRole('link', { name: 'Security' }).click();
     await page.getByRole('heading', { name: 'Passkeys' }).waitFor();
     await page.getByRole('link', { name: 'Add a passkey' }).click();
@@ -134,13 +141,8 @@ describe('passkeys as the second step and as the whole sign-in, in a real browse
   }, 240_000);
 
   it('signs in with a passkey alone: added on the account page, then "Sign in with a passkey" from a portal, which is told phishing-resistant; the sign-in page passes axe in English and Spanish', async () => {
-    const { portico, portal, browser } = harness;
-    const user = await portico.createUser();
-    const context = await trustedContext(browser, portico.url);
-    const page = await context.newPage();
-    const { cdp, authenticatorId } = await virtualAuthenticator(page);
-    await page.goto(`${portico.url}/account`);
-    await signInOnHostedPage(page, user.username, user.password);
+    const { portico, portal } = harness;
+    const { user, context, page, cdp, authenticatorId } = await onAccountPageWithAuthenticator();
     await page.getByRole('link', { name: 'Add a passkey' }).click();
     await page.getByLabel('Name for this passkey').fill('Phone');
     await passkeyButton(page, 'Create the passkey');
