@@ -1,10 +1,13 @@
 import type { CDPSession, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { accessibilityViolations, signInOnHostedPage, trustedContext } from '../support/browser.js';
 import { startBrowserHarness, type BrowserHarness } from '../support/harness.js';
 import { clients, portalOrigin } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import { freePort } from '../support/servers.js';
+
+// Whole journeys in Chromium (many pages, axe on each): the default 60 s is too tight on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 150_000 });
 
 /*
  * Passkeys as a person meets them in Chromium, with its virtual authenticator (DevTools
@@ -60,7 +63,7 @@ describe('passkeys as the second step and as the whole sign-in, in a real browse
     return { rp, request };
   }
 
-  /** A new person on the account page, in a browser holding a virtual authenticator. */
+  /** A new person on the account's security page, in a browser holding a virtual authenticator. */
   async function onAccountPageWithAuthenticator() {
     const { portico, browser } = harness;
     const user = await portico.createUser();
@@ -69,14 +72,14 @@ describe('passkeys as the second step and as the whole sign-in, in a real browse
     const { cdp, authenticatorId } = await virtualAuthenticator(page);
     await page.goto(`${portico.url}/account`);
     await signInOnHostedPage(page, user.username, user.password);
+    await page.getByRole('link', { name: 'Security' }).click();
+    await page.getByRole('heading', { name: 'Passkeys' }).waitFor();
     return { user, context, page, cdp, authenticatorId };
   }
 
   it('adds a passkey on the account page, then signs in with it as the second step; the pages pass axe in English and Spanish', async () => {
     const { portico, portal, smtp } = harness;
     const { user, context, page, cdp, authenticatorId } = await onAccountPageWithAuthenticator();
-    await page.getByRole('link', { name: 'Security' }).click();
-    await page.getByRole('heading', { name: 'Passkeys' }).waitFor();
     await page.getByRole('link', { name: 'Add a passkey' }).click();
     await page.getByRole('heading', { name: 'Add a passkey' }).waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
@@ -147,6 +150,8 @@ describe('passkeys as the second step and as the whole sign-in, in a real browse
     await page.getByLabel('Name for this passkey').fill('Phone');
     await passkeyButton(page, 'Create the passkey');
     await page.getByText('The passkey was added.').waitFor();
+    // Sign out is on the overview (and the sessions page), not on the security page.
+    await page.getByRole('link', { name: 'Back to your account' }).click();
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.waitForLoadState();
 

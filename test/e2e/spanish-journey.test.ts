@@ -1,11 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { catalogues } from '../../src/i18n/index.js';
 import { accessibilityViolations } from '../support/browser.js';
 import { useBrowserHarness, type BrowserHarness } from '../support/harness.js';
 import { clients, portalOrigin, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 import type { ReceivedMail, TestSmtp } from '../support/smtp.js';
+
+// Whole journeys in Chromium (many pages, axe on each): the default 60 s is too tight on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 150_000 });
 
 /*
  * A Spanish-speaking member, end to end: the portal asks for Spanish with `ui_locales`
