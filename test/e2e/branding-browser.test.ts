@@ -51,7 +51,7 @@ describe('a branded portal\'s pages in Chromium', () => {
     const page = await signInPage();
     const logo = page.getByRole('img', { name: 'Acme Providers' });
     await expect(logo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).resolves.toBe(120);
-    await expect(page.getByRole('button', { name: 'Sign in' }).evaluate((b) => getComputedStyle(b).backgroundColor)).resolves.toBe('rgb(106, 27, 154)');
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true }).evaluate((b) => getComputedStyle(b).backgroundColor)).resolves.toBe('rgb(106, 27, 154)');
     await expect(page.getByText('Need help? Call 1-800-555-0122 (Mon-Fri 8am-6pm).').isVisible()).resolves.toBe(true);
     expect(await accessibilityViolations(page)).toEqual([]);
 

@@ -34,6 +34,8 @@ describe('the phone as the second step, in a real browser', () => {
     const account = await (await trustedContext(browser, portico.url)).newPage();
     await account.goto(`${portico.url}/account`);
     await signInOnHostedPage(account, user.username, user.password);
+    // The phone is one of the security page's ways to prove it's you.
+    await account.getByRole('link', { name: 'Security' }).click();
     await account.getByRole('link', { name: 'Set up a phone number' }).click();
     await account.getByLabel('Phone number').waitFor();
     expect(await accessibilityViolations(account)).toEqual([]);

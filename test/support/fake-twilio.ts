@@ -26,7 +26,7 @@ export interface TwilioCall {
 export interface FakeTwilio {
   /** TWILIO_API_BASE. */
   url: string;
-  /** The environment that points Portico here (TWILIO_TIMEOUT_MS short, for the hang test). */
+  /** The environment that points Portico here (TWILIO_TIMEOUT_MS short for the hang test, yet long enough for a loaded machine's real answers). */
   env: Record<string, string>;
   messages: TwilioMessage[];
   calls: TwilioCall[];
@@ -76,6 +76,6 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fake.env = { TWILIO_ACCOUNT_SID: FAKE_TWILIO_SID, TWILIO_AUTH_TOKEN: FAKE_TWILIO_TOKEN, TWILIO_FROM_NUMBER: FAKE_TWILIO_FROM, TWILIO_API_BASE: fake.url, TWILIO_TIMEOUT_MS: '500' };
+  fake.env = { TWILIO_ACCOUNT_SID: FAKE_TWILIO_SID, TWILIO_AUTH_TOKEN: FAKE_TWILIO_TOKEN, TWILIO_FROM_NUMBER: FAKE_TWILIO_FROM, TWILIO_API_BASE: fake.url, TWILIO_TIMEOUT_MS: '2000' };
   return fake;
 }

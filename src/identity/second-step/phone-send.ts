@@ -11,6 +11,7 @@ import { issueCode, type CodeSpec } from '../one-time-codes.js';
 import { inTransaction } from '../transaction.js';
 import { maskNumber, numberEnding } from './phone-number.js';
 import { codeCallTwiml } from './phone-twiml.js';
+import { currentBrand } from '../../notify/brand-context.js';
 
 export type PhoneChannel = 'text' | 'call';
 
@@ -52,9 +53,9 @@ const localeOf = (account: Account): Locale => requestLocale() ?? (isLocale(acco
 function codeBody(channel: PhoneChannel, code: string, locale: Locale, env: PhoneEnv): string {
   const { t } = translator(locale);
   const minutes = env.policy.code_ttl_minutes;
-  if (channel === 'call') return codeCallTwiml(code, locale, { lead: t('phone.call.lead', { product: 'Portico' }), again: t('phone.call.again'), bye: t('phone.call.bye', { count: minutes }) });
+  if (channel === 'call') return codeCallTwiml(code, locale, { lead: t('phone.call.lead', { product: currentBrand().name }), again: t('phone.call.again'), bye: t('phone.call.bye', { count: minutes }) });
   // The last line is an origin-bound one-time code (WICG WebOTP): browsers offer it only on this site.
-  return `${t('phone.text.code', { product: 'Portico', code, count: minutes })}\n\n@${new URL(env.issuer).host} #${code}`;
+  return `${t('phone.text.code', { product: currentBrand().name, code, count: minutes })}\n\n@${new URL(env.issuer).host} #${code}`;
 }
 
 /**
@@ -137,7 +138,7 @@ export async function sendPhoneCode(env: PhoneEnv, account: Account, e164: strin
  */
 export async function sendChangeNotice(env: PhoneEnv, account: Account, e164: string, newNumber: string): Promise<void> {
   const { t } = translator(localeOf(account));
-  const body = t('phone.text.changed', { product: 'Portico', ending: numberEnding(newNumber) });
+  const body = t('phone.text.changed', { product: currentBrand().name, ending: numberEnding(newNumber) });
   const id = randomUUID();
   await env.db.insertInto('phone_outbox').values({ id, account_id: account.id, to_number: e164, channel: 'text', purpose: 'notice', body }).execute();
   await deliver(env, id, 'text', e164, body);
