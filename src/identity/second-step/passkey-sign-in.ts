@@ -3,7 +3,7 @@ import type { Db } from '../../storage/database.js';
 import type { Account } from '../../storage/schema.js';
 import { findAccountById } from '../accounts.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
-import { keepChallenge } from './passkey-challenges.js';
+import { signInChallenge } from './passkey-challenges.js';
 import { timeout, verifyAssertion, type Attachment, type PasskeyRefusal, type RelyingParty } from './passkeys.js';
 
 /*
@@ -12,14 +12,15 @@ import { timeout, verifyAssertion, type Attachment, type PasskeyRefusal, type Re
  * or offers them in the username field's autofill), and the answer names its credential, hence
  * its account. User verification is required: the authenticator checked a PIN or a biometric,
  * so the one gesture proves possession and the person, both factors. The challenge belongs to
- * the interaction, is answered once, and expires, as the second step's do.
+ * the interaction, is answered once, and expires, as the second step's do, but is not stored
+ * until it is answered (passkey-challenges.ts).
  */
 
 /** The options of navigator.credentials.get for any passkey of this site, bound to this sign-in. */
 export async function signInOptions(db: Db, rp: RelyingParty, binding: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const options = await generateAuthenticationOptions({ rpID: rp.rpID, allowCredentials: [], userVerification: 'required', timeout });
-  await keepChallenge(db, null, 'sign_in', binding, options.challenge);
-  return options;
+  // The library sends a string challenge as its UTF-8 bytes, base64url-encoded: the answer's clientData carries that back.
+  const challenge = await signInChallenge(db, binding);
+  return generateAuthenticationOptions({ rpID: rp.rpID, allowCredentials: [], userVerification: 'required', timeout, challenge });
 }
 
 /**
