@@ -8,7 +8,8 @@ import type { MethodPage } from '../../methods/index.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { backTo } from './page.js';
-import { accountBinding, loadAccountPlace, type AccountPlace } from './place.js';
+import { methodRoute } from './method-route.js';
+import { accountBinding, type AccountPlace } from './place.js';
 
 const ENROL = '/account/authenticator-app';
 
@@ -16,22 +17,17 @@ function show(ctx: Context, deps: FlowDeps, place: AccountPlace, page: MethodPag
   sendPage(ctx, deps.renderer, page.view, { action: ENROL, backUrl: '/account/security', csrf: deps.csrf.token(accountBinding(place.account.id)), errors, ...page.data }, status);
 }
 
-const backToAccount = (ctx: Context) => {
-  ctx.status = 303;
-  ctx.redirect('/account/security');
-};
-
 /** The QR code and key, until the app is confirmed; after that the account page. */
 async function enrolment(ctx: Context, deps: FlowDeps, place: AccountPlace, errors?: Record<string, Msg>, status?: number): Promise<void> {
   const page = await enrolmentPage(place.account, await deps.identity.authenticatorApp.enrolmentSecret(place.account.id));
-  if (!page) return backToAccount(ctx);
+  if (!page) return backTo(ctx, deps, place, 'security');
   show(ctx, deps, place, page, errors, status);
 }
 
 async function confirm(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
   const code = (ctx.request.body as Record<string, unknown> | undefined)?.code;
   const confirmation = await deps.identity.authenticatorApp.confirm(place.account, typeof code === 'string' ? code : '', place.origin);
-  if (!confirmation.ok && confirmation.reason === 'not_pending') return backToAccount(ctx);
+  if (!confirmation.ok && confirmation.reason === 'not_pending') return backTo(ctx, deps, place, 'security');
   if (!confirmation.ok) return enrolment(ctx, deps, place, { code: confirmProblem(confirmation) }, 400);
   // Shown once, in this answer: no page shows them again.
   show(ctx, deps, place, recoveryCodesPage(confirmation.recoveryCodes));
@@ -42,18 +38,9 @@ async function remove(ctx: Context, deps: FlowDeps, place: AccountPlace): Promis
   backTo(ctx, deps, place, 'security', removed ? 'account.notice.app_removed' : undefined);
 }
 
-/**
- * Setting up and removing the authenticator app from the account page. Both change how the
- * account signs in, so both need a recent sign-in, as a password change does.
- */
+/** Setting up and removing the authenticator app from the account page. */
 export function authenticatorAppRoutes(router: Router, deps: FlowDeps): void {
-  const guarded = (handler: (ctx: Context, deps: FlowDeps, place: AccountPlace) => Promise<void>, post: boolean) => async (ctx: Context) => {
-    const place = await loadAccountPlace(ctx, deps, { post, sensitive: true });
-    if (!appListed(deps)) return backToAccount(ctx);
-    if (post) await deps.limits.attempt('codes', ctx.ip, place.account.id);
-    await handler(ctx, deps, place);
-  };
-  router.get(ENROL, guarded((ctx, d, place) => enrolment(ctx, d, place), false));
-  router.post(ENROL, guarded(confirm, true));
-  router.post(`${ENROL}/remove`, guarded(remove, true));
+  router.get(ENROL, methodRoute(deps, appListed, (ctx, d, place) => enrolment(ctx, d, place), { post: false }));
+  router.post(ENROL, methodRoute(deps, appListed, confirm, { post: true, limited: true }));
+  router.post(`${ENROL}/remove`, methodRoute(deps, appListed, remove, { post: true, limited: true }));
 }

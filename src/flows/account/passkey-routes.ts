@@ -7,7 +7,8 @@ import { passkeyProblem } from '../../methods/passkey-messages.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { backTo } from './page.js';
-import { accountBinding, loadAccountPlace, type AccountPlace } from './place.js';
+import { methodRoute } from './method-route.js';
+import { accountBinding, type AccountPlace } from './place.js';
 
 const ADD = '/account/passkeys';
 
@@ -35,22 +36,9 @@ async function remove(ctx: Context, deps: FlowDeps, place: AccountPlace): Promis
   backTo(ctx, deps, place, 'security', removed ? 'account.notice.passkey_removed' : undefined);
 }
 
-/**
- * Adding and removing passkeys from the account page. Both change how the account signs in,
- * so both need a recent sign-in, as the authenticator app's setup does.
- */
+/** Adding and removing passkeys from the account page; each POST may be a WebAuthn ceremony or a mailed change, so each is limited. */
 export function passkeyRoutes(router: Router, deps: FlowDeps): void {
-  const guarded = (handler: (ctx: Context, deps: FlowDeps, place: AccountPlace) => Promise<void>, post: boolean) => async (ctx: Context) => {
-    const place = await loadAccountPlace(ctx, deps, { post, sensitive: true });
-    // Each POST may make a WebAuthn ceremony or a change the owner is mailed about: limited like the app's.
-    if (post) await deps.limits.attempt('codes', ctx.ip, place.account.id);
-    if (!passkeysListed(deps)) {
-      ctx.status = 303;
-      return ctx.redirect('/account/security');
-    }
-    await handler(ctx, deps, place);
-  };
-  router.get(ADD, guarded((ctx, d, place) => addPage(ctx, d, place), false));
-  router.post(ADD, guarded(add, true));
-  router.post(`${ADD}/remove`, guarded(remove, true));
+  router.get(ADD, methodRoute(deps, passkeysListed, (ctx, d, place) => addPage(ctx, d, place), { post: false }));
+  router.post(ADD, methodRoute(deps, passkeysListed, add, { post: true, limited: true }));
+  router.post(`${ADD}/remove`, methodRoute(deps, passkeysListed, remove, { post: true, limited: true }));
 }

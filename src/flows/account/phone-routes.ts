@@ -11,7 +11,8 @@ import { codeProblem, codeSentTo, numberProblem, sendProblem, sendStatus, typedC
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { backTo } from './page.js';
-import { accountBinding, loadAccountPlace, type AccountPlace } from './place.js';
+import { methodRoute, type AccountHandler } from './method-route.js';
+import { accountBinding, type AccountPlace } from './place.js';
 
 const PAGE = '/account/phone';
 
@@ -129,7 +130,7 @@ async function remove(ctx: Context, deps: FlowDeps, place: AccountPlace): Promis
   backTo(ctx, deps, place, 'security', removed ? 'account.phone.notice.removed' : undefined);
 }
 
-type Handler = (ctx: Context, deps: FlowDeps, place: AccountPlace) => Promise<void>;
+type Handler = AccountHandler;
 
 /**
  * The phone's own page, from the account page: set a number up (confirmed by a code sent to it),
@@ -137,16 +138,8 @@ type Handler = (ctx: Context, deps: FlowDeps, place: AccountPlace) => Promise<vo
  * signs in, so every step needs a recent sign-in, as the authenticator app's setup does.
  */
 export function phoneRoutes(router: Router, deps: FlowDeps): void {
-  const guarded = (handler: Handler, post: 'send' | 'check' | 'other' | false) => async (ctx: Context) => {
-    const place = await loadAccountPlace(ctx, deps, { post: post !== false, sensitive: true });
-    if (!phoneListed(deps)) {
-      ctx.status = 303;
-      return ctx.redirect('/account');
-    }
-    // Typed codes are guesses: counted as the other code forms are. Sends have their own limits (phone-send.ts).
-    if (post === 'check') await deps.limits.attempt('codes', ctx.ip, place.account.id);
-    await handler(ctx, deps, place);
-  };
+  // Typed codes are guesses: counted as the other code forms are. Sends have their own limits (phone-send.ts).
+  const guarded = (handler: Handler, kind: 'send' | 'check' | 'other' | false) => methodRoute(deps, phoneListed, handler, { post: kind !== false, limited: kind === 'check' });
   router.get(PAGE, guarded((ctx, d, place) => show(ctx, d, place), false));
   const posts: Array<[string, Handler, 'send' | 'check' | 'other']> = [
     ['/current', sendToCurrent, 'send'],
