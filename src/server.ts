@@ -2,7 +2,7 @@ import { outboxPending } from './metrics/metrics.js';
 import { startMetricsServer } from './metrics/server.js';
 import { loadLogos } from './config/branding-files.js';
 import { createBrands } from './web/brand.js';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
@@ -33,7 +33,7 @@ import { createFlowRouter } from './flows/router.js';
 import type { FlowDeps } from './flows/deps.js';
 import { createApp } from './web/app.js';
 import { Csrf } from './web/csrf.js';
-import { RateLimits } from './web/rate-limits.js';
+import { rateLimitNamespace, RateLimits } from './web/rate-limits.js';
 import { createRenderer } from './web/render.js';
 
 export interface RunningServer {
@@ -137,8 +137,7 @@ export async function startServer(loaded: Config, log: Logger, options: { method
       csrf: new Csrf(secrets[0]!),
       hasher,
       methods: bindMethods(methods, { db: database.db, hasher, config, phone }),
-      // One deployment is one issuer: its processes share counters, other deployments on the same stores do not.
-      limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: createHash('sha256').update(config.issuer).digest('hex').slice(0, 12) }),
+      limits: new RateLimits(config.policy.rate_limits, { db: database.db, redis, namespace: rateLimitNamespace(config.issuer) }),
     };
     // Mail waiting to go out, read at each scrape: an outbox backing up means SMTP is failing.
     outboxPending.readFrom(async () => Number((await database.db.selectFrom('mail_outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirst())?.n ?? 0));

@@ -23,6 +23,12 @@ interface Stores {
 
 type Window = { points: number; duration_seconds: number };
 
+/** One deployment is one issuer: its processes share counters, other deployments on the same stores do not. */
+export const rateLimitNamespace = (issuer: string): string => createHash('sha256').update(issuer).digest('hex').slice(0, 12);
+
+/** The prefix of every counter key of a namespace (Redis keys, or the rate_limits table's). */
+export const rateLimitKeyPrefix = (namespace: string): string => `portico:rl:${namespace}:`;
+
 /**
  * rate-limiter-flexible's RateLimiterPostgres only needs `query({ text, values })` returning
  * `{ rows }`: Kysely's executeQuery gives that on PostgreSQL and on PGlite alike, so the
@@ -33,7 +39,7 @@ function kyselyStoreClient(db: Db) {
 }
 
 function limiter(stores: Stores, name: string, window: Window): RateLimiterAbstract {
-  const options = { keyPrefix: `portico:rl:${stores.namespace}:${name}`, points: window.points, duration: window.duration_seconds };
+  const options = { keyPrefix: `${rateLimitKeyPrefix(stores.namespace)}${name}`, points: window.points, duration: window.duration_seconds };
   if (stores.redis) return new RateLimiterRedis({ ...options, storeClient: stores.redis, rejectIfRedisNotReady: true });
   return new RateLimiterPostgres({ ...options, storeClient: kyselyStoreClient(stores.db), storeType: 'client', tableName: 'rate_limits', tableCreated: true, clearExpiredByTimeout: true });
 }

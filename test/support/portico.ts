@@ -14,6 +14,7 @@ import { PasswordHasher } from '../../src/identity/passwords.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import type { SecondStepMethod } from '../../src/methods/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { rateLimitKeyPrefix, rateLimitNamespace } from '../../src/web/rate-limits.js';
 import { freePort } from './servers.js';
 
 /** The portal callback origin used by every test client; nothing needs to listen there for the RP tests. */
@@ -171,6 +172,11 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
     await database?.drop();
     throw error;
   });
+  // A new server gets fresh counters, as it gets a fresh database: the test servers share one
+  // Redis, and a port (hence an issuer, the counters' namespace) used by an earlier test file
+  // would otherwise hand this one that file's rate-limit counts.
+  const fresh = !options.databaseUrl && !options.dataDir && options.port === undefined && options.issuer === undefined;
+  if (fresh && server.redis) await forgetRateLimits(server.redis, config.issuer);
   const hasher = new PasswordHasher(config.policy.argon2);
   return {
     url: options.issuer ?? server.url,
@@ -204,6 +210,17 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/** Deletes the rate-limit counters of `issuer`'s namespace. */
+async function forgetRateLimits(redis: NonNullable<RunningServer['redis']>, issuer: string): Promise<void> {
+  const prefix = rateLimitKeyPrefix(rateLimitNamespace(issuer));
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
 }
 
 /** The fast path for tests: an account inserted directly, with its password hashed as sign-in expects. */
