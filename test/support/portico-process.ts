@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { vi } from 'vitest';
 import { freePort } from './servers.js';
 import { waitUntil } from './wait.js';
 
@@ -6,6 +7,12 @@ import { waitUntil } from './wait.js';
  * `npm start`'s entry point (src/main.ts) as its own OS process, for what an in-process server
  * (startPortico) cannot show: a kill -9, or a second process sharing the stores.
  */
+
+// Each start is a fresh Node loading TypeScript through tsx: several seconds of CPU, and far
+// longer on a busy two-core machine. A test that restarts Portico eight times (kill-mid-write)
+// took 42 s on a quiet one, too near the default minute: every test file that imports this
+// gets three minutes per test, as the CLI's do (cli.ts).
+vi.setConfig({ testTimeout: 180_000 });
 
 export interface PorticoProcess {
   url: string;
@@ -32,7 +39,7 @@ export async function startPorticoProcess(env: Record<string, string | undefined
     await waitUntil(`Portico to become ready on ${url}`, async () => {
       if (child.exitCode !== null) throw new Error(`Portico exited during start-up: ${stderr}`);
       return fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    }, { timeoutMs: 30_000 });
+    }, { timeoutMs: 60_000 });
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n${stderr}`);
