@@ -18,10 +18,17 @@ function argon2Override(): object {
 /**
  * Writes Portico's clients and policy files into `dir`. The policy turns rate limits off where
  * this checkout has them; an older policy schema (strict, without `rate_limits`) gets defaults.
+ * Portico runs in production mode, which takes client secrets from the environment only:
+ * `secretEnv` holds the variables the clients file names.
  */
-export function writeConfigFiles(dir: string): { clientsFile: string; policyFile: string; policy: Policy } {
+export function writeConfigFiles(dir: string): { clientsFile: string; policyFile: string; policy: Policy; secretEnv: Record<string, string> } {
   const clientsFile = path.join(dir, 'clients.json');
-  const clients = benchClients().map((client) => ({ ...client, client_name: client.client_id, first_party: true }));
+  const secretEnv: Record<string, string> = {};
+  const clients = benchClients().map(({ client_secret, ...client }) => {
+    const name = `BENCH_CLIENT_SECRET_${client.client_id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+    if (client_secret) secretEnv[name] = client_secret;
+    return { ...client, ...(client_secret ? { client_secret_env: name } : {}), client_name: client.client_id, first_party: true };
+  });
   writeFileSync(clientsFile, JSON.stringify({ clients }));
   const policyFile = path.join(dir, 'policy.json');
   let json: object = { rate_limits: noRateLimits, ...argon2Override() };
@@ -33,5 +40,5 @@ export function writeConfigFiles(dir: string): { clientsFile: string; policyFile
     policy = parsePolicy(policyFile, json);
   }
   writeFileSync(policyFile, JSON.stringify(json));
-  return { clientsFile, policyFile, policy };
+  return { clientsFile, policyFile, policy, secretEnv };
 }

@@ -1,7 +1,9 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 
 /** The bench's portal callback: nothing listens there, the load generator stops at it. */
-export const PORTAL_ORIGIN = 'http://127.0.0.1:9';
+// https, as production requires of a web client's redirect: nothing is ever sent there (the
+// scenarios read the code from the Location header), so nothing needs to listen.
+export const PORTAL_ORIGIN = 'https://127.0.0.1:9';
 export const BENCH_ACCOUNT = 'bench-account';
 export const PASSWORD = 'Correct7Horse';
 /** The trusted-device cookie (43 base64url characters) every seeded account remembers: no second step. */

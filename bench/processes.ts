@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { pinned } from './cpu-sets.js';
 import { processTree } from './cpu.js';
 
 /** A server process of the bench: started with tsx, ready when it prints `readyLine`. */
@@ -14,8 +15,10 @@ export class ServerProcess {
     proc.stderr!.on('data', keep);
   }
 
-  static async start(label: string, script: string, args: string[], env: NodeJS.ProcessEnv, readyLine: RegExp): Promise<ServerProcess> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `cpus`: a taskset list the process and the workers it forks are pinned to (cpu-sets.ts). */
+  static async start(label: string, script: string, args: string[], env: NodeJS.ProcessEnv, readyLine: RegExp, cpus?: string): Promise<ServerProcess> {
+    const [command, argv] = pinned(cpus, process.execPath, ['--import', 'tsx', script, ...args]);
+    const proc = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new ServerProcess(label, proc);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${label} not ready in 60 s:\n${server.#output}`)), 60_000);
