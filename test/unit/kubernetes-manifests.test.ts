@@ -181,6 +181,13 @@ describe('Kubernetes manifests', () => {
       expect(container.resources?.limits?.memory).toBeTruthy();
       const mounts = new Map(container.volumeMounts!.map((m) => [m.mountPath, m]));
       expect(mounts.get('/etc/portico')?.readOnly).toBe(true);
+      // The files Portico is told to read are the ones the ConfigMap mounts.
+      const env = environment(container);
+      for (const name of ['CLIENTS_FILE', 'POLICY_FILE']) {
+        const file = env.get(name)?.value ?? '';
+        expect(path.dirname(file), name).toBe('/etc/portico');
+        expect(Object.keys(filesConfigMap.data ?? {}), name).toContain(path.basename(file));
+      }
       expect(pod.volumes!.find((v) => v.name === mounts.get('/etc/portico')!.name)?.configMap?.name).toBe('portico-config');
       // Nothing in the image is writable: DATA_DIR is unused with DATABASE_URL.
       expect(container.env!.some((v) => v.name === 'DATABASE_URL')).toBe(true);
