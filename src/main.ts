@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from './config/index.js';
 import { runCommand } from './cli/commands.js';
 import { startControlServer } from './cli/control-channel.js';
 import { createLogger } from './log.js';
-import { startServer } from './server.js';
+import { SHUTDOWN_TIMEOUT_MS, startServer } from './server.js';
 
 /** `npm start`: config -> stores -> app -> listen; SIGTERM drains and exits. */
 async function main(): Promise<void> {
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const force = setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS);
     force.unref();
     Promise.resolve(control?.close())
       .then(() => server.close())

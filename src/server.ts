@@ -36,6 +36,12 @@ import { Csrf } from './web/csrf.js';
 import { rateLimitNamespace, RateLimits } from './web/rate-limits.js';
 import { createRenderer } from './web/render.js';
 
+/**
+ * How long a SIGTERM'd process may drain before it exits anyway: an orchestrator's grace period
+ * (deploy/kubernetes) must cover it, plus the time the load balancer takes to stop sending.
+ */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
 export interface RunningServer {
   app: Koa;
   http: Server;
