@@ -117,6 +117,8 @@ describe('wrong codes of every kind at the second step', () => {
     expect(await counted(user.id)).toBe(2);
     for (let i = 0; i < 2; i++) current = await post(rp, current, /\/access-code$/, { code: otherThan(emailed) });
     expect(current.html).toContain('That code is not correct');
+    // The code itself takes 3 more, the ID only 1 before it locks: the page says the smaller.
+    expect(current.html).toContain('You can try 1 more time.');
     expect(await counted(user.id)).toBe(4);
     expect((await account(user.id)).status).toBe('active');
 
@@ -135,6 +137,33 @@ describe('wrong codes of every kind at the second step', () => {
     expect(title(again.page)).toBe(LOCKED);
     const strip = (html: string) => html.replace(/name="csrf" value="[^"]+"|\/interaction\/[^/"]+/g, '');
     expect(strip(fifth.html!)).toBe(strip(again.page.html!));
+  });
+
+  it('say the tries left before the ID locks when fewer than the code\'s own: a wrong emailed code after 3 wrong app codes says 1 more, a phone code the same', async () => {
+    expect(policy().second_step.access_code.max_attempts).toBe(5);
+    const user = await userWithAppAndPhone();
+    const { rp, page } = await signIn(user);
+    let current = page;
+    for (let i = 0; i < 3; i++) current = await post(rp, current, /\/authenticator-app$/, { code: wrongAppCode(user.secret, new Date(), i) });
+    const mailed = await post(rp, await methodPage(rp, current, 'access-code'), /\/access-code\/resend$/);
+    const wrong = await post(rp, mailed, /\/access-code$/, { code: otherThan(await latestMailedCode(user.email, 'access-code', 6)) });
+    expect(wrong.response.status).toBe(400);
+    expect(wrong.html).toContain('That code is not correct. You can try 1 more time.');
+    expect(wrong.html).not.toContain('4 more times');
+    expect(await account(user.id)).toMatchObject({ status: 'active', failed_code_count: 4 });
+    // The code's own count stays in the audit.
+    const failed = await db().selectFrom('audit_events').select('details').where('account_id', '=', user.id).where('action', '=', 'second_step.code_failed').executeTakeFirstOrThrow();
+    expect(failed.details).toMatchObject({ attempts_left: 4 });
+
+    // A phone code after 2 wrong app codes: 2 left for the ID, 4 for the code.
+    const other = await userWithAppAndPhone();
+    const now = new Date();
+    for (let i = 0; i < 2; i++) await checkAuthenticatorCode(db(), other.id, wrongAppCode(other.secret, now, i), policy(), {}, now);
+    const phoned = await issueCode(db(), other.id, codeDestination('text', other.e164), phoneCodeSpec(policy().second_step.phone, PHONE_SIGN_IN, 'mixed'));
+    if (!phoned.ok) throw new Error('no code was issued');
+    expect((await checkSignInCode(db(), other.id, otherThan(phoned.code), 'mixed', policy())).check).toMatchObject({ reason: 'wrong', attemptsLeft: 2 });
+    expect((await checkSignInCode(db(), other.id, otherThan(phoned.code), 'mixed', policy())).check).toMatchObject({ reason: 'wrong', attemptsLeft: 1 });
+    expect((await checkSignInCode(db(), other.id, otherThan(phoned.code), 'mixed', policy())).check).toEqual({ ok: false, reason: 'id_locked' });
   });
 
   it('count 10 wrong emailed codes sent at once as exactly 5, lock once, and check none past the fifth', async () => {

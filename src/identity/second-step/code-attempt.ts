@@ -40,6 +40,12 @@ export type Checked = { ok: true } | { ok: false; reason: string };
  * own answer comes back, or ID_LOCKED when no attempt was left or this wrong code used up the last.
  */
 export async function asCodeAttempt<T extends Checked>(db: Db, accountId: string, lockout: Policy['lockout'], check: () => Promise<T>, origin: AuditOrigin = {}): Promise<T | IdLocked> {
+  const counted = await onIdCounter(db, accountId, lockout, check, origin);
+  return 'result' in counted ? counted.result : counted;
+}
+
+/** As asCodeAttempt; after a wrong code, also how many more the ID takes before it locks (`idLeft`). */
+async function onIdCounter<T extends Checked>(db: Db, accountId: string, lockout: Policy['lockout'], check: () => Promise<T>, origin: AuditOrigin): Promise<{ result: T; idLeft?: number } | IdLocked> {
   const max = limitOf(lockout, 'code');
   const { slot } = await untilSettled(async () => ({ slot: await reserveAttempt(db, accountId, 'code', max) }));
   if (slot !== 'reserved') return ID_LOCKED;
@@ -50,24 +56,34 @@ export async function asCodeAttempt<T extends Checked>(db: Db, accountId: string
     await releaseAttempt(db, accountId, 'code');
     throw error;
   }
-  if (result.ok) await recordSuccess(db, accountId, 'code');
-  else if (result.reason !== 'wrong') await releaseAttempt(db, accountId, 'code');
-  else {
-    await recordFailure(db, accountId, 'code');
-    if (await lockIfExhausted(db, accountId, 'code', max, origin)) return ID_LOCKED;
+  if (result.ok || result.reason !== 'wrong') {
+    await (result.ok ? recordSuccess : releaseAttempt)(db, accountId, 'code');
+    return { result };
   }
-  return result;
+  // Failures go up one at a time, so of wrong codes racing one another exactly one reaches the
+  // limit: that one locks the ID and is told so, and those before it are told the tries left.
+  const failures = await recordFailure(db, accountId, 'code');
+  if (failures < max) return { result, idLeft: max - failures };
+  await lockIfExhausted(db, accountId, 'code', max, origin);
+  return ID_LOCKED;
 }
 
 /**
  * A code sent for this sign-in (`binding`, its interaction uid), emailed or phoned, checked as one
- * attempt; a refusal is audited, with `details` saying more (e.g. the channel).
+ * attempt; a refusal is audited, with `details` saying more (e.g. the channel). A wrong code's
+ * `attemptsLeft` is what the person may still type before something refuses: the code's own
+ * tries, or fewer when the ID locks sooner (wrong codes of other kinds counted towards it), so
+ * the page never promises tries the lock will not give. The audit keeps the code's own count.
  */
-export function checkSentCode(db: Db, accountId: string, sent: { purpose: string; binding: string }, code: string, policy: Pick<Policy, 'code_failures' | 'lockout'>, details: Record<string, string> = {}, origin: AuditOrigin = {}): Promise<CodeCheck | IdLocked> {
+export async function checkSentCode(db: Db, accountId: string, sent: { purpose: string; binding: string }, code: string, policy: Pick<Policy, 'code_failures' | 'lockout'>, details: Record<string, string> = {}, origin: AuditOrigin = {}): Promise<CodeCheck | IdLocked> {
   const attempt = async () => {
     const check = await verifyCode(db, accountId, sent.purpose, code, new Date(), { binding: sent.binding, failures: policy.code_failures });
     if (!check.ok) await recordAudit(db, { action: 'second_step.code_failed', actor: 'anonymous', accountId, details: { reason: check.reason, attempts_left: check.attemptsLeft, ...details }, ...origin });
     return check;
   };
-  return asCodeAttempt(db, accountId, policy.lockout, attempt, origin);
+  const counted = await onIdCounter(db, accountId, policy.lockout, attempt, origin);
+  if (!('result' in counted)) return counted;
+  const { result, idLeft } = counted;
+  if (result.ok || result.attemptsLeft === undefined || idLeft === undefined) return result;
+  return { ...result, attemptsLeft: Math.min(result.attemptsLeft, idLeft) };
 }
