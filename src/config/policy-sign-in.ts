@@ -63,7 +63,7 @@ export const lockoutSchema = z
   .object({
     max_failed_passwords: z.number().int().min(1).max(100).default(5),
     max_failed_answers: z.number().int().min(1).max(100).default(5),
-    /** Wrong authenticator-app codes (recovery codes included) in a row. */
+    /** Wrong codes at the sign-in's second step in a row, of any kind: the app's (recovery codes included), emailed, phone. */
     max_failed_codes: z.number().int().min(1).max(100).default(5),
     /**
      * Warns "1 try left" on the wrong password before the one that locks. Off by default: it

@@ -21,7 +21,7 @@ export type Counter = 'password' | 'answer' | 'code';
 const COLUMNS = {
   password: { failures: 'failed_password_count', inFlight: 'password_in_flight', until: 'password_in_flight_until' },
   answer: { failures: 'failed_answer_count', inFlight: 'answer_in_flight', until: 'answer_in_flight_until' },
-  /** Authenticator-app codes and its recovery codes (second-step/authenticator-app.ts). */
+  /** Codes typed at the sign-in's second step, of every kind: the app's, its recovery codes, emailed and phone codes (second-step/code-attempt.ts). */
   code: { failures: 'failed_code_count', inFlight: 'code_in_flight', until: 'code_in_flight_until' },
 } as const;
 /** Why a lock by failures was set, by counter; every one of them may be lifted as such a lock is. */

@@ -37,8 +37,10 @@ export const emailCode: SecondStepMethod = {
     const { code } = codeForm.parse(form);
     const { length } = env.config.policy.second_step.access_code;
     if (!isDigitCode(code, length)) return { ok: false, messages: { fieldError: codeFormat(length) }, status: 400 };
-    const check = await checkAccessCode(env.db, step.account.id, code, step.uid, env.config.policy.code_failures, step.origin);
-    return check.ok ? { ok: true } : { ok: false, messages: { fieldError: codeProblem(check) }, status: 400 };
+    const check = await checkAccessCode(env.db, step.account.id, code, step.uid, env.config.policy, step.origin);
+    if (check.ok) return { ok: true };
+    if (check.reason === 'id_locked') return { ok: false, locked: true };
+    return { ok: false, messages: { fieldError: codeProblem(check) }, status: 400 };
   },
   actions: {
     /** "Email me a code", "Send a new code": the page says it was sent, or why not. */

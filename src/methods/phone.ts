@@ -47,8 +47,9 @@ export const phone: SecondStepMethod = {
   async verify(env, step, form) {
     const typed = readPhoneCode(typeof form.code === 'string' ? form.code.slice(0, 100) : '');
     if (!typed.ok) return { ok: false, messages: { fieldError: typedCodeProblem(typed.problem) }, status: 400 };
-    const { check, channel } = await checkSignInCode(env.db, step.account.id, typed.code, step.uid, env.config.policy.code_failures, step.origin);
+    const { check, channel } = await checkSignInCode(env.db, step.account.id, typed.code, step.uid, env.config.policy, step.origin);
     if (check.ok) return { ok: true, amr: channel === 'call' ? 'tel' : 'sms' };
+    if (check.reason === 'id_locked') return { ok: false, locked: true };
     return { ok: false, messages: { fieldError: codeProblem(check) }, status: 400 };
   },
   actions: { text: send('text'), call: send('call') },

@@ -26,7 +26,10 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'portico-policy-'));
   const policyFile = path.join(dir, 'policy.json');
   // Resends without waiting, so the tests can ask for new codes; providers re-enabled by the help desk only.
-  writeFileSync(policyFile, JSON.stringify({ second_step: { access_code: { resend_throttle_seconds: 0 } }, lockout: { unlock_by_account_type: { provider: 'help_desk' }, help_desk: 'Call 1-800-555-0100.' } }));
+  // Wrong codes lock the ID only past a code's own 5 tries, so that these count the code's tries:
+  // the ID's lock by wrong codes of every kind is second-step-code-lockout.test.ts's.
+  const lockout = { unlock_by_account_type: { provider: 'help_desk' }, help_desk: 'Call 1-800-555-0100.', max_failed_codes: 10 };
+  writeFileSync(policyFile, JSON.stringify({ second_step: { access_code: { resend_throttle_seconds: 0 } }, lockout }));
   portico = await startPortico({ env: { POLICY_FILE: policyFile } });
   db = portico.server.database.db;
 });

@@ -44,6 +44,11 @@ export async function sendRecoveryCode(db: Db, flow: RecoveryFlow, policy: Polic
   });
 }
 
+/**
+ * A reset code counts at the recovery door only (code-failures.ts), never towards the ID's lock
+ * as a second step's code does (second-step/code-attempt.ts): this door needs only a username,
+ * so if its wrong codes locked the ID anyone could lock anyone out.
+ */
 export async function checkRecoveryCode(db: Db, flow: RecoveryFlow, code: string, policy: Policy, origin: AuditOrigin = {}): Promise<CodeCheck> {
   if (!flow.accountId) return checkDecoyCode(db, await decoySubject(db, flow.data.login), policy.code_failures);
   const check = await verifyCode(db, flow.accountId, RECOVERY_CODE, code, new Date(), { failures: policy.code_failures });

@@ -3,9 +3,9 @@ import { enqueueMail } from '../../notify/outbox.js';
 import type { Db } from '../../storage/database.js';
 import type { Account } from '../../storage/schema.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
-import { issueCode, latestCode, verifyCode, type CodeCheck, type CodeSpec, type IssueResult } from '../one-time-codes.js';
-import type { CodeFailuresPolicy } from '../code-failures.js';
+import { issueCode, latestCode, type CodeCheck, type CodeSpec, type IssueResult } from '../one-time-codes.js';
 import { inTransaction } from '../transaction.js';
+import { checkSentCode, type IdLocked } from './code-attempt.js';
 
 export const SIGN_IN_CODE = 'sign_in';
 
@@ -46,10 +46,11 @@ export async function codeSentFor(db: Db, accountId: string, binding: string): P
   return (await latestCode(db, accountId, SIGN_IN_CODE, binding)) !== undefined;
 }
 
-export async function checkAccessCode(db: Db, accountId: string, code: string, binding: string, failures: CodeFailuresPolicy, origin: AuditOrigin = {}): Promise<CodeCheck> {
-  const check = await verifyCode(db, accountId, SIGN_IN_CODE, code, new Date(), { binding, failures });
-  if (!check.ok) {
-    await recordAudit(db, { action: 'second_step.code_failed', actor: 'anonymous', accountId, details: { reason: check.reason, attempts_left: check.attemptsLeft }, ...origin });
-  }
-  return check;
+/**
+ * Checks a code typed at this sign-in's second step (well-formed: the method refuses others
+ * beside the field). A wrong one counts per code, per account (code-failures.ts) and towards the
+ * ID's lock, with wrong app and phone codes (code-attempt.ts).
+ */
+export function checkAccessCode(db: Db, accountId: string, code: string, binding: string, policy: Pick<Policy, 'code_failures' | 'lockout'>, origin: AuditOrigin = {}): Promise<CodeCheck | IdLocked> {
+  return checkSentCode(db, accountId, { purpose: SIGN_IN_CODE, binding }, code, policy, {}, origin);
 }

@@ -6,17 +6,17 @@ import { notify } from '../account-settings.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
 import { clearCodeFailures, countFailure, gateOf, lockCounter, type CodeFailuresPolicy } from '../code-failures.js';
 import { codeHmacKey, keyedHash } from '../keyed-hash.js';
-import { limitOf, lockIfExhausted, recordFailure, recordSuccess, releaseAttempt, reserveAttempt, untilSettled } from '../lockout.js';
 import { closed } from '../one-time-codes.js';
 import { inTransaction } from '../transaction.js';
+import { asCodeAttempt, type IdLocked } from './code-attempt.js';
 import { matchStep, newRecoveryCode, newSecret, readTypedCode, RECOVERY_CODE_COUNT, type TypedCode } from './totp.js';
 
 /*
  * An account's authenticator app (TOTP, RFC 6238) and its recovery codes. The secret is sealed
  * with the keys-encryption key, the account as associated data, so a copied value opens in no
  * other row. A wrong code counts twice over. Towards the ID's lock (lockout.ts, counter
- * 'code'), as a wrong password or set of answers does: `lockout.max_failed_codes` in a row lock
- * the ID. And where a wrong emailed code counts (code-failures.ts, the password door: only
+ * 'code'), as a wrong password or set of answers does, together with wrong emailed and phone
+ * codes (code-attempt.ts): `lockout.max_failed_codes` in a row lock the ID. And where a wrong emailed code counts (code-failures.ts, the password door: only
  * someone past the right password gets here), whose closed gate refuses every code, the app's,
  * a recovery code and an emailed one alike, and whose row lock serialises the checks of one
  * account, so that two requests cannot both use one code.
@@ -78,8 +78,7 @@ export async function confirmAuthenticatorApp(db: Db, account: Account, typed: s
 export type AppCheck =
   | { ok: true; recoveryCode: boolean }
   | { ok: false; reason: 'malformed' }
-  /** The ID is locked, by this wrong code or before it (lockout.ts): the sign-in shows the locked page. */
-  | { ok: false; reason: 'id_locked' }
+  | IdLocked
   /**
    * replayed: the app's code of a step already used (not counted: the person typed it again, it is no guess).
    * `locked` here: codes are refused by the code-failures gate (code-failures.ts), the ID itself is not locked.
@@ -89,36 +88,19 @@ export type AppCheck =
 /**
  * Checks a code typed at the second step: the app's (one step of drift either way, newer than
  * the last accepted step) or an unused recovery code (used up by this). One code is one attempt
- * on the ID's 'code' counter (lockout.ts), taken before the check: attempts held back while
- * others are checked wait, and are told to try again if that lasts, so a right code is never
- * refused for wrong ones still in flight; only failures counted before it lock it out.
+ * on the ID's 'code' counter, shared with emailed and phone codes (code-attempt.ts).
  */
 export async function checkAuthenticatorCode(db: Db, accountId: string, typed: string, policy: Pick<Policy, 'code_failures' | 'lockout'>, origin: AuditOrigin = {}, now = new Date()): Promise<AppCheck> {
   const code = readTypedCode(typed);
   if (code.kind === 'malformed') return { ok: false, reason: 'malformed' };
-  const max = limitOf(policy.lockout, 'code');
-  const { slot } = await untilSettled(async () => ({ slot: await reserveAttempt(db, accountId, 'code', max) }));
-  if (slot !== 'reserved') return { ok: false, reason: 'id_locked' };
-  let check: AppCheck;
-  try {
-    check = await checkCode(db, accountId, code, policy.code_failures, now);
-  } catch (error) {
-    await releaseAttempt(db, accountId, 'code');
-    throw error;
-  }
-  if (check.ok) {
-    await recordSuccess(db, accountId, 'code');
-    if (check.recoveryCode) await recordAudit(db, { action: 'authenticator_app.recovery_code_used', actor: `account:${accountId}`, accountId, details: { left: await recoveryCodesLeft(db, accountId) }, ...origin });
+  // A code typed again ('replayed'), or one the code-failures gate refused unchecked, is no guess: only 'wrong' counts.
+  const attempt = async () => {
+    const check = await checkCode(db, accountId, code, policy.code_failures, now);
+    if (!check.ok) await recordAudit(db, { action: 'second_step.app_failed', actor: 'anonymous', accountId, details: { reason: check.reason, kind: code.kind }, ...origin });
     return check;
-  }
-  await recordAudit(db, { action: 'second_step.app_failed', actor: 'anonymous', accountId, details: { reason: check.reason, kind: code.kind }, ...origin });
-  // A code typed again, or one the code-failures gate refused unchecked, is no guess.
-  if (check.reason !== 'wrong') {
-    await releaseAttempt(db, accountId, 'code');
-    return check;
-  }
-  await recordFailure(db, accountId, 'code');
-  if (await lockIfExhausted(db, accountId, 'code', max, origin)) return { ok: false, reason: 'id_locked' };
+  };
+  const check = await asCodeAttempt(db, accountId, policy.lockout, attempt, origin);
+  if (check.ok && check.recoveryCode) await recordAudit(db, { action: 'authenticator_app.recovery_code_used', actor: `account:${accountId}`, accountId, details: { left: await recoveryCodesLeft(db, accountId) }, ...origin });
   return check;
 }
 

@@ -1,15 +1,17 @@
 import type { Policy } from '../../config/policy.js';
 import type { Db } from '../../storage/database.js';
 import type { Account } from '../../storage/schema.js';
-import { recordAudit, type AuditOrigin } from '../audit.js';
-import { latestCode, verifyCode, type CodeCheck } from '../one-time-codes.js';
+import type { AuditOrigin } from '../audit.js';
+import { latestCode, type CodeCheck } from '../one-time-codes.js';
+import { checkSentCode, type IdLocked } from './code-attempt.js';
 import { asciiDigits } from './phone-number.js';
 import { channelOf, sendPhoneCode, type PhoneChannel, type PhoneEnv, type SendResult } from './phone-send.js';
 
 /*
  * The phone second step at sign-in: a 6-digit code by text or call, the person choosing which
  * each time. Codes are one_time_codes bound to the sign-in (its interaction uid), hashed, and
- * checked by verifyCode, so a wrong one counts where a wrong emailed code does (code-failures.ts).
+ * checked by verifyCode, so a wrong one counts where a wrong emailed code does: per account
+ * (code-failures.ts) and towards the ID's lock (code-attempt.ts).
  */
 
 export const PHONE_SIGN_IN = 'phone_sign_in';
@@ -43,10 +45,11 @@ export async function phoneCodeSentFor(db: Db, accountId: string, uid: string): 
   return (await latestCode(db, accountId, PHONE_SIGN_IN, uid)) !== undefined;
 }
 
-/** A right code says how it came (`channel`): RFC 8176 has `sms` for a text and `tel` for a call. */
-export async function checkSignInCode(db: Db, accountId: string, code: string, uid: string, failures: Policy['code_failures'], origin: AuditOrigin = {}): Promise<{ check: CodeCheck; channel?: PhoneChannel }> {
-  const check = await verifyCode(db, accountId, PHONE_SIGN_IN, code, new Date(), { binding: uid, failures });
-  if (check.ok) return { check, channel: channelOf(check.destination) };
-  await recordAudit(db, { action: 'second_step.code_failed', actor: 'anonymous', accountId, details: { reason: check.reason, attempts_left: check.attemptsLeft, channel: 'phone' }, ...origin });
-  return { check };
+/**
+ * Checks a code typed at this sign-in's phone step (well-formed: readPhoneCode first). A right
+ * code says how it came (`channel`): RFC 8176 has `sms` for a text and `tel` for a call.
+ */
+export async function checkSignInCode(db: Db, accountId: string, code: string, uid: string, policy: Pick<Policy, 'code_failures' | 'lockout'>, origin: AuditOrigin = {}): Promise<{ check: CodeCheck | IdLocked; channel?: PhoneChannel }> {
+  const check = await checkSentCode(db, accountId, { purpose: PHONE_SIGN_IN, binding: uid }, code, policy, { channel: 'phone' }, origin);
+  return check.ok ? { check, channel: channelOf(check.destination) } : { check };
 }
