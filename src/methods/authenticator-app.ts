@@ -3,6 +3,8 @@ import { ACR, RECOVERY_CODE_AMR } from '../identity/second-step/assurance.js';
 import { liftAnswersBar } from '../identity/second-step/security-questions.js';
 import { appCodeProblem, confirmProblem, offerApp } from './authenticator-app-messages.js';
 import { enrolmentPage, recoveryCodesPage } from './authenticator-app-page.js';
+import type { Account } from '../storage/schema.js';
+import { listedFor } from './listed.js';
 import type { Enrolled, MethodEnv, MethodStep, SecondStepMethod } from './types.js';
 
 const typedCode = (form: Record<string, unknown>): string => (typeof form.code === 'string' ? form.code : '');
@@ -16,8 +18,8 @@ async function confirmed(env: MethodEnv, step: MethodStep, form: Record<string, 
   return { ok: false, values: {}, errors: { code: confirmProblem(confirmation) }, status: 400 };
 }
 
-/** Whether the policy lists the app: only then is it offered, set up, or shown on the account page. */
-export const appListed = (env: Pick<MethodEnv, 'config'>): boolean => env.config.policy.second_step.methods.includes(ID);
+/** Whether the policy lists the app (for the account's type, when known): only then is it offered, set up, or shown on the account page. */
+export const appListed = (env: Pick<MethodEnv, 'config'>, account?: Pick<Account, 'account_type'>): boolean => listedFor(env, ID, account);
 
 /**
  * An authenticator app (TOTP, RFC 6238), RFC 8176 §2 `otp`; a recovery code stands in for it

@@ -1,4 +1,5 @@
 import type { Policy } from '../config/policy.js';
+import { methodIdsFor } from '../config/policy-sign-in.js';
 import { acrRank, meetsAcr, type Acr } from '../identity/second-step/assurance.js';
 import type { Account } from '../storage/schema.js';
 import { authenticatorApp } from './authenticator-app.js';
@@ -46,10 +47,7 @@ export interface MethodRegistry {
 
 type SecondStepPolicy = Policy['second_step'];
 
-/** The method ids this account's type may use: its own list in account_types, else the policy's. */
-export function methodIdsFor(secondStep: SecondStepPolicy, account: Pick<Account, 'account_type'>): readonly string[] {
-  return secondStep.account_types[account.account_type]?.methods ?? secondStep.methods;
-}
+export { methodIdsFor };
 
 export function createMethodRegistry(list: readonly SecondStepMethod[] = SECOND_STEP_METHODS): MethodRegistry {
   const byId = new Map(list.map((m) => [m.id, m]));
