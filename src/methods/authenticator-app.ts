@@ -54,7 +54,7 @@ export const authenticatorApp: SecondStepMethod = {
     isEnrolled: (env, account) => hasAuthenticatorApp(env.db, account.id),
     async render(env, step) {
       // Confirmed already (the recovery codes were shown): only the way on is left.
-      return (await enrolmentPage(step.account, await enrolmentSecret(env.db, step.account.id))) ?? recoveryCodesPage([]);
+      return (await enrolmentPage(env, step.account, await enrolmentSecret(env.db, step.account.id))) ?? recoveryCodesPage([]);
     },
     async submit(env, step, form) {
       if (await hasAuthenticatorApp(env.db, step.account.id)) return { ok: true };
@@ -65,7 +65,7 @@ export const authenticatorApp: SecondStepMethod = {
   again: {
     path: 'set-up-authenticator-app-again',
     async render(env, step) {
-      const page = await enrolmentPage(step.account, await replacementSecret(env.db, step.account.id));
+      const page = await enrolmentPage(env, step.account, await replacementSecret(env.db, step.account.id));
       // No confirmed app to replace any more (removed meanwhile): only the way on is left.
       return page ? { view: page.view, data: { ...page.data, again: true } } : recoveryCodesPage([]);
     },

@@ -29,7 +29,7 @@ function show(ctx: Context, deps: FlowDeps, place: AccountPlace, setup: Setup, p
 async function enrolment(ctx: Context, deps: FlowDeps, place: AccountPlace, setup: Setup, errors?: Record<string, Msg>, status?: number): Promise<void> {
   const app = deps.identity.authenticatorApp;
   const secret = setup === 'first' ? await app.enrolmentSecret(place.account.id) : await app.replacementSecret(place.account.id);
-  const page = await enrolmentPage(place.account, secret);
+  const page = await enrolmentPage(deps, place.account, secret);
   if (!page) return backTo(ctx, deps, place, 'security');
   show(ctx, deps, place, setup, setup === 'first' ? page : { view: page.view, data: { ...page.data, again: true } }, errors, status);
 }
