@@ -47,6 +47,7 @@ export interface MethodRegistry {
 
 type SecondStepPolicy = Policy['second_step'];
 
+/** Lives with the policy's schema, where the domain reads it too (a passkey as the whole sign-in). */
 export { methodIdsFor };
 
 export function createMethodRegistry(list: readonly SecondStepMethod[] = SECOND_STEP_METHODS): MethodRegistry {

@@ -166,8 +166,8 @@ export interface AssertionExpectation {
   userVerification: boolean;
   /**
    * Whether the credential's account may use it at all (its type's methods). One that may not
-   * is `unknown`, checked before its signature, as a credential of no account is; `hidden`
-   * says why, for the audit only.
+   * is `unknown`, before its signature is checked, as a credential of no account is; the
+   * check's `hidden` says why, for the audit only.
    */
   allowed?: (trx: Db, accountId: string) => Promise<boolean>;
 }
