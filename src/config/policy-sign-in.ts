@@ -51,6 +51,13 @@ export const secondStepSchema = z
   .strict()
   .prefault({});
 
+export type SecondStepPolicy = z.infer<typeof secondStepSchema>;
+
+/** The method ids an account of this type may use: its own list in account_types, else the policy's. */
+export function methodIdsFor(secondStep: SecondStepPolicy, account: { account_type: string }): readonly string[] {
+  return secondStep.account_types[account.account_type]?.methods ?? secondStep.methods;
+}
+
 /** Whether the locked page's help-desk words are still the default (a portal's own phone then replaces them). */
 export const isDefaultHelpDesk = (text: string): boolean => text === DEFAULT_HELP_DESK.text;
 

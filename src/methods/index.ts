@@ -1,4 +1,5 @@
 import type { Policy } from '../config/policy.js';
+import { methodIdsFor } from '../config/policy-sign-in.js';
 import { acrRank, meetsAcr, type Acr } from '../identity/second-step/assurance.js';
 import type { Account } from '../storage/schema.js';
 import { authenticatorApp } from './authenticator-app.js';
@@ -8,7 +9,7 @@ import { phone } from './phone.js';
 import { securityQuestions } from './security-questions.js';
 import type { Enrolled, MethodEnv, MethodPage, MethodStep, SecondStepMethod, StepMessages, Verified } from './types.js';
 
-export type { Enrolled, MethodEnrolment, MethodEnv, MethodPage, MethodStep, SecondStepMethod, StepMessages, Verified } from './types.js';
+export type { Enrolled, MethodEnrolment, MethodEnv, MethodReplacement, MethodPage, MethodStep, SecondStepMethod, StepMessages, Verified } from './types.js';
 
 /** Every second-step method Portico has; the policy's second_step.methods picks among them. */
 export const SECOND_STEP_METHODS: readonly SecondStepMethod[] = [emailCode, securityQuestions, authenticatorApp, passkey, phone];
@@ -34,16 +35,20 @@ export interface MethodRegistry {
    * weakest such first; undefined when none can (no such method, or the policy leaves it out).
    */
   enrolmentReaching(env: MethodEnv, level: Acr, account: Account): SecondStepMethod | undefined;
+  /**
+   * Whether this account must set `method` up again now that a proof stood in for it, with no
+   * "Not now": the policy requires every account to have it, or the account's type must have
+   * one of a list that names it and the account has none of the others.
+   */
+  replacementRequired(env: MethodEnv, account: Account, method: SecondStepMethod): Promise<boolean>;
   /** Why the policy's second_step does not fit this registry (names the field), or undefined. */
   policyProblem(secondStep: SecondStepPolicy): string | undefined;
 }
 
 type SecondStepPolicy = Policy['second_step'];
 
-/** The method ids this account's type may use: its own list in account_types, else the policy's. */
-export function methodIdsFor(secondStep: SecondStepPolicy, account: Pick<Account, 'account_type'>): readonly string[] {
-  return secondStep.account_types[account.account_type]?.methods ?? secondStep.methods;
-}
+/** Lives with the policy's schema, where the domain reads it too (a passkey as the whole sign-in). */
+export { methodIdsFor };
 
 export function createMethodRegistry(list: readonly SecondStepMethod[] = SECOND_STEP_METHODS): MethodRegistry {
   const byId = new Map(list.map((m) => [m.id, m]));
@@ -83,6 +88,16 @@ export function createMethodRegistry(list: readonly SecondStepMethod[] = SECOND_
       const fit = list.filter((m) => m.enrol && listed.includes(m.id) && meetsAcr(m.acr, level));
       return fit.sort((a, b) => acrRank(a.acr) - acrRank(b.acr))[0];
     },
+    async replacementRequired(env, account, method) {
+      if (!methodIdsFor(env.config.policy.second_step, account).includes(method.id)) return false;
+      if (method.enrol?.required(env)) return true;
+      const mustHave = env.config.policy.second_step.account_types[account.account_type]?.must_have ?? [];
+      if (!mustHave.includes(method.id)) return false;
+      for (const id of mustHave) {
+        if (id !== method.id && (await byId.get(id)!.isAvailable(env, account))) return false;
+      }
+      return true;
+    },
     policyProblem(secondStep) {
       const unknown = (field: string, ids: readonly string[]) => {
         const i = ids.findIndex((id) => !byId.has(id));
@@ -116,6 +131,8 @@ export interface BoundMethod {
   succeeded(step: MethodStep): Promise<void>;
   enrolPage(step: MethodStep): Promise<MethodPage>;
   enrol(step: MethodStep, form: Record<string, unknown>): Promise<Enrolled>;
+  againPage(step: MethodStep): Promise<MethodPage>;
+  again(step: MethodStep, form: Record<string, unknown>): Promise<Enrolled>;
 }
 
 /** The registry's methods over one environment, built once at start-up (server.ts). */
@@ -126,6 +143,7 @@ export interface BoundMethods {
   offered(account: Account): Promise<SecondStepMethod[]>;
   enrolmentDue(account: Account, offered: readonly SecondStepMethod[]): Promise<SecondStepMethod | undefined>;
   enrolmentReaching(level: Acr, account: Account): SecondStepMethod | undefined;
+  replacementRequired(account: Account, method: SecondStepMethod): Promise<boolean>;
 }
 
 export function bindMethods(registry: MethodRegistry, env: MethodEnv): BoundMethods {
@@ -141,6 +159,8 @@ export function bindMethods(registry: MethodRegistry, env: MethodEnv): BoundMeth
         succeeded: async (step) => void (await method.succeeded?.(env, step)),
         enrolPage: async (step) => method.enrol!.render(env, step),
         enrol: (step, form) => method.enrol!.submit(env, step, form),
+        againPage: (step) => method.again!.render(env, step),
+        again: (step, form) => method.again!.submit(env, step, form),
       },
     ]),
   );
@@ -151,5 +171,6 @@ export function bindMethods(registry: MethodRegistry, env: MethodEnv): BoundMeth
     offered: (account) => registry.offered(env, account),
     enrolmentDue: (account, offered) => registry.enrolmentDue(env, account, offered),
     enrolmentReaching: (level, account) => registry.enrolmentReaching(env, level, account),
+    replacementRequired: (account, method) => registry.replacementRequired(env, account, method),
   };
 }

@@ -1,12 +1,14 @@
 import { ACR } from '../identity/second-step/assurance.js';
-import { authenticationOptions, checkPasskey, hasPasskey, relyingPartyOf, type Attachment } from '../identity/second-step/passkeys.js';
+import { authenticationOptions, checkPasskey, hasPasskey, PASSKEY_METHOD, relyingPartyOf, type Attachment } from '../identity/second-step/passkeys.js';
 import { offerPasskey, passkeyProblem } from './passkey-messages.js';
+import type { Account } from '../storage/schema.js';
+import { listedFor } from './listed.js';
 import type { MethodEnv, SecondStepMethod } from './types.js';
 
-const ID = 'passkey';
+const ID = PASSKEY_METHOD;
 
-/** Whether the policy lists passkeys: only then are they offered, or shown on the account page. */
-export const passkeysListed = (env: Pick<MethodEnv, 'config'>): boolean => env.config.policy.second_step.methods.includes(ID);
+/** Whether the policy lists passkeys (for the account's type, when known): only then are they offered, or shown on the account page. */
+export const passkeysListed = (env: Pick<MethodEnv, 'config'>, account?: Pick<Account, 'account_type'>): boolean => listedFor(env, ID, account);
 
 /**
  * RFC 8176 §2: `hwk` for a key apart from the device (a security key or a phone, which the

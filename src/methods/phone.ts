@@ -4,12 +4,14 @@ import type { PhoneChannel, PhoneEnv } from '../identity/second-step/phone-send.
 import { checkSignInCode, phoneCodeSentFor, phoneOf, readPhoneCode, sendSignInCode } from '../identity/second-step/phone.js';
 import { liftAnswersBar } from '../identity/second-step/security-questions.js';
 import { codeProblem, codeSentTo, offerPhone, sendProblem, sendStatus, typedCodeProblem } from './phone-messages.js';
+import type { Account } from '../storage/schema.js';
+import { listedFor } from './listed.js';
 import type { MethodAction, MethodEnv, SecondStepMethod } from './types.js';
 
 const ID = 'phone';
 
-/** Whether the policy lists the phone: only then is it offered, or shown on the account page. */
-export const phoneListed = (env: Pick<MethodEnv, 'config'>): boolean => env.config.policy.second_step.methods.includes(ID);
+/** Whether the policy lists the phone (for the account's type, when known): only then is it offered, or shown on the account page. */
+export const phoneListed = (env: Pick<MethodEnv, 'config'>, account?: Pick<Account, 'account_type'>): boolean => listedFor(env, ID, account);
 
 const phoneEnv = (env: MethodEnv): PhoneEnv => ({ db: env.db, gateway: env.phone, policy: env.config.policy.second_step.phone, issuer: env.config.issuer });
 

@@ -41,8 +41,12 @@ export interface MethodPage {
 
 /** The outcome of a submitted form: done, the account locked, or the page again with words. */
 export type Verified =
-  /** `amr`: what this proof states instead of the method's own (a recovery code instead of the app). */
-  | { ok: true; amr?: string }
+  /**
+   * `amr`: what this proof states instead of the method's own (a recovery code instead of the app).
+   * `setUpAgain`: the proof stood in for the method's device (a recovery code: the phone is
+   * likely lost), so the sign-in offers setting the method up again (its `again`).
+   */
+  | { ok: true; amr?: string; setUpAgain?: boolean }
   | { ok: false; locked: true } | { ok: false; locked?: false; messages: StepMessages; status: number };
 
 /** A button of the method's page other than the main form, e.g. "Send a new code". */
@@ -66,6 +70,18 @@ export interface MethodEnrolment {
   /** Whether this account has it set up (beyond being offered it now). */
   isEnrolled(env: MethodEnv, account: Account): Promise<boolean>;
   render(env: MethodEnv, step: MethodStep): MethodPage | Promise<MethodPage>;
+  submit(env: MethodEnv, step: MethodStep, form: Record<string, unknown>): Promise<Enrolled>;
+}
+
+/**
+ * Setting a method up again during a sign-in, after a proof that stood in for its device. What
+ * is set up replaces the old only once confirmed: until then the old still works. The flows
+ * give it a page at /interaction/:uid/<path>, which the person may put off ("Not now") unless
+ * the policy leaves the account no other way to meet what its type must have.
+ */
+export interface MethodReplacement {
+  path: string;
+  render(env: MethodEnv, step: MethodStep): Promise<MethodPage>;
   submit(env: MethodEnv, step: MethodStep, form: Record<string, unknown>): Promise<Enrolled>;
 }
 
@@ -104,4 +120,6 @@ export interface SecondStepMethod {
   succeeded?(env: MethodEnv, step: MethodStep): Promise<void>;
   /** How an account sets it up in a sign-in, when the policy requires it. */
   enrol?: MethodEnrolment;
+  /** How an account sets it up again in a sign-in, after a proof that stood in for it. */
+  again?: MethodReplacement;
 }

@@ -223,6 +223,8 @@ export interface AuthenticatorAppsTable {
   confirmed_at: NullableTimestamp;
   /** The newest RFC 6238 time step a code was accepted for: codes of that step or older are refused. */
   last_used_step: number | null;
+  /** A new secret being set up to replace a confirmed one (migration 0027), sealed like it; null when none. */
+  pending_secret_sealed: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 

@@ -12,8 +12,9 @@ import type { TestSmtp } from '../support/smtp.js';
 /*
  * The authenticator app as a person meets it in Chromium: set up from the account page by
  * reading the key off the page (as an app would from the QR code), codes computed the way the
- * app computes them (RFC 6238), a code refused the second time, a recovery code once, wrong
- * codes counted until they lock the ID, and the app required at a sign-in's enrol step.
+ * app computes them (RFC 6238), a code refused the second time, a recovery code once and the
+ * app set up again after it, wrong codes counted until they lock the ID, and the app required
+ * at a sign-in's enrol step.
  */
 
 const LOCKED = "We can't let you sign in just yet";
@@ -99,6 +100,19 @@ describe('an authenticator app as the second step, in a real browser', () => {
     // A recovery code instead, as shown (with its dash): accepted once, and amr says so.
     await again.page.getByLabel('Code from your app').fill(recoveryCodes[0]!);
     await again.page.getByRole('button', { name: 'Continue' }).click();
+    // The phone is likely lost: the app is set up again first (the policy requires it, so no "Not now").
+    await again.page.getByRole('heading', { name: 'Set up your authenticator app again' }).waitFor();
+    expect(await accessibilityViolations(again.page)).toEqual([]);
+    await expect(again.page.getByRole('button', { name: 'Not now' }).count()).resolves.toBe(0);
+    // Until the new app is confirmed the old one's codes stand: the recovery code was used, the rest are left.
+    await account.goto(`${portico.url}/account/security`);
+    await expect(account.getByText('You have 9 unused recovery codes.', { exact: false }).isVisible()).resolves.toBe(true);
+    const newSecret = (await again.page.locator('code.key').textContent())!.replace(/\s/g, '');
+    expect(newSecret).not.toBe(secret);
+    await again.page.getByLabel('Code from your app').fill(appCode(newSecret));
+    await again.page.getByRole('button', { name: 'Confirm' }).click();
+    await again.page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+    await again.page.getByRole('button', { name: 'Continue' }).click();
     await expectAtPortal(again.page, again.rp, again.request, { sub: user.id, amr: ['pwd', 'recovery_code'] });
 
     const third = await signIn(await browser.newContext(), user);
@@ -106,15 +120,17 @@ describe('an authenticator app as the second step, in a real browser', () => {
     await third.page.getByRole('button', { name: 'Continue' }).click();
     await expect(third.page.getByText('That code is not correct.', { exact: false }).isVisible()).resolves.toBe(true);
 
-    // Removing it: from the account page, audited, and the owner told.
+    // Removing it: from the account page, audited, and the owner told. The new app came with ten new codes.
     await account.goto(`${portico.url}/account/security`);
-    await expect(account.getByText('You have 9 unused recovery codes.', { exact: false }).isVisible()).resolves.toBe(true);
+    await expect(account.getByText('You have 10 unused recovery codes.', { exact: false }).isVisible()).resolves.toBe(true);
     await account.getByRole('button', { name: 'Remove the authenticator app' }).click();
     await expect(account.getByText('The authenticator app was removed.').isVisible()).resolves.toBe(true);
-    const mails = await smtp.mailsTo(user.email, 2);
+    // Set up, set up again (mailed like the first), removed.
+    const mails = await smtp.mailsTo(user.email, 3);
+    expect(mails.filter((m) => m.decoded.includes('just set up an authenticator app'))).toHaveLength(2);
     expect(mails.some((m) => m.decoded.includes('just removed its authenticator app'))).toBe(true);
     const audit = await portico.server.database.db.selectFrom('audit_events').select('action').where('account_id', '=', user.id).execute();
-    expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['authenticator_app.enrolled', 'authenticator_app.recovery_code_used', 'authenticator_app.removed']));
+    expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['authenticator_app.enrolled', 'authenticator_app.recovery_code_used', 'authenticator_app.replaced', 'authenticator_app.removed']));
     const stored = await portico.server.database.db.selectFrom('authenticator_apps').selectAll().where('account_id', '=', user.id).execute();
     expect(stored).toEqual([]);
     // A whole journey across four browsers, with axe on each new page: longer than one step's default.

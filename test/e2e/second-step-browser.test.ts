@@ -1,5 +1,8 @@
+import { generateSync } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { findAccountById } from '../../src/identity/accounts.js';
+import { confirmAuthenticatorApp, enrolmentSecret } from '../../src/identity/second-step/authenticator-app.js';
 import { accessibilityViolations, signInOnHostedPage } from '../support/browser.js';
 import { TEST_ANSWERS, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
@@ -87,5 +90,20 @@ describe('proving a new device in a real browser', () => {
     await page.getByRole('button', { name: 'Re-enable my ID' }).click();
     await page.getByRole('heading', { name: 'Your ID is enabled again' }).waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
+  });
+
+  it('offers setting the authenticator app up again after a recovery code, which the person may put off', async () => {
+    const user = await portico.createUser({ trustDevice: false, withAnswers: true });
+    const { db } = portico.server.database;
+    const secret = (await enrolmentSecret(db, user.id))!;
+    const app = await confirmAuthenticatorApp(db, (await findAccountById(db, user.id))!, generateSync({ secret }));
+    if (!app.ok) throw new Error('the app was not confirmed');
+    const { rp, request, page } = await signIn(await browser.newContext(), user);
+    await page.getByLabel('Code from your app').fill(app.recoveryCodes[0]!);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Set up your authenticator app again' }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Not now' }).click();
+    await expectAtPortal(page, rp, request, { amr: ['pwd', 'recovery_code'] });
   });
 });

@@ -1,16 +1,20 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
+import { enrolmentSecret } from '../../src/identity/second-step/authenticator-app.js';
+import { otpauthUri } from '../../src/identity/second-step/totp.js';
 import type { Db } from '../../src/storage/database.js';
-import { portalOrigin, usePortico, type TestPortico } from '../support/portico.js';
+import { DEVICE_COOKIE, portalOrigin, TEST_DEVICE_TOKEN, usePortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
-import { UserAgent } from '../support/user-agent.js';
+import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
 
 /*
  * Branding: the instance's name and help desk replace "Portico", and a journey from a branded
  * portal carries that portal's logo, colour and help-desk phone on its pages and in its mails.
- * The same person signs in from two portals branded differently.
+ * The same person signs in from two portals branded differently. An authenticator app lists
+ * the ID under the instance's name.
  */
 
 const brandingDir = mkdtempSync(path.join(tmpdir(), 'portico-branding-'));
@@ -101,5 +105,22 @@ describe('branded pages and mails', () => {
     expect(page.response.status).toBe(403);
     expect(page.html).toContain('Call the help desk at 1-800-555-0122.');
     expect(page.html).not.toContain("number on your portal");
+  });
+
+  it('has the authenticator app list the ID under the service\'s name: the QR code carries it as the otpauth issuer', async () => {
+    const user = await portico.createUser();
+    const agent = new UserAgent(portalOrigin);
+    agent.cookies.set(DEVICE_COOKIE, TEST_DEVICE_TOKEN);
+    const signIn = await agent.follow(`${portico.url}/account/authenticator-app`);
+    const form = { csrf: hiddenInput(signIn.html!, 'csrf')!, login: user.username, password: user.password };
+    await agent.follow(new URL(formAction(signIn.html!, /\/login$/)!, signIn.url).toString(), { form });
+    const page = await agent.follow(`${portico.url}/account/authenticator-app`);
+    expect(page.html).toContain('Set up an authenticator app');
+    const uri = otpauthUri('One Health ID', user.username, (await enrolmentSecret(db, user.id))!);
+    expect(uri).toMatch(/^otpauth:\/\/totp\/One%20Health%20ID:[^?]+\?.*issuer=One%20Health%20ID/);
+    // The page's QR code is the one drawn from that URI (the drawing is deterministic), and not the one naming "Portico".
+    const qr = (text: string) => QRCode.toString(text, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
+    expect(page.html).toContain(await qr(uri));
+    expect(page.html).not.toContain(await qr(uri.replaceAll('One%20Health%20ID', 'Portico')));
   });
 });

@@ -9,6 +9,7 @@ import { passkeysListed } from '../../methods/passkey.js';
 import { phoneListed } from '../../methods/phone.js';
 import { codeProblem, codeSentTo, numberProblem, sendProblem, sendStatus, typedCodeProblem } from '../../methods/phone-messages.js';
 import { sendPage } from '../../web/render.js';
+import type { Account } from '../../identity/accounts.js';
 import type { FlowDeps } from '../deps.js';
 import { backTo } from './page.js';
 import { methodRoute, type AccountHandler } from './method-route.js';
@@ -32,11 +33,11 @@ const field = (ctx: Context, name: string): string => {
 /** The button pressed: "Text me" or "Call me". */
 const channelOf = (ctx: Context): PhoneChannel => (field(ctx, 'channel') === 'call' ? 'call' : 'text');
 
-/** The other ways the account page offers to set up, for a phone that cannot be reached. */
-function otherWays(deps: FlowDeps): { url: string; label: Msg }[] {
+/** The other ways the account page offers this account's type to set up, for a phone that cannot be reached. */
+function otherWays(deps: FlowDeps, account: Account): { url: string; label: Msg }[] {
   return [
-    ...(appListed(deps) ? [{ url: '/account/authenticator-app', label: msg('account.app.set_up') }] : []),
-    ...(passkeysListed(deps) ? [{ url: '/account/passkeys', label: msg('account.passkeys.add') }] : []),
+    ...(appListed(deps, account) ? [{ url: '/account/authenticator-app', label: msg('account.app.set_up') }] : []),
+    ...(passkeysListed(deps, account) ? [{ url: '/account/passkeys', label: msg('account.passkeys.add') }] : []),
   ];
 }
 
@@ -54,7 +55,7 @@ async function show(ctx: Context, deps: FlowDeps, place: AccountPlace, messages:
     pendingEnding: stage.stage === 'confirm_new' ? numberEnding(stage.pending) : undefined,
     validMinutes: policy.code_ttl_minutes,
     countries: policy.countries.join(', '),
-    others: otherWays(deps),
+    others: otherWays(deps, place.account),
     number: messages.number ?? '',
     errors: messages.errors ?? {},
     notice: messages.notice,

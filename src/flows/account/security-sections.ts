@@ -17,19 +17,19 @@ type SectionBuilder = (deps: FlowDeps, place: AccountPlace) => Promise<SecurityS
 /**
  * The ways to prove it's you after the password, strongest first, then the devices that skip
  * that step. A new method adds its builder here (and its partial); a builder answers undefined
- * when the policy does not offer its method.
+ * when the policy does not offer its method to the account's type (its own list in account_types).
  */
 const BUILDERS: SectionBuilder[] = [
   async (deps, place) => {
-    const passkeys = await passkeySection(deps, place.account.id);
+    const passkeys = await passkeySection(deps, place.account);
     return passkeys && { partial: 'passkeys', data: { passkeys } };
   },
   async (deps, place) => {
-    const app = await authenticatorAppSection(deps, place.account.id);
+    const app = await authenticatorAppSection(deps, place.account);
     return app && { partial: 'authenticator-app', data: app };
   },
   async (deps, place) => {
-    const phone = await phoneSection(deps, place.account.id);
+    const phone = await phoneSection(deps, place.account);
     return phone && { partial: 'phone', data: { phone } };
   },
   async (deps) => ({ partial: 'security-questions', data: questionsSection(deps) }),

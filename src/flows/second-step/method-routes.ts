@@ -25,7 +25,7 @@ async function submit(ctx: Context, deps: FlowDeps, method: SecondStepMethod, pl
   if (result.ok) {
     await bound.succeeded(place);
     if (body.remember === 'yes') await deps.identity.signIn.trustDevice(place.account.id, ensureDeviceToken(ctx, deps), ctx.get('user-agent'), place.origin);
-    return proved(ctx, deps, place, [...place.flow.data.amr, result.amr ?? method.amr], method.acr);
+    return proved(ctx, deps, place, [...place.flow.data.amr, result.amr ?? method.amr], method.acr, result.setUpAgain ? method : undefined);
   }
   if (result.locked) return locked(ctx, deps, place.details, place.account, place.flow);
   await renderStep(ctx, deps, place, method, offered, result.messages, result.status, 'post');

@@ -28,6 +28,7 @@ export const interactionUrl = (uid: string) => `/interaction/${uid}`;
 export const passkeySignInUrl = (uid: string) => `/interaction/${uid}/login/passkey`;
 export const methodUrl = (uid: string, method: SecondStepMethod) => `/interaction/${uid}/${method.path}`;
 export const enrolUrl = (uid: string, method: SecondStepMethod) => `/interaction/${uid}/${method.enrol!.path}`;
+export const againUrl = (uid: string, method: SecondStepMethod) => `/interaction/${uid}/${method.again!.path}`;
 
 export function originOf(ctx: Context, details: InteractionDetails) {
   return { clientId: typeof details.params.client_id === 'string' ? details.params.client_id : undefined, ip: ctx.ip, userAgent: ctx.get('user-agent') };
@@ -125,17 +126,39 @@ async function enrolmentDue(deps: FlowDeps, place: SignInPlace, reached: Acr): P
 
 /**
  * A proof after the password succeeded (a method, or the verified address), which reached
- * `acr`: a method the sign-in must set up comes first, else the sign-in is done.
+ * `acr`: a proof that stood in for a method's device (`again`: a recovery code for the app)
+ * first offers setting that method up again; then a method the sign-in must set up; else the
+ * sign-in is done.
  */
-export async function proved(ctx: Context, deps: FlowDeps, place: SignInPlace, amr: string[], acr: Acr): Promise<void> {
+export async function proved(ctx: Context, deps: FlowDeps, place: SignInPlace, amr: string[], acr: Acr, again?: SecondStepMethod): Promise<void> {
   const { signIn } = deps.identity;
   const due = await enrolmentDue(deps, place, acr);
   if (due === 'unmet') return unmet(ctx, place.details, demandOf(deps, place.details).level!);
+  if (again?.again) {
+    if (!(await signIn.move(place.flow, 'recovery_code', { amr, acr, mustEnrol: due?.id ?? null, setUpAgain: again.id }))) throw new GoTo(interactionUrl(place.uid));
+    throw new GoTo(againUrl(place.uid, again));
+  }
   if (due) {
-    if (!(await signIn.move(place.flow, 'must_enrol', amr, due.id, acr))) throw new GoTo(interactionUrl(place.uid));
+    if (!(await signIn.move(place.flow, 'must_enrol', { amr, mustEnrol: due.id, acr }))) throw new GoTo(interactionUrl(place.uid));
     throw new GoTo(enrolUrl(place.uid, due));
   }
-  if (!(await signIn.move(place.flow, 'verified', amr))) throw new GoTo(interactionUrl(place.uid));
+  if (!(await signIn.move(place.flow, 'verified', { amr }))) throw new GoTo(interactionUrl(place.uid));
+  await finish(ctx, deps, place.details, place.account.id, amr, acr);
+}
+
+/**
+ * The set-up-again step is over, the method `replaced` or put off (`not_now`): a method the
+ * sign-in must still set up comes next, else it is done with what the second step proved.
+ */
+export async function setUpAgainDone(ctx: Context, deps: FlowDeps, place: SignInPlace, event: 'replaced' | 'not_now'): Promise<void> {
+  const { signIn } = deps.identity;
+  const { amr, mustEnrol, acr = ACR.secondStep } = place.flow.data;
+  const due = mustEnrol ? deps.methods.byId(mustEnrol) : undefined;
+  if (due) {
+    if (!(await signIn.move(place.flow, 'must_enrol'))) throw new GoTo(interactionUrl(place.uid));
+    throw new GoTo(enrolUrl(place.uid, due));
+  }
+  if (!(await signIn.move(place.flow, event))) throw new GoTo(interactionUrl(place.uid));
   await finish(ctx, deps, place.details, place.account.id, amr, acr);
 }
 

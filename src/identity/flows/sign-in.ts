@@ -6,6 +6,8 @@ import type { Acr } from '../second-step/assurance.js';
  * A sign-in through Portico's pages, keyed by its oidc-provider interaction uid. Before a right
  * password it has no record (`password`, the initial state); a password sent again starts it
  * over. A passkey may stand for the password and the second step together (`passkey_verified`).
+ * A recovery code typed for the app (the phone likely lost) leads to `set_up_again`, which the
+ * person may put off unless the policy requires the app; a method still due is set up after it.
  * `locked` is kept so the locked page's "send email" knows the account without asking the
  * browser; `done` deletes the record, and the interaction carries the result to the portal.
  * Diagram: sign-in.md.
@@ -27,7 +29,8 @@ export const signInFlow = defineFlow({
       passkey_must_enrol: 'enrol',
     },
     verify_email: { verified: 'done', must_enrol: 'enrol' },
-    second_step: { verified: 'done', must_enrol: 'enrol', locked: 'locked' },
+    second_step: { verified: 'done', must_enrol: 'enrol', locked: 'locked', recovery_code: 'set_up_again' },
+    set_up_again: { replaced: 'done', not_now: 'done', must_enrol: 'enrol' },
     enrol: { enrolled: 'done' },
     locked: {},
     done: {},
@@ -44,7 +47,10 @@ export interface SignInData {
    */
   offered?: string[];
   mustEnrol?: string | null;
-  /** The level proved before the enrol step (set with must_enrol), which the enrolment may raise. */
+  /** The level proved before the enrol step (set with must_enrol or recovery_code), which the enrolment may raise. */
   acr?: Acr;
+  /** The method being set up again (set with recovery_code), and whether its replacement was confirmed (its recovery codes shown). */
+  setUpAgain?: string;
+  replaced?: boolean;
 }
 export type SignInFlow = Flow<SignInState, SignInData>;

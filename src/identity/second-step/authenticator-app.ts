@@ -56,20 +56,38 @@ async function replaceRecoveryCodes(trx: Db, accountId: string): Promise<string[
 export type Confirmation = { ok: true; recoveryCodes: string[] } | { ok: false; reason: 'malformed' | 'wrong' | 'not_pending' };
 
 /**
- * The first code from the app: the app is confirmed, its step used, ten new recovery codes made
+ * A new secret for an account whose app is confirmed (a lost phone, a new one), kept beside the
+ * old until a code from the new app confirms it: the same one on every visit until then. The
+ * old app keeps working meanwhile. Undefined when the account has no confirmed app.
+ */
+export async function replacementSecret(db: Db, accountId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('authenticator_apps').select('pending_secret_sealed').where('account_id', '=', accountId).where('confirmed_at', 'is not', null).executeTakeFirst();
+  if (!row) return undefined;
+  if (row.pending_secret_sealed) return openSealedFrom(db, row.pending_secret_sealed, aad(accountId));
+  const box = await secretBoxFor(db);
+  // Only where no other request put one first: two tabs show the same key.
+  await db.updateTable('authenticator_apps').set({ pending_secret_sealed: box.seal(newSecret(), aad(accountId)) }).where('account_id', '=', accountId).where('pending_secret_sealed', 'is', null).execute();
+  return replacementSecret(db, accountId);
+}
+
+/**
+ * The first code from the app being set up: a first app is confirmed, or a replacement takes the
+ * old secret's place (whose codes stop working); its step is used, ten new recovery codes made
  * (returned once, in clear, to be shown once), the change audited and the owner told by email.
  */
 export async function confirmAuthenticatorApp(db: Db, account: Account, typed: string, origin: AuditOrigin = {}, now = new Date()): Promise<Confirmation> {
   const code = readTypedCode(typed);
   if (code.kind !== 'app') return { ok: false, reason: 'malformed' };
   return inTransaction(db, async (trx) => {
-    const row = await trx.selectFrom('authenticator_apps').select(['secret_sealed', 'confirmed_at']).where('account_id', '=', account.id).forUpdate().executeTakeFirst();
-    if (!row || row.confirmed_at) return { ok: false, reason: 'not_pending' };
-    const step = matchStep(await openSealedFrom(db, row.secret_sealed, aad(account.id)), code.code, now);
+    const row = await trx.selectFrom('authenticator_apps').select(['secret_sealed', 'confirmed_at', 'pending_secret_sealed']).where('account_id', '=', account.id).forUpdate().executeTakeFirst();
+    const sealed = !row ? undefined : row.confirmed_at ? row.pending_secret_sealed : row.secret_sealed;
+    if (!sealed) return { ok: false, reason: 'not_pending' };
+    const step = matchStep(await openSealedFrom(db, sealed, aad(account.id)), code.code, now);
     if (step === undefined) return { ok: false, reason: 'wrong' };
-    await trx.updateTable('authenticator_apps').set({ confirmed_at: now, last_used_step: step }).where('account_id', '=', account.id).execute();
+    await trx.updateTable('authenticator_apps').set({ secret_sealed: sealed, pending_secret_sealed: null, confirmed_at: now, last_used_step: step }).where('account_id', '=', account.id).execute();
     const recoveryCodes = await replaceRecoveryCodes(trx, account.id);
-    await recordAudit(trx, { action: 'authenticator_app.enrolled', actor: `account:${account.id}`, accountId: account.id, ...origin });
+    const action = row!.confirmed_at ? 'authenticator_app.replaced' : 'authenticator_app.enrolled';
+    await recordAudit(trx, { action, actor: `account:${account.id}`, accountId: account.id, ...origin });
     await notify(trx, account, 'authenticator_app');
     return { ok: true, recoveryCodes };
   });
@@ -169,16 +187,25 @@ export async function removeAuthenticatorApp(db: Db, account: Account, origin: A
 }
 
 /**
- * Reseals the secrets an older keys-encryption key sealed (`keys rotate-encryption`). Each row
- * is rewritten only if unchanged since read, so it is safe while servers run; a second run finds nothing.
+ * Reseals the secrets an older keys-encryption key sealed (`keys rotate-encryption`), a
+ * replacement waiting to be confirmed too. Each row is rewritten only if unchanged since read,
+ * so it is safe while servers run; a second run finds nothing.
  */
 export async function resealAuthenticatorSecrets(db: Db): Promise<number> {
   const box = await secretBoxFor(db);
+  const reseal = (sealed: string, accountId: string) => (box.sealedWithOlderKey(sealed) ? box.seal(box.open(sealed, aad(accountId)), aad(accountId)) : sealed);
   let changed = 0;
-  for (const row of await db.selectFrom('authenticator_apps').select(['account_id', 'secret_sealed']).execute()) {
-    if (!box.sealedWithOlderKey(row.secret_sealed)) continue;
-    const sealed = box.seal(box.open(row.secret_sealed, aad(row.account_id)), aad(row.account_id));
-    const result = await db.updateTable('authenticator_apps').set({ secret_sealed: sealed }).where('account_id', '=', row.account_id).where('secret_sealed', '=', row.secret_sealed).executeTakeFirst();
+  for (const row of await db.selectFrom('authenticator_apps').select(['account_id', 'secret_sealed', 'pending_secret_sealed']).execute()) {
+    const secret = reseal(row.secret_sealed, row.account_id);
+    const pending = row.pending_secret_sealed && reseal(row.pending_secret_sealed, row.account_id);
+    if (secret === row.secret_sealed && pending === row.pending_secret_sealed) continue;
+    const result = await db
+      .updateTable('authenticator_apps')
+      .set({ secret_sealed: secret, pending_secret_sealed: pending })
+      .where('account_id', '=', row.account_id)
+      .where('secret_sealed', '=', row.secret_sealed)
+      .where((eb) => (row.pending_secret_sealed === null ? eb('pending_secret_sealed', 'is', null) : eb('pending_secret_sealed', '=', row.pending_secret_sealed)))
+      .executeTakeFirst();
     changed += Number(result.numUpdatedRows);
   }
   return changed;

@@ -1,10 +1,11 @@
 import { generateAuthenticationOptions, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { methodIdsFor, type SecondStepPolicy } from '../../config/policy-sign-in.js';
 import type { Db } from '../../storage/database.js';
 import type { Account } from '../../storage/schema.js';
 import { findAccountById } from '../accounts.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
 import { signInChallenge } from './passkey-challenges.js';
-import { timeout, verifyAssertion, type Attachment, type PasskeyRefusal, type RelyingParty } from './passkeys.js';
+import { PASSKEY_METHOD, timeout, verifyAssertion, type Attachment, type PasskeyRefusal, type RelyingParty } from './passkeys.js';
 
 /*
  * A passkey as the whole sign-in, with no username and no password: the browser is asked for
@@ -33,16 +34,27 @@ export type PasskeySignIn = { ok: true; account: Account; attachment: Attachment
 const accountProblem = (account: Account | undefined) =>
   !account ? 'unknown_account' : account.status !== 'active' ? 'disabled' : account.email_verified_at === null ? 'email_unverified' : undefined;
 
-/** Verifies the answer to `signInOptions` of this sign-in; refusals are audited against the account the passkey named. */
-export async function signInWithPasskey(db: Db, rp: RelyingParty, binding: string, json: string, origin: AuditOrigin = {}, now = new Date()): Promise<PasskeySignIn> {
-  const check = await verifyAssertion(db, rp, { accountId: null, purpose: 'sign_in', binding, userVerification: true }, json, now);
+/** Whether the account's type may use passkeys (second_step.account_types.<type>.methods). */
+const mayUsePasskeys = (secondStep: SecondStepPolicy) => async (trx: Db, accountId: string) => {
+  const account = await findAccountById(trx, accountId);
+  return account !== undefined && methodIdsFor(secondStep, account).includes(PASSKEY_METHOD);
+};
+
+/**
+ * Verifies the answer to `signInOptions` of this sign-in; refusals are audited against the
+ * account the passkey named. A passkey of an account whose type may not use passkeys gets
+ * the answer a passkey of no account gets (nothing tells its holder why): only the audit says.
+ */
+export async function signInWithPasskey(db: Db, rp: RelyingParty, secondStep: SecondStepPolicy, binding: string, json: string, origin: AuditOrigin = {}, now = new Date()): Promise<PasskeySignIn> {
+  const check = await verifyAssertion(db, rp, { accountId: null, purpose: 'sign_in', binding, userVerification: true, allowed: mayUsePasskeys(secondStep) }, json, now);
   const { accountId } = check;
   const fail = async (reason: PasskeyRefusal | 'account', detail: string): Promise<PasskeySignIn> => {
     const action = reason === 'counter' ? 'passkey.counter_regressed' : 'sign_in.failed';
     await recordAudit(db, { action, actor: 'anonymous', accountId, details: { reason: detail, method: 'passkey' }, ...origin });
-    return { ok: false, reason, accountId };
+    // Hidden: answered as a passkey of no account is, which names none (so none is counted against).
+    return { ok: false, reason, ...(check.ok || !check.hidden ? { accountId } : {}) };
   };
-  if (!check.ok) return fail(check.reason, `passkey_${check.reason}`);
+  if (!check.ok) return fail(check.reason, check.hidden ? `passkey_${check.hidden}` : `passkey_${check.reason}`);
   const account = await findAccountById(db, check.accountId);
   const problem = accountProblem(account);
   if (problem) return fail('account', problem);

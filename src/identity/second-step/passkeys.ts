@@ -38,6 +38,9 @@ export const relyingPartyOf = (issuer: string, name = 'Portico'): RelyingParty =
   return { rpID: url.hostname, origin: url.origin, name };
 };
 
+/** The name the policy gives passkeys (second_step.methods, account_types.<type>.methods). */
+export const PASSKEY_METHOD = 'passkey';
+
 /** The binding of challenges handed out by the account page (not tied to a sign-in). */
 export const ACCOUNT_BINDING = 'account';
 export const PASSKEY_NAME_MAX = 60;
@@ -161,9 +164,15 @@ export interface AssertionExpectation {
   binding: string;
   /** The authenticator must have verified the person (PIN or biometric), not only seen them. */
   userVerification: boolean;
+  /**
+   * Whether the credential's account may use it at all (its type's methods). One that may not
+   * is `unknown`, before its signature is checked, as a credential of no account is; the
+   * check's `hidden` says why, for the audit only.
+   */
+  allowed?: (trx: Db, accountId: string) => Promise<boolean>;
 }
 
-export type AssertionCheck = { ok: true; accountId: string; attachment: Attachment } | { ok: false; reason: PasskeyRefusal; accountId?: string };
+export type AssertionCheck = { ok: true; accountId: string; attachment: Attachment } | { ok: false; reason: PasskeyRefusal; accountId?: string; hidden?: 'not_allowed' };
 
 /** The userHandle an account's passkeys carry: its id, as registrationOptions set it. */
 const userHandleOf = (accountId: string) => Buffer.from(accountId, 'utf8').toString('base64url');
@@ -180,6 +189,7 @@ export async function verifyAssertion(db: Db, rp: RelyingParty, expected: Assert
     const key = await query.forUpdate().executeTakeFirst();
     if (!key) return { ok: false, reason: 'unknown' };
     const accountId = key.account_id;
+    if (expected.allowed && !(await expected.allowed(trx, accountId))) return { ok: false, reason: 'unknown', accountId, hidden: 'not_allowed' };
     // A discoverable passkey names its account too: it must be the one the credential belongs to.
     const handle = parsed.response.response.userHandle;
     if (handle !== undefined && handle !== userHandleOf(accountId)) return { ok: false, reason: 'unknown', accountId };

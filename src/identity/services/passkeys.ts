@@ -8,7 +8,7 @@ import type { IdentityEnv } from './env.js';
  * The account page's side of passkeys (add one, list them, remove one) and the passkey as the
  * whole sign-in. The issuer is the relying party.
  */
-export function passkeysService({ db, issuer }: IdentityEnv) {
+export function passkeysService({ db, issuer, policy }: IdentityEnv) {
   const rp = relyingPartyOf(issuer);
   return {
     has: (accountId: string) => hasPasskey(db, accountId),
@@ -19,6 +19,6 @@ export function passkeysService({ db, issuer }: IdentityEnv) {
     remove: (account: Account, credentialId: string, origin: AuditOrigin) => removePasskey(db, account, credentialId, origin),
     /** The options of navigator.credentials.get for any passkey of this site, bound to the interaction `uid`. */
     signInOptions: (uid: string) => signInOptions(db, rp, uid),
-    signIn: (uid: string, answer: string, origin: AuditOrigin) => signInWithPasskey(db, rp, uid, answer, origin),
+    signIn: (uid: string, answer: string, origin: AuditOrigin) => signInWithPasskey(db, rp, policy.second_step, uid, answer, origin),
   };
 }

@@ -2,11 +2,10 @@ import type { Account } from '../accounts.js';
 import { findAccountById, recordCompletedSignIn } from '../accounts.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
 import { authenticate } from '../authenticate.js';
-import { advanceFlow, findFlow, startFlow } from '../flows/flow-record.js';
+import { advanceFlow, findFlow, startFlow, updateFlow } from '../flows/flow-record.js';
 import { signInFlow, type SignInData, type SignInFlow, type SignInState } from '../flows/sign-in.js';
 import { deviceLabel, isTrustedDevice, trustDevice } from '../trusted-devices.js';
 import { sendUnlockMail, unlockByLink } from '../unlock.js';
-import type { Acr } from '../second-step/assurance.js';
 import type { IdentityEnv } from './env.js';
 
 type SignInEvent = { [S in SignInState]: keyof (typeof signInFlow.transitions)[S] }[SignInState];
@@ -34,9 +33,10 @@ export function signInService(env: IdentityEnv) {
     /** The record from the password's outcome; an earlier one of this interaction is replaced. */
     start: async (uid: string, event: StartEvent, accountId: string | null, data: SignInData) =>
       (await startFlow<SignInState, SignInEvent, SignInData>(db, signInFlow, event, { id: uid, accountId, data, ttlSeconds })).flow,
-    /** Undefined when another request moved the flow first (a double submit). */
-    move: (flow: SignInFlow, event: SignInEvent, amr?: string[], mustEnrol?: string, acr?: Acr) =>
-      advanceFlow(db, signInFlow, flow, event, amr || mustEnrol ? { data: { ...(amr ? { amr } : {}), ...(mustEnrol ? { mustEnrol } : {}), ...(acr ? { acr } : {}) } } : {}),
+    /** Undefined when another request moved the flow first (a double submit); `data` is merged into the flow's. */
+    move: (flow: SignInFlow, event: SignInEvent, data?: Partial<SignInData>) => advanceFlow(db, signInFlow, flow, event, data ? { data } : {}),
+    /** Notes what the flow's next request needs, without moving it. */
+    note: (flow: SignInFlow, data: Partial<SignInData>) => updateFlow(db, flow, { data }),
 
     isTrustedDevice: (accountId: string, token: string | undefined) => isTrustedDevice(db, accountId, token),
     trustDevice: (accountId: string, token: string, userAgent: string, origin: AuditOrigin) =>
