@@ -71,6 +71,11 @@ export function selfRegistrable(types: readonly AccountType[]): AccountType[] {
   return types.filter((t) => t.self_registration);
 }
 
+/** How an ID of this type recovers; a type the policy does not declare (set by hand in SQL) as members do. */
+export function recoveryOf(types: readonly AccountType[], accountType: string): AccountType['recovery'] {
+  return types.find((t) => t.id === accountType)?.recovery ?? 'self_service';
+}
+
 /** Keys elsewhere in the policy that name types must name declared ones: the first that does not, as "field: message". */
 export function undeclaredTypeProblem(types: readonly AccountType[], named: Record<string, readonly string[]>): { path: string[]; message: string } | undefined {
   const declared = types.map((t) => t.id);
