@@ -1,4 +1,5 @@
-import { describeAccount, findForOperator, operatorAction, type AccountReport, type OperatorAction } from '../identity/account-admin.js';
+import { describeAccount, findForOperator, operatorAction, setAccountType, type AccountReport, type OperatorAction } from '../identity/account-admin.js';
+import type { Account } from '../storage/schema.js';
 import { UsageError } from './args.js';
 import type { CommandContext } from './context.js';
 import { usageOf, type CommandSpec } from './spec.js';
@@ -14,6 +15,7 @@ const SAID: Record<OperatorAction, [done: string, nothing: string]> = {
   reset_authenticator_app: ['removed the authenticator app of', 'had no authenticator app'],
   reset_passkeys: ['removed the passkeys of', 'had no passkeys'],
   reset_phone: ['removed the phone number of', 'had no phone number'],
+  require_password_change: ['will ask for a new password at the next sign-in of', 'already had to change its password'],
 };
 
 const when = (date: Date | null) => (date ? date.toISOString() : 'never');
@@ -52,15 +54,19 @@ function helpDeskCommand(verb: string, action: OperatorAction | 'show', summary:
   return spec;
 }
 
+/** The ID the command names, or undefined once the operator was told there is none. */
+async function accountNamed(ctx: CommandContext, login: string): Promise<Account | undefined> {
+  const account = await findForOperator(await ctx.db(), login);
+  if (!account) ctx.err(`no ID with username or email "${login}"`);
+  return account;
+}
+
 async function runHelpDesk(spec: CommandSpec, action: OperatorAction | 'show', args: string[], ctx: CommandContext): Promise<number> {
   const [login, ...extra] = args;
   if (!login || extra.length > 0 || login.startsWith('-')) throw new UsageError(usageOf(spec));
   const db = await ctx.db();
-  const account = await findForOperator(db, login);
-  if (!account) {
-    ctx.err(`no ID with username or email "${login}"`);
-    return 1;
-  }
+  const account = await accountNamed(ctx, login);
+  if (!account) return 1;
   if (action === 'show') {
     for (const line of reportLines(await describeAccount(db, account))) ctx.out(line);
     return 0;
@@ -70,6 +76,28 @@ async function runHelpDesk(spec: CommandSpec, action: OperatorAction | 'show', a
   ctx.out(changed ? `${done} ${account.username}` : `${account.username} ${nothing}`);
   return 0;
 }
+
+export const usersSetType: CommandSpec = {
+  path: ['users', 'set-type'],
+  args: '<username|email> <type>',
+  summary: 'give an ID another account type of the policy (member, provider, ...)',
+  details: ['The type must be one the policy file declares in account_types.', 'Writes the audit event operator.set_type naming the operator, with the old and new type.'],
+  example: 'portico users set-type jsmith01 provider',
+  database: true,
+  async run(args, ctx) {
+    const [login, type, ...extra] = args;
+    if (!login || !type || extra.length > 0 || login.startsWith('-') || type.startsWith('-')) throw new UsageError(usageOf(usersSetType));
+    const account = await accountNamed(ctx, login);
+    if (!account) return 1;
+    const outcome = await setAccountType(await ctx.db(), ctx.config.policy.account_types, account, type, operatorOf(ctx));
+    if (!outcome.ok) {
+      ctx.err(`unknown account type "${type}" (declared in account_types: ${outcome.declared.join(', ')})`);
+      return 1;
+    }
+    ctx.out(outcome.changed ? `${account.username} is now of type ${type}` : `${account.username} was already of type ${type}`);
+    return 0;
+  },
+};
 
 export const usersHelpDesk: CommandSpec[] = [
   helpDeskCommand('show', 'show', 'status, lock, failed sign-ins, last sign-in, security questions, authenticator app, phone and remembered devices of one ID'),
@@ -81,4 +109,6 @@ export const usersHelpDesk: CommandSpec[] = [
   helpDeskCommand('reset-authenticator-app', 'reset_authenticator_app', 'remove its authenticator app and recovery codes (a lost phone); the owner is told by email'),
   helpDeskCommand('reset-passkeys', 'reset_passkeys', 'remove all its passkeys (lost or stolen devices); the owner is told by email'),
   helpDeskCommand('reset-phone', 'reset_phone', 'remove its phone number (lost, or changed without the old one); the owner is told by email'),
+  helpDeskCommand('require-password-change', 'require_password_change', 'make the next sign-in ask for a new password, after the current one and the second step'),
+  usersSetType,
 ];

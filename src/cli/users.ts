@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
+import { declaredAccountType } from '../identity/account-admin.js';
 import { insertAccount, isUniqueViolation } from '../identity/accounts.js';
 import { operatorAudit, recordAudit, type Operator } from '../identity/audit.js';
 import { checkNewPassword } from '../identity/password-policy.js';
@@ -15,6 +16,7 @@ const createFlags = {
   'given-name': { type: 'string' },
   'family-name': { type: 'string' },
   'password-stdin': { type: 'boolean' },
+  type: { type: 'string' },
 } as const;
 
 const emailSchema = z.email();
@@ -24,16 +26,18 @@ export interface NewUserArgs {
   email: string;
   givenName: string;
   familyName: string;
+  /** An account type of the policy; member when not given. */
+  accountType?: string;
 }
 
 /** Checks the flags before anyone is asked for a password. */
 export function parseCreateArgs(args: string[]): NewUserArgs {
   const flags = parseFlags(args, createFlags);
-  const [username, email, givenName, familyName] = [flags.username, flags.email, flags['given-name'], flags['family-name']].map((v) => v?.trim());
+  const [username, email, givenName, familyName, accountType] = [flags.username, flags.email, flags['given-name'], flags['family-name'], flags.type].map((v) => v?.trim());
   if (!username || !email || !givenName || !familyName) throw new UsageError(usageOf(usersCreate));
   if (/\s/.test(username)) throw new UsageError('--username: must not contain spaces');
   if (!emailSchema.safeParse(email).success) throw new UsageError(`--email: "${email}" is not an email address`);
-  return { username, email, givenName, familyName };
+  return { username, email, givenName, familyName, ...(accountType ? { accountType } : {}) };
 }
 
 /** The operator for the audit log: as the server verified it, else this process's OS user. */
@@ -44,7 +48,7 @@ export function operatorOf(ctx: CommandContext): Operator {
 
 export const usersCreate: CommandSpec = {
   path: ['users', 'create'],
-  args: '--username U --email E --given-name G --family-name F [--password-stdin]',
+  args: '--username U --email E --given-name G --family-name F [--type T] [--password-stdin]',
   summary: 'create an ID, its email counted as verified',
   details: ['The password comes from stdin with --password-stdin, else it is asked for twice on the terminal; it must meet the policy.'],
   options: [
@@ -52,6 +56,7 @@ export const usersCreate: CommandSpec = {
     ['--email E', 'the email address'],
     ['--given-name G', 'given name'],
     ['--family-name F', 'family name'],
+    ['--type T', 'an account type the policy declares (default member)'],
     ['--password-stdin', 'read the password from stdin (one trailing newline is dropped)'],
   ],
   example: "echo 'Correct7Horse' | portico users create --username jsmith01 --email j.smith@example.com --given-name Jane --family-name Smith --password-stdin",
@@ -60,6 +65,11 @@ export const usersCreate: CommandSpec = {
   checkArgs: parseCreateArgs,
   async run(args, ctx) {
     const user = parseCreateArgs(args);
+    const types = ctx.config.policy.account_types;
+    if (user.accountType && !declaredAccountType(types, user.accountType)) {
+      ctx.err(`--type: unknown account type "${user.accountType}" (declared in account_types: ${types.map((t) => t.id).join(', ')})`);
+      return 1;
+    }
     const password = ctx.stdinPassword;
     if (!password) throw new UsageError('no password: pipe it with --password-stdin, or run on a terminal');
     const broken = await checkNewPassword(ctx.config.policy.password, password, { username: user.username, email: user.email });
@@ -76,7 +86,7 @@ export const usersCreate: CommandSpec = {
       const account = await db.transaction().execute(async (trx) => {
         // An operator typed the address in, so it counts as verified.
         const created = await insertAccount(trx, { ...user, passwordHash, emailVerified: true });
-        await recordAudit(trx, { action: 'account.created', actor, accountId: created.id, details: { ...details, via: 'cli' } });
+        await recordAudit(trx, { action: 'account.created', actor, accountId: created.id, details: { ...details, via: 'cli', ...(user.accountType ? { account_type: user.accountType } : {}) } });
         return created;
       });
       ctx.out(`created ${account.username} (${account.id})`);

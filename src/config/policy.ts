@@ -8,6 +8,7 @@ import { breachCheckSchema } from './policy-password-breach.js';
 import { ssoSessionSchema } from './policy-sso-session.js';
 import { pendingIdsSchema } from './policy-pending-ids.js';
 import { codeFailuresSchema, recoverySchema } from './policy-recovery.js';
+import { accountTypesSchema, undeclaredTypeProblem } from './policy-account-types.js';
 
 /**
  * Account policy. Defaults match the portals Portico replaces (their public guides) and the
@@ -130,8 +131,16 @@ const policySchema = z
     pending_ids: pendingIdsSchema,
     recovery: recoverySchema,
     code_failures: codeFailuresSchema,
+    account_types: accountTypesSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((policy, ctx) => {
+    const problem = undeclaredTypeProblem(policy.account_types, {
+      'lockout.unlock_by_account_type': Object.keys(policy.lockout.unlock_by_account_type),
+      'second_step.account_types': Object.keys(policy.second_step.account_types),
+    });
+    if (problem) ctx.addIssue({ code: 'custom', ...problem });
+  });
 
 export type Policy = z.infer<typeof policySchema>;
 

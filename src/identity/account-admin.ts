@@ -1,3 +1,4 @@
+import type { AccountType } from '../config/policy-account-types.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { findAccountByLogin } from './accounts.js';
@@ -69,7 +70,7 @@ async function phoneEndingOf(db: Db, accountId: string): Promise<string | undefi
   return e164 && numberEnding(e164);
 }
 
-export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions' | 'reset_authenticator_app' | 'reset_passkeys' | 'reset_phone';
+export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions' | 'reset_authenticator_app' | 'reset_passkeys' | 'reset_phone' | 'require_password_change';
 
 /** The account by username or email, or undefined. */
 export function findForOperator(db: Db, login: string): Promise<Account | undefined> {
@@ -126,5 +127,33 @@ async function apply(db: Db, account: Account, action: OperatorAction): Promise<
       // A lost or changed number: the owner is told by email, the next sign-in offers the other
       // methods, and the owner sets a new number up from the account page without the old one.
       return deletePhone(db, account, 'help_desk');
+    case 'require_password_change': {
+      // The next sign-in, after the password and second step, asks for a new one (oidc/account-prompts.ts new_password).
+      const done = await db.updateTable('accounts').set({ must_change_password: true, updated_at: new Date() }).where('id', '=', account.id).where('must_change_password', '=', false).returning('id').executeTakeFirst();
+      return done !== undefined;
+    }
   }
+}
+
+/** Whether `type` is one the policy declares: the only types an ID may be given. */
+export function declaredAccountType(types: readonly AccountType[], type: string): boolean {
+  return types.some((t) => t.id === type);
+}
+
+export type SetTypeOutcome = { ok: true; changed: boolean } | { ok: false; declared: string[] };
+
+/**
+ * Gives the ID another of the policy's types (what it may use to sign in, how it is unlocked
+ * and recovers follow from it); an undeclared type is refused with the declared ones. Audited
+ * as operator.set_type with the old and new type.
+ */
+export function setAccountType(db: Db, types: readonly AccountType[], account: Account, type: string, operator: string | Operator): Promise<SetTypeOutcome> {
+  if (!declaredAccountType(types, type)) return Promise.resolve({ ok: false, declared: types.map((t) => t.id) });
+  return inTransaction(db, async (trx) => {
+    const done = await trx.updateTable('accounts').set({ account_type: type, updated_at: new Date() }).where('id', '=', account.id).where('account_type', '!=', type).returning('id').executeTakeFirst();
+    const changed = done !== undefined;
+    const { actor, details } = operatorAudit(operator);
+    await recordAudit(trx, { action: 'operator.set_type', actor, accountId: account.id, details: { ...details, from: account.account_type, to: type, changed } });
+    return { ok: true, changed };
+  });
 }

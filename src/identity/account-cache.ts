@@ -4,10 +4,10 @@ import type { Account } from '../storage/schema.js';
 
 /**
  * What a token request (userinfo, refresh, code exchange) needs of an account: whether it may
- * still be used, and its claims. migrations/0009 NOTIFYs a change to exactly these columns;
- * change both together.
+ * still be used, and its claims. migrations/0028 (after 0009) NOTIFYs a change to exactly these
+ * columns; change both together.
  */
-export const TOKEN_ACCOUNT_COLUMNS = ['id', 'status', 'sessions_valid_after', 'username', 'email', 'email_verified_at', 'given_name', 'family_name'] as const;
+export const TOKEN_ACCOUNT_COLUMNS = ['id', 'status', 'sessions_valid_after', 'username', 'email', 'email_verified_at', 'given_name', 'family_name', 'account_type'] as const;
 export type TokenAccount = Readonly<Pick<Account, (typeof TOKEN_ACCOUNT_COLUMNS)[number]>>;
 
 const CACHED = new Set<string>(TOKEN_ACCOUNT_COLUMNS);

@@ -13,6 +13,8 @@ export interface NewAccountInput {
   passwordHash: string;
   birthYear?: number | null;
   emailVerified?: boolean;
+  /** A declared type (policy account_types); the column's default, member, when absent. */
+  accountType?: string;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function insertAccount(db: Db, input: NewAccountInput): Promise<Acc
       password_hash: input.passwordHash,
       birth_year: input.birthYear ?? null,
       email_verified_at: input.emailVerified ? new Date() : null,
+      ...(input.accountType ? { account_type: input.accountType } : {}),
     })
     .returningAll()
     .executeTakeFirstOrThrow();

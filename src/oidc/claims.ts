@@ -2,12 +2,15 @@ import type { TokenAccount } from '../identity/account-cache.js';
 
 /**
  * Which claims each scope releases (OIDC Core 5.4). Portico-specific claims (amr, acr,
- * legacy subjects) are added by their own modules.
+ * legacy subjects) are added by their own modules. `account_type` (member, provider, ... as the
+ * policy declares them) has a scope of its own rather than riding on `profile`: a portal that
+ * does not ask for it does not get it, and the consent page names it on its own line.
  */
 export const scopeClaims = {
   openid: ['sub', 'acr', 'amr'],
   profile: ['name', 'given_name', 'family_name', 'preferred_username'],
   email: ['email', 'email_verified'],
+  account_type: ['account_type'],
 } as const;
 
 export function accountClaims(account: TokenAccount): Record<string, unknown> {
@@ -19,5 +22,6 @@ export function accountClaims(account: TokenAccount): Record<string, unknown> {
     preferred_username: account.username,
     email: account.email,
     email_verified: account.email_verified_at !== null,
+    account_type: account.account_type,
   };
 }

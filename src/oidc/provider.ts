@@ -49,7 +49,7 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
     jwks: jwks as Configuration['jwks'],
     findAccount: makeFindAccount(config, deps.db, deps.accounts) as unknown as Configuration['findAccount'],
     claims: { ...scopeClaims, openid: [...scopeClaims.openid, ...legacyClaimNames(config)] } as unknown as Configuration['claims'],
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'account_type'],
     acrValues: ACR_VALUES,
     extraTokenClaims: assuranceTokenClaims as unknown as Configuration['extraTokenClaims'],
     // Authorization code only (with PKCE): no implicit or hybrid flows (RFC 9700 §2.1.2).

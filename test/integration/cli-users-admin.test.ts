@@ -8,6 +8,7 @@ import { confirmAuthenticatorApp, enrolmentSecret } from '../../src/identity/sec
 import { PasswordHasher } from '../../src/identity/passwords.js';
 import type { Db } from '../../src/storage/database.js';
 import { usePortico, TEST_ANSWERS, type TestPortico } from '../support/portico.js';
+import { RelyingParty } from '../support/rp.js';
 
 /*
  * The help desk's commands, run in-process through runCommand as the CLI and
@@ -136,6 +137,45 @@ describe('portico users (help desk)', () => {
       ['operator.reset_passkeys', 'operator:desk-ann'],
       ['operator.reset_passkeys', 'operator:desk-ann'],
     ]);
+  });
+
+  it('set-type gives an ID a declared type, refuses an undeclared one in one line, and create --type sets it from the start', async () => {
+    const user = await portico.createUser();
+    expect(await run('users', 'set-type', user.username, 'dentist')).toEqual({ code: 1, out: '', err: 'unknown account type "dentist" (declared in account_types: member, provider, employer, broker)' });
+    expect(await run('users', 'set-type', user.username, 'provider')).toEqual({ code: 0, out: `${user.username} is now of type provider`, err: '' });
+    expect((await run('users', 'set-type', user.email, 'provider')).out).toBe(`${user.username} was already of type provider`);
+    expect((await run('users', 'show', user.username)).out).toContain('account type:        provider');
+    const events = await db.selectFrom('audit_events').select(['action', 'actor', 'details']).where('account_id', '=', user.id).where('action', '=', 'operator.set_type').orderBy('id').execute();
+    expect(events.map((e) => [e.actor, e.details])).toEqual([
+      ['operator:desk-ann', expect.objectContaining({ from: 'member', to: 'provider', changed: true })],
+      ['operator:desk-ann', expect.objectContaining({ from: 'provider', to: 'provider', changed: false })],
+    ]);
+    expect(await run('users', 'set-type', user.username)).toEqual({ code: 2, out: '', err: 'usage: portico users set-type <username|email> <type>' });
+
+    const create = (type: string) => runCommand(['users', 'create', '--username', `broker${type.length}x${Date.now()}`, '--email', `b${type.length}.${Date.now()}@example.com`, '--given-name', 'Bo', '--family-name', 'Ker', '--type', type, '--password-stdin'], {
+      config: portico.config, db: async () => db, out: () => undefined, err: (l) => void errors.push(l), operator: 'desk-ann', stdinPassword: 'Correct7Horse',
+    });
+    const errors: string[] = [];
+    expect(await create('dentist')).toBe(1);
+    expect(errors).toEqual(['--type: unknown account type "dentist" (declared in account_types: member, provider, employer, broker)']);
+    expect(await create('broker')).toBe(0);
+    const created = await db.selectFrom('accounts').select('account_type').where('username', 'like', 'broker6x%').executeTakeFirstOrThrow();
+    expect(created.account_type).toBe('broker');
+  });
+
+  it('require-password-change makes the next sign-in ask for a new password', async () => {
+    const user = await portico.createUser();
+    expect(await run('users', 'require-password-change', user.username)).toEqual({ code: 0, out: `will ask for a new password at the next sign-in of ${user.username}`, err: '' });
+    expect((await run('users', 'require-password-change', user.username)).out).toBe(`${user.username} already had to change its password`);
+    expect((await operatorEvents(user.id)).map((e) => [e.action, e.actor])).toEqual([
+      ['operator.require_password_change', 'operator:desk-ann'],
+      ['operator.require_password_change', 'operator:desk-ann'],
+    ]);
+    const rp = await RelyingParty.discover(portico.url);
+    const request = await rp.authorizationRequest();
+    const page = await rp.submitSignIn(await rp.browser.follow(request.url), user.username, user.password);
+    // The new_password prompt is the interaction's own page.
+    expect(page.html).toContain('Update your password');
   });
 
   it('answers an unknown ID with exit 1 and a missing one with usage, exit 2', async () => {

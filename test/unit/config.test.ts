@@ -147,4 +147,36 @@ describe('policy file', () => {
     expect(parsePolicy('p.json', { lockout: { max_failed_codes: 3 } }).lockout.max_failed_codes).toBe(3);
     for (const wrong of [0, 101, 2.5]) expect(() => parsePolicy('p.json', { lockout: { max_failed_codes: wrong } })).toThrow(/lockout\.max_failed_codes/);
   });
+
+  it('declares member, provider, employer and broker; only members register themselves and recover on their own', () => {
+    const types = parsePolicy('p.json', {}).account_types;
+    expect(types.map((t) => [t.id, t.self_registration, t.needs_organization, t.recovery])).toEqual([
+      ['member', true, false, 'self_service'],
+      ['provider', false, true, 'help_desk'],
+      ['employer', false, true, 'help_desk'],
+      ['broker', false, false, 'help_desk'],
+    ]);
+  });
+
+  it('refuses a type the account_types section does not declare, where types are named', () => {
+    expect(() => parsePolicy('p.json', { lockout: { unlock_by_account_type: { dentist: 'help_desk' } } })).toThrow(
+      'p.json: lockout.unlock_by_account_type.dentist: unknown account type "dentist" (declared in account_types: member, provider, employer, broker)',
+    );
+    expect(() => parsePolicy('p.json', { second_step: { account_types: { dentist: { methods: ['email_code'] } } } })).toThrow(/^p\.json: second_step\.account_types\.dentist: unknown account type "dentist"/);
+    const own = [{ id: 'member', label: { en: 'Member' }, self_registration: true }, { id: 'dentist', label: { en: 'Dentist' } }];
+    expect(parsePolicy('p.json', { account_types: own, lockout: { unlock_by_account_type: { dentist: 'help_desk' } } }).lockout.unlock_by_account_type).toEqual({ dentist: 'help_desk' });
+  });
+
+  it('names the entry and field of a wrong type', () => {
+    const member = { id: 'member', label: { en: 'Member' }, self_registration: true };
+    const policy = (second: unknown) => ({ account_types: [member, second] });
+    expect(() => parsePolicy('p.json', policy({ id: 'dentist', label: { en: 'Dentist', fr: 'Dentiste' } }))).toThrow(/^p\.json: account_types\[1\]\.label: Unrecognized key: "fr"$/);
+    expect(() => parsePolicy('p.json', policy({ id: 'dentist', label: 'Dentist' }))).toThrow(/^p\.json: account_types\[1\]\.label: /);
+    expect(() => parsePolicy('p.json', policy({ id: 'dentist', label: { es: 'Dentista' } }))).toThrow(/^p\.json: account_types\[1\]\.label\.en: /);
+    expect(() => parsePolicy('p.json', policy({ id: 'member', label: { en: 'Again' } }))).toThrow('p.json: account_types[1].id: "member" is declared twice');
+    expect(() => parsePolicy('p.json', policy({ id: 'clinic', label: { en: 'Clinic' }, self_registration: true, needs_organization: true }))).toThrow(
+      'p.json: account_types[1].self_registration: a type that needs an organization cannot be self-registered yet (set self_registration to false)',
+    );
+    expect(() => parsePolicy('p.json', { account_types: [{ id: 'dentist', label: { en: 'Dentist' }, self_registration: true }] })).toThrow('p.json: account_types: must declare "member", the type of IDs created without one');
+  });
 });

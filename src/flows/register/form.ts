@@ -18,6 +18,7 @@ const registrationForm = z.object({
   password: text,
   confirmPassword: text,
   terms: z.literal('yes').optional().catch(undefined),
+  accountType: trimmed,
 });
 
 const asRecord = (body: unknown) => (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
@@ -38,6 +39,7 @@ export function keptValues(input: RegistrationInput): Record<string, string> {
     birthYear: input.birthYear,
     email: input.email,
     username: input.username,
+    accountType: input.accountType ?? '',
   };
   if (input.termsAccepted) kept.terms = 'yes';
   return kept;

@@ -4,6 +4,7 @@ import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import { passwordHints, usernameHints } from './rule-hints.js';
 import { msg, type Msg, type Text } from '../../i18n/index.js';
+import { accountTypeLabel, selfRegistrable } from '../../config/policy-account-types.js';
 
 /** Where the form is: inside an authorization (back to the portal afterwards) or on its own. */
 export interface RegisterPlace {
@@ -16,6 +17,7 @@ export interface RegisterPlace {
 
 /** Labels for the error summary at the top of the page, which links to each field. */
 const LABELS: Record<string, Msg> = {
+  accountType: msg('register.account_type'),
   givenName: msg('register.given_name'),
   familyName: msg('register.family_name'),
   birthYear: msg('register.birth_year'),
@@ -37,7 +39,9 @@ export function renderRegister(
   state: { values?: Record<string, string>; errors?: FieldErrors } = {},
   status = 200,
 ): void {
-  const { registration, password } = deps.config.policy;
+  const { registration, password, account_types } = deps.config.policy;
+  // Asked only when there is a choice; with one self-registrable type the ID simply gets it.
+  const offered = selfRegistrable(account_types);
   const errors = state.errors ?? {};
   sendPage(
     ctx,
@@ -52,6 +56,7 @@ export function renderRegister(
       passwordHints: passwordHints(password),
       minimumAge: registration.minimum_age,
       terms: registration.terms,
+      accountTypes: offered.length > 1 ? offered.map((t) => ({ id: t.id, label: accountTypeLabel(t) })) : [],
     },
     status,
   );

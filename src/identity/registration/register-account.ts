@@ -6,6 +6,7 @@ import { recordAudit } from '../audit.js';
 import type { PasswordHasher } from '../passwords.js';
 import type { RequestOrigin, MailLinks } from './context.js';
 import { findVerifiedHolder } from './pending-ids.js';
+import { registeredAccountType } from './rules.js';
 import { validateRegistration, type FieldErrors, type RegistrationInput } from './validate.js';
 import { createFlow } from './verification-flow.js';
 import { notifyExistingOwner, sendVerificationMail, verifyEmailSpec } from './verification-mail.js';
@@ -38,11 +39,12 @@ export const USERNAME_TAKEN = msg('username.taken');
  */
 export async function registerAccount(db: Db, hasher: PasswordHasher, input: RegistrationInput, context: RegistrationContext): Promise<RegistrationOutcome> {
   const errors = await validateRegistration(context.policy, input, context.now);
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const type = registeredAccountType(context.policy.account_types, input.accountType ?? '');
+  if (Object.keys(errors).length > 0 || 'error' in type) return { ok: false, errors };
   const passwordHash = await hasher.hash(input.password);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute((trx) => registerOnce(trx, input, passwordHash, context));
+      return await db.transaction().execute((trx) => registerOnce(trx, { ...input, accountType: type.type }, passwordHash, context));
     } catch (error) {
       if (!isUniqueViolation(error) || attempt >= 2) throw error;
     }
@@ -61,6 +63,7 @@ async function registerOnce(trx: Db, input: RegistrationInput, passwordHash: str
     familyName: input.familyName,
     birthYear: Number(input.birthYear),
     passwordHash,
+    accountType: input.accountType,
   });
   await trx
     .updateTable('accounts')
@@ -72,7 +75,7 @@ async function registerOnce(trx: Db, input: RegistrationInput, passwordHash: str
     action: 'account.registered',
     actor: `account:${account.id}`,
     accountId: account.id,
-    details: { terms_version: context.policy.registration.terms.version, email_owned_by_another: Boolean(owner) },
+    details: { terms_version: context.policy.registration.terms.version, account_type: account.account_type, email_owned_by_another: Boolean(owner) },
     ...context.origin,
   });
   if (owner) {

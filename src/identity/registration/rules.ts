@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Policy } from '../../config/policy.js';
+import { selfRegistrable, type AccountType } from '../../config/policy-account-types.js';
 import { msg, type Msg } from '../../i18n/index.js';
 
 /*
@@ -74,4 +75,15 @@ export function checkPasswordConfirmation(password: string, confirmation: string
 
 export function checkTerms(agreed: boolean): Msg | undefined {
   return agreed ? undefined : msg('terms.required');
+}
+
+/**
+ * The type a registration gives its ID: the only self-registrable one, unasked; else the one
+ * picked, which must be among them (a forged value is a field error like a missing one).
+ */
+export function registeredAccountType(types: readonly AccountType[], chosen: string): { type: string } | { error: Msg } {
+  const offered = selfRegistrable(types);
+  if (offered.length === 1) return { type: offered[0]!.id };
+  const type = offered.find((t) => t.id === chosen);
+  return type ? { type: type.id } : { error: msg('account_type.required') };
 }

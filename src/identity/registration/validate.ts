@@ -8,6 +8,7 @@ import {
   checkPasswordConfirmation,
   checkTerms,
   checkUsername,
+  registeredAccountType,
 } from './rules.js';
 
 /**
@@ -23,6 +24,8 @@ export interface RegistrationInput {
   password: string;
   confirmPassword: string;
   termsAccepted: boolean;
+  /** The account type picked ("I am a…"); '' when the page did not ask. */
+  accountType?: string;
 }
 
 /** Field name -> message to show beside it. */
@@ -31,7 +34,9 @@ export type FieldErrors = Record<string, Msg>;
 /** Every registration rule at once, so the form shows every problem in one round trip. */
 export async function validateRegistration(policy: Policy, input: RegistrationInput, now = new Date()): Promise<FieldErrors> {
   const rules = policy.registration;
+  const type = registeredAccountType(policy.account_types, input.accountType ?? '');
   const found: Record<string, Msg | undefined> = {
+    accountType: 'error' in type ? type.error : undefined,
     givenName: checkName(input.givenName, 'given'),
     familyName: checkName(input.familyName, 'family'),
     birthYear: checkBirthYear(rules.minimum_age, input.birthYear, now),

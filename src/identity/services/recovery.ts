@@ -4,6 +4,7 @@ import type { AuditOrigin } from '../audit.js';
 import type { RecoveryState } from '../flows/recovery.js';
 import { closed, type CodeCheck } from '../one-time-codes.js';
 import { mailUsername } from '../recovery/forgot-username.js';
+import { mailHelpDesk, recoversByHelpDesk } from '../recovery/help-desk-mail.js';
 import { checkRecoveryAnswers, checkRecoveryCode, hasAnswers, recoveryQuestions, sendRecoveryCode } from '../recovery/prove.js';
 import { advanceRecoveryFlow, createRecoveryFlow, findRecoveryFlow, type RecoveryFlow } from '../recovery/recovery-flow.js';
 import { setPassword, type NewPassword, type SetPasswordOutcome } from '../recovery/set-password.js';
@@ -23,13 +24,20 @@ export function recoveryService(env: IdentityEnv) {
   const { db, hasher, policy, issuer } = env;
   return {
     /** Mails the username to the address if an ID uses it; the page answers alike either way. */
-    mailUsername: (email: string, origin: AuditOrigin) => mailUsername(db, email, `${issuer}/account`, origin),
+    mailUsername: (email: string, origin: AuditOrigin) => mailUsername(db, policy, email, `${issuer}/account`, origin),
 
-    /** A username in, a flow out (its id, for the browser), with a code sent or pretended. */
+    /**
+     * A username in, a flow out (its id, for the browser), with a code sent or pretended. An ID
+     * whose type recovers through the help desk gets the flow of a username with no ID (a
+     * pretend code) and the help desk's words by mail: the pages cannot tell it apart
+     * (recovery/help-desk-mail.ts says why).
+     */
     async start(login: string, origin: AuditOrigin): Promise<string> {
-      const account = await findAccountByLogin(db, login);
-      const { id, flow } = await createRecoveryFlow(db, account?.id ?? null, login);
+      const found = await findAccountByLogin(db, login);
+      const helpDesk = found && recoversByHelpDesk(policy, found) ? found : undefined;
+      const { id, flow } = await createRecoveryFlow(db, helpDesk ? null : (found?.id ?? null), login);
       await sendRecoveryCode(db, flow, policy, origin);
+      if (helpDesk) await mailHelpDesk(db, policy, helpDesk, 'password', origin);
       return id;
     },
     /** The browser's flow, if it is at one of `states`. */
