@@ -21,6 +21,7 @@ import * as m0023 from './0023_code_lockout.js';
 import * as m0024 from './0024_passkeys.js';
 import * as m0025 from './0025_phone_numbers.js';
 import * as m0026 from './0026_passkey_sign_in.js';
+import * as m0027 from './0027_admin_idempotency.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '0024_passkeys': m0024,
   '0025_phone_numbers': m0025,
   '0026_passkey_sign_in': m0026,
+  '0027_admin_idempotency': m0027,
 };

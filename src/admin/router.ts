@@ -4,6 +4,7 @@ import type { Context, Middleware } from 'koa';
 import type { z } from 'zod';
 import type { Config } from '../config/index.js';
 import { authenticate, type FindClientToken } from './auth.js';
+import { idempotencyKeyOf, once } from './idempotency.js';
 import { openApiDocument } from './openapi.js';
 import { invalidRequest, Problem, problemAnswers } from './problems.js';
 import { ADMIN_API_BASE, ADMIN_ROUTES } from './routes.js';
@@ -37,10 +38,15 @@ function handler(route: AnyRoute, deps: AdminApiDeps): Middleware {
     const params = parsePart('path', route.params, ctx.params);
     const query = parsePart('query', route.query, route.query ? queryOf(ctx) : {});
     const body = parsePart('body', route.body, ctx.request.body ?? {});
-    const result = await route.handle({ params, query, body, client, deps, ctx } as never);
+    const run = async () => {
+      const result = await route.handle({ params, query, body, client, deps, ctx } as never);
+      return route.response?.parse(result);
+    };
+    const key = route.write ? idempotencyKeyOf(ctx) : undefined;
+    const answer = key === undefined ? await run() : await once(ctx, deps.admin.idempotency, client, key, body, run);
     if (!route.response) return;
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = route.response.parse(result);
+    ctx.body = answer;
   };
 }
 

@@ -175,6 +175,31 @@ describe('admin API users', () => {
   });
 });
 
+describe('admin API idempotency', () => {
+  it('answers a retried write with its first answer, once acted on; the same key for another request is 422', async () => {
+    const token = await tokenOf(admin, ALL);
+    const user = await portico.createUser();
+    const headers = { 'idempotency-key': `disable-${user.id}` };
+    const first = await api(`/users/${user.id}/disable`, token, { method: 'POST', headers });
+    expect(await json(first)).toEqual({ id: user.id, action: 'disable', changed: true });
+    // Re-enabled in between: a replay must not disable again.
+    await api(`/users/${user.id}/enable`, token, { method: 'POST' });
+    const retry = await api(`/users/${user.id}/disable`, token, { method: 'POST', headers });
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(await json(retry)).toEqual({ id: user.id, action: 'disable', changed: true });
+    expect(await json(await api(`/users/${user.id}`, token))).toMatchObject({ status: 'active' });
+    const events = await json<{ items: Array<{ action: string }> }>(await api(`/audit?account=${user.id}&action=operator.disable`, token));
+    expect(events.items).toHaveLength(1);
+
+    await expectProblem(await api(`/users/${user.id}/unlock`, token, { method: 'POST', headers }), 422, 'idempotency-key-reused');
+    const reset = (method: string) =>
+      api(`/users/${user.id}/second-step/reset`, token, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `reset-${user.id}` }, body: JSON.stringify({ method }) });
+    expect((await reset('passkeys')).status).toBe(200);
+    await expectProblem(await reset('phone'), 422, 'idempotency-key-reused');
+  });
+});
+
 describe('admin API document and audit export', () => {
   it('publishes OpenAPI 3.1 listing every route, whose request schemas are what the routes refuse', async () => {
     const doc = await json<{ openapi: string; paths: Record<string, Record<string, { parameters: Array<{ name: string; in: string; schema: Record<string, unknown> }>; requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } }>> }>(await api('/openapi.json'));

@@ -3,6 +3,7 @@ import { findAccountById } from '../accounts.js';
 import { searchAccounts, type AccountQuery } from '../account-search.js';
 import { allAudit, searchAudit, type AuditFilter } from '../audit-search.js';
 import type { AdminClient } from '../audit.js';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../idempotency.js';
 import type { IdentityEnv } from './env.js';
 
 /**
@@ -28,6 +29,13 @@ export function adminService({ db }: IdentityEnv) {
 
     searchAudit: (filter: AuditFilter, limit: number, cursor?: string) => searchAudit(db, filter, limit, cursor),
     exportAudit: (filter: AuditFilter) => allAudit(db, filter),
+
+    /** Idempotency keys of writes, per admin client (idempotency.ts). */
+    idempotency: {
+      claim: (clientId: string, key: string, fingerprint: string) => claimIdempotencyKey(db, clientId, key, fingerprint),
+      complete: (clientId: string, key: string, status: number, body: unknown) => completeIdempotencyKey(db, clientId, key, status, body),
+      release: (clientId: string, key: string) => releaseIdempotencyKey(db, clientId, key),
+    },
   };
 }
 
