@@ -22,8 +22,12 @@ function parsePart<S extends z.ZodType>(part: 'path' | 'query' | 'body', schema:
   return parsed.data;
 }
 
-/** A repeated query parameter arrives as an array; the schemas take one value each, so that is refused by them. */
-const queryOf = (ctx: Context) => ({ ...ctx.query });
+/**
+ * The query string as the schemas read it: an empty parameter (`?q=&status=`, as a form with
+ * blank fields sends it) is an absent one. A repeated parameter arrives as an array, which the
+ * schemas (one value each) refuse.
+ */
+const queryOf = (ctx: Context) => Object.fromEntries(Object.entries(ctx.query).filter(([, value]) => value !== ''));
 
 const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '16kb', encoding: 'utf-8' }) as unknown as Middleware;
 

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { AccountReport } from '../identity/account-admin.js';
+import type { AccountReport, OperatorAction } from '../identity/account-admin.js';
 import type { AccountSummary } from '../identity/account-search.js';
-import type { OperatorAction } from '../identity/account-admin.js';
 import { Problem } from './problems.js';
-import { route, type AnyRoute, type RouteInput } from './route.js';
+import { route, type AdminDeps, type AnyRoute } from './route.js';
 import { cursorSchema, limitSchema, pageSchema } from './pages.js';
 
 const idParams = z.object({ id: z.string().min(1).max(100).describe('The ID\'s id (the `sub` of its tokens)') }).strict();
@@ -74,7 +73,7 @@ const detail = (r: AccountReport): z.input<typeof userDetail> => ({
 
 const noSuchUser = (id: string) => new Problem('not-found', `No ID has the id "${id}".`);
 
-async function act({ params, deps, client }: { params: { id: string }; deps: RouteInput<undefined, undefined, undefined>['deps']; client: string }, action: OperatorAction) {
+async function act({ params, deps, client }: { params: { id: string }; deps: AdminDeps; client: string }, action: OperatorAction) {
   const done = await deps.admin.act(params.id, action, { adminClient: client });
   if (!done) throw noSuchUser(params.id);
   return { id: params.id, action, changed: done.changed };

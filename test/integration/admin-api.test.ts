@@ -116,6 +116,8 @@ describe('admin API users', () => {
     expect(pages).toBe(3);
     expect(seen).toEqual(made.map((u) => u.username));
     await expectProblem(await api('/users?cursor=garbage', token), 400, 'invalid-request');
+    // Blank parameters, as a form sends them, are absent ones.
+    expect((await api(`/users?q=&status=&cursor=&limit=1`, token)).status).toBe(200);
   });
 
   it('shows one ID and unlocks a locked one, who can then sign in; the change is audited with the admin client as actor', async () => {
