@@ -139,7 +139,7 @@ export const userRoutes: AnyRoute[] = [
     method: 'post',
     path: '/users/{id}/second-step/reset',
     operationId: 'user_second_step_reset',
-    summary: 'Remove one second-step method (a lost phone, lost passkeys) or the security answers; the owner is told by email where the CLI tells them',
+    summary: 'Remove the authenticator app, the passkeys or the phone number (the owner is told by email), or the security answers (new ones are set at the next sign-in)',
     scope: 'admin:users:write',
     write: true,
     params: idParams,
