@@ -82,6 +82,13 @@ module.exports = {
       to: { path: ['^src/storage/', npm('kysely')] },
     },
     {
+      name: 'admin-api-runs-no-sql',
+      comment: 'The admin API is routes over identity/ (identity/services/admin.ts), like the pages: the help desk\'s rules live once, for the CLI and the API. Only the outage test of storage/ is its business.',
+      severity: 'error',
+      from: { path: '^src/admin/' },
+      to: { path: ['^src/storage/(?!dependency-errors\\.ts$)', npm('kysely')] },
+    },
+    {
       name: 'only-roots-compose',
       comment: 'server.ts builds the application and main.ts, cli.ts and cluster.ts start it; a layer importing them would depend on the whole application.',
       severity: 'error',

@@ -23,6 +23,7 @@ import * as m0025 from './0025_phone_numbers.js';
 import * as m0026 from './0026_passkey_sign_in.js';
 import * as m0027 from './0027_authenticator_app_replacement.js';
 import * as m0028 from './0028_account_type_notify.js';
+import * as m0029 from './0029_admin_idempotency.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -50,4 +51,5 @@ export const migrations: Record<string, Migration> = {
   '0026_passkey_sign_in': m0026,
   '0027_authenticator_app_replacement': m0027,
   '0028_account_type_notify': m0028,
+  '0029_admin_idempotency': m0029,
 };

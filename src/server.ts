@@ -32,6 +32,7 @@ import { bindMethods, createMethodRegistry, type SecondStepMethod } from './meth
 import { createFlowRouter } from './flows/router.js';
 import type { FlowDeps } from './flows/deps.js';
 import { createApp } from './web/app.js';
+import { adminApi } from './admin/router.js';
 import { Csrf } from './web/csrf.js';
 import { rateLimitNamespace, RateLimits } from './web/rate-limits.js';
 import { createRenderer } from './web/render.js';
@@ -149,7 +150,8 @@ export async function startServer(loaded: Config, log: Logger, options: { method
     outboxPending.readFrom(async () => Number((await database.db.selectFrom('mail_outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirst())?.n ?? 0));
     const metrics = config.metricsPort === undefined ? undefined : await startMetricsServer(config.metricsPort, config.host);
     if (metrics) cleanup.unshift(() => metrics.close());
-    const app = createApp({ ...flowDeps, db: database.db, redis, log, brands, logos, pages: createFlowRouter(flowDeps) });
+    const admin = adminApi({ config, admin: flowDeps.identity.admin, findToken: (value) => host.clientToken(value) });
+    const app = createApp({ ...flowDeps, db: database.db, redis, log, brands, logos, pages: createFlowRouter(flowDeps), adminApi: admin });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       http.once('listening', resolve);

@@ -4,6 +4,7 @@ import { ConfigError, describeIssue } from './errors.js';
 import { SECRET_RULE, secretProblem } from './client-secrets.js';
 import { ACR_LEVELS, isAcr, type Acr } from './acr-levels.js';
 import { portalBrandingSchema, type PortalBranding } from './branding.js';
+import { ADMIN_SCOPES, isAdminScope, type AdminScope } from './admin-scopes.js';
 
 /** A portal's own endpoint that checks its old credentials: POST JSON, bearer secret. */
 const verifierSchema = z
@@ -45,6 +46,8 @@ const clientSchema = z
     legacy_link: legacyLinkSchema.optional(),
     /** The portal's logo, colour, name and help desk on the pages and mails of journeys from it. */
     branding: portalBrandingSchema.optional(),
+    /** An operators' tool: these admin API scopes, by client_credentials only (README "Admin API"). */
+    admin_scopes: z.array(z.enum(ADMIN_SCOPES)).min(1).optional(),
   })
   // Everything else is client metadata for oidc-provider, which must recognise each name
   // (oidc/validate-clients.ts refuses the ones it would silently drop).
@@ -73,6 +76,8 @@ export interface PorticoClientSettings {
   pkceRequired?: false;
   legacyLink?: LegacyLinkSettings;
   branding?: PortalBranding;
+  /** Set for an admin client: the admin API scopes it may be given. */
+  adminScopes?: AdminScope[];
 }
 
 /** A secret named by an environment variable, read only where it is used (client-secrets.ts). */
@@ -102,6 +107,27 @@ function entryName(raw: unknown, index: number): string {
   return typeof id === 'string' && id ? `client "${id}"` : `clients[${index}]`;
 }
 
+/**
+ * An admin client is a confidential machine client: it authenticates with a secret and gets
+ * tokens by client_credentials alone, never through a person's sign-in. Its scopes come from
+ * admin_scopes (oidc/provider.ts turns them into its `scope`), and no other client's `scope`
+ * may name them. Returns the problem as "field: message", or undefined.
+ */
+function adminProblem(client: { admin_scopes?: string[]; scope?: unknown; grant_types?: unknown; token_endpoint_auth_method?: unknown; client_secret?: string }, secretFromEnv: boolean): string | undefined {
+  const scopes = typeof client.scope === 'string' ? client.scope.split(' ') : [];
+  if (!client.admin_scopes) {
+    const named = scopes.find(isAdminScope);
+    return named && `scope: "${named}" is an admin scope: give it with admin_scopes`;
+  }
+  if (client.scope !== undefined) return 'scope: an admin client takes its scopes from admin_scopes';
+  const grants = client.grant_types;
+  if (!Array.isArray(grants) || grants.length !== 1 || grants[0] !== 'client_credentials') return 'grant_types: an admin client must have exactly ["client_credentials"]';
+  if (client.client_secret === undefined && !secretFromEnv) return 'admin_scopes: an admin client needs client_secret or client_secret_env';
+  const method = client.token_endpoint_auth_method;
+  if (method !== undefined && method !== 'client_secret_basic' && method !== 'client_secret_post') return 'token_endpoint_auth_method: an admin client authenticates with its secret (client_secret_basic or client_secret_post)';
+  return undefined;
+}
+
 function legacyLinkSettings(link: z.infer<typeof legacyLinkSchema>): LegacyLinkSettings {
   const settings: LegacyLinkSettings = { system: link.system, displayName: link.display_name, claim: link.claim ?? `${link.system}_subject` };
   if (!link.verifier) return settings;
@@ -129,7 +155,9 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
     const where = `${file}: ${entryName(raw, index)}`;
     const parsed = clientSchema.safeParse(raw);
     if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0]!)}`);
-    const { first_party, require_second_step, minimum_acr, pkce_required, legacy_link, client_secret_env, branding, ...oidc } = parsed.data;
+    const admin = adminProblem(parsed.data, parsed.data.client_secret_env !== undefined);
+    if (admin) throw new ConfigError(`${where}: ${admin}`);
+    const { first_party, require_second_step, minimum_acr, pkce_required, legacy_link, client_secret_env, branding, admin_scopes, ...oidc } = parsed.data;
     if (minimum_acr !== undefined && !isAcr(minimum_acr)) throw new ConfigError(`${where}: minimum_acr: unknown level "${minimum_acr}" (known: ${ACR_LEVELS.join(', ')})`);
     if (settings.has(oidc.client_id)) throw new ConfigError(`${where}: client_id: used by another client`);
     if (client_secret_env) {
@@ -147,6 +175,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
       ...(pkce_required ? {} : { pkceRequired: false as const }),
       legacyLink: legacy_link && legacyLinkSettings(legacy_link),
       ...(branding ? { branding } : {}),
+      ...(admin_scopes ? { adminScopes: [...new Set(admin_scopes)] } : {}),
     });
   });
   return { metadata, settings, secretsFromEnv, readSecret: (variable) => env[variable] || undefined };

@@ -2,7 +2,8 @@ import type { AccountType } from '../config/policy-account-types.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { findAccountByLogin } from './accounts.js';
-import { operatorAudit, recordAudit, type Operator } from './audit.js';
+import { operatorAudit, recordAudit, type AdminClient, type Operator } from './audit.js';
+import { endAllSessions } from './sessions.js';
 import { clearCodeFailures } from './code-failures.js';
 import { OPERATOR_LOCK, reenable } from './lockout.js';
 import { deleteAuthenticatorApp, hasAuthenticatorApp, recoveryCodesLeft } from './second-step/authenticator-app.js';
@@ -70,7 +71,17 @@ async function phoneEndingOf(db: Db, accountId: string): Promise<string | undefi
   return e164 && numberEnding(e164);
 }
 
-export type OperatorAction = 'unlock' | 'enable' | 'disable' | 'forget_devices' | 'reset_security_questions' | 'reset_authenticator_app' | 'reset_passkeys' | 'reset_phone' | 'require_password_change';
+export type OperatorAction =
+  | 'unlock'
+  | 'enable'
+  | 'disable'
+  | 'end_sessions'
+  | 'forget_devices'
+  | 'reset_security_questions'
+  | 'reset_authenticator_app'
+  | 'reset_passkeys'
+  | 'reset_phone'
+  | 'require_password_change';
 
 /** The account by username or email, or undefined. */
 export function findForOperator(db: Db, login: string): Promise<Account | undefined> {
@@ -82,11 +93,11 @@ export function findForOperator(db: Db, login: string): Promise<Account | undefi
  * account does not). `unlock` lifts a lock from failures or an operator; `enable` is its
  * synonym for accounts an operator disabled.
  */
-export function operatorAction(db: Db, account: Account, action: OperatorAction, operator: string | Operator): Promise<boolean> {
+export function operatorAction(db: Db, account: Account, action: OperatorAction, operator: string | Operator | AdminClient): Promise<boolean> {
   return inTransaction(db, async (trx) => {
     const changed = await apply(trx, account, action);
-    const { actor, details } = operatorAudit(operator);
-    await recordAudit(trx, { action: `operator.${action}`, actor, accountId: account.id, details: { ...details, changed } });
+    const { actor, details, clientId } = operatorAudit(operator);
+    await recordAudit(trx, { action: `operator.${action}`, actor, accountId: account.id, clientId, details: { ...details, changed } });
     return changed;
   });
 }
@@ -110,6 +121,11 @@ async function apply(db: Db, account: Account, action: OperatorAction): Promise<
         .executeTakeFirst();
       return done !== undefined;
     }
+    case 'end_sessions':
+      // What "sign out everywhere" does: every session and token, refresh tokens included,
+      // whose sign-in came before now stops counting (sessions.ts).
+      await endAllSessions(db, account.id);
+      return true;
     case 'forget_devices':
       return (await forgetDevices(db, account.id)) > 0;
     case 'reset_security_questions': {

@@ -3,7 +3,7 @@ import type { Db } from '../storage/database.js';
 
 export interface AuditEvent {
   action: string;
-  /** `account:<id>`, `operator:<name>` or `anonymous`. */
+  /** `account:<id>`, `operator:<name>`, `client:<admin client id>` or `anonymous`. */
   actor: string;
   accountId?: string | null;
   clientId?: string | null;
@@ -56,8 +56,14 @@ export interface Operator {
   claimed?: string;
 }
 
-/** The actor and details an operator's audit event carries. */
-export function operatorAudit(operator: string | Operator): { actor: string; details: Record<string, unknown> } {
+/** An admin client of the admin API, authenticated by its client_credentials token. */
+export interface AdminClient {
+  adminClient: string;
+}
+
+/** The actor, details and client an operator's audit event carries. */
+export function operatorAudit(operator: string | Operator | AdminClient): { actor: string; details: Record<string, unknown>; clientId?: string } {
+  if (typeof operator === 'object' && 'adminClient' in operator) return { actor: `client:${operator.adminClient}`, details: { via: 'admin_api' }, clientId: operator.adminClient };
   const { name, claimed } = typeof operator === 'string' ? { name: operator, claimed: undefined } : operator;
   return { actor: `operator:${name}`, details: claimed === undefined ? {} : { operator_claimed: claimed } };
 }

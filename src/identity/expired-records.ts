@@ -1,6 +1,7 @@
 import type { Db } from '../storage/database.js';
 import { purgeUnverified } from './registration/pending-ids.js';
 import { purgeExpiredFlows } from './flows/flow-record.js';
+import { purgeIdempotencyKeys } from './idempotency.js';
 
 /**
  * Codes, flows of every kind and remembered devices past their expiry only take
@@ -27,6 +28,7 @@ export async function purgeExpiredVerification(db: Db, now = new Date(), unverif
   await db.deleteFrom('phone_pending').where('created_at', '<', dayAgo).execute();
   // Forgotten devices go too: a revoked row can never match again.
   const devices = await db.deleteFrom('trusted_devices').where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)])).executeTakeFirst();
+  await purgeIdempotencyKeys(db, now);
   const unverified = await purgeUnverified(db, unverifiedTtlDays, now);
   return { codes: Number(codes.numDeletedRows), flows, devices: Number(devices.numDeletedRows), unverified };
 }

@@ -5,6 +5,7 @@ import { isDependencyError, OUTAGE } from '../storage/dependency-errors.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
 import { postedParametersAsQuery } from './post-methods.js';
 import { createProvider, type ProviderDeps } from './provider.js';
+import { findClientToken, type ClientToken } from './admin-tokens.js';
 
 type Handler = (req: Context['req'], res: Context['res']) => Promise<void> | void;
 
@@ -33,6 +34,11 @@ export class ProviderHost {
 
   get provider(): Provider {
     return this.#provider;
+  }
+
+  /** A live client_credentials access token by its value (admin-tokens.ts). */
+  clientToken(value: string): Promise<ClientToken | undefined> {
+    return findClientToken(this.#provider, value);
   }
 
   /** Hands the request to oidc-provider's own Koa app. */

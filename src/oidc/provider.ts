@@ -13,6 +13,10 @@ import { makeLoadExistingGrant } from './first-party-grant.js';
 import type { PageRenderer } from './pages.js';
 import { introspectionPolicy, ownTokenOnly, pkceRequired, refreshTokenRules } from './token-policy.js';
 import { ssoSessionTtl } from './sso-session.js';
+import { ADMIN_SCOPES } from '../config/admin-scopes.js';
+
+/** The scopes of people's sign-ins; the admin scopes are for admin clients only. */
+const PORTAL_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'account_type'];
 
 export interface ProviderDeps {
   config: Config;
@@ -40,16 +44,30 @@ function ttls(config: Config): Ttl {
   };
 }
 
+/**
+ * oidc-provider lets a client with no `scope` metadata ask for any scope, and refuses a
+ * client a known scope missing from its `scope` (its validateClientScope, checkScope). So an
+ * admin client's `scope` is its admin_scopes, and every other client without one gets the
+ * portal scopes: asking for an admin scope, by any grant, is then invalid_scope.
+ */
+export function clientMetadata(config: Config): Record<string, unknown>[] {
+  return config.clients.metadata.map((metadata) => {
+    const adminScopes = config.clients.settings.get(String(metadata.client_id))?.adminScopes;
+    if (adminScopes) return { response_types: [], redirect_uris: [], ...metadata, scope: adminScopes.join(' ') };
+    return metadata.scope === undefined ? { ...metadata, scope: PORTAL_SCOPES.join(' ') } : metadata;
+  });
+}
+
 export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: object[] }): Configuration {
   const { config, pages } = deps;
   const secure = config.issuer.startsWith('https:');
   return {
     adapter: deps.adapter as unknown as Configuration['adapter'],
-    clients: config.clients.metadata as unknown as Configuration['clients'],
+    clients: clientMetadata(config) as unknown as Configuration['clients'],
     jwks: jwks as Configuration['jwks'],
     findAccount: makeFindAccount(config, deps.db, deps.accounts) as unknown as Configuration['findAccount'],
     claims: { ...scopeClaims, openid: [...scopeClaims.openid, ...legacyClaimNames(config)] } as unknown as Configuration['claims'],
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'account_type'],
+    scopes: [...PORTAL_SCOPES, ...ADMIN_SCOPES],
     acrValues: ACR_VALUES,
     extraTokenClaims: assuranceTokenClaims as unknown as Configuration['extraTokenClaims'],
     // Authorization code only (with PKCE): no implicit or hybrid flows (RFC 9700 §2.1.2).

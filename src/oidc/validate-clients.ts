@@ -2,7 +2,7 @@ import Provider from 'oidc-provider';
 import { ConfigError, resolveClientSecrets, type Config } from '../config/index.js';
 import { porticoClientFields } from '../config/clients.js';
 import { generateSigningJwk, signingAlgorithms } from './keys.js';
-import { buildProviderConfiguration, type ProviderDeps } from './provider.js';
+import { buildProviderConfiguration, clientMetadata, type ProviderDeps } from './provider.js';
 
 /*
  * The one validation of the clients file: server start-up and `portico clients check` both
@@ -111,7 +111,8 @@ async function unknownField(Client: ClientModel, metadata: Record<string, unknow
 export async function checkClients(config: Config): Promise<Config> {
   const resolved = resolveClientSecrets(config);
   const { Client } = await validationProvider(resolved);
-  for (const metadata of resolved.clients.metadata) {
+  // As the server hands them to oidc-provider, admin clients' scopes and defaults included.
+  for (const metadata of clientMetadata(resolved)) {
     const where = `${resolved.clientsFile}: client "${String(metadata.client_id)}"`;
     const unknown = await unknownField(Client, metadata);
     if (unknown) throw new ConfigError(`${where}: ${unknown}`);

@@ -279,6 +279,17 @@ export interface PhonePendingTable {
   created_at: Timestamp;
 }
 
+/** An Idempotency-Key of the admin API and the answer it got (migration 0029). */
+export interface AdminIdempotencyKeysTable {
+  client_id: string;
+  key: string;
+  fingerprint: string;
+  /** Null while the first request runs. */
+  status: number | null;
+  response: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
 /** A text or call, sent or being sent: counted by the toll-fraud limits, shown on /dev/outbox. */
 export interface PhoneOutboxTable {
   id: string;
@@ -320,6 +331,7 @@ export interface Database {
   phone_numbers: PhoneNumbersTable;
   phone_pending: PhonePendingTable;
   phone_outbox: PhoneOutboxTable;
+  admin_idempotency_keys: AdminIdempotencyKeysTable;
 }
 
 export type Account = Selectable<AccountsTable>;

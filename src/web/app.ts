@@ -33,6 +33,8 @@ export interface AppDeps {
   logos: Map<string, LogoFile>;
   /** The hosted pages (flows/router.ts), composed in server.ts: web/ knows nothing of flows/. */
   pages: Router;
+  /** The operators' admin API (admin/router.ts), composed in server.ts: JSON under its own prefix. */
+  adminApi: Koa.Middleware;
 }
 
 /** Portico's Koa application: its own pages first, then oidc-provider at the issuer root. */
@@ -49,6 +51,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler(deps.renderer));
   app.use(securityHeaders({ secure: deps.config.issuer.startsWith('https:'), formTargets: portalOrigins(deps.config.clients.metadata) }));
   app.use(inputGuard());
+  app.use(deps.adminApi);
   app.use(assets());
   app.use(brandAssets(deps.brands, deps.logos));
   app.use(brandContext(deps.brands));

@@ -95,6 +95,28 @@ describe('clients file', () => {
   });
 });
 
+describe('admin clients', () => {
+  const ops = { client_id: 'ops', client_name: 'Ops tool', client_secret: '0123456789abcdef0123', grant_types: ['client_credentials'], admin_scopes: ['admin:users:read'] };
+
+  it('keeps admin_scopes out of the metadata and in the client settings', () => {
+    const parsed = parseClients('c.json', JSON.stringify({ clients: [ops] }), {});
+    expect(parsed.metadata[0]).not.toHaveProperty('admin_scopes');
+    expect(parsed.settings.get('ops')?.adminScopes).toEqual(['admin:users:read']);
+  });
+
+  it('refuses an admin client without client_credentials, or without a secret, in one line', () => {
+    expect(clientsError({ clients: [{ ...ops, grant_types: ['authorization_code'] }] })).toBe('config/clients.json: client "ops": grant_types: an admin client must have exactly ["client_credentials"]');
+    expect(clientsError({ clients: [{ ...ops, grant_types: undefined }] })).toBe('config/clients.json: client "ops": grant_types: an admin client must have exactly ["client_credentials"]');
+    expect(clientsError({ clients: [{ ...ops, client_secret: undefined }] })).toBe('config/clients.json: client "ops": admin_scopes: an admin client needs client_secret or client_secret_env');
+    expect(clientsError({ clients: [{ ...ops, token_endpoint_auth_method: 'none' }] })).toMatch(/^config\/clients\.json: client "ops": token_endpoint_auth_method: /);
+  });
+
+  it('refuses unknown admin scopes, and admin scopes given to another client by `scope`', () => {
+    expect(clientsError({ clients: [{ ...ops, admin_scopes: ['admin:everything'] }] })).toMatch(/^config\/clients\.json: client "ops": admin_scopes\[0\]: /);
+    expect(clientsError({ clients: [{ ...good, scope: 'openid admin:users:write' }] })).toBe('config/clients.json: client "bill": scope: "admin:users:write" is an admin scope: give it with admin_scopes');
+  });
+});
+
 describe('environment', () => {
   it('applies docs/architecture.md defaults', () => {
     const env = parseEnv({});

@@ -9,6 +9,7 @@ import { registrationService } from './registration.js';
 import { authenticatorAppService } from './authenticator-app.js';
 import { passkeysService } from './passkeys.js';
 import { phoneService } from './phone.js';
+import { adminService } from './admin.js';
 
 export type { IdentityEnv } from './env.js';
 
@@ -29,6 +30,7 @@ export function createIdentity(env: IdentityEnv) {
     authenticatorApp: authenticatorAppService(env),
     passkeys: passkeysService(env),
     phone: phoneService(env),
+    admin: adminService(env),
   };
 }
 

@@ -1,0 +1,53 @@
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import type { AdminScope } from '../config/admin-scopes.js';
+import type { AdminService } from '../identity/services/admin.js';
+
+/** What the routes run over: the admin service of the domain. */
+export interface AdminDeps {
+  admin: AdminService;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteInput<P, Q, B> {
+  params: Out<P>;
+  query: Out<Q>;
+  body: Out<B>;
+  /** The admin client the token belongs to: the actor of what the route writes. */
+  client: string;
+  deps: AdminDeps;
+  ctx: Context;
+}
+
+/**
+ * One route of the admin API: the router validates with these schemas and the OpenAPI
+ * document is generated from them (openapi.ts), so the two cannot disagree.
+ */
+export interface RouteDef<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodObject | undefined, R extends z.ZodType | undefined> {
+  method: 'get' | 'post';
+  /** Under /admin/api/v1, in OpenAPI's template syntax: /users/{id}. */
+  path: string;
+  operationId: string;
+  summary: string;
+  scope: AdminScope;
+  /** A write: retried with the same Idempotency-Key, it answers what it answered first. */
+  write?: true;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** The JSON answer (200); the handler's result is parsed with it, so nothing else leaves. */
+  response?: R;
+  /** A streamed answer instead: its media types, described. The handler sets the body. */
+  streams?: Record<string, string>;
+  handle(input: RouteInput<P, Q, B>): Promise<R extends z.ZodType ? z.input<R> : void>;
+}
+
+export type AnyRoute = RouteDef<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined>;
+
+/** Declares a route with its handler's types taken from its schemas. */
+export function route<P extends z.ZodObject | undefined = undefined, Q extends z.ZodObject | undefined = undefined, B extends z.ZodObject | undefined = undefined, R extends z.ZodType | undefined = undefined>(
+  def: RouteDef<P, Q, B, R>,
+): AnyRoute {
+  return def as unknown as AnyRoute;
+}

@@ -1,0 +1,42 @@
+import { describeAccount, operatorAction, type AccountReport, type OperatorAction } from '../account-admin.js';
+import { findAccountById } from '../accounts.js';
+import { searchAccounts, type AccountQuery } from '../account-search.js';
+import { allAudit, searchAudit, type AuditFilter } from '../audit-search.js';
+import type { AdminClient } from '../audit.js';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../idempotency.js';
+import type { IdentityEnv } from './env.js';
+
+/**
+ * What the admin API does: the help desk's own actions (account-admin.ts, which the CLI runs
+ * too) with an admin client as the actor, and the searches behind its lists.
+ */
+export function adminService({ db }: IdentityEnv) {
+  return {
+    searchAccounts: (query: AccountQuery) => searchAccounts(db, query),
+
+    /** The account's report, or undefined when no account has this id. */
+    async describe(id: string): Promise<AccountReport | undefined> {
+      const account = await findAccountById(db, id);
+      return account && describeAccount(db, account);
+    },
+
+    /** Runs one help-desk action, audited; undefined when no account has this id. */
+    async act(id: string, action: OperatorAction, client: AdminClient): Promise<{ changed: boolean } | undefined> {
+      const account = await findAccountById(db, id);
+      if (!account) return undefined;
+      return { changed: await operatorAction(db, account, action, client) };
+    },
+
+    searchAudit: (filter: AuditFilter, limit: number, cursor?: string) => searchAudit(db, filter, limit, cursor),
+    exportAudit: (filter: AuditFilter) => allAudit(db, filter),
+
+    /** Idempotency keys of writes, per admin client (idempotency.ts). */
+    idempotency: {
+      claim: (clientId: string, key: string, fingerprint: string) => claimIdempotencyKey(db, clientId, key, fingerprint),
+      complete: (clientId: string, key: string, status: number, body: unknown) => completeIdempotencyKey(db, clientId, key, status, body),
+      release: (clientId: string, key: string) => releaseIdempotencyKey(db, clientId, key),
+    },
+  };
+}
+
+export type AdminService = ReturnType<typeof adminService>;
