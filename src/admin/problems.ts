@@ -16,6 +16,8 @@ const PROBLEMS = {
   'not-found': { status: 404, title: 'No such resource' },
   'method-not-allowed': { status: 405, title: 'The route does not take this method' },
   'unsupported-media-type': { status: 415, title: 'The body must be application/json' },
+  'undeclared-type': { status: 422, title: 'The policy declares no such account type' },
+  'invalid-clients-file': { status: 422, title: 'The clients file does not pass the start-up checks' },
   'idempotency-key-reused': { status: 422, title: 'This Idempotency-Key was used with another request' },
   'idempotency-key-in-use': { status: 409, title: 'A request with this Idempotency-Key is still running' },
   unavailable: { status: 503, title: 'A store Portico depends on is unavailable' },

@@ -94,6 +94,28 @@ function actionRoute(path: string, action: OperatorAction, summaryText: string):
   });
 }
 
+/** Another of the policy's types, as `portico users set-type`: an undeclared one is a 422 naming the field. */
+const setTypeRoute = route({
+  method: 'post',
+  path: '/users/{id}/type',
+  operationId: 'user_set_type',
+  summary: 'Give the ID another of the account types the policy declares (account_types): what it may use to sign in, how it is unlocked and recovers follow from it',
+  scope: 'admin:users:write',
+  write: true,
+  params: idParams,
+  body: z.object({ type: z.string().min(1).max(100).describe('A type the policy declares (account_types[].id)') }).strict(),
+  response: actionResult,
+  handle: async ({ params, body, deps, client }) => {
+    const outcome = await deps.admin.setType(params.id, body.type, { adminClient: client });
+    if (!outcome) throw noSuchUser(params.id);
+    if (!outcome.ok) {
+      const message = `unknown account type "${body.type}" (declared in account_types: ${outcome.declared.join(', ')})`;
+      throw new Problem('undeclared-type', `type: ${message}`, { errors: [{ in: 'body', field: 'type', message }], declared: outcome.declared });
+    }
+    return { id: params.id, action: 'set_type', changed: outcome.changed };
+  },
+});
+
 const SECOND_STEP_RESETS = { authenticator_app: 'reset_authenticator_app', passkeys: 'reset_passkeys', phone: 'reset_phone', security_questions: 'reset_security_questions' } as const;
 
 export const userRoutes: AnyRoute[] = [
@@ -134,6 +156,8 @@ export const userRoutes: AnyRoute[] = [
   actionRoute('unlock', 'unlock', 'Re-enable a locked or disabled ID and clear its failure counts'),
   actionRoute('enable', 'enable', 'The same as unlock, for an ID an operator disabled'),
   actionRoute('disable', 'disable', 'Disable an ID: its sessions and tokens stop working; only the help desk can re-enable it'),
+  actionRoute('password-change', 'require_password_change', 'Require a new password at the next sign-in, after the password and second step'),
+  actionRoute('devices/forget', 'forget_devices', 'Forget the ID\'s remembered devices: its next sign-in on each takes the second step'),
   actionRoute('sessions/end', 'end_sessions', 'Sign the ID out everywhere: its sessions, access and refresh tokens from a sign-in before now stop working'),
   route({
     method: 'post',
@@ -147,4 +171,5 @@ export const userRoutes: AnyRoute[] = [
     response: actionResult,
     handle: (input) => act(input, SECOND_STEP_RESETS[input.body.method]),
   }),
+  setTypeRoute,
 ];

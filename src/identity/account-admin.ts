@@ -163,13 +163,13 @@ export type SetTypeOutcome = { ok: true; changed: boolean } | { ok: false; decla
  * and recovers follow from it); an undeclared type is refused with the declared ones. Audited
  * as operator.set_type with the old and new type.
  */
-export function setAccountType(db: Db, types: readonly AccountType[], account: Account, type: string, operator: string | Operator): Promise<SetTypeOutcome> {
+export function setAccountType(db: Db, types: readonly AccountType[], account: Account, type: string, operator: string | Operator | AdminClient): Promise<SetTypeOutcome> {
   if (!declaredAccountType(types, type)) return Promise.resolve({ ok: false, declared: types.map((t) => t.id) });
   return inTransaction(db, async (trx) => {
     const done = await trx.updateTable('accounts').set({ account_type: type, updated_at: new Date() }).where('id', '=', account.id).where('account_type', '!=', type).returning('id').executeTakeFirst();
     const changed = done !== undefined;
-    const { actor, details } = operatorAudit(operator);
-    await recordAudit(trx, { action: 'operator.set_type', actor, accountId: account.id, details: { ...details, from: account.account_type, to: type, changed } });
+    const { actor, details, clientId } = operatorAudit(operator);
+    await recordAudit(trx, { action: 'operator.set_type', actor, accountId: account.id, clientId, details: { ...details, from: account.account_type, to: type, changed } });
     return { ok: true, changed };
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ADMIN_ROUTES } from '../../src/admin/routes.js';
-import { clients, usePortico, type TestPortico } from '../support/portico.js';
+import { clients, portalOrigin, usePortico, type TestPortico } from '../support/portico.js';
 import { oidc, RelyingParty } from '../support/rp.js';
 
 /*
@@ -159,6 +159,47 @@ describe('admin API users', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(await json(await api(`/users/${user.id}/sessions/end`, token, { method: 'POST' }))).toMatchObject({ action: 'end_sessions', changed: true });
     await expect(oidc.refreshTokenGrant(rp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('type gives the ID a declared type, which the portal then gets in account_type; an undeclared one is a 422 naming the field', async () => {
+    const token = await tokenOf(admin, ALL);
+    const user = await portico.createUser();
+    const claims = async () => (await (await RelyingParty.discover(portico.url)).signIn(user.username, user.password, { scope: 'openid account_type' })).tokens.claims();
+    expect(await claims()).toMatchObject({ account_type: 'member' });
+    const setType = (type: string, headers: Record<string, string> = {}) =>
+      api(`/users/${user.id}/type`, token, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ type }) });
+    const refused = await expectProblem(await setType('dentist'), 422, 'undeclared-type');
+    expect(refused.errors).toEqual([expect.objectContaining({ in: 'body', field: 'type' })]);
+    expect(refused.detail).toBe('type: unknown account type "dentist" (declared in account_types: member, provider, employer, broker)');
+    expect(await json(await setType('provider', { 'idempotency-key': `type-${user.id}` }))).toEqual({ id: user.id, action: 'set_type', changed: true });
+    const replay = await setType('provider', { 'idempotency-key': `type-${user.id}` });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(await json(await api(`/users/${user.id}`, token))).toMatchObject({ type: 'provider' });
+    expect(await claims()).toMatchObject({ account_type: 'provider' });
+    const audit = await json<{ items: Array<Record<string, unknown>> }>(await api(`/audit?account=${user.id}&action=operator.set_type`, token));
+    expect(audit.items).toEqual([expect.objectContaining({ actor: `client:${admin.id}`, client_id: admin.id, details: expect.objectContaining({ from: 'member', to: 'provider', changed: true }) })]);
+    await expectProblem(await api('/users/no-such-id/type', token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'provider' }) }), 404, 'not-found');
+  });
+
+  it('password-change makes the next sign-in ask for a new password; devices/forget leaves it no remembered device', async () => {
+    const token = await tokenOf(admin, ALL);
+    const user = await portico.createUser();
+    expect(await json(await api(`/users/${user.id}/password-change`, token, { method: 'POST' }))).toEqual({ id: user.id, action: 'require_password_change', changed: true });
+    expect(await json(await api(`/users/${user.id}/password-change`, token, { method: 'POST' }))).toMatchObject({ changed: false });
+    const rp = await RelyingParty.discover(portico.url);
+    const page = await rp.submitSignIn(await rp.browser.follow((await rp.authorizationRequest()).url), user.username, user.password);
+    expect(page.url.startsWith(portalOrigin)).toBe(false);
+    expect(page.html).toContain('Update your password');
+
+    expect(await json(await api(`/users/${user.id}`, token))).toMatchObject({ trusted_devices: 1 });
+    expect(await json(await api(`/users/${user.id}/devices/forget`, token, { method: 'POST' }))).toEqual({ id: user.id, action: 'forget_devices', changed: true });
+    expect(await json(await api(`/users/${user.id}`, token))).toMatchObject({ trusted_devices: 0 });
+    const audit = await json<{ items: Array<{ action: string; actor: string }> }>(await api(`/audit?account=${user.id}&action=operator.*`, token));
+    expect(audit.items.map((e) => [e.action, e.actor])).toEqual([
+      ['operator.forget_devices', `client:${admin.id}`],
+      ['operator.require_password_change', `client:${admin.id}`],
+      ['operator.require_password_change', `client:${admin.id}`],
+    ]);
   });
 
   it('answers problem+json listing the fields of a bad query or body', async () => {

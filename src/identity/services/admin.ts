@@ -1,4 +1,4 @@
-import { describeAccount, operatorAction, type AccountReport, type OperatorAction } from '../account-admin.js';
+import { describeAccount, operatorAction, setAccountType, type AccountReport, type OperatorAction, type SetTypeOutcome } from '../account-admin.js';
 import { findAccountById } from '../accounts.js';
 import { searchAccounts, type AccountQuery } from '../account-search.js';
 import { allAudit, searchAudit, type AuditFilter } from '../audit-search.js';
@@ -10,7 +10,7 @@ import type { IdentityEnv } from './env.js';
  * What the admin API does: the help desk's own actions (account-admin.ts, which the CLI runs
  * too) with an admin client as the actor, and the searches behind its lists.
  */
-export function adminService({ db }: IdentityEnv) {
+export function adminService({ db, policy }: IdentityEnv) {
   return {
     searchAccounts: (query: AccountQuery) => searchAccounts(db, query),
 
@@ -25,6 +25,12 @@ export function adminService({ db }: IdentityEnv) {
       const account = await findAccountById(db, id);
       if (!account) return undefined;
       return { changed: await operatorAction(db, account, action, client) };
+    },
+
+    /** Gives the ID another declared type (account-admin.ts), audited; undefined when no account has this id. */
+    async setType(id: string, type: string, client: AdminClient): Promise<SetTypeOutcome | undefined> {
+      const account = await findAccountById(db, id);
+      return account && setAccountType(db, policy.account_types, account, type, client);
     },
 
     searchAudit: (filter: AuditFilter, limit: number, cursor?: string) => searchAudit(db, filter, limit, cursor),
