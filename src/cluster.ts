@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { RELOAD_CLIENTS } from './cluster-messages.js';
 import { startClusterMetricsServer } from './metrics/server.js';
 
 /**
@@ -48,6 +49,15 @@ if (cluster.isPrimary) {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGTERM'));
+  // SIGHUP re-reads the clients file in every worker (each logs its outcome); a reload through
+  // the admin API reached one worker, which tells this process so that the others follow.
+  const reload = (except?: number) => {
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker && worker.id !== except) worker.process.kill('SIGHUP');
+  };
+  process.on('SIGHUP', () => reload());
+  cluster.on('message', (worker, message) => {
+    if (message === RELOAD_CLIENTS && !stopping) reload(worker.id);
+  });
 } else {
   await import('./main.js');
 }

@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+import { RELOAD_CLIENTS } from './cluster-messages.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { runCommand } from './cli/commands.js';
 import { startControlServer } from './cli/control-channel.js';
@@ -17,9 +19,16 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
-  let server;
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  // SIGHUP re-reads the clients file; a bad one is logged in one line and the old clients stay.
+  // Handled from the start: Node's default would end a process still starting (it reads the
+  // file as it is then anyway).
+  process.on('SIGHUP', () => {
+    server?.reloadClients().catch((error: unknown) => log.error({ err: error }, 'clients file reload failed'));
+  });
   try {
-    server = await startServer(config, log);
+    // Under the cluster, a reload through the API reaches one worker: the primary has the others reload (cluster.ts).
+    server = await startServer(config, log, { onApiReload: cluster.isWorker ? () => process.send?.(RELOAD_CLIENTS) : undefined });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`portico: ${error.message}\n`);

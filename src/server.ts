@@ -1,7 +1,7 @@
 import { outboxPending } from './metrics/metrics.js';
 import { startMetricsServer } from './metrics/server.js';
 import { loadLogos } from './config/branding-files.js';
-import { createBrands } from './web/brand.js';
+import { createBrands, type Brands } from './web/brand.js';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +19,8 @@ import { createAdapterFactory } from './oidc/adapters/index.js';
 import { purgeExpiredModels, sealModelPayloads } from './oidc/adapters/sql.js';
 import { ProviderHost } from './oidc/host.js';
 import { checkClients } from './oidc/validate-clients.js';
+import { applyClients, readClients } from './oidc/clients-reload.js';
+import type { ClientsControl } from './admin/route.js';
 import { createPageRenderer } from './oidc/pages.js';
 import { openDatabase, type DatabaseHandle } from './storage/database.js';
 import { KEY_REQUIRED } from './storage/keys-encryption.js';
@@ -53,7 +55,48 @@ export interface RunningServer {
   mailer: MailSender;
   /** GET /metrics, when METRICS_PORT is set (and this is not a cluster worker). */
   metricsUrl?: string;
+  /** Re-reads the clients file (SIGHUP, POST /admin/api/v1/clients/reload); refused in one line, logged. */
+  reloadClients: ClientsControl['reload'];
   close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** The second-step methods, when not methods/index.ts's list. */
+  methods?: readonly SecondStepMethod[];
+  /** Told after the API reloaded the clients file, so other processes (cluster.ts) reload too. */
+  onApiReload?: () => void;
+}
+
+/**
+ * The clients file reloaded without a restart (oidc/clients-reload.ts), with what the server
+ * built from it at start-up: the portals' brands and logos. One reload at a time.
+ */
+function clientsReloader(config: Config, host: ProviderHost, log: Logger, branding: { brands: Brands; logos: ReturnType<typeof loadLogos> }) {
+  let queue: Promise<unknown> = Promise.resolve();
+  const reload = async (): Promise<Awaited<ReturnType<ClientsControl['reload']>>> => {
+    let checked: Config;
+    let logos: ReturnType<typeof loadLogos>;
+    try {
+      checked = await readClients(config);
+      logos = loadLogos(checked);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      log.error(`clients file not reloaded, the clients in force stay: ${error.message}`);
+      return { ok: false, message: error.message };
+    }
+    await applyClients(config, checked, host);
+    branding.brands = createBrands(config);
+    branding.logos.clear();
+    for (const [name, logo] of logos) branding.logos.set(name, logo);
+    const clients = config.clients.metadata.length - 1;
+    log.info({ file: config.clientsFile, clients }, 'clients file reloaded');
+    return { ok: true, clients };
+  };
+  return () => {
+    const next = queue.then(reload, reload);
+    queue = next.catch(() => {});
+    return next;
+  };
 }
 
 const COOKIE_SECRET_SETTING = 'cookie_secret';
@@ -81,7 +124,7 @@ async function sealSecretsAtRest(database: DatabaseHandle): Promise<void> {
  * Starts Portico: stores, migrations, provider, app, HTTP listener. `methods`: the second-step
  * methods (methods/index.ts's list unless given).
  */
-export async function startServer(loaded: Config, log: Logger, options: { methods?: readonly SecondStepMethod[] } = {}): Promise<RunningServer> {
+export async function startServer(loaded: Config, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   reportBreachCheckTo(log);
   // The clients file's secrets and oidc-provider's checks, before anything is opened.
   const config = await checkClients(loaded);
@@ -93,7 +136,9 @@ export async function startServer(loaded: Config, log: Logger, options: { method
   if (config.keysEncryption.required && !config.keysEncryption.key) throw new ConfigError(KEY_REQUIRED);
   // Logos are read and checked before anything is opened: a bad one stops start-up in one line.
   const logos = loadLogos(config);
-  const brands = createBrands(config);
+  // Through `branding`, which a reload of the clients file replaces.
+  const branding = { brands: createBrands(config), logos };
+  const brands: Brands = { of: (clientId) => branding.brands.of(clientId), byKey: (key) => branding.brands.byKey(key) };
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server', keysEncryption: config.keysEncryption });
   const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];
   try {
@@ -150,7 +195,16 @@ export async function startServer(loaded: Config, log: Logger, options: { method
     outboxPending.readFrom(async () => Number((await database.db.selectFrom('mail_outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirst())?.n ?? 0));
     const metrics = config.metricsPort === undefined ? undefined : await startMetricsServer(config.metricsPort, config.host);
     if (metrics) cleanup.unshift(() => metrics.close());
-    const admin = adminApi({ config, admin: flowDeps.identity.admin, findToken: (value) => host.clientToken(value) });
+    const reloadClients = clientsReloader(config, host, log, branding);
+    const clients: ClientsControl = {
+      current: () => config.clients,
+      reload: async () => {
+        const outcome = await reloadClients();
+        if (outcome.ok) options.onApiReload?.();
+        return outcome;
+      },
+    };
+    const admin = adminApi({ config, admin: flowDeps.identity.admin, clients, findToken: (value) => host.clientToken(value) });
     const app = createApp({ ...flowDeps, db: database.db, redis, log, brands, logos, pages: createFlowRouter(flowDeps), adminApi: admin });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
@@ -167,7 +221,7 @@ export async function startServer(loaded: Config, log: Logger, options: { method
       });
       for (const step of cleanup) await step();
     };
-    return { app, http, url: `http://127.0.0.1:${port}`, database, redis, host, mailer, metricsUrl: metrics?.url, close };
+    return { app, http, url: `http://127.0.0.1:${port}`, database, redis, host, mailer, metricsUrl: metrics?.url, reloadClients, close };
   } catch (error) {
     for (const step of cleanup) await Promise.resolve(step()).catch(() => {});
     throw error;

@@ -1,11 +1,20 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { AdminScope } from '../config/admin-scopes.js';
+import type { ClientsConfig } from '../config/index.js';
 import type { AdminService } from '../identity/services/admin.js';
 
-/** What the routes run over: the admin service of the domain. */
+/** The clients in force, and a reload of the clients file (the server's, oidc/clients-reload.ts). */
+export interface ClientsControl {
+  current(): ClientsConfig;
+  /** Refused: start-up's one-line message, and the clients in force stay. */
+  reload(): Promise<{ ok: true; clients: number } | { ok: false; message: string }>;
+}
+
+/** What the routes run over: the admin service of the domain and the server's clients. */
 export interface AdminDeps {
   admin: AdminService;
+  clients: ClientsControl;
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;

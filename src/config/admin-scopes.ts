@@ -1,8 +1,11 @@
 /**
  * The scopes of the operators' admin API (src/admin): a client gets them only when the
  * clients file lists them under its `admin_scopes`, and only by the client_credentials grant.
+ * admin:clients covers both listing the clients and reloading the file: a reload changes who
+ * may sign in where, and listing them is of use to the same operators; the help desk's
+ * admin:users:* tokens see neither.
  */
-export const ADMIN_SCOPES = ['admin:users:read', 'admin:users:write', 'admin:audit:read'] as const;
+export const ADMIN_SCOPES = ['admin:users:read', 'admin:users:write', 'admin:audit:read', 'admin:clients'] as const;
 
 export type AdminScope = (typeof ADMIN_SCOPES)[number];
 

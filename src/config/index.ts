@@ -64,6 +64,11 @@ export function phoneGatewayProblem(config: Pick<Config, 'production' | 'twilio'
   return `${config.policyFile}: second_step.methods lists "phone": set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER`;
 }
 
+/** The clients file with Portico's built-in account client added: at start-up and at each reload (oidc/clients-reload.ts). */
+export function readClientsFile(file: string, issuer: string, source: NodeJS.ProcessEnv): ClientsConfig {
+  return withAccountClient(loadClients(file, source), issuer, file);
+}
+
 /** Reads the environment and the files it names into one validated Config; throws ConfigError. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parseEnv(source);
@@ -96,7 +101,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     clientsFile: env.CLIENTS_FILE,
     policyFile: env.POLICY_FILE,
     brandingDir: path.resolve(env.BRANDING_DIR),
-    clients: withAccountClient(loadClients(env.CLIENTS_FILE, source), issuer, env.CLIENTS_FILE),
+    clients: readClientsFile(env.CLIENTS_FILE, issuer, source),
     policy: withBreachCheckDefault(loadPolicy(env.POLICY_FILE), env.NODE_ENV === 'production'),
   };
 }

@@ -52,13 +52,27 @@ export class ProviderHost {
   async refresh(): Promise<boolean> {
     const { keys, fingerprint } = await loadSigningJwks(this.deps.db);
     if (fingerprint === this.#fingerprint) return false;
+    this.#install(keys);
+    if (this.#fingerprint) this.log.info({ kids: keys.map((k: { kid?: string }) => k.kid) }, 'signing keys reloaded');
+    this.#fingerprint = fingerprint;
+    return true;
+  }
+
+  /**
+   * Rebuilds the provider over the clients now in deps.config (oidc/clients-reload.ts): its
+   * static clients are read at construction only, as its keys are.
+   */
+  async rebuild(): Promise<void> {
+    const { keys, fingerprint } = await loadSigningJwks(this.deps.db);
+    this.#install(keys);
+    this.#fingerprint = fingerprint;
+  }
+
+  #install(keys: object[]): void {
     const provider = createProvider(this.deps, { keys });
     provider.on('server_error', (ctx: Context, error: Error) => this.#onServerError(ctx, error));
     this.#provider = provider;
     this.#handler = provider.callback() as Handler;
-    if (this.#fingerprint) this.log.info({ kids: keys.map((k: { kid?: string }) => k.kid) }, 'signing keys reloaded');
-    this.#fingerprint = fingerprint;
-    return true;
   }
 
   /**

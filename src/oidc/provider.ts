@@ -50,7 +50,7 @@ function ttls(config: Config): Ttl {
  * admin client's `scope` is its admin_scopes, and every other client without one gets the
  * portal scopes: asking for an admin scope, by any grant, is then invalid_scope.
  */
-export function clientMetadata(config: Config): Record<string, unknown>[] {
+export function clientMetadata(config: Pick<Config, 'clients'>): Record<string, unknown>[] {
   return config.clients.metadata.map((metadata) => {
     const adminScopes = config.clients.settings.get(String(metadata.client_id))?.adminScopes;
     if (adminScopes) return { response_types: [], redirect_uris: [], ...metadata, scope: adminScopes.join(' ') };

@@ -18,7 +18,7 @@ import { ownPathsOnly } from './own-paths.js';
 import { requestLog } from './request-log.js';
 import { requestMetrics } from './request-metrics.js';
 import type { RateLimits } from './rate-limits.js';
-import { portalOrigins, securityHeaders } from './security-headers.js';
+import { portalOriginsOf, securityHeaders } from './security-headers.js';
 import { tokenRateLimit } from './token-rate-limit.js';
 
 export interface AppDeps {
@@ -49,7 +49,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestLog(deps.log));
   app.use(requestMetrics());
   app.use(errorHandler(deps.renderer));
-  app.use(securityHeaders({ secure: deps.config.issuer.startsWith('https:'), formTargets: portalOrigins(deps.config.clients.metadata) }));
+  app.use(securityHeaders({ secure: deps.config.issuer.startsWith('https:'), formTargets: portalOriginsOf(deps.config) }));
   app.use(inputGuard());
   app.use(deps.adminApi);
   app.use(assets());

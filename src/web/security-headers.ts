@@ -9,18 +9,19 @@ import type { Middleware } from 'koa';
  * list the portals' origins too: Chromium applies it to the redirects that follow a form
  * post (sign-in -> /auth -> portal callback), per CSP Level 3 §6.4.1.
  */
-export function securityHeaders(options: { secure: boolean; formTargets: string[] }): Middleware {
-  const csp = [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self'",
-    `form-action 'self' ${options.formTargets.join(' ')}`.trim(),
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-  ].join('; ');
+export function securityHeaders(options: { secure: boolean; formTargets: string[] | (() => string[]) }): Middleware {
+  const targets = typeof options.formTargets === 'function' ? options.formTargets : () => options.formTargets as string[];
+  // Built again only when the portals' origins change (a reload of the clients file).
+  let built = { key: '', csp: '' };
+  const cspOf = (origins: string[]) => {
+    const key = origins.join(' ');
+    if (built.csp && built.key === key) return built.csp;
+    const csp = ["default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", `form-action 'self' ${key}`.trim(), "frame-ancestors 'none'", "base-uri 'none'"].join('; ');
+    built = { key, csp };
+    return csp;
+  };
   return async (ctx, next) => {
-    ctx.set('Content-Security-Policy', csp);
+    ctx.set('Content-Security-Policy', cspOf(targets()));
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('X-Frame-Options', 'DENY');
@@ -42,4 +43,17 @@ export function portalOrigins(metadata: Record<string, unknown>[]): string[] {
     }
   }
   return [...origins];
+}
+
+/** The portals' origins of the clients in force, worked out again only when a reload replaced them. */
+export function portalOriginsOf(config: { clients: { metadata: Record<string, unknown>[] } }): () => string[] {
+  let seen: Record<string, unknown>[] | undefined;
+  let origins: string[] = [];
+  return () => {
+    if (seen !== config.clients.metadata) {
+      seen = config.clients.metadata;
+      origins = portalOrigins(seen);
+    }
+    return origins;
+  };
 }

@@ -2,7 +2,7 @@ import { describeAccount, operatorAction, setAccountType, type AccountReport, ty
 import { findAccountById } from '../accounts.js';
 import { searchAccounts, type AccountQuery } from '../account-search.js';
 import { allAudit, searchAudit, type AuditFilter } from '../audit-search.js';
-import type { AdminClient } from '../audit.js';
+import { operatorAudit, recordAudit, type AdminClient } from '../audit.js';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../idempotency.js';
 import type { IdentityEnv } from './env.js';
 
@@ -31,6 +31,12 @@ export function adminService({ db, policy }: IdentityEnv) {
     async setType(id: string, type: string, client: AdminClient): Promise<SetTypeOutcome | undefined> {
       const account = await findAccountById(db, id);
       return account && setAccountType(db, policy.account_types, account, type, client);
+    },
+
+    /** Audits a reload of the clients file asked through the API, put in force or refused. */
+    async clientsReloaded(client: AdminClient, details: { reloaded: boolean; clients?: number; problem?: string }): Promise<void> {
+      const { actor, details: via, clientId } = operatorAudit(client);
+      await recordAudit(db, { action: 'operator.clients_reload', actor, clientId, details: { ...via, ...details } });
     },
 
     searchAudit: (filter: AuditFilter, limit: number, cursor?: string) => searchAudit(db, filter, limit, cursor),
