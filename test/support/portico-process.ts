@@ -18,6 +18,10 @@ export interface PorticoProcess {
   url: string;
   /** Sends `signal` (SIGKILL, as an OOM kill does, unless told) and resolves with the exit code once it has exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends a signal it is to live through (SIGHUP). */
+  signal(signal: NodeJS.Signals): void;
+  /** What it wrote to stdout so far: its log, one JSON object a line (with LOG_LEVEL set in `env`). */
+  output(): string;
 }
 
 /** Starts it on 127.0.0.1 (`port`, or a free one) with `env` on top of a test environment; resolves once /readyz answers 200. */
@@ -25,10 +29,12 @@ export async function startPorticoProcess(env: Record<string, string | undefined
   const listen = port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { PATH: process.env.PATH, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(listen), LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.stdout.on('data', (chunk) => (stdout += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -44,5 +50,5 @@ export async function startPorticoProcess(env: Record<string, string | undefined
     await stop();
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
-  return { url, stop };
+  return { url, stop, signal: (signal) => void child.kill(signal), output: () => stdout };
 }
