@@ -33,7 +33,10 @@ if (cluster.isPrimary) {
     for (let i = 1; i < workers; i++) cluster.fork({ AUTO_MIGRATE: 'false' });
   });
   let listening = 0;
-  cluster.on('listening', () => {
+  // Workers that have started: only they are sent SIGHUP, which would end one still loading.
+  const started = new Set<number>();
+  cluster.on('listening', (worker) => {
+    started.add(worker.id);
     // One line for supervisors and the benchmark to wait on; workers log their own details.
     if (++listening === workers) process.stdout.write(`portico: ${workers} workers listening\n`);
   });
@@ -52,7 +55,7 @@ if (cluster.isPrimary) {
   // SIGHUP re-reads the clients file in every worker (each logs its outcome); a reload through
   // the admin API reached one worker, which tells this process so that the others follow.
   const reload = (except?: number) => {
-    for (const worker of Object.values(cluster.workers ?? {})) if (worker && worker.id !== except) worker.process.kill('SIGHUP');
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker && worker.id !== except && started.has(worker.id)) worker.process.kill('SIGHUP');
   };
   process.on('SIGHUP', () => reload());
   cluster.on('message', (worker, message) => {
