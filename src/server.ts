@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type Koa from 'koa';
 import { ConfigError, phoneGatewayProblem, type Config } from './config/index.js';
+import { ACCOUNT_CLIENT_ID } from './config/account-client.js';
 import { purgeExpiredVerification } from './identity/expired-records.js';
 import { reportBreachCheckTo } from './identity/breached-passwords.js';
 import { PasswordHasher } from './identity/passwords.js';
@@ -88,7 +89,7 @@ function clientsReloader(config: Config, host: ProviderHost, log: Logger, brandi
     branding.brands = createBrands(config);
     branding.logos.clear();
     for (const [name, logo] of logos) branding.logos.set(name, logo);
-    const clients = config.clients.metadata.length - 1;
+    const clients = config.clients.metadata.filter((c) => c.client_id !== ACCOUNT_CLIENT_ID).length;
     log.info({ file: config.clientsFile, clients }, 'clients file reloaded');
     return { ok: true, clients };
   };
