@@ -87,7 +87,7 @@ export async function startServer(loaded: Config, log: Logger, options: { method
   // Logos are read and checked before anything is opened: a bad one stops start-up in one line.
   const logos = loadLogos(config);
   const brands = createBrands(config);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server', keysEncryption: config.keysEncryption });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, template: config.pgliteTemplate, holder: 'portico server', keysEncryption: config.keysEncryption });
   const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];
   try {
     if (config.autoMigrate) await migrateToLatest(database.db);
