@@ -95,8 +95,9 @@ describe('a memory:// database opened from a template', () => {
   });
 });
 
-// The global setup (test/support/pglite-template.ts) sets it before the workers are forked.
-it.skipIf(process.env.DATABASE_URL)('the test run hands its workers a template, which test servers start from', async () => {
+// The global setup (test/support/pglite-template.ts) sets it before the workers are forked;
+// PGLITE_TEMPLATE=off leaves it empty.
+it.skipIf(process.env.DATABASE_URL || process.env.PGLITE_TEMPLATE === '')('the test run hands its workers a template, which test servers start from', async () => {
   expect(process.env.PGLITE_TEMPLATE).toMatch(/template\.tar\.gz$/);
   const server = await startPortico({ redisUrl: null });
   try {

@@ -24,7 +24,11 @@ export async function buildPgliteTemplate(file: string): Promise<void> {
 }
 
 export default async function setup(): Promise<(() => void) | undefined> {
-  if (process.env.DATABASE_URL || process.env.PGLITE_TEMPLATE) return undefined;
+  const given = process.env.PGLITE_TEMPLATE;
+  // PGLITE_TEMPLATE=off: every server from an empty cluster, as without a template (to compare).
+  // The workers see it empty, which Portico reads as unset.
+  if (given === 'off') process.env.PGLITE_TEMPLATE = '';
+  if (given || process.env.DATABASE_URL) return undefined;
   const dir = mkdtempSync(path.join(tmpdir(), 'portico-pglite-template-'));
   const file = path.join(dir, 'template.tar.gz');
   await buildPgliteTemplate(file);
