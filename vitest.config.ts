@@ -8,5 +8,7 @@ export default defineConfig({
     // Two cores: files run two at a time; each test file starts its own servers.
     maxWorkers: 2,
     pool: 'forks',
+    // One migrated embedded cluster per run, which every memory:// test server starts from.
+    globalSetup: ['test/support/pglite-template.ts'],
   },
 });

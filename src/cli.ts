@@ -30,7 +30,7 @@ async function runHere(argv: string[], config: Config, stdinPassword: string | u
       config,
       stdinPassword,
       db: async () => {
-        handle ??= await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: `portico ${argv[0]}`, keysEncryption: config.keysEncryption });
+        handle ??= await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, template: config.pgliteTemplate, holder: `portico ${argv[0]}`, keysEncryption: config.keysEncryption });
         return handle.db;
       },
     });

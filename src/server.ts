@@ -140,7 +140,7 @@ export async function startServer(loaded: Config, log: Logger, options: ServerOp
   // Through `branding`, which a reload of the clients file replaces.
   const branding = { brands: createBrands(config), logos };
   const brands: Brands = { of: (clientId) => branding.brands.of(clientId), byKey: (key) => branding.brands.byKey(key) };
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: 'portico server', keysEncryption: config.keysEncryption });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, template: config.pgliteTemplate, holder: 'portico server', keysEncryption: config.keysEncryption });
   const cleanup: Array<() => Promise<unknown> | unknown> = [() => database.close()];
   try {
     if (config.autoMigrate) await migrateToLatest(database.db);

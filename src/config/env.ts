@@ -25,6 +25,8 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   ISSUER: url(['http:', 'https:']).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** A PGlite data-directory dump (dumpDataDir) that DATA_DIR=memory:// starts from instead of an empty cluster. */
+  PGLITE_TEMPLATE: z.string().min(1).optional(),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),

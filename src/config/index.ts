@@ -1,6 +1,8 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { withAccountClient } from './account-client.js';
 import { loadClients, type ClientsConfig } from './clients.js';
+import { ConfigError } from './errors.js';
 import { parseEnv, type Env } from './env.js';
 import { loadPolicy, type Policy } from './policy.js';
 import { withBreachCheckDefault } from './policy-password-breach.js';
@@ -17,6 +19,8 @@ export interface Config {
   host: string;
   issuer: string;
   dataDir: string;
+  /** PGLITE_TEMPLATE, resolved and found readable: what a memory:// database starts from. */
+  pgliteTemplate?: string;
   databaseUrl?: string;
   redisUrl?: string;
   smtpUrl?: string;
@@ -69,6 +73,18 @@ export function readClientsFile(file: string, issuer: string, source: NodeJS.Pro
   return withAccountClient(loadClients(file, source), issuer, file);
 }
 
+/** The template's path, once it is known to be a readable file: else one line naming the variable. */
+function readableTemplate(file: string): string {
+  const resolved = path.resolve(file);
+  try {
+    accessSync(resolved, constants.R_OK);
+    if (!statSync(resolved).isFile()) throw new Error('not a file');
+  } catch (error) {
+    throw new ConfigError(`environment: PGLITE_TEMPLATE: cannot read ${resolved}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return resolved;
+}
+
 /** Reads the environment and the files it names into one validated Config; throws ConfigError. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parseEnv(source);
@@ -81,6 +97,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     issuer,
     // memory:// keeps PGlite in memory (tests); anything else is a directory.
     dataDir: env.DATA_DIR.startsWith('memory://') ? env.DATA_DIR : path.resolve(env.DATA_DIR),
+    pgliteTemplate: env.PGLITE_TEMPLATE === undefined ? undefined : readableTemplate(env.PGLITE_TEMPLATE),
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     smtpUrl: env.SMTP_URL,

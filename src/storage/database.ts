@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { timeQueries } from './query-timing.js';
+import { ConfigError } from '../config/errors.js';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -20,6 +22,8 @@ export interface DatabaseHandle {
   accountChanges: AccountChanges;
   /** LISTEN for a NOTIFY channel until the returned stop is called. */
   listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
+  /** PGlite only: the data directory as the tarball PGLITE_TEMPLATE names. */
+  dump?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -27,6 +31,11 @@ export interface DatabaseOptions {
   databaseUrl?: string;
   /** PGlite data directory; `memory://` keeps it in memory (tests). */
   dataDir: string;
+  /**
+   * A PGlite data-directory dump (PGLITE_TEMPLATE) that a `memory://` database starts from
+   * instead of an empty cluster; migrations still run after it, as on any database.
+   */
+  template?: string;
   /** Who holds the embedded data directory: shown to a second process that tries to open it. */
   holder?: string;
   /** The keys-encryption key(s) from the environment; without one, a development key (keys-encryption.ts). */
@@ -54,6 +63,33 @@ export function openMigrationDb(db: Db): { db: Db; close(): Promise<void> } {
 }
 
 /**
+ * An in-memory PGlite: an empty cluster (initdb, seconds of CPU) or a copy of the template.
+ * A template PGlite cannot load (a dump from another PGlite version) stops start-up in one
+ * line rather than falling back to an empty cluster, which would hide that it is never used.
+ */
+async function openInMemory(template: string | undefined): Promise<PGlite> {
+  if (!template) {
+    const pglite = new PGlite();
+    await pglite.waitReady;
+    return pglite;
+  }
+  const problem = (error: unknown) => new ConfigError(`environment: PGLITE_TEMPLATE: cannot load ${template} (a dump from another PGlite version?): ${(error as Error).message.split('\n')[0]}`);
+  let dump: Blob;
+  try {
+    dump = new Blob([readFileSync(template)]);
+  } catch (error) {
+    throw problem(error);
+  }
+  try {
+    const pglite = new PGlite({ loadDataDir: dump });
+    await pglite.waitReady;
+    return pglite;
+  } catch (error) {
+    throw problem(error);
+  }
+}
+
+/**
  * Opens PostgreSQL when a URL is given, else PGlite in the data directory. PGlite allows one
  * process per directory, so it is guarded by a lock file (see data-dir-lock.ts).
  */
@@ -70,13 +106,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   let lock: DataDirLock | undefined;
   let pglite: PGlite;
   if (options.dataDir.startsWith('memory://')) {
-    pglite = new PGlite();
+    pglite = await openInMemory(options.template);
   } else {
     prepareDataDir(options.dataDir);
     lock = acquireDataDirLock(options.dataDir, options.holder ?? 'portico');
     pglite = new PGlite(`${options.dataDir}/pgdata`);
+    await pglite.waitReady;
   }
-  await pglite.waitReady;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins, log: timeQueries });
   return withSecretBox<DatabaseHandle>({
     db,
@@ -91,6 +127,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
         await unlisten().catch(() => {});
       };
     },
+    // gzip: a tenth of the size (4 MB, not 41) and no slower to load.
+    dump: () => pglite.dumpDataDir('gzip'),
     close: async () => {
       await db.destroy();
       lock?.release();

@@ -155,6 +155,8 @@ export async function startPortico(options: PorticoOptions = {}): Promise<TestPo
     CLIENTS_FILE: clientsFile,
     POLICY_FILE: policyFile,
     DATA_DIR: options.dataDir ?? 'memory://',
+    // The migrated cluster test/support/pglite-template.ts dumped once for this run.
+    ...(process.env.PGLITE_TEMPLATE ? { PGLITE_TEMPLATE: process.env.PGLITE_TEMPLATE } : {}),
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     ...options.env,
