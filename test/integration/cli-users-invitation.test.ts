@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -121,5 +122,33 @@ describe('portico users create, without a password', () => {
   it('refuses --password-stdin with nothing on stdin', async () => {
     const refused = await create('');
     expect(refused).toMatchObject({ code: 2, err: 'no password on stdin (leave out --password-stdin to mail a link to set one)', account: undefined });
+  });
+});
+
+describe.skipIf(!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'))('accessibility (axe-core, WCAG 2.1 AA)', () => {
+  it('the invitation page, refused, done and expired, has no violations', async () => {
+    const { launchBrowser, accessibilityViolations } = await import('../support/browser.js');
+    const created = await create();
+    const token = await invitationToken(created.email);
+    const browser = await launchBrowser();
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${portico.url}/invitation?token=${token}`);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.getByLabel('New password', { exact: true }).fill('short');
+      await page.getByRole('button', { name: 'Save password' }).click();
+      await page.locator('#password-error').waitFor();
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.getByLabel('New password', { exact: true }).fill('Bright7Harbour');
+      await page.getByLabel('Type the new password again').fill('Bright7Harbour');
+      await page.getByRole('button', { name: 'Save password' }).click();
+      await page.getByText('Your password is set').waitFor();
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.goto(`${portico.url}/invitation?token=${token}`);
+      await page.getByText('This link no longer works').waitFor();
+      expect(await accessibilityViolations(page)).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
