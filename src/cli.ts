@@ -40,7 +40,7 @@ async function runHere(argv: string[], config: Config, stdinPassword: string | u
 }
 
 async function run(argv: string[], plan: CommandPlan, config: Config): Promise<number> {
-  const stdinPassword = plan.password ? await readPassword(argv.includes('--password-stdin')) : undefined;
+  const stdinPassword = plan.password ? await readPassword() : undefined;
   if (plan.database && embeddedDataDir(config)) {
     const served = await sendToControlServer(config.dataDir, argv, stdinPassword);
     if (served !== undefined) return served;

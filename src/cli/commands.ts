@@ -96,7 +96,8 @@ export function planCommand(argv: string[]): CommandPlan {
   if ('help' in resolved) return { database: false, password: false, help: resolved.help };
   const { spec, args } = resolved;
   spec.checkArgs?.(args);
-  return { database: spec.database, password: spec.password === true };
+  // Only a password piped in is read: without the flag, `users create` mails a link instead.
+  return { database: spec.database, password: spec.password === true && args.includes('--password-stdin') };
 }
 
 /**

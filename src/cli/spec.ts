@@ -19,7 +19,7 @@ export interface CommandSpec {
   example: string;
   /** Needs the database: runs here, or inside the server holding the embedded data directory. */
   database: boolean;
-  /** Reads a password on the operator's side before it runs (stdin or the terminal). */
+  /** Reads a password on the operator's side before it runs, when given --password-stdin. */
   password?: boolean;
   /** Checks the arguments before anything is asked or opened; throws UsageError. */
   checkArgs?(args: string[]): void;

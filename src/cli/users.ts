@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { declaredAccountType } from '../identity/account-admin.js';
 import { insertAccount, isUniqueViolation } from '../identity/accounts.js';
 import { operatorAudit, recordAudit, type Operator } from '../identity/audit.js';
+import { INVITATION_HOURS, sendInvitation, unusablePasswordHash } from '../identity/invitation.js';
 import { checkNewPassword } from '../identity/password-policy.js';
 import { translator } from '../i18n/index.js';
 import { PasswordHasher } from '../identity/passwords.js';
@@ -49,15 +50,18 @@ export function operatorOf(ctx: CommandContext): Operator {
 export const usersCreate: CommandSpec = {
   path: ['users', 'create'],
   args: '--username U --email E --given-name G --family-name F [--type T] [--password-stdin]',
-  summary: 'create an ID, its email counted as verified',
-  details: ['The password comes from stdin with --password-stdin, else it is asked for twice on the terminal; it must meet the policy.'],
+  summary: 'create an ID, and mail it a link to set its password',
+  details: [
+    `Without --password-stdin the ID has no usable password: a mail to the address carries a single-use link, valid ${INVITATION_HOURS} hours, to choose one; using it proves the address.`,
+    'With --password-stdin the password comes from stdin and must meet the policy; the address then counts as verified.',
+  ],
   options: [
     ['--username U', 'the sign-in name, without spaces'],
     ['--email E', 'the email address'],
     ['--given-name G', 'given name'],
     ['--family-name F', 'family name'],
     ['--type T', 'an account type the policy declares (default member)'],
-    ['--password-stdin', 'read the password from stdin (one trailing newline is dropped)'],
+    ['--password-stdin', 'read the password from stdin (one trailing newline is dropped) instead of mailing a link'],
   ],
   example: "echo 'Correct7Horse' | portico users create --username jsmith01 --email j.smith@example.com --given-name Jane --family-name Smith --password-stdin",
   database: true,
@@ -70,26 +74,21 @@ export const usersCreate: CommandSpec = {
       ctx.err(`--type: unknown account type "${user.accountType}" (declared in account_types: ${types.map((t) => t.id).join(', ')})`);
       return 1;
     }
-    const password = ctx.stdinPassword;
-    if (!password) throw new UsageError('no password: pipe it with --password-stdin, or run on a terminal');
-    const broken = await checkNewPassword(ctx.config.policy.password, password, { username: user.username, email: user.email });
-    if (broken) {
-      // An operator's terminal: the rule broken, worded in English.
-      ctx.err(`password refused: ${translator('en').msg(broken)}`);
-      return 1;
-    }
-    const passwordHash = await new PasswordHasher(ctx.config.policy.argon2).hash(password);
+    const invite = !args.includes('--password-stdin');
+    const passwordHash = invite ? await unusablePasswordHash(new PasswordHasher(ctx.config.policy.argon2)) : await checkedPasswordHash(ctx, user);
+    if (passwordHash === undefined) return 1;
     const db = await ctx.db();
     const { actor, details } = operatorAudit(operatorOf(ctx));
     try {
       // The audit event belongs to the change: both land or neither does.
       const account = await db.transaction().execute(async (trx) => {
-        // An operator typed the address in, so it counts as verified.
-        const created = await insertAccount(trx, { ...user, passwordHash, emailVerified: true });
-        await recordAudit(trx, { action: 'account.created', actor, accountId: created.id, details: { ...details, via: 'cli', ...(user.accountType ? { account_type: user.accountType } : {}) } });
+        // With a password the operator vouches for the address; an invitation's link proves it.
+        const created = await insertAccount(trx, { ...user, passwordHash, emailVerified: !invite });
+        await recordAudit(trx, { action: 'account.created', actor, accountId: created.id, details: { ...details, via: 'cli', ...(invite ? { invitation: true } : {}), ...(user.accountType ? { account_type: user.accountType } : {}) } });
+        if (invite) await sendInvitation(trx, created, ctx.config.issuer);
         return created;
       });
-      ctx.out(`created ${account.username} (${account.id})`);
+      ctx.out(`created ${account.username} (${account.id})${invite ? `; a link to set a password was mailed to ${account.email}` : ''}`);
       return 0;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -98,3 +97,16 @@ export const usersCreate: CommandSpec = {
     }
   },
 };
+
+/** The password piped in, hashed once it meets the policy; undefined (said why) when it does not. */
+async function checkedPasswordHash(ctx: CommandContext, user: NewUserArgs): Promise<string | undefined> {
+  const password = ctx.stdinPassword;
+  if (!password) throw new UsageError('no password on stdin (leave out --password-stdin to mail a link to set one)');
+  const broken = await checkNewPassword(ctx.config.policy.password, password, { username: user.username, email: user.email });
+  if (broken) {
+    // An operator's terminal: the rule broken, worded in English.
+    ctx.err(`password refused: ${translator('en').msg(broken)}`);
+    return undefined;
+  }
+  return new PasswordHasher(ctx.config.policy.argon2).hash(password);
+}

@@ -7,6 +7,7 @@ import { interactionOf, requireForm } from './interaction.js';
 import { isFirstParty } from './first-party.js';
 import { renderSignIn, signInRoutes } from './sign-in/routes.js';
 import { passkeySignInRoutes } from './sign-in/passkey-routes.js';
+import { invitationRoutes } from './invitation/routes.js';
 import { registerRoutes } from './register/routes.js';
 import { verifyEmailRoutes } from './verify-email/routes.js';
 import { accountRoutes } from './account/routes.js';
@@ -59,6 +60,7 @@ export function createFlowRouter(deps: FlowDeps): Router {
   passkeySignInRoutes(router, deps);
   consentRoutes(router, deps);
   registerRoutes(router, deps);
+  invitationRoutes(router, deps);
   verifyEmailRoutes(router, deps);
   accountRoutes(router, deps);
   legalRoutes(router, deps);

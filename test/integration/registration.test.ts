@@ -134,6 +134,8 @@ describe('the registration form', () => {
     // On its own the page has no Cancel to select, so the words do not send the person to one.
     expect(page.text).not.toContain('Cancel');
     expect(page.text).toContain('If you do not agree, leave this page');
+    // Terms without require_signature ask for no typed name.
+    expect(page.text).not.toContain('name="signature"');
   });
 
   const broken: Array<[string, Record<string, string | undefined>, string, RegExp]> = [
@@ -186,6 +188,7 @@ describe('a new registration', () => {
     const account = (await accountByUsername(form.username!))!;
     expect(account).toMatchObject({ email: form.email, given_name: 'Jane', family_name: 'Smith', birth_year: 1980, email_verified_at: null, terms_version: '2025-01' });
     expect(account.terms_accepted_at).toBeInstanceOf(Date);
+    expect(account.terms_signature).toBeNull();
     expect(await db.selectFrom('security_answers').selectAll().where('account_id', '=', account.id).execute()).toEqual([]);
     const codes = await db.selectFrom('one_time_codes').selectAll().where('account_id', '=', account.id).execute();
     expect(codes).toHaveLength(1);

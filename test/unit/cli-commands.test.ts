@@ -32,14 +32,15 @@ describe('command dispatch', () => {
     expect(lines).toEqual(['err:connection refused']);
   });
 
-  it('refuses users create without a password before touching the database', async () => {
+  it('refuses users create --password-stdin with no password before touching the database', async () => {
     let opened = false;
     const { ctx, lines } = context(() => {
       opened = true;
       return Promise.reject(new Error('no'));
     });
-    expect(await runCommand(create, ctx)).toBe(2);
-    expect(lines).toEqual(['err:no password: pipe it with --password-stdin, or run on a terminal']);
+    // Without the flag there is no refusal: the command mails a link to set a password instead.
+    expect(await runCommand([...create, '--password-stdin'], ctx)).toBe(2);
+    expect(lines).toEqual(['err:no password on stdin (leave out --password-stdin to mail a link to set one)']);
     expect(opened).toBe(false);
   });
 
@@ -68,6 +69,8 @@ describe('command dispatch', () => {
     expect(planCommand(['users', 'show', '--help'])).toMatchObject({ database: false, help: expect.stringMatching(/^usage: portico users show/) });
     expect(planCommand(['keys', 'list'])).toEqual({ database: true, password: false });
     expect(planCommand([...create, '--password-stdin'])).toEqual({ database: true, password: true });
+    // Nothing to read without the flag: no prompt on the terminal, an invitation by mail.
+    expect(planCommand(create)).toEqual({ database: true, password: false });
     expect(() => planCommand(['users', 'create', '--username', 'u1'])).toThrow(/^usage: portico users create/);
   });
 

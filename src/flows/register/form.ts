@@ -19,6 +19,8 @@ const registrationForm = z.object({
   confirmPassword: text,
   terms: z.literal('yes').optional().catch(undefined),
   accountType: trimmed,
+  // A name typed to sign the terms; kept as typed (inner spaces) once trimmed, like the later prompt.
+  signature: trimmed,
 });
 
 const asRecord = (body: unknown) => (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
@@ -40,6 +42,7 @@ export function keptValues(input: RegistrationInput): Record<string, string> {
     email: input.email,
     username: input.username,
     accountType: input.accountType ?? '',
+    signature: input.signature ?? '',
   };
   if (input.termsAccepted) kept.terms = 'yes';
   return kept;

@@ -26,6 +26,7 @@ const LABELS: Record<string, Msg> = {
   password: msg('register.label.password'),
   confirmPassword: msg('register.confirm_password'),
   terms: msg('register.label.terms'),
+  signature: msg('register.label.signature'),
 };
 
 function summary(errors: FieldErrors): Array<{ field: string; label: Text; message: Text }> {

@@ -5,7 +5,7 @@
  * that the two agree, so the drawing cannot go stale.
  */
 
-export type FlowKind = 'sign_in' | 'registration' | 'verification' | 'recovery' | 'settings';
+export type FlowKind = 'sign_in' | 'registration' | 'verification' | 'recovery' | 'settings' | 'invitation';
 
 export interface FlowMachine<S extends string = string, E extends string = string> {
   kind: FlowKind;

@@ -42,7 +42,7 @@ export async function setPassword(
   account: Account,
   input: NewPassword,
   context: {
-    reason: 'recovery' | 'change' | 'upgrade';
+    reason: 'recovery' | 'change' | 'upgrade' | 'invitation';
     origin?: AuditOrigin;
     endSessions: boolean;
     /** Runs in the same transaction; false (the flow was used meanwhile) changes nothing. */

@@ -39,11 +39,12 @@ export async function releaseAddress(trx: Db, accountId: string, email: string, 
 export function recoverPendingId(db: Db, accountId: string, destination: string, origin: AuditOrigin = {}): Promise<boolean> {
   return inTransaction(db, async (trx) => {
     const account = await trx.selectFrom('accounts').selectAll().where('id', '=', accountId).forUpdate().executeTakeFirst();
-    return account ? claimByRecovery(trx, account, destination, origin) : false;
+    return account ? claimPendingAddress(trx, account, destination, origin, 'recovery') : false;
   });
 }
 
-async function claimByRecovery(trx: Db, account: Account, destination: string, origin: AuditOrigin): Promise<boolean> {
+/** The address of a pending ID proved by something mailed to it (`method`); false when another ID owns it. */
+export async function claimPendingAddress(trx: Db, account: Account, destination: string, origin: AuditOrigin, method: 'recovery' | 'invitation'): Promise<boolean> {
   if (account.email_verified_at) return true;
   if (account.email.toLowerCase() !== destination.toLowerCase() || (await findVerifiedHolder(trx, account.email))) return false;
   const now = new Date();
@@ -52,7 +53,7 @@ async function claimByRecovery(trx: Db, account: Account, destination: string, o
   await endAllSessions(trx, account.id, now);
   await forgetDevices(trx, account.id);
   await releaseAddress(trx, account.id, account.email, origin);
-  await recordAudit(trx, { action: 'email.verified', actor: `account:${account.id}`, accountId: account.id, details: { method: 'recovery', cleared: ['answers', 'sessions', 'devices'] }, ...origin });
+  await recordAudit(trx, { action: 'email.verified', actor: `account:${account.id}`, accountId: account.id, details: { method, cleared: ['answers', 'sessions', 'devices'] }, ...origin });
   return true;
 }
 

@@ -3,6 +3,7 @@ import { msg } from '../../i18n/index.js';
 import type { Db } from '../../storage/database.js';
 import { insertAccount, isUniqueViolation, isUsernameTaken } from '../accounts.js';
 import { recordAudit } from '../audit.js';
+import { storeAcceptance } from '../terms.js';
 import type { PasswordHasher } from '../passwords.js';
 import type { RequestOrigin, MailLinks } from './context.js';
 import { findVerifiedHolder } from './pending-ids.js';
@@ -51,6 +52,16 @@ export async function registerAccount(db: Db, hasher: PasswordHasher, input: Reg
   }
 }
 
+/**
+ * The terms ticked on the form. Signed, they are stored as a later version's prompt stores
+ * them (signature and `terms.accepted` event), inside the registration's transaction.
+ */
+async function acceptAtRegistration(trx: Db, accountId: string, input: RegistrationInput, context: RegistrationContext, now: Date): Promise<void> {
+  const terms = context.policy.registration.terms;
+  if (terms.require_signature) return storeAcceptance(trx, accountId, terms.version, (input.signature ?? '').trim(), context.origin, now);
+  await trx.updateTable('accounts').set({ terms_version: terms.version, terms_accepted_at: now }).where('id', '=', accountId).execute();
+}
+
 async function registerOnce(trx: Db, input: RegistrationInput, passwordHash: string, context: RegistrationContext): Promise<RegistrationOutcome> {
   const now = context.now ?? new Date();
   const verification = { policy: context.policy.registration.verification, mailCap: context.policy.pending_ids, codeFailures: context.policy.code_failures, links: context.links, origin: context.origin, now };
@@ -65,11 +76,7 @@ async function registerOnce(trx: Db, input: RegistrationInput, passwordHash: str
     passwordHash,
     accountType: input.accountType,
   });
-  await trx
-    .updateTable('accounts')
-    .set({ terms_version: context.policy.registration.terms.version, terms_accepted_at: now })
-    .where('id', '=', account.id)
-    .execute();
+  await acceptAtRegistration(trx, account.id, input, context, now);
   const owner = await findVerifiedHolder(trx, input.email);
   await recordAudit(trx, {
     action: 'account.registered',

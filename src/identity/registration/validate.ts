@@ -1,6 +1,8 @@
 import type { Policy } from '../../config/policy.js';
 import type { Msg } from '../../i18n/index.js';
+import { msg } from '../../i18n/index.js';
 import { checkNewPassword } from '../password-policy.js';
+import { signatureMatches } from '../terms.js';
 import {
   checkBirthYear,
   checkEmail,
@@ -24,6 +26,8 @@ export interface RegistrationInput {
   password: string;
   confirmPassword: string;
   termsAccepted: boolean;
+  /** The full name typed to sign the terms, when the policy asks for it; '' otherwise. */
+  signature?: string;
   /** The account type picked ("I am a…"); '' when the page did not ask. */
   accountType?: string;
 }
@@ -44,7 +48,15 @@ export async function validateRegistration(policy: Policy, input: RegistrationIn
     username: checkUsername(rules.username, input.username),
     password: await checkNewPassword(policy.password, input.password, { username: input.username, email: input.email }),
     confirmPassword: input.password === '' ? undefined : checkPasswordConfirmation(input.password, input.confirmPassword),
+    signature: rules.terms.require_signature ? checkSignature(input) : undefined,
     terms: checkTerms(input.termsAccepted),
   };
   return Object.fromEntries(Object.entries(found).filter((entry): entry is [string, Msg] => entry[1] !== undefined));
+}
+
+/** The signature follows the later-version prompt's rule: the first and last name typed above. */
+function checkSignature(input: RegistrationInput): Msg | undefined {
+  const signature = (input.signature ?? '').trim();
+  if (signature === '' || !signatureMatches(signature, input)) return msg('register.error.signature');
+  return undefined;
 }

@@ -10,6 +10,7 @@ import { authenticatorAppService } from './authenticator-app.js';
 import { passkeysService } from './passkeys.js';
 import { phoneService } from './phone.js';
 import { adminService } from './admin.js';
+import { invitationService } from './invitation.js';
 
 export type { IdentityEnv } from './env.js';
 
@@ -31,6 +32,7 @@ export function createIdentity(env: IdentityEnv) {
     passkeys: passkeysService(env),
     phone: phoneService(env),
     admin: adminService(env),
+    invitation: invitationService(env),
   };
 }
 
