@@ -24,6 +24,7 @@ import * as m0026 from './0026_passkey_sign_in.js';
 import * as m0027 from './0027_authenticator_app_replacement.js';
 import * as m0028 from './0028_account_type_notify.js';
 import * as m0029 from './0029_admin_idempotency.js';
+import * as m0030 from './0030_staff_roles.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '0027_authenticator_app_replacement': m0027,
   '0028_account_type_notify': m0028,
   '0029_admin_idempotency': m0029,
+  '0030_staff_roles': m0030,
 };

@@ -9,6 +9,7 @@ import { linksList, linksRemove } from './links.js';
 import { migrate } from './migrate.js';
 import { firstLine } from './output.js';
 import { commandHelp, overview, type CommandSpec } from './spec.js';
+import { staffCommands } from './staff.js';
 import { usersHelpDesk } from './users-admin.js';
 import { usersImport } from './users-import.js';
 import { usersCreate } from './users.js';
@@ -22,6 +23,7 @@ export const registry: readonly CommandSpec[] = [
   usersCreate,
   usersImport,
   ...usersHelpDesk,
+  ...staffCommands,
   legacyImport,
   linksList,
   linksRemove,

@@ -11,6 +11,7 @@ import { invitationRoutes } from './invitation/routes.js';
 import { registerRoutes } from './register/routes.js';
 import { verifyEmailRoutes } from './verify-email/routes.js';
 import { accountRoutes } from './account/routes.js';
+import { consoleRoutes } from './admin-console/routes.js';
 import { legalRoutes } from './legal/routes.js';
 import { lockedRoutes } from './locked/routes.js';
 import { secondStepRoutes } from './second-step/routes.js';
@@ -63,6 +64,7 @@ export function createFlowRouter(deps: FlowDeps): Router {
   invitationRoutes(router, deps);
   verifyEmailRoutes(router, deps);
   accountRoutes(router, deps);
+  consoleRoutes(router, deps);
   legalRoutes(router, deps);
   secondStepRoutes(router, deps);
   lockedRoutes(router, deps);

@@ -2,7 +2,7 @@ import type { AccountType } from '../config/policy-account-types.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { findAccountByLogin } from './accounts.js';
-import { operatorAudit, recordAudit, type AdminClient, type Operator } from './audit.js';
+import { operatorAudit, recordAudit, type AdminClient, type Operator, type StaffMember } from './audit.js';
 import { endAllSessions } from './sessions.js';
 import { clearCodeFailures } from './code-failures.js';
 import { OPERATOR_LOCK, reenable } from './lockout.js';
@@ -93,7 +93,7 @@ export function findForOperator(db: Db, login: string): Promise<Account | undefi
  * account does not). `unlock` lifts a lock from failures or an operator; `enable` is its
  * synonym for accounts an operator disabled.
  */
-export function operatorAction(db: Db, account: Account, action: OperatorAction, operator: string | Operator | AdminClient): Promise<boolean> {
+export function operatorAction(db: Db, account: Account, action: OperatorAction, operator: string | Operator | AdminClient | StaffMember): Promise<boolean> {
   return inTransaction(db, async (trx) => {
     const changed = await apply(trx, account, action);
     const { actor, details, clientId } = operatorAudit(operator);

@@ -290,6 +290,14 @@ export interface AdminIdempotencyKeysTable {
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 
+/** A staff role of an ID: who may use the help-desk console, and as what (migration 0030). */
+export interface StaffRolesTable {
+  account_id: string;
+  role: 'helpdesk' | 'operator';
+  granted_at: ColumnType<Date, Date | undefined, never>;
+  granted_by: string;
+}
+
 /** A text or call, sent or being sent: counted by the toll-fraud limits, shown on /dev/outbox. */
 export interface PhoneOutboxTable {
   id: string;
@@ -332,6 +340,7 @@ export interface Database {
   phone_pending: PhonePendingTable;
   phone_outbox: PhoneOutboxTable;
   admin_idempotency_keys: AdminIdempotencyKeysTable;
+  staff_roles: StaffRolesTable;
 }
 
 export type Account = Selectable<AccountsTable>;

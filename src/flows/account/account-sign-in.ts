@@ -7,6 +7,7 @@ import type { FlowDeps } from '../deps.js';
 import { hostCookie } from '../../web/cookies.js';
 import type { AccountSession } from './account-session.js';
 import { isAccountPage, type AccountPageName } from './pages.js';
+import { isConsoleReturn, type ConsoleReturn } from '../admin-console/returns.js';
 
 /*
  * The account pages as a relying party of their own provider: an authorization request with
@@ -43,8 +44,11 @@ export function accountSignInUrl(ctx: Context, deps: FlowDeps, page: AccountPage
   return url.toString();
 }
 
-/** Redeems the callback's code once, with the page to return to; undefined when anything does not match. */
-export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise<{ session: AccountSession; page: AccountPageName } | undefined> {
+/**
+ * Redeems the callback's code once, with the page to return to and the assurance level the
+ * sign-in reached (its acr); undefined when anything does not match.
+ */
+export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise<{ session: AccountSession; page: AccountPageName | ConsoleReturn; acr?: string } | undefined> {
   const [state, verifier, page] = (pendingCookie.get(ctx) ?? '').split('.');
   pendingCookie.clear(ctx);
   const { code, state: returned } = ctx.query;
@@ -54,5 +58,6 @@ export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise
   if (model.redirectUri !== accountRedirectUri(deps.config.issuer) || !model.codeChallenge || !hashesEqual(model.codeChallenge, s256(verifier))) return undefined;
   await model.consume();
   if (!model.accountId || typeof model.authTime !== 'number' || typeof model.sessionUid !== 'string') return undefined;
-  return { session: { accountId: model.accountId, authTime: model.authTime, sessionUid: model.sessionUid }, page: isAccountPage(page) ? page : 'overview' };
+  const back = isAccountPage(page) || isConsoleReturn(page) ? page : 'overview';
+  return { session: { accountId: model.accountId, authTime: model.authTime, sessionUid: model.sessionUid }, page: back, acr: typeof model.acr === 'string' ? model.acr : undefined };
 }

@@ -13,6 +13,8 @@ import { settingsRoutes } from './settings-routes.js';
 import { authenticatorAppRoutes } from './authenticator-app-routes.js';
 import { passkeyRoutes } from './passkey-routes.js';
 import { phoneRoutes } from './phone-routes.js';
+import { consoleSignedIn } from '../admin-console/place.js';
+import { isConsoleReturn } from '../admin-console/returns.js';
 
 /** An account page, for whoever signed in; everyone else is sent to sign in first, and comes back to it. */
 async function showAccount(ctx: Context, deps: FlowDeps, name: AccountPageName): Promise<void> {
@@ -24,8 +26,10 @@ async function callback(ctx: Context, deps: FlowDeps): Promise<void> {
   // The person chose "Cancel" on the sign-in page (RFC 6749 §4.1.2.1 access_denied).
   if (typeof ctx.query.error === 'string') throw new PageError(400, msg('account.error.not_signed_in_title'), msg('account.error.not_signed_in'));
   const previous = readAccountSession(ctx, deps);
-  const { session, page } = (await finishAccountSignIn(ctx, deps)) ?? {};
+  const { session, page, acr } = (await finishAccountSignIn(ctx, deps)) ?? {};
   if (!session) throw new PageError(400, msg('account.error.expired_title'), msg('account.error.expired'));
+  // The help-desk console signs in through the same client and comes back here (admin-console/place.ts).
+  if (isConsoleReturn(page)) return consoleSignedIn(ctx, deps, session, acr, page);
   const flowId = await deps.identity.account.signedIn(previous?.flowId, session.accountId);
   setAccountSession(ctx, deps, { ...session, flowId });
   ctx.status = 303;

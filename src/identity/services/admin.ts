@@ -2,8 +2,9 @@ import { describeAccount, operatorAction, setAccountType, type AccountReport, ty
 import { findAccountById } from '../accounts.js';
 import { searchAccounts, type AccountQuery } from '../account-search.js';
 import { allAudit, searchAudit, type AuditFilter } from '../audit-search.js';
-import { operatorAudit, recordAudit, type AdminClient } from '../audit.js';
+import { operatorAudit, recordAudit, type AdminClient, type StaffMember } from '../audit.js';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../idempotency.js';
+import { staffRolesOf } from '../staff.js';
 import type { IdentityEnv } from './env.js';
 
 /**
@@ -20,8 +21,8 @@ export function adminService({ db, policy }: IdentityEnv) {
       return account && describeAccount(db, account);
     },
 
-    /** Runs one help-desk action, audited; undefined when no account has this id. */
-    async act(id: string, action: OperatorAction, client: AdminClient): Promise<{ changed: boolean } | undefined> {
+    /** Runs one help-desk action, audited (an admin client or a console's staff member as the actor); undefined when no account has this id. */
+    async act(id: string, action: OperatorAction, client: AdminClient | StaffMember): Promise<{ changed: boolean } | undefined> {
       const account = await findAccountById(db, id);
       if (!account) return undefined;
       return { changed: await operatorAction(db, account, action, client) };
@@ -38,6 +39,9 @@ export function adminService({ db, policy }: IdentityEnv) {
       const { actor, details: via, clientId } = operatorAudit(client);
       await recordAudit(db, { action: 'operator.clients_reload', actor, clientId, details: { ...via, ...details } });
     },
+
+    /** The console's staff roles of an ID (staff.ts); none: not staff. */
+    staffRoles: (accountId: string) => staffRolesOf(db, accountId),
 
     searchAudit: (filter: AuditFilter, limit: number, cursor?: string) => searchAudit(db, filter, limit, cursor),
     exportAudit: (filter: AuditFilter) => allAudit(db, filter),

@@ -1,0 +1,168 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import { runCommand } from '../../src/cli/commands.js';
+import type { CommandContext } from '../../src/cli/context.js';
+import { findAccountById } from '../../src/identity/accounts.js';
+import type { Db } from '../../src/storage/database.js';
+import { DEVICE_COOKIE, TEST_DEVICE_TOKEN, usePortico, type TestPortico } from '../support/portico.js';
+import { RelyingParty } from '../support/rp.js';
+import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
+
+/*
+ * The help-desk console at /admin: signed in through the account pages' client with the second
+ * step demanded, open only to IDs with a staff role (granted with `portico staff`), and its
+ * Unlock audited with the staff member's ID as the actor, after a sign-in at most ten minutes old.
+ */
+
+let portico: TestPortico;
+let db: Db;
+usePortico((started, database) => ((portico = started), (db = database)));
+
+/** With security answers, so the sign-in after the emailed code asks for nothing more. */
+const newUser = () => portico.createUser({ withAnswers: true });
+
+type Page = Awaited<ReturnType<UserAgent['follow']>>;
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const ctx: CommandContext = { config: portico.config, db: async () => db, out: (l) => void out.push(l), err: (l) => void err.push(l), operator: 'desk-ann' };
+  const code = await runCommand(argv, ctx);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function accessCode(email: string): Promise<string> {
+  const mail = await db.selectFrom('mail_outbox').select('text_body').where('to_address', '=', email).where('template', '=', 'access-code').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+  return /^(\d{6})$/m.exec(mail.text_body)![1]!;
+}
+
+/** Opens /admin in a browser that remembers the test device: the console still asks for the emailed code. */
+async function openConsole(user: { username: string; email: string; password: string }): Promise<{ agent: UserAgent; page: Page }> {
+  const agent = new UserAgent('http://127.0.0.1:9');
+  agent.cookies.set(DEVICE_COOKIE, TEST_DEVICE_TOKEN);
+  const signIn = await agent.follow(`${portico.url}/admin`);
+  const action = /action="([^"]+\/login)"/.exec(signIn.html!)![1]!;
+  const step = await agent.follow(new URL(action, signIn.url).toString(), { form: { csrf: hiddenInput(signIn.html!, 'csrf')!, login: user.username, password: user.password } });
+  expect(step.url).toMatch(/\/access-code$/);
+  const codeAction = new URL(formAction(step.html!, /\/access-code$/)!, step.url).toString();
+  const page = await agent.follow(codeAction, { form: { csrf: hiddenInput(step.html!, 'csrf')!, code: await accessCode(user.email) } });
+  return { agent, page };
+}
+
+const consoleEvents = (accountId: string) => db.selectFrom('audit_events').select(['action', 'actor', 'client_id']).where('account_id', '=', accountId).where('action', 'like', 'operator.%').orderBy('id').execute();
+const lock = (accountId: string) =>
+  db.updateTable('accounts').set({ status: 'disabled', lock_reason: 'failed_passwords', failed_password_count: 5, locked_at: new Date() }).where('id', '=', accountId).execute();
+
+describe('the help-desk console', () => {
+  it('answers 403 to a person without a staff role, after a sign-in with the second step, saying nothing of roles', async () => {
+    const user = await newUser();
+    const { page } = await openConsole(user);
+    expect(new URL(page.url).pathname).toBe('/account/callback');
+    expect(page.response.status).toBe(403);
+    expect(page.html).toContain('This page is not available to your ID.');
+    expect(page.html!.replace(/<[^>]*>/g, ' ')).not.toMatch(/helpdesk|operator|staff|role/i);
+  });
+
+  it('lets a helpdesk member search, open a user and unlock a locked ID, audited with the member as actor', async () => {
+    const staff = await newUser();
+    const target = await newUser();
+    expect((await run('staff', 'grant', staff.username, 'helpdesk')).code).toBe(0);
+    await lock(target.id);
+    const { agent, page } = await openConsole(staff);
+    expect([page.response.status, page.url]).toEqual([200, `${portico.url}/admin/users`]);
+
+    const results = await agent.follow(`${portico.url}/admin/users?q=${encodeURIComponent(target.username)}`);
+    expect(results.html).toContain(`href="/admin/users/${target.id}"`);
+    const user = await agent.follow(`${portico.url}/admin/users/${target.id}`);
+    expect(user.html).toContain('Locked or disabled');
+    expect(user.html).toContain(target.email);
+
+    const unlocked = await agent.follow(`${portico.url}/admin/users/${target.id}/unlock`, { form: { csrf: hiddenInput(user.html!, 'csrf')! } });
+    expect(unlocked.url).toBe(`${portico.url}/admin/users/${target.id}?done=unlocked`);
+    expect(unlocked.html).toContain(`${target.username} was unlocked and can sign in again.`);
+    expect(await findAccountById(db, target.id)).toMatchObject({ status: 'active', failed_password_count: 0 });
+    expect(await consoleEvents(target.id)).toEqual([{ action: 'operator.unlock', actor: `account:${staff.id}`, client_id: null }]);
+
+    // A form without the console's token changes nothing.
+    const forged = await agent.request(`${portico.url}/admin/users/${target.id}/unlock`, { form: { csrf: 'forged' } });
+    expect(forged.status).toBe(403);
+
+    // The person can sign in again.
+    const rp = await RelyingParty.discover(portico.url);
+    const signedIn = await rp.signIn(target.username, target.password);
+    expect(signedIn.tokens.id_token).toBeTruthy();
+  });
+
+  it('refuses an unlock with a sign-in older than ten minutes and sends the member to sign in again', async () => {
+    const staff = await newUser();
+    const target = await newUser();
+    await run('staff', 'grant', staff.username, 'helpdesk');
+    await lock(target.id);
+    const { agent } = await openConsole(staff);
+    const user = await agent.follow(`${portico.url}/admin/users/${target.id}`);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 11 * 60_000 });
+    try {
+      const stale = await agent.request(`${portico.url}/admin/users/${target.id}/unlock`, { form: { csrf: hiddenInput(user.html!, 'csrf')! } });
+      expect(stale.status).toBe(303);
+      const signIn = new URL(stale.headers.get('location')!);
+      expect([signIn.pathname, signIn.searchParams.get('prompt'), signIn.searchParams.get('acr_values')]).toEqual(['/auth', 'login', 'urn:portico:acr:second-step']);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect((await findAccountById(db, target.id))!.status).toBe('disabled');
+    expect(await consoleEvents(target.id)).toEqual([]);
+  });
+
+  it('shuts the console once the role is revoked', async () => {
+    const staff = await newUser();
+    await run('staff', 'grant', staff.username, 'operator');
+    const { agent } = await openConsole(staff);
+    await run('staff', 'revoke', staff.username, 'operator');
+    expect((await agent.request(`${portico.url}/admin/users`)).status).toBe(403);
+  });
+});
+
+describe('portico staff', () => {
+  it('grants, lists and revokes roles, each audited naming the operator', async () => {
+    const user = await newUser();
+    expect(await run('staff', 'grant', user.username, 'helpdesk')).toEqual({ code: 0, out: `${user.username} is now helpdesk`, err: '' });
+    expect(await run('staff', 'grant', user.email, 'helpdesk')).toEqual({ code: 0, out: `${user.username} was already helpdesk`, err: '' });
+    expect((await run('staff', 'list')).out).toMatch(new RegExp(`^${user.username}\\thelpdesk\\tgranted \\S+ by operator:desk-ann$`, 'm'));
+    expect(await run('staff', 'revoke', user.username, 'helpdesk')).toEqual({ code: 0, out: `${user.username} is no longer helpdesk`, err: '' });
+    expect(await run('staff', 'revoke', user.username, 'helpdesk')).toEqual({ code: 0, out: `${user.username} was not helpdesk`, err: '' });
+    expect((await run('staff', 'list')).out).not.toContain(user.username);
+    expect((await consoleEvents(user.id)).map((e) => [e.action, e.actor])).toEqual([
+      ['operator.staff_grant', 'operator:desk-ann'],
+      ['operator.staff_grant', 'operator:desk-ann'],
+      ['operator.staff_revoke', 'operator:desk-ann'],
+      ['operator.staff_revoke', 'operator:desk-ann'],
+    ]);
+  });
+
+  it('refuses an unknown role or ID', async () => {
+    const user = await newUser();
+    expect(await run('staff', 'grant', user.username, 'root')).toMatchObject({ code: 2, err: 'unknown role "root" (helpdesk, operator)' });
+    expect(await run('staff', 'grant', 'nobody-here', 'helpdesk')).toMatchObject({ code: 1, err: 'no ID with username or email "nobody-here"' });
+  });
+});
+
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+describe.skipIf(!existsSync(chromium))('accessibility (axe-core, WCAG 2.1 AA)', () => {
+  it('the console search page with results has no violations', async () => {
+    const staff = await newUser();
+    await run('staff', 'grant', staff.username, 'helpdesk');
+    const { agent } = await openConsole(staff);
+    const { launchBrowser, accessibilityViolations } = await import('../support/browser.js');
+    const chrome = await launchBrowser();
+    try {
+      const context = await chrome.newContext();
+      await context.addCookies([{ name: 'portico_console', value: agent.cookies.get('portico_console')!, url: portico.url, httpOnly: true, sameSite: 'Lax' }]);
+      const page = await context.newPage();
+      await page.goto(`${portico.url}/admin/users?q=${encodeURIComponent(staff.username)}`);
+      await page.getByRole('link', { name: staff.username }).waitFor();
+      expect(await accessibilityViolations(page)).toEqual([]);
+    } finally {
+      await chrome.close();
+    }
+  });
+});
