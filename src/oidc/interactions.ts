@@ -63,6 +63,8 @@ export type AuthorizationCodeModel = {
   clientId?: string;
   redirectUri?: string;
   codeChallenge?: string;
+  /** The assurance level the sign-in states (statedAcr). */
+  acr?: string;
   consumed?: unknown;
   isExpired?: boolean;
   consume(): Promise<void>;

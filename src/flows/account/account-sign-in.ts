@@ -23,9 +23,10 @@ const s256 = (verifier: string) => createHash('sha256').update(verifier).digest(
 /**
  * Where to send the browser to sign in (/auth; the SSO session may answer at once, else the
  * sign-in page), with the state and PKCE verifier it must come back with set in a cookie, and
- * the account page to return to (a name from a fixed list, never an address).
+ * the account page (or help-desk console page) to return to (a name from a fixed list, never an
+ * address).
  */
-export function accountSignInUrl(ctx: Context, deps: FlowDeps, page: AccountPageName, extra: Record<string, string> = {}): string {
+export function accountSignInUrl(ctx: Context, deps: FlowDeps, page: AccountPageName | ConsoleReturn, extra: Record<string, string> = {}): string {
   const state = randomBytes(16).toString('base64url');
   const verifier = randomBytes(32).toString('base64url');
   pendingCookie.set(ctx, `${state}.${verifier}.${page}`, PENDING_TTL_MS);
