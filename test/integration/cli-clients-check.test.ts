@@ -2,15 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runNode } from '../support/cli.js';
+import { runNode, type CliResult } from '../support/cli.js';
+import { inProcessCli } from '../support/cli-in-process.js';
 
 /*
- * `portico clients check` and server start-up judge a clients file alike: both are run here as
- * the operator runs them, with the same file and environment, and must give the same answer.
+ * `portico clients check` and server start-up judge a clients file alike: given the same file
+ * and environment they must give the same answer. The server is started as the operator starts
+ * it, in its own process, since refusing a bad file before anything runs is the point; the check
+ * runs through the CLI's runner in this process, and once as the real binary.
  */
 
 const dir = mkdtempSync(path.join(tmpdir(), 'portico-clients-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const base = { PATH: process.env.PATH, DATA_DIR: path.join(dir, 'data'), POLICY_FILE: path.join(dir, 'none.json'), LOG_LEVEL: 'silent', PORT: '0' };
 const production = { NODE_ENV: 'production', COOKIE_SECRETS: 'c'.repeat(40), ISSUER: 'https://id.example.com' };
@@ -24,14 +26,23 @@ function file(name: string, clients: unknown[]): string {
 
 const run = (args: string[], env: Record<string, string>) => runNode(args, { env: { ...base, ...env }, timeoutMs: 120_000 });
 
-const check = (env: Record<string, string>) => run(['bin/portico.js', 'clients', 'check'], env);
+// Nothing inherited from this process's environment, as for the processes.
+const cli = inProcessCli(base);
+afterAll(async () => {
+  await cli.release();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Check = (env: Record<string, string>) => Promise<CliResult>;
+const check: Check = (env) => cli.run(['clients', 'check'], { env });
+const checkSpawned: Check = (env) => run(['bin/portico.js', 'clients', 'check'], env);
 /** The server's entry point; a file it accepts would keep it running, so only refusals are started. */
 const startUp = (env: Record<string, string>) => run(['--import', 'tsx', 'src/main.ts'], { DATA_DIR: 'memory://', ...env });
 
 /** Both refuse with the same one line, which names file, client and field. */
-async function expectBothRefuse(env: Record<string, string>, line: RegExp): Promise<string> {
-  // Two processes that share nothing: run side by side.
-  const [checked, started] = await Promise.all([check(env), startUp(env)]);
+async function expectBothRefuse(env: Record<string, string>, line: RegExp, checker = check): Promise<string> {
+  // They share nothing: run side by side.
+  const [checked, started] = await Promise.all([checker(env), startUp(env)]);
   expect(checked).toMatchObject({ code: 1, out: '' });
   expect(checked.err).toMatch(line);
   expect(checked.err.split('\n')).toHaveLength(2);
@@ -42,9 +53,11 @@ async function expectBothRefuse(env: Record<string, string>, line: RegExp): Prom
 describe('clients check runs the validation start-up runs', () => {
   it("refuses what oidc-provider refuses: a redirect URI that is no URL, the implicit grant", async () => {
     const notUrl = file('not-url.json', [{ ...web, client_secret: '0123456789abcdef', redirect_uris: ['not a url'] }]);
-    await expectBothRefuse({ CLIENTS_FILE: notUrl }, /^portico: .*not-url\.json: client "bill": redirect_uris must only contain valid uris\n$/);
     const implicit = file('implicit.json', [{ ...web, client_secret: '0123456789abcdef', grant_types: ['implicit'] }]);
-    await expectBothRefuse({ CLIENTS_FILE: implicit }, /^portico: .*implicit\.json: client "bill": grant_types can only contain 'authorization_code', /);
+    await Promise.all([
+      expectBothRefuse({ CLIENTS_FILE: notUrl }, /^portico: .*not-url\.json: client "bill": redirect_uris must only contain valid uris\n$/),
+      expectBothRefuse({ CLIENTS_FILE: implicit }, /^portico: .*implicit\.json: client "bill": grant_types can only contain 'authorization_code', /),
+    ]);
   });
 
   it('refuses a misspelt field, naming the nearest known one', async () => {
@@ -68,16 +81,17 @@ describe('a portal secret in the environment', () => {
 
   it('is needed only by the server and clients check, not by other commands', async () => {
     const env = { CLIENTS_FILE: clientsFile, DATABASE_URL: '', REDIS_URL: '' };
-    expect(await run(['bin/portico.js', 'migrate'], env)).toMatchObject({ code: 0, err: '' });
-    expect(await run(['bin/portico.js', 'keys', 'list'], env)).toMatchObject({ code: 0, err: '' });
-    expect(await run(['bin/portico.js', 'users', 'show', 'nobody'], env)).toEqual({ code: 1, out: '', err: 'portico: no ID with username or email "nobody"\n' });
+    expect(await cli.run(['migrate'], { env })).toMatchObject({ code: 0, err: '' });
+    expect(await cli.run(['keys', 'list'], { env })).toMatchObject({ code: 0, err: '' });
+    expect(await cli.run(['users', 'show', 'nobody'], { env })).toEqual({ code: 1, out: '', err: 'portico: no ID with username or email "nobody"\n' });
     await expectBothRefuse({ CLIENTS_FILE: clientsFile }, /^portico: .*env-secret\.json: client "bill": client_secret_env: BILL_SECRET is not set\n$/);
   });
 });
 
 describe('in production (NODE_ENV=production)', () => {
   it('refuses the shipped clients file, whose secrets are public', async () => {
-    await expectBothRefuse({ ...production, CLIENTS_FILE: 'config/clients.json' }, /^portico: config\/clients\.json: client "member-portal": client_secret: not allowed when NODE_ENV=production; name an environment variable with client_secret_env\n$/);
+    // Both as processes: the binary's own answer, line for line the server's.
+    await expectBothRefuse({ ...production, CLIENTS_FILE: 'config/clients.json' }, /^portico: config\/clients\.json: client "member-portal": client_secret: not allowed when NODE_ENV=production; name an environment variable with client_secret_env\n$/, checkSpawned);
   });
 
   it('accepts the production example docker-compose mounts, with its secrets in the environment', async () => {

@@ -1,32 +1,44 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliWorkspace, runPortico } from '../support/cli.js';
+import { cliWorkspace } from '../support/cli.js';
+import { inProcessCli } from '../support/cli-in-process.js';
 
 /*
- * The operator CLI run as the operator runs it, each command in its own process. The tests
- * share one data directory and run in order: migrate first, then the commands that need it.
+ * The operator CLI on the embedded database. The tests share one data directory and run in
+ * order: migrate first, then the commands that need it. What the binary itself does (its exit
+ * status and output, stdin, the lock, help without a config) is run as the operator runs it,
+ * in its own process; what a command does and says, through the same runner in this process.
  */
 
 // These tests are about the embedded default even when CI sets DATABASE_URL.
 const { dir, dataDir, clientsFile, env } = cliWorkspace('portico-cli-');
+const cli = inProcessCli(env);
 
-const portico = (args: string[], input?: string, extraEnv: Record<string, string> = {}) => runPortico(args, { env: { ...env, ...extraEnv }, input });
+/** `node bin/portico.js <args>`, in its own process. */
+const portico = (args: string[], input?: string, extraEnv: Record<string, string> = {}) => cli.spawn(args, { input, env: extraEnv });
+/** The same command run in this process, with the same output. */
+const command = (args: string[], input?: string, extraEnv: Record<string, string> = {}) => cli.run(args, { input, env: extraEnv });
 
 const user = (name: string, email: string) => ['users', 'create', '--username', name, '--email', email, '--given-name', 'Jane', '--family-name', 'Smith', '--password-stdin'];
 const oneLine = (text: string) => text.split('\n').filter(Boolean).length === 1 && text.endsWith('\n');
 
 describe('portico CLI on the embedded database', () => {
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await cli.release();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('migrates, then reports the database up to date', async () => {
     const first = await portico(['migrate']);
     expect(first).toMatchObject({ code: 0, err: '' });
     expect(first.out).toContain('applied 0001_foundation');
-    expect(await portico(['migrate'])).toMatchObject({ code: 0, out: 'database is up to date\n' });
+    expect(await command(['migrate'])).toMatchObject({ code: 0, out: 'database is up to date\n' });
   });
 
   it('refuses with one line while another live process holds the data directory', async () => {
+    // This process lets go of the directory first, and holds it again by a lock file alone.
+    await cli.release();
     writeFileSync(path.join(dataDir, 'portico.lock'), JSON.stringify({ pid: process.pid, holder: 'portico server' }));
     try {
       expect(await portico(['migrate'])).toMatchObject({
@@ -42,30 +54,31 @@ describe('portico CLI on the embedded database', () => {
     expect(await portico(user('jsmith01', 'j.smith@example.com'), 'Correct7Horse\n')).toMatchObject({ code: 0, out: expect.stringMatching(/^created jsmith01 \([0-9a-f-]{36}\)\n$/) });
     // The same ID again, its username in other case, its email in other case.
     for (const [name, email] of [['jsmith01', 'j.smith@example.com'], ['JSMITH01', 'other@example.com'], ['other01', 'J.Smith@example.com']] as const) {
-      expect(await portico(user(name, email), 'Correct7Horse\n')).toEqual({ code: 1, out: '', err: 'portico: an ID with this username or email address already exists\n' });
+      expect(await command(user(name, email), 'Correct7Horse\n')).toEqual({ code: 1, out: '', err: 'portico: an ID with this username or email address already exists\n' });
     }
   });
 
   it('refuses a weak password with the rule it breaks, and creates nothing', async () => {
-    const weak = await portico(user('weak01', 'weak@example.com'), 'NoDigitsHere\n');
+    const weak = await command(user('weak01', 'weak@example.com'), 'NoDigitsHere\n');
     expect(weak).toEqual({ code: 1, out: '', err: 'portico: password refused: Include at least one number.\n' });
-    const containsName = await portico(user('weak01', 'weak@example.com'), 'xWeak01xYz\n');
+    const containsName = await command(user('weak01', 'weak@example.com'), 'xWeak01xYz\n');
     expect(containsName).toEqual({ code: 1, out: '', err: 'portico: password refused: Do not include your username.\n' });
     // Nothing was created: the same username is still free.
-    expect((await portico(user('weak01', 'weak@example.com'), 'Correct7Horse\n')).code).toBe(0);
+    expect((await command(user('weak01', 'weak@example.com'), 'Correct7Horse\n')).code).toBe(0);
   });
 
   it('refuses without a password source, and on missing or bad flags, with usage exit 2', async () => {
-    // None of these gets as far as the database: they run side by side.
+    // None of these gets as far as the database: they run side by side. The binary reads the
+    // empty stdin and answers an unknown command; the other usage errors are the runner's.
     const [noPassword, bare, someFlags, badEmail, badRetire, bogus, none] = await Promise.all([
       // Without --password-stdin the command mails a link instead (cli-users-invitation.test.ts); with it, stdin must hold one.
       portico(user('nopw01', 'nopw@example.com'), ''),
-      portico(['users', 'create']),
-      portico(['users', 'create', '--username', 'x1']),
-      portico(user('bad01', 'not-an-address'), 'Correct7Horse\n'),
-      portico(['keys', 'rotate', '--retire-after', 'soon']),
+      command(['users', 'create']),
+      command(['users', 'create', '--username', 'x1']),
+      command(user('bad01', 'not-an-address'), 'Correct7Horse\n'),
+      command(['keys', 'rotate', '--retire-after', 'soon']),
       portico(['bogus']),
-      portico([]),
+      command([]),
     ]);
     expect(noPassword).toEqual({ code: 2, out: '', err: 'portico: no password on stdin (leave out --password-stdin to mail a link to set one)\n' });
     for (const missing of [bare, someFlags]) {
@@ -79,14 +92,14 @@ describe('portico CLI on the embedded database', () => {
   });
 
   it('rotates keys: the old key is retired, still listed, and the new one current', async () => {
-    const first = await portico(['keys', 'rotate']);
+    const first = await command(['keys', 'rotate']);
     expect(first.code).toBe(0);
     const firstRsa = /RS256: new current key (\S+)/.exec(first.out)![1]!;
-    const second = await portico(['keys', 'rotate', '--retire-after', '600']);
+    const second = await command(['keys', 'rotate', '--retire-after', '600']);
     expect(second.code).toBe(0);
     const [, newRsa, retiredRsa] = /RS256: new current key (\S+); (\S+) retired, published for 600 s more/.exec(second.out)!;
     expect(retiredRsa).toBe(firstRsa);
-    const list = await portico(['keys', 'list']);
+    const list = await command(['keys', 'list']);
     expect(list.code).toBe(0);
     const rows = list.out.split('\n').slice(1).filter(Boolean).map((line) => line.split(/\s+/));
     expect(rows.find((r) => r[0] === newRsa)?.slice(1, 3)).toEqual(['RS256', 'current']);
@@ -100,15 +113,15 @@ describe('portico CLI on the embedded database', () => {
   it('uses the longest token lifetime plus a margin as the default retirement', async () => {
     const policy = path.join(dir, 'policy.json');
     writeFileSync(policy, JSON.stringify({ sessions: { id_token_ttl_seconds: 7200, access_token_ttl_seconds: 600 } }));
-    const run = await portico(['keys', 'rotate'], undefined, { POLICY_FILE: policy });
+    const run = await command(['keys', 'rotate'], undefined, { POLICY_FILE: policy });
     expect(run.out).toMatch(/RS256: new current key \S+; \S+ retired, published for 7500 s more/);
   });
 
   it('checks the clients file, naming file, client and field when it is wrong', async () => {
-    expect(await portico(['clients', 'check'])).toEqual({ code: 0, err: '', out: `demo  "Demo"  first-party\n${clientsFile}: 1 client(s), valid\n` });
+    expect(await command(['clients', 'check'])).toEqual({ code: 0, err: '', out: `demo  "Demo"  first-party\n${clientsFile}: 1 client(s), valid\n` });
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ clients: [{ client_id: 'bill', client_name: 'Bill', redirect_uris: 'https://x' }] }));
-    const run = await portico(['clients', 'check'], undefined, { CLIENTS_FILE: bad });
+    const run = await command(['clients', 'check'], undefined, { CLIENTS_FILE: bad });
     expect(run.code).toBe(1);
     expect(oneLine(run.err)).toBe(true);
     expect(run.err.startsWith(`portico: ${bad}: client "bill": redirect_uris: `)).toBe(true);
@@ -118,13 +131,14 @@ describe('portico CLI on the embedded database', () => {
   it('prints help with exit 0, and answers --help and -h on every command with its usage, options and an example, config or not', async () => {
     // A broken config must not stand between an operator and the help. Help reads nothing: side by side.
     const broken = { CLIENTS_FILE: path.join(dir, 'missing.json') };
-    const [help, rotate, migrate, create, list, show, linksRemove, keys] = await Promise.all([
+    const [help, create, rotate, migrate, list, show, linksRemove, keys] = await Promise.all([
       portico(['help']),
-      ...[['keys', 'rotate', '--help'], ['migrate', '--help'], ['users', 'create', '-h'], ['keys', 'list', '--help'], ['users', 'show', '--help'], ['help', 'links', 'remove'], ['keys', '-h']].map((args) => portico(args, undefined, broken)),
+      portico(['users', 'create', '-h'], undefined, broken),
+      ...[['keys', 'rotate', '--help'], ['migrate', '--help'], ['keys', 'list', '--help'], ['users', 'show', '--help'], ['help', 'links', 'remove'], ['keys', '-h']].map((args) => command(args, undefined, broken)),
     ]);
     expect(help!.code).toBe(0);
-    for (const command of ['portico migrate', 'portico keys rotate', 'portico keys list', 'portico users create', 'portico clients check']) {
-      expect(help!.out).toContain(command);
+    for (const name of ['portico migrate', 'portico keys rotate', 'portico keys list', 'portico users create', 'portico clients check']) {
+      expect(help!.out).toContain(name);
     }
     expect(rotate).toMatchObject({ code: 0, err: '' });
     expect(rotate!.out).toMatch(/^usage: portico keys rotate \[--retire-after SECONDS\]\n/);

@@ -3,16 +3,28 @@ import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/cli/commands.js';
 import { controlSocketPath, sendToControlServer, startControlServer } from '../../src/cli/control-channel.js';
+import { passwordFromStdin } from '../../src/cli/password-input.js';
 import { loadConfig } from '../../src/config/index.js';
 import { ensureSigningKeys, loadSigningJwks } from '../../src/oidc/keys.js';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
 import { migrateToLatest } from '../../src/storage/migrator.js';
-import { cliWorkspace, runPortico } from '../support/cli.js';
+import { cliWorkspace, runPortico, type CliResult } from '../support/cli.js';
+import { capturedOutput } from '../support/cli-in-process.js';
 
 const { dir, dataDir, env } = cliWorkspace('portico-cli-ctl-');
 
 /** The control server answering it runs in this process's event loop, which runPortico leaves free. */
 const portico = (args: string[], input?: string) => runPortico(args, { env, input });
+
+/**
+ * What the binary does once it found the server's socket, done from this process: the same
+ * request over the same socket, the replies written as the terminal writes them.
+ */
+async function viaSocket(args: string[], input?: string): Promise<CliResult> {
+  const { io, text } = capturedOutput();
+  const code = await sendToControlServer(dataDir, args, input === undefined ? undefined : passwordFromStdin(input), { io });
+  return { code: code ?? null, ...text };
+}
 
 describe('operator commands while a server holds the embedded data directory', () => {
   let server: DatabaseHandle;
@@ -62,8 +74,8 @@ describe('operator commands while a server holds the embedded data directory', (
     expect(account.email_verified_at).not.toBeNull();
     const audit = await server.db.selectFrom('audit_events').selectAll().where('account_id', '=', account.id).execute();
     expect(audit.map((e) => [e.action, e.actor])).toEqual([['account.created', `operator:${userInfo().username}`]]);
-    expect(await portico(args, 'Correct7Horse\n')).toEqual({ code: 1, out: '', err: 'portico: an ID with this username or email address already exists\n' });
-    const weak = await portico([...args.slice(0, 3), 'ctl02', '--email', 'ctl2@example.com', ...args.slice(6)], 'short\n');
+    expect(await viaSocket(args, 'Correct7Horse\n')).toEqual({ code: 1, out: '', err: 'portico: an ID with this username or email address already exists\n' });
+    const weak = await viaSocket([...args.slice(0, 3), 'ctl02', '--email', 'ctl2@example.com', ...args.slice(6)], 'short\n');
     expect(weak).toMatchObject({ code: 1, out: '' });
     expect(weak.err).toMatch(/^portico: password refused: [^\n]+\n$/);
   });
@@ -83,7 +95,7 @@ describe('operator commands while a server holds the embedded data directory', (
 
   it('runs migrate and keys list through the server', async () => {
     expect(await portico(['migrate'])).toEqual({ code: 0, out: 'database is up to date\n', err: '' });
-    const list = await portico(['keys', 'list']);
+    const list = await viaSocket(['keys', 'list']);
     expect(list.code).toBe(0);
     expect(list.out.match(/ current /g)).toHaveLength(2);
   });
