@@ -11,13 +11,13 @@ import type { Middleware } from 'koa';
  */
 export function securityHeaders(options: { secure: boolean; formTargets: string[] | (() => string[]) }): Middleware {
   const targets = typeof options.formTargets === 'function' ? options.formTargets : () => options.formTargets as string[];
-  // Built again only when the portals' origins change (a reload of the clients file).
-  let built = { key: '', csp: '' };
+  // Built again only when the origins list is another one (portalOriginsOf hands back the same
+  // array until a reload of the clients file replaces it): nothing is joined per request.
+  let built: { origins?: string[]; csp: string } = { csp: '' };
   const cspOf = (origins: string[]) => {
-    const key = origins.join(' ');
-    if (built.csp && built.key === key) return built.csp;
-    const csp = ["default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", `form-action 'self' ${key}`.trim(), "frame-ancestors 'none'", "base-uri 'none'"].join('; ');
-    built = { key, csp };
+    if (built.origins === origins) return built.csp;
+    const csp = ["default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", `form-action 'self' ${origins.join(' ')}`.trim(), "frame-ancestors 'none'", "base-uri 'none'"].join('; ');
+    built = { origins, csp };
     return csp;
   };
   return async (ctx, next) => {
