@@ -117,9 +117,9 @@ function signInCeiling(report: Report): string | undefined {
   );
 }
 
-export function writeReport(dir: string, report: Report): string {
+export function writeReport(dir: string, report: object, prefix = 'bench'): string {
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = path.join(dir, `${prefix}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;
 }

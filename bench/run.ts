@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus as cpuList, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { cpuSets } from './cpu-sets.js';
 import { Http } from './http.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { runLoadProcess } from './load-process.js';
+import { startBenchPortico } from './portico-server.js';
 import { ServerProcess } from './processes.js';
 import { formatCpuTable, formatTable, perCore, ratio, rssGrowth, writeReport, type Measured, type Report, type Row } from './report.js';
 import { signIn } from './scenarios/sign-in.js';
@@ -114,23 +114,7 @@ try {
   process.stdout.write(`seeding ${accounts} accounts\n`);
   const { logins, hash } = await seedAccounts(databaseUrl, files.policy, accounts);
 
-  const cookieSecret = randomBytes(32).toString('base64url');
-  const porticoPort = await freePort();
-  const porticoUrl = `http://127.0.0.1:${porticoPort}`;
-  const portico = await ServerProcess.start('Portico', path.join(root, 'src/cluster.ts'), [], {
-    ...process.env,
-    ...files.secretEnv,
-    // Production: templates are compiled once and cached (the eta renderer re-reads them otherwise).
-    NODE_ENV: 'production',
-    COOKIE_SECRETS: cookieSecret,
-    KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    ISSUER: porticoUrl, HOST: '127.0.0.1', PORT: String(porticoPort),
-    DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, CLIENTS_FILE: files.clientsFile, POLICY_FILE: files.policyFile,
-    // A log line per request is not what is measured here; warnings and errors still show.
-    LOG_LEVEL: 'warn', WORKERS: String(workers),
-    // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it stops.
-    ...(process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}` } : {}),
-  }, /workers listening/, cpus.server);
+  const { server: portico, url: porticoUrl, cookieSecret } = await startBenchPortico({ root, files, databaseUrl, redisUrl, workers, cpus: cpus.server });
   stops.unshift(() => portico.stop());
   const baselinePort = await freePort();
   const baselineUrl = `http://127.0.0.1:${baselinePort}`;

@@ -33,15 +33,18 @@ export const UNPROVEN_ADDRESS_TEMPLATES = ['verify-email', 'registration-attempt
  * The ID an address names: the one that verified it, else the newest of the pending IDs that
  * typed it (several may, identity/registration/pending-ids.ts).
  */
-export function findAccountByEmail(db: Db, email: string): Promise<Account | undefined> {
+export function selectAccountByEmail(db: Db, email: string) {
   return db
     .selectFrom('accounts')
     .selectAll()
     .where(sql`lower(email)`, '=', email.toLowerCase())
     .orderBy(sql`email_verified_at is not null`, 'desc')
     .orderBy('created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .limit(1);
+}
+
+export function findAccountByEmail(db: Db, email: string): Promise<Account | undefined> {
+  return selectAccountByEmail(db, email).executeTakeFirst();
 }
 
 /** Refuses once the address had the policy's number of these mails within its window. */

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { freePort } from '../test/support/servers.js';
+import type { writeConfigFiles } from './config-files.js';
+import { ServerProcess } from './processes.js';
+
+export interface BenchPortico {
+  server: ServerProcess;
+  url: string;
+  /** The cookie key, so a scenario can sign a seeded session's cookie as Portico would. */
+  cookieSecret: string;
+}
+
+/**
+ * Portico as a deployment runs it (the cluster entry, production mode, PostgreSQL and Redis),
+ * `workers` processes pinned to `cpus` (taskset list, or everywhere when undefined).
+ */
+export async function startBenchPortico(options: {
+  root: string;
+  files: ReturnType<typeof writeConfigFiles>;
+  databaseUrl: string;
+  redisUrl: string;
+  workers: number;
+  cpus?: string;
+}): Promise<BenchPortico> {
+  const cookieSecret = randomBytes(32).toString('base64url');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const { files } = options;
+  const server = await ServerProcess.start('Portico', path.join(options.root, 'src/cluster.ts'), [], {
+    ...process.env,
+    ...files.secretEnv,
+    // Production: templates are compiled once and cached (the eta renderer re-reads them otherwise).
+    NODE_ENV: 'production',
+    COOKIE_SECRETS: cookieSecret,
+    KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ISSUER: url, HOST: '127.0.0.1', PORT: String(port),
+    DATABASE_URL: options.databaseUrl, REDIS_URL: options.redisUrl, CLIENTS_FILE: files.clientsFile, POLICY_FILE: files.policyFile,
+    // A log line per request is not what is measured here; warnings and errors still show.
+    LOG_LEVEL: 'warn', WORKERS: String(options.workers),
+    // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it stops.
+    ...(process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}` } : {}),
+  }, /workers listening/, options.cpus);
+  return { server, url, cookieSecret };
+}
