@@ -8,7 +8,7 @@ import type { Db } from '../src/storage/database.js';
 export const scaleUsername = (n: number) => `scale${n}`;
 export const scaleEmail = (n: number) => `${scaleUsername(n)}@example.com`;
 
-const ACCOUNT_BATCH = 50_000;
+const ACCOUNT_BATCH = 20_000;
 const REDIS_BATCH = 2_000;
 
 /**
@@ -16,7 +16,9 @@ const REDIS_BATCH = 2_000;
  * written by PostgreSQL itself (generate_series) in batches: a million rows in well under a
  * minute, where one INSERT per account would take most of an hour. One argon2id hash serves
  * them all; none of them signs in (the measured sign-ins use the ordinary seeded accounts), so
- * they are there for what they cost the indexes and the lookups.
+ * they are there for what they cost the indexes and the lookups. `db` is a pool without
+ * statement timeouts (the migrations' pool): a batch on a busy machine can outlast the
+ * request pool's five seconds.
  */
 export async function bulkAccounts(db: Db, hash: string, termsVersion: string, from: number, to: number): Promise<void> {
   for (let start = from; start < to; start += ACCOUNT_BATCH) {

@@ -6,7 +6,7 @@ import { CompiledQuery, type Compilable } from 'kysely';
 import { selectAccountByLogin } from '../src/identity/accounts.js';
 import { findAccountByEmail, selectAccountByEmail } from '../src/identity/registration/verification-mail.js';
 import { RedisAdapter } from '../src/oidc/adapters/redis.js';
-import { openDatabase, type Db } from '../src/storage/database.js';
+import { openDatabase, openMigrationDb, type Db } from '../src/storage/database.js';
 import { startPostgres, startRedis, type RunningService } from '../test/support/servers.js';
 import { writeConfigFiles } from './config-files.js';
 import { cpuSets } from './cpu-sets.js';
@@ -79,6 +79,8 @@ try {
   stops.unshift(() => portico.server.stop());
   const database = await openDatabase({ databaseUrl, dataDir: 'unused' });
   stops.unshift(() => database.close());
+  const bulk = openMigrationDb(database.db);
+  stops.unshift(() => bulk.close());
   const redis = new Redis(redisUrl);
   stops.unshift(async () => redis.disconnect());
 
@@ -104,7 +106,7 @@ try {
   for (const size of sizes) {
     const started = performance.now();
     process.stdout.write(`growing to ${size.toLocaleString('en')} accounts, sessions and refresh tokens\n`);
-    await bulkAccounts(database.db, hash, files.policy.registration.terms.version, seeded, size);
+    await bulkAccounts(bulk.db, hash, files.policy.registration.terms.version, seeded, size);
     const beforeSessions = await redisUsedBytes(redis);
     const sessionIds = Array.from({ length: size - seeded }, (_, i) => `scale-session-${seeded + i}`);
     await copies(redis, 'Session', session.payload, session.ttl, sessionIds, (id) => ({ jti: id, uid: id }));
@@ -126,7 +128,7 @@ try {
       accounts: size, sessions: size, refreshTokens: size, seedSeconds, signIn: signIns, refresh, forgotUsername, signInLookup,
       redisBytesPerSession: Math.round((beforeTokens - beforeSessions) / added),
       redisBytesPerRefreshToken: Math.round((afterTokens - beforeTokens) / added),
-      tables: await tableSizes(database.db),
+      tables: await tableSizes(bulk.db),
     });
     process.stdout.write(`  seeded in ${seedSeconds} s\n`);
   }
