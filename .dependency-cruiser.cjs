@@ -90,10 +90,10 @@ module.exports = {
     },
     {
       name: 'only-roots-compose',
-      comment: 'server.ts builds the application and main.ts, cli.ts and cluster.ts start it; a layer importing them would depend on the whole application.',
+      comment: 'server.ts builds the application and main.ts (through serve.ts), cli.ts and cluster.ts start it; a layer importing them would depend on the whole application.',
       severity: 'error',
-      from: { pathNot: '^src/(server|main|cli|cluster)\\.ts$' },
-      to: { path: '^src/(server|main|cli|cluster)\\.ts$' },
+      from: { pathNot: '^src/(server|main|serve|cli|cluster)\\.ts$' },
+      to: { path: '^src/(server|main|serve|cli|cluster)\\.ts$' },
     },
   ],
   options: {

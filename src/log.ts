@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -23,6 +24,15 @@ export const redactPaths = [
   '*.secret',
 ];
 
+/**
+ * The trace and span a line was written in, when tracing is on (tracing.ts), so a log line
+ * leads to its trace. Without an SDK there is never an active span and nothing is added.
+ */
+function traceFields(): Record<string, string> {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context && trace.isSpanContextValid(context) ? { trace_id: context.traceId, span_id: context.spanId } : {};
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -30,6 +40,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       base: { service: 'portico' },
       redact: { paths: redactPaths, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: traceFields,
     },
     destination,
   );
