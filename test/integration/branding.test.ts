@@ -98,6 +98,28 @@ describe('branded pages and mails', () => {
     expect(recover.html).toContain('Need help? Call 1-800-555-0100.');
   });
 
+  it('keeps the portal\'s brand on a recovery begun from its sign-in page, on the pages and in the mail', async () => {
+    const user = await portico.createUser();
+    for (const [clientId, logo, phone, other] of [
+      ['member-site', 'member.svg', '1-800-555-0111', '1-800-555-0122'],
+      ['provider-site', 'provider.png', '1-800-555-0122', '1-800-555-0111'],
+    ] as const) {
+      const { rp, page: signIn } = await startAt(clientId);
+      const forgot = /href="(\/recover\/username\?from=[^"]+)"/.exec(signIn.html!)![1]!;
+      const form = await rp.browser.follow(`${portico.url}${forgot}`);
+      expect(form.html, clientId).toContain(`src="/branding/logo/${logo}"`);
+      expect(form.html, clientId).toContain(`Need help? Call ${phone}`);
+      expect(form.html, clientId).not.toContain(other);
+      // The next page, a post without the link's `from`, still knows the portal.
+      const sent = await rp.browser.follow(`${portico.url}/recover/username`, { form: { csrf: hiddenInput(form.html!, 'csrf')!, email: user.email } });
+      expect(sent.html, clientId).toContain(`href="/branding/theme/${clientId}.css"`);
+      const mail = await latestMailHtml(user.email);
+      expect(mail.html_body, clientId).toContain(`src="${portico.url}/branding/logo/${logo}"`);
+      expect(mail.text_body, clientId).toContain(phone);
+      expect(mail.text_body, clientId).not.toContain(other);
+    }
+  });
+
   it('tells a locked person the portal\'s help-desk number instead of "the number on your portal\'s sign-in page"', async () => {
     const user = await portico.createUser();
     for (let i = 0; i < 5; i++) await startAt('provider-site', { ...user, password: `Wrong${i}Horse9` });
