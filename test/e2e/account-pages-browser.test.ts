@@ -28,10 +28,10 @@ describe('the account pages in a real browser', () => {
     await portal?.stop();
   });
 
-  async function signedIn(viewport?: { width: number; height: number }): Promise<Page> {
+  async function signedIn(viewport?: { width: number; height: number }, deviceScaleFactor?: number): Promise<Page> {
     // A long address and name: the words that would push a narrow page sideways.
     const user = await portico.createUser({ email: `someone.with.a.rather.long.address.${Date.now()}@subdomain.example-organisation.com`, givenName: 'Maximiliana' });
-    const context = await trustedContext(browser, portico.url);
+    const context = await trustedContext(browser, portico.url, deviceScaleFactor ? { deviceScaleFactor } : {});
     const page = await context.newPage();
     if (viewport) await page.setViewportSize(viewport);
     await page.goto(`${portico.url}/account`);
@@ -72,6 +72,37 @@ describe('the account pages in a real browser', () => {
     await signIn.goto(`${portico.url}/account`);
     await signIn.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(await signIn.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+  }, 240_000);
+
+  it('reflows at 200% zoom as at 320 px: no sideways scrolling on the account pages, the portal\'s sign-in and the pages outside a journey', async () => {
+    // 200% zoom of a 1280 px window is a 640 CSS px layout at two device pixels per CSS pixel.
+    const views = [
+      { name: '200% zoom', viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 },
+      { name: '320 px', viewport: { width: 320, height: 640 }, deviceScaleFactor: 1 },
+    ];
+    const scrollWidth = (page: Page) => page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth, window.devicePixelRatio]);
+    for (const { name, viewport, deviceScaleFactor } of views) {
+      const fits = [viewport.width, viewport.width, deviceScaleFactor];
+      const account = await signedIn(viewport, deviceScaleFactor);
+      for (const path of ACCOUNT_PAGES) {
+        await account.goto(`${portico.url}${path}`);
+        expect([name, path, await scrollWidth(account)]).toEqual([name, path, fits]);
+      }
+      const page = await (await browser.newContext({ viewport, deviceScaleFactor })).newPage();
+      for (const path of ['/', '/no-such-page', '/register', '/recover', '/recover/username', '/recover/password', '/terms', '/privacy']) {
+        await page.goto(`${portico.url}${path}`);
+        expect([name, path, await scrollWidth(page)]).toEqual([name, path, fits]);
+      }
+      const rp = await RelyingParty.discover(portico.url, 'firstParty');
+      await page.goto((await rp.authorizationRequest({ redirect_uri: clients.firstParty.redirectUri.replace(portalOrigin, portal.origin) })).url);
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      expect([name, 'portal sign-in', await scrollWidth(page)]).toEqual([name, 'portal sign-in', fits]);
+      await page.getByRole('link', { name: 'Create an ID' }).click();
+      await page.getByRole('heading', { name: 'Create an ID' }).waitFor();
+      expect([name, 'portal registration', await scrollWidth(page)]).toEqual([name, 'portal registration', fits]);
+      await page.context().close();
+      await account.context().close();
+    }
   }, 240_000);
 
   it('keeps stacked buttons apart, and styles "Sign out" like the other buttons', async () => {

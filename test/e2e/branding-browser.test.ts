@@ -39,9 +39,9 @@ afterAll(async () => {
   await portico?.stop();
 });
 
-async function signInPage(extra: Record<string, string> = {}, width = 1000) {
+async function signInPage(extra: Record<string, string> = {}, width = 1000, locale = 'en-US') {
   const rp = await RelyingParty.discover(portico.url, { id: 'acme-providers', secret: 'acme-providers-secret-0123456789abcdef', redirectUri: `${portalOrigin}/acme/callback` });
-  const page = await (await browser.newContext({ viewport: { width, height: 800 } })).newPage();
+  const page = await (await browser.newContext({ viewport: { width, height: 800 }, locale })).newPage();
   await page.goto((await rp.authorizationRequest(extra)).url);
   return page;
 }
@@ -58,6 +58,23 @@ describe('a branded portal\'s pages in Chromium', () => {
     const spanish = await signInPage({ ui_locales: 'es' });
     await expect(spanish.getByText('¿Necesita ayuda? Llame al 1-800-555-0122 (Mon-Fri 8am-6pm).').isVisible()).resolves.toBe(true);
     expect(await accessibilityViolations(spanish)).toEqual([]);
+  });
+
+  it.each([
+    ['en-US', 'en'],
+    ['es-ES', 'es'],
+  ])('has no axe violations on the branded front door and 404, and the portal\'s registration and recovery pages (%s)', async (locale, lang) => {
+    const page = await signInPage({ ui_locales: lang }, 1000, locale);
+    const register = await page.locator('a[href$="/register"]').first().getAttribute('href');
+    const recover = await page.locator('a[href^="/recover/password?from="]').first().getAttribute('href');
+    for (const path of [register!, recover!, '/', '/no-such-page']) {
+      await page.goto(`${portico.url}${path}`);
+      expect(await page.locator('html').getAttribute('lang')).toBe(lang);
+      // The portal's journey carries its logo; the pages outside one, the instance's name.
+      if (path === register || path === recover) await expect(page.getByRole('img', { name: 'Acme Providers' }).count(), path).resolves.toBe(1);
+      else await expect(page.locator('header').textContent(), path).resolves.toContain('One Health ID');
+      expect([path, await accessibilityViolations(page)]).toEqual([path, []]);
+    }
   });
 
   it('needs no horizontal scrolling at 320 px wide', async () => {

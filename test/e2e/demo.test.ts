@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, launchBrowser } from '../support/browser.js';
+import { accessibilityViolations, launchBrowser, signInOnHostedPage } from '../support/browser.js';
 import { fillRegistration, newPerson, setSecurityQuestions } from '../support/journeys.js';
 
 /*
@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 describe('npm run demo', () => {
-  it('prints one URL that leads through creating an ID, the code from the dev outbox, and back to the portal with the claims; sign out returns there', async () => {
+  it('prints one URL that leads through creating an ID, the code from the dev outbox, and back to the portal with the claims; sign out returns there, and signing in again comes back', async () => {
     expect(portalUrl).toBe('http://localhost:4000/');
     const page = await (await browser.newContext()).newPage();
     await page.goto(portalUrl);
@@ -86,5 +86,18 @@ describe('npm run demo', () => {
     // Signed out of Portico too: the portal's next sign-in asks for the password again.
     await page.getByRole('link', { name: 'Sign in with your ID' }).click();
     await page.getByLabel('Password').waitFor();
-  });
+
+    // Signing in again with the new ID: the password, then the access code the dev outbox shows.
+    await signInOnHostedPage(page, person.username, person.password);
+    await page.getByRole('heading', { name: 'Enter your access code' }).waitFor();
+    await outbox.goto(outboxUrl);
+    await outbox.getByRole('row', { name: /access code/ }).filter({ hasText: person.email }).getByRole('link').click();
+    const accessCode = /\b(\d{6})\b/.exec(await outbox.locator('main').innerText())?.[1];
+    expect(accessCode).toBeDefined();
+    await page.getByLabel('Access code').fill(accessCode!);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Welcome, Ana' }).waitFor();
+    expect(page.url()).toBe(portalUrl);
+    await expect(page.getByRole('table', { name: 'Claims in the ID token' }).getByRole('row', { name: /preferred_username/ }).innerText()).resolves.toContain(person.username);
+  }, 180_000);
 });

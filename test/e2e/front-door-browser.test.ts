@@ -28,9 +28,9 @@ describe('front door, missing pages and comforts in a real browser', () => {
   });
 
   it.each([
-    ['en-US', 'Welcome to Portico', 'Page not found', 'This sign-in link is not valid', 'Technical details'],
-    ['es-ES', 'Bienvenido a Portico', 'Página no encontrada', 'Este enlace de inicio de sesión no es válido', 'Detalles técnicos'],
-  ])('has no axe violations on the front door, the 404 page and the error page (%s)', async (locale, welcome, notFound, invalid, technical) => {
+    ['en-US', 'Welcome to Portico', 'Page not found', 'This sign-in link is not valid', 'Technical details', 'This page cannot do that'],
+    ['es-ES', 'Bienvenido a Portico', 'Página no encontrada', 'Este enlace de inicio de sesión no es válido', 'Detalles técnicos', 'Esta página no puede hacer eso'],
+  ])('has no axe violations on the front door, the 404 and 405 pages and the error page (%s)', async (locale, welcome, notFound, invalid, technical, method) => {
     const page = await newPage(locale);
     await page.goto(`${portico.url}/`);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(welcome);
@@ -38,6 +38,11 @@ describe('front door, missing pages and comforts in a real browser', () => {
 
     expect((await page.goto(`${portico.url}/no-such-page`))?.status()).toBe(404);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(notFound);
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    // A page that only takes posts, opened by its address.
+    expect((await page.goto(`${portico.url}/account/name`))?.status()).toBe(405);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(method);
     expect(await accessibilityViolations(page)).toEqual([]);
 
     const bad = await page.goto(`${portico.url}/auth?client_id=${clients.firstParty.id}&redirect_uri=https://evil.example/cb&response_type=code&scope=openid`);

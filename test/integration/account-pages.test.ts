@@ -138,6 +138,31 @@ describe('the sign-in pages', () => {
     expect((await rp.browser.follow((await rp.authorizationRequest()).url)).html).toContain('Cancel and return to the portal');
   });
 
+  it('offer no portal to cancel to on the steps after the account page\'s own sign-in (terms, new password, locked), and keep it for a portal\'s', async () => {
+    const CANCEL = 'Cancel and return to the portal';
+    const firstTerms = await portico.createUser();
+    await db.updateTable('accounts').set({ terms_version: null, terms_accepted_at: null }).where('id', '=', firstTerms.id).execute();
+    const terms = (await openAccount(firstTerms)).page;
+    expect(terms.html).toContain('Please read and accept our terms');
+    expect(terms.html).not.toContain(CANCEL);
+
+    const flagged = await portico.createUser();
+    await db.updateTable('accounts').set({ must_change_password: true }).where('id', '=', flagged.id).execute();
+    const newPassword = (await openAccount(flagged)).page;
+    expect(newPassword.html).toContain('Update your password');
+    expect(newPassword.html).not.toContain(CANCEL);
+    const rp = await RelyingParty.discover(portico.url);
+    const fromPortal = await rp.submitSignIn(await rp.browser.follow((await rp.authorizationRequest()).url), flagged.username, flagged.password);
+    expect(fromPortal.html).toContain('Update your password');
+    expect(fromPortal.html).toContain(CANCEL);
+
+    const guessed = await portico.createUser();
+    let locked: Page | undefined;
+    for (let i = 0; i < 5; i++) locked = (await openAccount({ username: guessed.username, password: `Wrong${i}Horse9` })).page;
+    expect(locked!.html).toContain('sign in just yet');
+    expect(locked!.html).not.toContain(CANCEL);
+  });
+
   it('tell a person who asks for a new code too soon to wait with a neutral notice, not an error', async () => {
     const user = await portico.createUser({ trustDevice: false });
     const rp = await RelyingParty.discover(portico.url);

@@ -19,6 +19,7 @@ import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
 
 const brandingDir = mkdtempSync(path.join(tmpdir(), 'portico-branding-'));
 writeFileSync(path.join(brandingDir, 'member.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#005a9c"/></svg>');
+writeFileSync(path.join(brandingDir, 'plan.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#1b5e20"/></svg>');
 writeFileSync(path.join(brandingDir, 'provider.png'), Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex'));
 
 const portal = (id: string, name: string, branding: object) => ({
@@ -35,7 +36,7 @@ let db: Db;
 usePortico((started, database) => ((portico = started), (db = database)), {
   env: { BRANDING_DIR: brandingDir },
   policy: {
-    branding: { service_name: 'One Health ID', help_desk: { phone: '1-800-555-0100' }, footer_links: [{ label: 'Accessibility', url: 'https://plan.example/accessibility' }] },
+    branding: { service_name: 'One Health ID', logo: 'plan.svg', primary_color: '#1b5e20', help_desk: { phone: '1-800-555-0100', url: 'https://plan.example/help' }, footer_links: [{ label: 'Accessibility', url: 'https://plan.example/accessibility' }] },
     second_step: { access_code: { resend_throttle_seconds: 0 } },
     // Locked IDs are re-enabled by the help desk here, so the locked page names whom to call.
     lockout: { default_unlock: 'help_desk' },
@@ -86,6 +87,7 @@ describe('branded pages and mails', () => {
     expect(fromA.html_body).toContain(`src="${portico.url}/branding/logo/member.svg"`);
     expect(fromA.html_body).toContain('color:#005a9c;');
     expect(fromA.text_body).toContain('Questions? Call the help desk at 1-800-555-0111.');
+    expect(fromA.html_body + fromA.text_body).not.toMatch(/Portico/);
 
     await startAt('provider-site', user);
     const fromB = await latestMailHtml(user.email);
@@ -96,6 +98,34 @@ describe('branded pages and mails', () => {
     const agent = new UserAgent(portalOrigin);
     const recover = await agent.follow(`${portico.url}/recover/username`);
     expect(recover.html).toContain('Need help? Call 1-800-555-0100.');
+    // The instance's own logo, colour and help-desk page.
+    expect(recover.html).toContain('src="/branding/logo/plan.svg" alt="One Health ID"');
+    expect(recover.html).toContain('href="/branding/theme/default.css"');
+    expect(recover.html).toContain('href="https://plan.example/help"');
+    expect(recover.html).not.toMatch(/Portico/);
+    expect(await (await fetch(`${portico.url}/branding/theme/default.css`)).text()).toContain('--brand: #1b5e20;');
+  });
+
+  it('keeps the portal\'s brand on a recovery begun from its sign-in page, on the pages and in the mail', async () => {
+    const user = await portico.createUser();
+    for (const [clientId, logo, phone, other] of [
+      ['member-site', 'member.svg', '1-800-555-0111', '1-800-555-0122'],
+      ['provider-site', 'provider.png', '1-800-555-0122', '1-800-555-0111'],
+    ] as const) {
+      const { rp, page: signIn } = await startAt(clientId);
+      const forgot = /href="(\/recover\/username\?from=[^"]+)"/.exec(signIn.html!)![1]!;
+      const form = await rp.browser.follow(`${portico.url}${forgot}`);
+      expect(form.html, clientId).toContain(`src="/branding/logo/${logo}"`);
+      expect(form.html, clientId).toContain(`Need help? Call ${phone}`);
+      expect(form.html, clientId).not.toContain(other);
+      // The next page, a post without the link's `from`, still knows the portal.
+      const sent = await rp.browser.follow(`${portico.url}/recover/username`, { form: { csrf: hiddenInput(form.html!, 'csrf')!, email: user.email } });
+      expect(sent.html, clientId).toContain(`href="/branding/theme/${clientId}.css"`);
+      const mail = await latestMailHtml(user.email);
+      expect(mail.html_body, clientId).toContain(`src="${portico.url}/branding/logo/${logo}"`);
+      expect(mail.text_body, clientId).toContain(phone);
+      expect(mail.text_body, clientId).not.toContain(other);
+    }
   });
 
   it('tells a locked person the portal\'s help-desk number instead of "the number on your portal\'s sign-in page"', async () => {

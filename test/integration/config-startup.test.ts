@@ -40,6 +40,19 @@ describe('start-up with a broken configuration', () => {
   });
 });
 
+describe('start-up with a brand that cannot be shown', () => {
+  it('stops on a low-contrast colour or a missing logo, in one line naming the file and field', async () => {
+    const policy = path.join(dir, 'pale-policy.json');
+    writeFileSync(policy, JSON.stringify({ branding: { primary_color: '#ffd700' } }));
+    const pale = await start({ POLICY_FILE: policy });
+    expect(pale.code).toBe(1);
+    expect(pale.stderr).toMatch(new RegExp(`^portico: ${policy.replace(/[.]/g, '\\.')}: branding\\.primary_color: "#ffd700" has a contrast of 1\\.\\d\\d:1 [^\\n]+ 4\\.5:1\\n$`));
+
+    const file = clientsFile('no-logo.json', [{ client_id: 'bill', client_name: 'Bill', client_secret: '0123456789abcdef0123456789abcdef', redirect_uris: ['https://bill.example/cb'], branding: { logo_uri: 'bill.png' } }]);
+    expect(await start({ CLIENTS_FILE: file, BRANDING_DIR: dir })).toEqual({ code: 1, stderr: `portico: ${file}: client "bill": branding.logo_uri: "bill.png" not found in ${dir} (BRANDING_DIR)\n` });
+  });
+});
+
 describe('start-up with client metadata oidc-provider refuses', () => {
   it('names the file, the client and the problem in one line', async () => {
     const file = clientsFile('bad-metadata.json', [{ client_id: 'bill', client_name: 'Bill', client_secret: '0123456789abcdef', redirect_uris: ['not-a-url'] }]);

@@ -219,6 +219,8 @@ describe('recovery begun on a portal\'s sign-in page', () => {
     const form = await agent.follow(`${portico.url}/recover/username?from=no-such-interaction`);
     const sent = await submit(agent, form, '/recover/username', { email: user.email });
     expect(signInLink(sent.html!)).toBe('/account');
+    // No portal: nothing offers to cancel to one.
+    for (const page of [form, sent, await agent.follow(`${portico.url}/recover`), await agent.follow(`${portico.url}/recover/password`)]) expect(page.html).not.toContain('Cancel and return to the portal');
   });
 });
 

@@ -134,6 +134,10 @@ describe('the registration form', () => {
     // On its own the page has no Cancel to select, so the words do not send the person to one.
     expect(page.text).not.toContain('Cancel');
     expect(page.text).toContain('If you do not agree, leave this page');
+    const spanish = await request(portico.url).get('/register').set('accept-language', 'es').expect(200);
+    expect(spanish.text).toContain('<html lang="es">');
+    expect(spanish.text).not.toContain('Cancelar');
+    expect(spanish.text).toContain('Si no está de acuerdo, salga de esta página');
     // Terms without require_signature ask for no typed name.
     expect(page.text).not.toContain('name="signature"');
   });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { DEVICE_COOKIE, TEST_DEVICE_TOKEN } from './portico.js';
 
 /** Debian's Chromium, with the flags this closed network needs (no background connections). */
@@ -41,8 +41,8 @@ export async function signInOnHostedPage(page: Page, login: string, password: st
 }
 
 /** A browser context that presents the test device cookie, which createUser's accounts remember. */
-export async function trustedContext(browser: Browser, issuer: string): Promise<BrowserContext> {
-  const context = await browser.newContext();
+export async function trustedContext(browser: Browser, issuer: string, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
   await context.addCookies([{ name: DEVICE_COOKIE, value: TEST_DEVICE_TOKEN, url: issuer, httpOnly: true, sameSite: 'Lax' }]);
   return context;
 }

@@ -7,7 +7,7 @@ import { GoTo, PageError } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
 import { originOf } from '../sign-in/flow.js';
 import { msg, type Text } from '../../i18n/index.js';
-import { clientName, finishInteraction, interactionOf, type InteractionDetails } from '../interaction.js';
+import { clientName, finishInteraction, interactionOf, portalAbortUrl, type InteractionDetails } from '../interaction.js';
 
 const form = z.object({ username: z.string().max(254).catch('').transform((v) => v.trim()), password: z.string().max(1024).catch('') });
 
@@ -19,7 +19,7 @@ export function renderLinkLegacy(ctx: Context, deps: FlowDeps, details: Interact
   const link = legacyLinkOf(deps, details);
   sendPage(ctx, deps.renderer, 'link-legacy', {
     action: `/interaction/${details.uid}/link-legacy`,
-    abortUrl: `/interaction/${details.uid}/abort`,
+    abortUrl: portalAbortUrl(details),
     csrf: deps.csrf.token(`interaction:${details.uid}`),
     clientName: clientName(deps, details.params.client_id),
     displayName: link?.displayName ?? 'old',

@@ -5,7 +5,7 @@ import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
 import type { Text } from '../../i18n/index.js';
 import { helpDeskWords } from '../../notify/help-desk.js';
-import type { InteractionDetails } from '../interaction.js';
+import { portalAbortUrl, type InteractionDetails } from '../interaction.js';
 
 export interface LockedMessages {
   notice?: Text;
@@ -25,7 +25,7 @@ export function renderLocked(ctx: Context, deps: FlowDeps, details: InteractionD
     validHours: lockout.unlock_link_ttl_hours,
     helpDesk: helpDeskWords(lockout),
     sendAction: `/interaction/${details.uid}/locked/send-email`,
-    abortUrl: `/interaction/${details.uid}/abort`,
+    abortUrl: portalAbortUrl(details),
     csrf: deps.csrf.token(`interaction:${details.uid}`),
     ...messages,
   }, status);

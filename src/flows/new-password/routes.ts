@@ -5,14 +5,14 @@ import { sendPage } from '../../web/render.js';
 import { GoTo } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
 import { originOf } from '../sign-in/flow.js';
-import { finishInteraction, interactionOf, type InteractionDetails } from '../interaction.js';
+import { finishInteraction, interactionOf, portalAbortUrl, type InteractionDetails } from '../interaction.js';
 import { newPasswordForm } from '../recover/new-password-routes.js';
 import { passwordHints } from '../register/rule-hints.js';
 
 export function renderNewPassword(ctx: Context, deps: FlowDeps, details: InteractionDetails, errors: Record<string, Text> = {}, status = 200): void {
   sendPage(ctx, deps.renderer, 'new-password-step', {
     action: `/interaction/${details.uid}/new-password`,
-    abortUrl: `/interaction/${details.uid}/abort`,
+    abortUrl: portalAbortUrl(details),
     csrf: deps.csrf.token(`interaction:${details.uid}`),
     passwordHints: passwordHints(deps.config.policy.password),
     errors,

@@ -19,7 +19,17 @@ export async function rememberStart(ctx: Context, deps: FlowDeps): Promise<void>
   const uid = ctx.query.from;
   if (typeof uid !== 'string' || !UID.test(uid)) return;
   const clientId = await liveInteractionClient(deps.host, uid);
-  if (clientId) cookie.set(ctx, Buffer.from(JSON.stringify({ uid, clientId })).toString('base64url'), 30 * 60_000);
+  if (!clientId) return;
+  cookie.set(ctx, Buffer.from(JSON.stringify({ uid, clientId })).toString('base64url'), 30 * 60_000);
+  ctx.state.portal = clientId;
+}
+
+/**
+ * A recovery begun from a portal is that portal's journey: its pages and the mails it sends
+ * carry the portal's brand (web/brand.ts reads ctx.state.portal when it renders).
+ */
+export function carryPortal(ctx: Context): void {
+  ctx.state.portal ??= remembered(ctx)?.clientId;
 }
 
 function remembered(ctx: Context): { uid: string; clientId: string } | undefined {

@@ -5,13 +5,17 @@ import { noSoonerThan, RECOVERY_FLOOR_MS } from '../response-floor.js';
 import { recoverOrigin, renderRecover, requireRecoverForm } from './page.js';
 import { msg } from '../../i18n/index.js';
 import { passwordRoutes } from './password-routes.js';
-import { recoverySignInUrl, rememberStart } from './return-to.js';
+import { carryPortal, recoverySignInUrl, rememberStart } from './return-to.js';
 
 const emailForm = z.object({ email: z.string().max(2000).catch('').transform((v) => v.trim()) });
 const looksLikeEmail = z.email();
 
 /** Recovery (docs/architecture.md /recover/...): forgot username, forgot password. */
 export function recoverRoutes(router: Router, deps: FlowDeps): void {
+  router.use(async (ctx, next) => {
+    if (/^\/recover(\/|$)/.test(ctx.path)) carryPortal(ctx);
+    await next();
+  });
   router.get('/recover', async (ctx) => {
     await rememberStart(ctx, deps);
     renderRecover(ctx, deps, 'choose');

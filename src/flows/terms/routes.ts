@@ -5,7 +5,7 @@ import { sendPage } from '../../web/render.js';
 import { GoTo } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
 import { originOf } from '../sign-in/flow.js';
-import { clientName, finishInteraction, interactionOf, type InteractionDetails } from '../interaction.js';
+import { clientName, finishInteraction, interactionOf, portalAbortUrl, type InteractionDetails } from '../interaction.js';
 
 /** The terms step: "Our terms have changed" only to a person who accepted an earlier version. */
 export async function renderTerms(ctx: Context, deps: FlowDeps, details: InteractionDetails, state: { errors?: Record<string, Msg>; signature?: string } = {}, status = 200): Promise<void> {
@@ -15,7 +15,7 @@ export async function renderTerms(ctx: Context, deps: FlowDeps, details: Interac
   sendPage(ctx, deps.renderer, 'terms-accept', {
     changed,
     action: `/interaction/${details.uid}/terms`,
-    abortUrl: `/interaction/${details.uid}/abort`,
+    abortUrl: portalAbortUrl(details),
     csrf: deps.csrf.token(`interaction:${details.uid}`),
     clientName: clientName(deps, details.params.client_id),
     version: terms.version,
