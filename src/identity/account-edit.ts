@@ -17,7 +17,8 @@ import { inTransaction } from './transaction.js';
 
 export interface AccountEdit {
   email?: { address: string; verify: boolean };
-  name?: { givenName: string; familyName: string };
+  /** Either part, or both; a part left out stays. */
+  name?: { givenName?: string; familyName?: string };
   type?: string;
 }
 
@@ -59,8 +60,11 @@ export async function editAccount(db: Db, policy: Policy, account: Account, edit
     if (!switched) return { ok: false, reason: 'email_taken' };
     changed.push('email');
   }
-  if (edit.name && (edit.name.givenName !== account.given_name || edit.name.familyName !== account.family_name)) {
-    await updateName(db, (await findAccountById(db, account.id)) ?? account, edit.name.givenName, edit.name.familyName, origin, by);
+  const givenName = edit.name?.givenName ?? account.given_name;
+  const familyName = edit.name?.familyName ?? account.family_name;
+  if (givenName !== account.given_name || familyName !== account.family_name) {
+    // Read again: the mail telling the owner goes to the address in force now.
+    await updateName(db, (await findAccountById(db, account.id)) ?? account, givenName, familyName, origin, by);
     changed.push('name');
   }
   if (edit.type !== undefined) {
