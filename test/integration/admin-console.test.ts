@@ -269,5 +269,5 @@ describe.skipIf(!existsSync(chromium))('accessibility (axe-core, WCAG 2.1 AA)', 
     } finally {
       await chrome.close();
     }
-  });
+  }, 180_000); // Three pages through axe in Chromium: slow on a busy machine.
 });
