@@ -5,7 +5,7 @@ import { Problem } from './problems.js';
 import { route, type AdminDeps, type AnyRoute } from './route.js';
 import { cursorSchema, limitSchema, pageSchema } from './pages.js';
 
-const idParams = z.object({ id: z.string().min(1).max(100).describe('The ID\'s id (the `sub` of its tokens)') }).strict();
+export const idParams = z.object({ id: z.string().min(1).max(100).describe('The ID\'s id (the `sub` of its tokens)') }).strict();
 
 const date = z.iso.datetime();
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -21,7 +21,7 @@ const userSummary = z.object({
   last_sign_in_at: date.nullable(),
 });
 
-const userDetail = z.object({
+export const userDetail = z.object({
   id: z.string(),
   username: z.string(),
   email: z.string(),
@@ -57,7 +57,7 @@ const summary = (a: AccountSummary): z.input<typeof userSummary> => ({
   last_sign_in_at: iso(a.lastSignInAt),
 });
 
-const detail = (r: AccountReport): z.input<typeof userDetail> => ({
+export const detail = (r: AccountReport): z.input<typeof userDetail> => ({
   id: r.id,
   username: r.username,
   email: r.email,
@@ -71,7 +71,7 @@ const detail = (r: AccountReport): z.input<typeof userDetail> => ({
   trusted_devices: r.trustedDevices.length,
 });
 
-const noSuchUser = (id: string) => new Problem('not-found', `No ID has the id "${id}".`);
+export const noSuchUser = (id: string) => new Problem('not-found', `No ID has the id "${id}".`);
 
 async function act({ params, deps, client }: { params: { id: string }; deps: AdminDeps; client: string }, action: OperatorAction) {
   const done = await deps.admin.act(params.id, action, { adminClient: client });

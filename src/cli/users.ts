@@ -1,9 +1,8 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { declaredAccountType } from '../identity/account-admin.js';
-import { insertAccount, isUniqueViolation } from '../identity/accounts.js';
-import { operatorAudit, recordAudit, type Operator } from '../identity/audit.js';
-import { INVITATION_HOURS, sendInvitation, unusablePasswordHash } from '../identity/invitation.js';
+import type { Operator } from '../identity/audit.js';
+import { createAccountByOperator, INVITATION_HOURS } from '../identity/invitation.js';
 import { checkNewPassword } from '../identity/password-policy.js';
 import { translator } from '../i18n/index.js';
 import { PasswordHasher } from '../identity/passwords.js';
@@ -75,31 +74,21 @@ export const usersCreate: CommandSpec = {
       return 1;
     }
     const invite = !args.includes('--password-stdin');
-    const passwordHash = invite ? await unusablePasswordHash(new PasswordHasher(ctx.config.policy.argon2)) : await checkedPasswordHash(ctx, user);
-    if (passwordHash === undefined) return 1;
-    const db = await ctx.db();
-    const { actor, details } = operatorAudit(operatorOf(ctx));
-    try {
-      // The audit event belongs to the change: both land or neither does.
-      const account = await db.transaction().execute(async (trx) => {
-        // With a password the operator vouches for the address; an invitation's link proves it.
-        const created = await insertAccount(trx, { ...user, passwordHash, emailVerified: !invite });
-        await recordAudit(trx, { action: 'account.created', actor, accountId: created.id, details: { ...details, via: 'cli', ...(invite ? { invitation: true } : {}), ...(user.accountType ? { account_type: user.accountType } : {}) } });
-        if (invite) await sendInvitation(trx, created, ctx.config.issuer);
-        return created;
-      });
-      ctx.out(`created ${account.username} (${account.id})${invite ? `; a link to set a password was mailed to ${account.email}` : ''}`);
-      return 0;
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
+    const hasher = new PasswordHasher(ctx.config.policy.argon2);
+    const passwordHash = invite ? undefined : await checkedPasswordHash(ctx, user, hasher);
+    if (!invite && passwordHash === undefined) return 1;
+    const account = await createAccountByOperator(await ctx.db(), user, { passwordHash, hasher, issuer: ctx.config.issuer, operator: operatorOf(ctx), via: 'cli' });
+    if (account === 'taken') {
       ctx.err('an ID with this username or email address already exists');
       return 1;
     }
+    ctx.out(`created ${account.username} (${account.id})${invite ? `; a link to set a password was mailed to ${account.email}` : ''}`);
+    return 0;
   },
 };
 
 /** The password piped in, hashed once it meets the policy; undefined (said why) when it does not. */
-async function checkedPasswordHash(ctx: CommandContext, user: NewUserArgs): Promise<string | undefined> {
+async function checkedPasswordHash(ctx: CommandContext, user: NewUserArgs, hasher: PasswordHasher): Promise<string | undefined> {
   const password = ctx.stdinPassword;
   if (!password) throw new UsageError('no password on stdin (leave out --password-stdin to mail a link to set one)');
   const broken = await checkNewPassword(ctx.config.policy.password, password, { username: user.username, email: user.email });
@@ -108,5 +97,5 @@ async function checkedPasswordHash(ctx: CommandContext, user: NewUserArgs): Prom
     ctx.err(`password refused: ${translator('en').msg(broken)}`);
     return undefined;
   }
-  return new PasswordHasher(ctx.config.policy.argon2).hash(password);
+  return hasher.hash(password);
 }

@@ -71,17 +71,23 @@ async function phoneEndingOf(db: Db, accountId: string): Promise<string | undefi
   return e164 && numberEnding(e164);
 }
 
-export type OperatorAction =
-  | 'unlock'
-  | 'enable'
-  | 'disable'
-  | 'end_sessions'
-  | 'forget_devices'
-  | 'reset_security_questions'
-  | 'reset_authenticator_app'
-  | 'reset_passkeys'
-  | 'reset_phone'
-  | 'require_password_change';
+/** The help desk's actions on one ID, in the order the console offers them (set_type, with its argument, apart). */
+export const OPERATOR_ACTIONS = [
+  'unlock',
+  'enable',
+  'disable',
+  'end_sessions',
+  'require_password_change',
+  'forget_devices',
+  'reset_security_questions',
+  'reset_authenticator_app',
+  'reset_passkeys',
+  'reset_phone',
+] as const;
+
+export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
+
+export const isOperatorAction = (value: unknown): value is OperatorAction => OPERATOR_ACTIONS.includes(value as OperatorAction);
 
 /** The account by username or email, or undefined. */
 export function findForOperator(db: Db, login: string): Promise<Account | undefined> {
@@ -163,7 +169,7 @@ export type SetTypeOutcome = { ok: true; changed: boolean } | { ok: false; decla
  * and recovers follow from it); an undeclared type is refused with the declared ones. Audited
  * as operator.set_type with the old and new type.
  */
-export function setAccountType(db: Db, types: readonly AccountType[], account: Account, type: string, operator: string | Operator | AdminClient): Promise<SetTypeOutcome> {
+export function setAccountType(db: Db, types: readonly AccountType[], account: Account, type: string, operator: string | Operator | AdminClient | StaffMember): Promise<SetTypeOutcome> {
   if (!declaredAccountType(types, type)) return Promise.resolve({ ok: false, declared: types.map((t) => t.id) });
   return inTransaction(db, async (trx) => {
     const done = await trx.updateTable('accounts').set({ account_type: type, updated_at: new Date() }).where('id', '=', account.id).where('account_type', '!=', type).returning('id').executeTakeFirst();

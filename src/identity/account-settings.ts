@@ -40,10 +40,18 @@ export async function notify(trx: Db, account: Account, change: AccountChange, t
   await enqueueMail(trx, { to, template: 'account-changed', accountId: account.id, data: { givenName: account.given_name, what, words: CHANGE_WORDS[what], destination } });
 }
 
-export async function updateName(db: Db, account: Account, givenName: string, familyName: string, origin: AuditOrigin = {}): Promise<void> {
+/** Who changed the account when it is not its owner (an operator): the audit event's actor and details. */
+export interface ChangedBy {
+  actor: string;
+  details?: Record<string, unknown>;
+}
+
+const byOwner = (account: Account): ChangedBy => ({ actor: `account:${account.id}` });
+
+export async function updateName(db: Db, account: Account, givenName: string, familyName: string, origin: AuditOrigin = {}, by: ChangedBy = byOwner(account)): Promise<void> {
   await inTransaction(db, async (trx) => {
     await trx.updateTable('accounts').set({ given_name: givenName, family_name: familyName, updated_at: new Date() }).where('id', '=', account.id).execute();
-    await recordAudit(trx, { action: 'profile.changed', actor: `account:${account.id}`, accountId: account.id, ...origin });
+    await recordAudit(trx, { action: 'profile.changed', actor: by.actor, accountId: account.id, ...(by.details ? { details: by.details } : {}), ...origin });
     await notify(trx, account, 'name');
   });
 }
@@ -53,9 +61,9 @@ export async function updateName(db: Db, account: Account, givenName: string, fa
  * ID verified gets the same answer and no code, so the page does not say which addresses have
  * IDs; one that only pending IDs typed is free (registration/pending-ids.ts).
  */
-export async function startEmailChange(db: Db, account: Account, newEmail: string, policy: Policy['second_step']['access_code'], origin: AuditOrigin = {}): Promise<IssueResult | { ok: true; taken: true }> {
+export async function startEmailChange(db: Db, account: Account, newEmail: string, policy: Policy['second_step']['access_code'], origin: AuditOrigin = {}, by: ChangedBy = byOwner(account)): Promise<IssueResult | { ok: true; taken: true }> {
   if (await findVerifiedHolder(db, newEmail)) {
-    await recordAudit(db, { action: 'email_change.requested', actor: `account:${account.id}`, accountId: account.id, details: { taken: true }, ...origin });
+    await recordAudit(db, { action: 'email_change.requested', actor: by.actor, accountId: account.id, details: { ...by.details, taken: true }, ...origin });
     return { ok: true, taken: true };
   }
   return inTransaction(db, async (trx) => {
@@ -63,7 +71,7 @@ export async function startEmailChange(db: Db, account: Account, newEmail: strin
     if (!issued.ok) return issued;
     // No name: the new address has not been proved, and a name is text anyone could mail to it.
     await enqueueMail(trx, { to: newEmail, template: 'recovery-code', accountId: account.id, data: { code: issued.code, validMinutes: policy.ttl_minutes, purpose: 'email' } });
-    await recordAudit(trx, { action: 'email_change.requested', actor: `account:${account.id}`, accountId: account.id, details: { taken: false }, ...origin });
+    await recordAudit(trx, { action: 'email_change.requested', actor: by.actor, accountId: account.id, details: { ...by.details, taken: false }, ...origin });
     return issued;
   });
 }
@@ -81,13 +89,21 @@ export async function confirmEmailChange(db: Db, account: Account, code: string,
     if (!check.ok) return check;
     // Another ID proved the address since the code went out: it is that ID's now.
     if (await findVerifiedHolder(trx, check.destination)) return { ok: false, reason: 'used', accountId: account.id };
-    const now = new Date();
-    await trx.updateTable('accounts').set({ email: check.destination, email_verified_at: now, updated_at: now }).where('id', '=', account.id).execute();
-    await releaseAddress(trx, account.id, check.destination, origin);
-    await recordAudit(trx, { action: 'email.changed', actor: `account:${account.id}`, accountId: account.id, ...origin });
-    await notify(trx, account, { email: check.destination }, account.email);
+    await switchEmail(trx, account, check.destination, origin);
     return check;
   });
+}
+
+/**
+ * Gives the account a proved address, in the caller's transaction: pending IDs naming it are
+ * released and the old address is told. The caller has checked no other ID verified it.
+ */
+export async function switchEmail(trx: Db, account: Account, email: string, origin: AuditOrigin = {}, by: ChangedBy = byOwner(account)): Promise<void> {
+  const now = new Date();
+  await trx.updateTable('accounts').set({ email, email_verified_at: now, updated_at: now }).where('id', '=', account.id).execute();
+  await releaseAddress(trx, account.id, email, origin);
+  await recordAudit(trx, { action: 'email.changed', actor: by.actor, accountId: account.id, ...(by.details ? { details: by.details } : {}), ...origin });
+  await notify(trx, account, { email }, account.email);
 }
 
 export async function recordDevicesForgotten(db: Db, account: Account, count: number, origin: AuditOrigin = {}): Promise<void> {

@@ -61,14 +61,15 @@ export interface AdminClient {
   adminClient: string;
 }
 
-/** A staff member acting in the help-desk console: their own ID is the actor. */
+/** A staff member acting in the help-desk console: their own ID is the actor, and the reason they gave goes with the event. */
 export interface StaffMember {
   staffAccount: string;
+  reason?: string;
 }
 
 /** The actor, details and client an operator's audit event carries. */
 export function operatorAudit(operator: string | Operator | AdminClient | StaffMember): { actor: string; details: Record<string, unknown>; clientId?: string } {
-  if (typeof operator === 'object' && 'staffAccount' in operator) return { actor: `account:${operator.staffAccount}`, details: { via: 'console' } };
+  if (typeof operator === 'object' && 'staffAccount' in operator) return { actor: `account:${operator.staffAccount}`, details: { via: 'console', ...(operator.reason === undefined ? {} : { reason: operator.reason }) } };
   if (typeof operator === 'object' && 'adminClient' in operator) return { actor: `client:${operator.adminClient}`, details: { via: 'admin_api' }, clientId: operator.adminClient };
   const { name, claimed } = typeof operator === 'string' ? { name: operator, claimed: undefined } : operator;
   return { actor: `operator:${name}`, details: claimed === undefined ? {} : { operator_claimed: claimed } };

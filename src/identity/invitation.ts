@@ -1,10 +1,14 @@
 import { enqueueMail } from '../notify/outbox.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
+import { insertAccount, isUniqueViolation, type NewAccountInput } from './accounts.js';
+import { operatorAudit, recordAudit, type AdminClient, type Operator } from './audit.js';
 import { startFlow } from './flows/flow-record.js';
 import { invitationFlow } from './flows/invitation.js';
 import { randomToken } from './keyed-hash.js';
 import type { PasswordHasher } from './passwords.js';
+import { findVerifiedHolder } from './registration/pending-ids.js';
+import { inTransaction } from './transaction.js';
 
 /*
  * An ID an operator creates without a password gets a mailed link to choose one
@@ -31,4 +35,40 @@ export async function sendInvitation(trx: Db, account: Account, issuer: string):
     accountId: account.id,
     data: { givenName: account.given_name, link: invitationLink(issuer, id), hours: INVITATION_HOURS },
   });
+}
+
+export type NewStaffCreatedAccount = Omit<NewAccountInput, 'passwordHash' | 'emailVerified' | 'birthYear'>;
+
+/**
+ * An ID an operator creates (the CLI, the admin API): with a password the operator vouches for
+ * the address; without one (`password` undefined) it gets an invitation, whose link proves the
+ * address. Refused ('taken') when the username or a verified address is another ID's, as the
+ * unique indexes rule. The ID, its audit event and the invitation land together or not at all.
+ */
+export async function createAccountByOperator(
+  db: Db,
+  user: NewStaffCreatedAccount,
+  options: { passwordHash?: string; hasher: PasswordHasher; issuer: string; operator: Operator | AdminClient; via?: string },
+): Promise<Account | 'taken'> {
+  const invite = options.passwordHash === undefined;
+  const passwordHash = options.passwordHash ?? (await unusablePasswordHash(options.hasher));
+  const { actor, details, clientId } = operatorAudit(options.operator);
+  try {
+    return await inTransaction(db, async (trx) => {
+      if (await findVerifiedHolder(trx, user.email)) return 'taken' as const;
+      const created = await insertAccount(trx, { ...user, passwordHash, emailVerified: !invite });
+      await recordAudit(trx, {
+        action: 'account.created',
+        actor,
+        accountId: created.id,
+        clientId,
+        details: { ...details, ...(options.via ? { via: options.via } : {}), ...(invite ? { invitation: true } : {}), ...(user.accountType ? { account_type: user.accountType } : {}) },
+      });
+      if (invite) await sendInvitation(trx, created, options.issuer);
+      return created;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) return 'taken';
+    throw error;
+  }
 }

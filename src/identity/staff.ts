@@ -5,7 +5,7 @@ import { inTransaction } from './transaction.js';
 
 /*
  * Staff roles: who may use the help-desk console. `helpdesk` looks IDs up and runs the help
- * desk's actions; `operator` is the wider role later pages of the console will ask for. Only an
+ * desk's actions on people's IDs; `operator` may act on help-desk staff's IDs too. Only an
  * operator of the CLI grants or revokes one, and each change writes an audit event in the same
  * transaction.
  */
@@ -61,4 +61,14 @@ export async function listStaff(db: Db): Promise<StaffGrant[]> {
 export async function staffRolesOf(db: Db, accountId: string): Promise<StaffRole[]> {
   const rows = await db.selectFrom('staff_roles').select('role').where('account_id', '=', accountId).execute();
   return rows.map((r) => r.role);
+}
+
+/**
+ * Whether staff holding `actor` roles may act on an ID holding `target` roles: help-desk staff
+ * only on IDs without a role, an operator also on help-desk staff's, never on an operator's
+ * (their own included), so no one widens or clears their own or a peer's power.
+ */
+export function mayActOn(actor: readonly StaffRole[], target: readonly StaffRole[]): boolean {
+  if (target.length === 0) return actor.length > 0;
+  return actor.includes('operator') && !target.includes('operator');
 }

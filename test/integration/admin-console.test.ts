@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { runCommand } from '../../src/cli/commands.js';
@@ -77,7 +78,10 @@ describe('the help-desk console', () => {
     expect(user.html).toContain('Locked or disabled');
     expect(user.html).toContain(target.email);
 
-    const unlocked = await agent.follow(`${portico.url}/admin/users/${target.id}/unlock`, { form: { csrf: hiddenInput(user.html!, 'csrf')! } });
+    expect(user.html).toContain(`href="/admin/users/${target.id}/unlock"`);
+    const confirm = await agent.follow(`${portico.url}/admin/users/${target.id}/unlock`);
+    expect(confirm.html).toContain('Unlock re-enables a locked ID');
+    const unlocked = await agent.follow(`${portico.url}/admin/users/${target.id}/unlock`, { form: { csrf: hiddenInput(confirm.html!, 'csrf')!, reason: 'Caller proved who they are' } });
     expect(unlocked.url).toBe(`${portico.url}/admin/users/${target.id}?done=unlocked`);
     expect(unlocked.html).toContain(`${target.username} was unlocked and can sign in again.`);
     expect(await findAccountById(db, target.id)).toMatchObject({ status: 'active', failed_password_count: 0 });
@@ -102,7 +106,7 @@ describe('the help-desk console', () => {
     const user = await agent.follow(`${portico.url}/admin/users/${target.id}`);
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 11 * 60_000 });
     try {
-      const stale = await agent.request(`${portico.url}/admin/users/${target.id}/unlock`, { form: { csrf: hiddenInput(user.html!, 'csrf')! } });
+      const stale = await agent.request(`${portico.url}/admin/users/${target.id}/unlock`, { form: { csrf: hiddenInput(user.html!, 'csrf')!, reason: 'Caller proved who they are' } });
       expect(stale.status).toBe(303);
       const signIn = new URL(stale.headers.get('location')!);
       expect([signIn.pathname, signIn.searchParams.get('prompt'), signIn.searchParams.get('acr_values')]).toEqual(['/auth', 'login', 'urn:portico:acr:second-step']);
@@ -119,6 +123,95 @@ describe('the help-desk console', () => {
     const { agent } = await openConsole(staff);
     await run('staff', 'revoke', staff.username, 'operator');
     expect((await agent.request(`${portico.url}/admin/users`)).status).toBe(403);
+  });
+});
+
+describe('the console\'s actions', () => {
+  const csrfOf = (page: Page) => hiddenInput(page.html!, 'csrf')!;
+  const text = (page: Page) => page.html!.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
+
+  it('refuses an action without a reason beside the field and changes nothing; with one it acts and the trail shows who and why', async () => {
+    const staff = await newUser();
+    const target = await newUser();
+    await run('staff', 'grant', staff.username, 'helpdesk');
+    const { agent } = await openConsole(staff);
+    const confirm = await agent.follow(`${portico.url}/admin/users/${target.id}/disable`);
+    expect(confirm.response.status).toBe(200);
+    expect(confirm.html).toContain('<textarea id="reason" name="reason"');
+
+    const blank = await agent.follow(`${portico.url}/admin/users/${target.id}/disable`, { form: { csrf: csrfOf(confirm), reason: '   ' } });
+    expect(blank.response.status).toBe(400);
+    expect(blank.html).toContain('aria-invalid="true"');
+    expect(blank.html).toContain('<p class="field-error" id="reason-error">Give a reason.</p>');
+    const tooLong = await agent.follow(`${portico.url}/admin/users/${target.id}/disable`, { form: { csrf: csrfOf(confirm), reason: 'x'.repeat(501) } });
+    expect(tooLong.html).toContain('Use at most 500 characters.');
+    expect((await findAccountById(db, target.id))!.status).toBe('active');
+    expect(await consoleEvents(target.id)).toEqual([]);
+
+    const done = await agent.follow(`${portico.url}/admin/users/${target.id}/disable`, { form: { csrf: csrfOf(confirm), reason: 'Reported stolen phone, ticket 4411' } });
+    expect(done.url).toBe(`${portico.url}/admin/users/${target.id}?done=disable`);
+    expect(done.html).toContain(`${target.username} was disabled.`);
+    expect((await findAccountById(db, target.id))!.status).toBe('disabled');
+    const events = await db.selectFrom('audit_events').select(['action', 'actor', 'details']).where('account_id', '=', target.id).where('action', '=', 'operator.disable').execute();
+    expect(events).toMatchObject([{ actor: `account:${staff.id}`, details: { via: 'console', reason: 'Reported stolen phone, ticket 4411', changed: true } }]);
+    expect(text(done)).toMatch(new RegExp(`operator\\.disable ${staff.username} Reported stolen phone, ticket 4411`));
+
+    // Another action: the type, with its own field.
+    const typeForm = await agent.follow(`${portico.url}/admin/users/${target.id}/set-type`);
+    const unknown = await agent.follow(`${portico.url}/admin/users/${target.id}/set-type`, { form: { csrf: csrfOf(typeForm), reason: 'Wrong type', type: 'nope' } });
+    expect(unknown.html).toContain('Choose one of the account types listed.');
+    expect((await findAccountById(db, target.id))!.account_type).toBe('member');
+  });
+
+  it('keeps help-desk staff off operators\' and other staff\'s IDs; an operator may act on help-desk staff but not on operators', async () => {
+    const desk = await newUser();
+    const otherDesk = await newUser();
+    const operator = await newUser();
+    const otherOperator = await newUser();
+    await run('staff', 'grant', desk.username, 'helpdesk');
+    await run('staff', 'grant', otherDesk.username, 'helpdesk');
+    await run('staff', 'grant', operator.username, 'operator');
+    await run('staff', 'grant', otherOperator.username, 'operator');
+
+    const { agent } = await openConsole(desk);
+    for (const target of [operator, otherDesk]) {
+      const page = await agent.follow(`${portico.url}/admin/users/${target.id}`);
+      expect(page.html).not.toContain(`href="/admin/users/${target.id}/disable"`);
+      expect(page.html).toContain('you cannot act on it');
+      expect((await agent.request(`${portico.url}/admin/users/${target.id}/disable`)).status).toBe(403);
+      const refused = await agent.request(`${portico.url}/admin/users/${target.id}/disable`, { form: { csrf: csrfOf(page), reason: 'Trying my luck' } });
+      expect(refused.status).toBe(403);
+      expect((await findAccountById(db, target.id))!.status).toBe('active');
+      expect((await consoleEvents(target.id)).filter((e) => e.action === 'operator.disable')).toEqual([]);
+    }
+
+    const ops = await openConsole(operator);
+    const onOperator = await ops.agent.request(`${portico.url}/admin/users/${otherOperator.id}/disable`, { form: { csrf: csrfOf(ops.page), reason: 'Peer' } });
+    expect(onOperator.status).toBe(403);
+    expect((await findAccountById(db, otherOperator.id))!.status).toBe('active');
+    const onDesk = await ops.agent.request(`${portico.url}/admin/users/${desk.id}/end-sessions`, { form: { csrf: csrfOf(ops.page), reason: 'Left the team' } });
+    expect([onDesk.status, onDesk.headers.get('location')]).toEqual([303, `/admin/users/${desk.id}?done=end_sessions`]);
+  });
+
+  it('pages through more than 50 results with a Next link', async () => {
+    const staff = await newUser();
+    await run('staff', 'grant', staff.username, 'helpdesk');
+    const prefix = `pg${Date.now().toString(36)}`;
+    await db
+      .insertInto('accounts')
+      .values(Array.from({ length: 53 }, (_, i) => ({ id: randomUUID(), username: `${prefix}-${String(i).padStart(2, '0')}`, email: `${prefix}-${i}@example.com`, given_name: 'Page', family_name: 'Test', password_hash: 'x' })))
+      .execute();
+    const { agent } = await openConsole(staff);
+    const first = await agent.follow(`${portico.url}/admin/users?q=${prefix}`);
+    expect(first.html!.match(/href="\/admin\/users\/[0-9a-f-]{36}"/g)).toHaveLength(50);
+    expect(first.html).toContain(`${prefix}-49<`);
+    const next = /<a href="([^"]+)" rel="next">Next<\/a>/.exec(first.html!)![1]!.replace(/&amp;/g, '&');
+    const second = await agent.follow(`${portico.url}${next}`);
+    expect(second.html!.match(/href="\/admin\/users\/[0-9a-f-]{36}"/g)).toHaveLength(3);
+    expect(second.html).toContain(`${prefix}-52<`);
+    expect(second.html).not.toContain(`${prefix}-49<`);
+    expect(second.html).not.toContain('rel="next"');
+    expect((await agent.request(`${portico.url}/admin/users?q=${prefix}&cursor=garbage`)).status).toBe(400);
   });
 });
 
@@ -148,7 +241,7 @@ describe('portico staff', () => {
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 describe.skipIf(!existsSync(chromium))('accessibility (axe-core, WCAG 2.1 AA)', () => {
-  it('the console search page with results has no violations', async () => {
+  it('the console search page, a user page and a refused confirmation have no violations', async () => {
     const staff = await newUser();
     await run('staff', 'grant', staff.username, 'helpdesk');
     const { agent } = await openConsole(staff);
@@ -161,8 +254,20 @@ describe.skipIf(!existsSync(chromium))('accessibility (axe-core, WCAG 2.1 AA)', 
       await page.goto(`${portico.url}/admin/users?q=${encodeURIComponent(staff.username)}`);
       await page.getByRole('link', { name: staff.username }).waitFor();
       expect(await accessibilityViolations(page)).toEqual([]);
+
+      // A user page with its actions and trail, and a confirmation refused for want of a reason.
+      const target = await newUser();
+      const confirm = await agent.follow(`${portico.url}/admin/users/${target.id}/forget-devices`);
+      await agent.follow(`${portico.url}/admin/users/${target.id}/forget-devices`, { form: { csrf: hiddenInput(confirm.html!, 'csrf')!, reason: 'New laptop' } });
+      await page.goto(`${portico.url}/admin/users/${target.id}`);
+      await page.getByRole('cell', { name: 'New laptop' }).waitFor();
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.goto(`${portico.url}/admin/users/${target.id}/set-type`);
+      await page.getByRole('button', { name: 'Change the account type' }).click();
+      await page.getByText('Give a reason.').waitFor();
+      expect(await accessibilityViolations(page)).toEqual([]);
     } finally {
       await chrome.close();
     }
-  });
+  }, 180_000); // Three pages through axe in Chromium: slow on a busy machine.
 });

@@ -1,29 +1,39 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { InvalidCursor } from '../../identity/cursor.js';
 import { msg } from '../../i18n/index.js';
 import { PageError } from '../../web/page-errors.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
+import { ACTION_WORDS, actionSlug, CONSOLE_ACTIONS, consoleActionRoutes, noSuchUser, NOTICES } from './actions.js';
 import { clearConsoleSession, loadStaffPlace } from './place.js';
 
 /*
  * The help-desk console: server-rendered pages over the admin API's own services (a user
  * search, one user's report) and the help desk's actions, with the staff member's ID as the
- * audit actor. This slice has one action, Unlock.
+ * audit actor; the actions themselves are in actions.ts.
  */
 
 const SEARCH_LIMIT = 50;
-const searchQuery = z.object({ q: z.string().max(200).catch('').optional() });
+const TRAIL_LIMIT = 20;
+const searchQuery = z.object({ q: z.string().max(200).catch('').optional(), cursor: z.string().max(1000).optional().catch(undefined) });
 const idParam = z.string().uuid();
 
-const noSuchUser = () => new PageError(404, msg('error.not_found_title'), msg('error.not_found'));
-
+/** A page of results at a time: "Next" carries the search's cursor (the last row's key). */
 async function search(ctx: Context, deps: FlowDeps): Promise<void> {
   const place = await loadStaffPlace(ctx, deps);
-  const q = (searchQuery.parse(ctx.query).q ?? '').trim();
-  const page = q ? await deps.identity.admin.searchAccounts({ q, limit: SEARCH_LIMIT }) : undefined;
-  sendPage(ctx, deps.renderer, 'console-users', { csrf: place.csrf, q, results: page?.items, more: Boolean(page?.nextCursor) });
+  const query = searchQuery.parse(ctx.query);
+  const q = (query.q ?? '').trim();
+  const cursor = query.cursor || undefined;
+  const page = q ? await deps.identity.admin.searchAccounts({ q, limit: SEARCH_LIMIT, cursor }).catch(badCursor) : undefined;
+  const next = page?.nextCursor ? `/admin/users?${new URLSearchParams({ q, cursor: page.nextCursor }).toString()}` : undefined;
+  sendPage(ctx, deps.renderer, 'console-users', { csrf: place.csrf, q, results: page?.items, next, later: cursor !== undefined });
+}
+
+function badCursor(error: unknown): never {
+  if (error instanceof InvalidCursor) throw new PageError(400, msg('error.bad_request_title'), msg('console.error.bad_cursor'));
+  throw error;
 }
 
 async function showUser(ctx: Context, deps: FlowDeps): Promise<void> {
@@ -31,19 +41,11 @@ async function showUser(ctx: Context, deps: FlowDeps): Promise<void> {
   const id = idParam.safeParse(ctx.params.id);
   const report = id.success ? await deps.identity.admin.describe(id.data) : undefined;
   if (!id.success || !report) throw noSuchUser();
-  const done = ctx.query.done === 'unlocked' || ctx.query.done === 'not_locked' ? ctx.query.done : undefined;
-  sendPage(ctx, deps.renderer, 'console-user', { csrf: place.csrf, user: report, done });
-}
-
-/** Unlock: a form post, with a sign-in at most ten minutes old; back to the user's page, which says so. */
-async function unlock(ctx: Context, deps: FlowDeps): Promise<void> {
-  const place = await loadStaffPlace(ctx, deps, { post: true, fresh: true });
-  const id = idParam.safeParse(ctx.params.id);
-  if (!id.success) throw noSuchUser();
-  const done = await deps.identity.admin.act(id.data, 'unlock', { staffAccount: place.session.accountId });
-  if (!done) throw noSuchUser();
-  ctx.status = 303;
-  ctx.redirect(`/admin/users/${id.data}?done=${done.changed ? 'unlocked' : 'not_locked'}`);
+  const done = typeof ctx.query.done === 'string' && Object.hasOwn(NOTICES, ctx.query.done) ? NOTICES[ctx.query.done] : undefined;
+  const mayAct = await deps.identity.admin.staffMayActOn(place.session.accountId, report.id);
+  const trail = await deps.identity.admin.auditTrail(report.id, TRAIL_LIMIT);
+  const actions = mayAct ? CONSOLE_ACTIONS.map((action) => ({ slug: actionSlug(action), ...ACTION_WORDS[action] })) : [];
+  sendPage(ctx, deps.renderer, 'console-user', { csrf: place.csrf, user: report, done, mayAct, actions, trail });
 }
 
 async function signOut(ctx: Context, deps: FlowDeps): Promise<void> {
@@ -60,6 +62,6 @@ export function consoleRoutes(router: Router, deps: FlowDeps): void {
   });
   router.get('/admin/users', (ctx) => search(ctx, deps));
   router.get('/admin/users/:id', (ctx) => showUser(ctx, deps));
-  router.post('/admin/users/:id/unlock', (ctx) => unlock(ctx, deps));
   router.post('/admin/sign-out', (ctx) => signOut(ctx, deps));
+  consoleActionRoutes(router, deps);
 }

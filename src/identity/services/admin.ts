@@ -4,14 +4,16 @@ import { searchAccounts, type AccountQuery } from '../account-search.js';
 import { allAudit, searchAudit, type AuditFilter } from '../audit-search.js';
 import { operatorAudit, recordAudit, type AdminClient, type StaffMember } from '../audit.js';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../idempotency.js';
-import { staffRolesOf } from '../staff.js';
+import { editAccount, type AccountEdit, type EditOutcome } from '../account-edit.js';
+import { createAccountByOperator, type NewStaffCreatedAccount } from '../invitation.js';
+import { mayActOn, staffRolesOf } from '../staff.js';
 import type { IdentityEnv } from './env.js';
 
 /**
  * What the admin API does: the help desk's own actions (account-admin.ts, which the CLI runs
  * too) with an admin client as the actor, and the searches behind its lists.
  */
-export function adminService({ db, policy }: IdentityEnv) {
+export function adminService({ db, policy, hasher, issuer }: IdentityEnv) {
   return {
     searchAccounts: (query: AccountQuery) => searchAccounts(db, query),
 
@@ -29,9 +31,43 @@ export function adminService({ db, policy }: IdentityEnv) {
     },
 
     /** Gives the ID another declared type (account-admin.ts), audited; undefined when no account has this id. */
-    async setType(id: string, type: string, client: AdminClient): Promise<SetTypeOutcome | undefined> {
+    async setType(id: string, type: string, client: AdminClient | StaffMember): Promise<SetTypeOutcome | undefined> {
       const account = await findAccountById(db, id);
       return account && setAccountType(db, policy.account_types, account, type, client);
+    },
+
+    /** The account types the policy declares, in its order. */
+    accountTypes: () => policy.account_types.map((t) => t.id),
+
+    /** A new ID with an invitation to choose its password (invitation.ts); 'taken' when its username or verified address is another's. */
+    async createInvited(user: NewStaffCreatedAccount, client: AdminClient): Promise<AccountReport | 'taken'> {
+      const created = await createAccountByOperator(db, user, { hasher, issuer, operator: client });
+      return created === 'taken' ? created : describeAccount(db, created);
+    },
+
+    /** An operator's edit of the address, name or type (account-edit.ts); undefined when no account has this id. */
+    async edit(id: string, edit: AccountEdit, client: AdminClient): Promise<EditOutcome | undefined> {
+      const account = await findAccountById(db, id);
+      return account && editAccount(db, policy, account, edit, client);
+    },
+
+    /** Whether this staff member may act on this ID (staff.ts mayActOn). */
+    async staffMayActOn(staffAccountId: string, targetId: string): Promise<boolean> {
+      return mayActOn(await staffRolesOf(db, staffAccountId), await staffRolesOf(db, targetId));
+    },
+
+    /**
+     * The ID's newest audit events, each account actor with its username where the ID still
+     * exists (the console shows who did it).
+     */
+    async auditTrail(accountId: string, limit: number) {
+      const { items } = await searchAudit(db, { account: accountId }, limit);
+      const names = new Map<string, string>();
+      for (const actor of new Set(items.map((e) => e.actor).filter((a) => a.startsWith('account:')))) {
+        const account = await findAccountById(db, actor.slice('account:'.length)).catch(() => undefined);
+        if (account) names.set(actor, account.username);
+      }
+      return items.map((e) => ({ ...e, actorName: names.get(e.actor) }));
     },
 
     /** Audits a reload of the clients file asked through the API, put in force or refused. */
