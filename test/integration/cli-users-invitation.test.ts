@@ -150,5 +150,6 @@ describe.skipIf(!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'))('
     } finally {
       await browser.close();
     }
-  });
+    // Four pages through Chromium and axe: about a minute on a busy two-core machine.
+  }, 180_000);
 });
