@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { declaredAccountType } from '../identity/account-admin.js';
 import { insertAccount, isUniqueViolation } from '../identity/accounts.js';
 import { operatorAudit, recordAudit, type Operator } from '../identity/audit.js';
+import { emitAccountEvent } from '../identity/account-events.js';
 import { INVITATION_HOURS, sendInvitation, unusablePasswordHash } from '../identity/invitation.js';
 import { checkNewPassword } from '../identity/password-policy.js';
 import { translator } from '../i18n/index.js';
@@ -84,6 +85,7 @@ export const usersCreate: CommandSpec = {
       const account = await db.transaction().execute(async (trx) => {
         // With a password the operator vouches for the address; an invitation's link proves it.
         const created = await insertAccount(trx, { ...user, passwordHash, emailVerified: !invite });
+        await emitAccountEvent(trx, 'account.created', created.id);
         await recordAudit(trx, { action: 'account.created', actor, accountId: created.id, details: { ...details, via: 'cli', ...(invite ? { invitation: true } : {}), ...(user.accountType ? { account_type: user.accountType } : {}) } });
         if (invite) await sendInvitation(trx, created, ctx.config.issuer);
         return created;

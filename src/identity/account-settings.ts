@@ -3,6 +3,7 @@ import { enqueueMail } from '../notify/outbox.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { recordAudit, type AuditOrigin } from './audit.js';
+import { emitAccountEvent } from './account-events.js';
 import { issueCode, latestCode, verifyCode, type CodeCheck, type IssueResult } from './one-time-codes.js';
 import { findVerifiedHolder, releaseAddress } from './registration/pending-ids.js';
 import { accessCodeSpec } from './second-step/access-code.js';
@@ -84,6 +85,7 @@ export async function confirmEmailChange(db: Db, account: Account, code: string,
     const now = new Date();
     await trx.updateTable('accounts').set({ email: check.destination, email_verified_at: now, updated_at: now }).where('id', '=', account.id).execute();
     await releaseAddress(trx, account.id, check.destination, origin);
+    await emitAccountEvent(trx, 'account.email_changed', account.id);
     await recordAudit(trx, { action: 'email.changed', actor: `account:${account.id}`, accountId: account.id, ...origin });
     await notify(trx, account, { email: check.destination }, account.email);
     return check;
