@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitAccountEvent } from '../../src/identity/account-events.js';
 import { operatorAction } from '../../src/identity/account-admin.js';
 import { findAccountById } from '../../src/identity/accounts.js';
+import { lockIfExhausted } from '../../src/identity/lockout.js';
+import { inTransaction } from '../../src/identity/transaction.js';
 import { startPortico, type TestPortico } from '../support/portico.js';
 import { freePort } from '../support/servers.js';
 import { waitUntil } from '../support/wait.js';
@@ -69,6 +71,20 @@ describe('webhooks', () => {
     // Delivered is done: another round sends nothing again.
     await portico.server.webhooks.drain();
     expect(receiver.deliveries.filter((d) => d.event.sub === accountId)).toHaveLength(2);
+  });
+
+  it('queues an event with its change: a lock and an unlock each get theirs, a rolled-back change none', async () => {
+    const user = await portico.createUser();
+    const typesOf = async () => (await db.selectFrom('webhook_outbox').select('event_type').where('subject', '=', user.id).orderBy('created_at').execute()).map((r) => r.event_type);
+    await db.updateTable('accounts').set({ failed_password_count: 5 }).where('id', '=', user.id).execute();
+    expect(await lockIfExhausted(db, user.id, 'password', 5)).toBe(true);
+    expect(await operatorAction(db, (await findAccountById(db, user.id))!, 'unlock', 'help-desk')).toBe(true);
+    expect(await typesOf()).toEqual(['account.locked', 'account.unlocked']);
+    await expect(inTransaction(db, async (trx) => {
+      await emitAccountEvent(trx, 'account.password_changed', user.id);
+      throw new Error('the change failed');
+    })).rejects.toThrow('the change failed');
+    expect(await typesOf()).toEqual(['account.locked', 'account.unlocked']);
   });
 
   it('retries an event its receiver answered 500 to, and delivers it once it answers 200', async () => {
