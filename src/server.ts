@@ -1,4 +1,4 @@
-import { outboxPending } from './metrics/metrics.js';
+import { outboxPending, webhookOutboxOldestSeconds, webhookOutboxPending } from './metrics/metrics.js';
 import { startMetricsServer } from './metrics/server.js';
 import { loadLogos } from './config/branding-files.js';
 import { createBrands, type Brands } from './web/brand.js';
@@ -14,6 +14,9 @@ import { reportBreachCheckTo } from './identity/breached-passwords.js';
 import { PasswordHasher } from './identity/passwords.js';
 import { startMailSender, type MailSender } from './notify/sender.js';
 import { createTransport } from './notify/transport.js';
+import { startWebhookSender, webhookTargets } from './notify/webhooks.js';
+import { eventBacklog } from './notify/webhook-queue.js';
+import type { Poller } from './notify/poller.js';
 import { createPhoneGateway } from './notify/phone-gateway.js';
 import type { Logger } from './log.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
@@ -54,6 +57,8 @@ export interface RunningServer {
   redis?: Redis;
   host: ProviderHost;
   mailer: MailSender;
+  /** Delivers the portals' webhook events (drain() in tests). */
+  webhooks: Poller;
   /** GET /metrics, when METRICS_PORT is set (and this is not a cluster worker). */
   metricsUrl?: string;
   /** Re-reads the clients file (SIGHUP, POST /admin/api/v1/clients/reload); refused in one line, logged. */
@@ -151,6 +156,9 @@ export async function startServer(loaded: Config, log: Logger, options: ServerOp
     await sealSecretsAtRest(database);
     const mailer = startMailSender({ db: database.db, transport: createTransport(config, log), log });
     cleanup.unshift(() => mailer.stop());
+    // Reads the clients in force at each delivery: a reload of the clients file applies at once.
+    const webhooks = startWebhookSender({ db: database.db, log, issuer: config.issuer, targets: () => webhookTargets(config.clients), policy: config.policy.webhooks });
+    cleanup.unshift(() => webhooks.stop());
     const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
     if (redis) cleanup.unshift(() => redis.quit().catch(() => redis.disconnect()));
     const secrets = await cookieSecrets(config, database);
@@ -194,6 +202,9 @@ export async function startServer(loaded: Config, log: Logger, options: ServerOp
     };
     // Mail waiting to go out, read at each scrape: an outbox backing up means SMTP is failing.
     outboxPending.readFrom(async () => Number((await database.db.selectFrom('mail_outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirst())?.n ?? 0));
+    // Events waiting for portals: a backlog, or an old one, means a portal's endpoint is failing.
+    webhookOutboxPending.readFrom(async () => (await eventBacklog(database.db)).pending);
+    webhookOutboxOldestSeconds.readFrom(async () => (await eventBacklog(database.db)).oldestSeconds);
     const metrics = config.metricsPort === undefined ? undefined : await startMetricsServer(config.metricsPort, config.host);
     if (metrics) cleanup.unshift(() => metrics.close());
     const reloadClients = clientsReloader(config, host, log, branding);
@@ -222,7 +233,7 @@ export async function startServer(loaded: Config, log: Logger, options: ServerOp
       });
       for (const step of cleanup) await step();
     };
-    return { app, http, url: `http://127.0.0.1:${port}`, database, redis, host, mailer, metricsUrl: metrics?.url, reloadClients, close };
+    return { app, http, url: `http://127.0.0.1:${port}`, database, redis, host, mailer, webhooks, metricsUrl: metrics?.url, reloadClients, close };
   } catch (error) {
     for (const step of cleanup) await Promise.resolve(step()).catch(() => {});
     throw error;

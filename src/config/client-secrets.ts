@@ -1,6 +1,7 @@
 import { ACCOUNT_CLIENT_ID } from './account-client.js';
 import type { ClientsConfig, PorticoClientSettings } from './clients.js';
 import { ConfigError } from './errors.js';
+import { webhookProductionProblem, webhookSecretField } from './webhooks.js';
 import type { Config } from './index.js';
 
 /**
@@ -41,6 +42,10 @@ function checkProductionEntries(config: Config): void {
     const plain = uris.find((uri) => typeof uri === 'string' && uri.toLowerCase().startsWith('http:'));
     if (plain) throw new ConfigError(`${fileEntry(config, id)}: redirect_uris: ${plain}: a web client needs https when NODE_ENV=production`);
   }
+  for (const [id, settings] of config.clients.settings) {
+    const problem = webhookProductionProblem(settings.webhooks ?? []);
+    if (problem) throw new ConfigError(`${fileEntry(config, id)}: ${problem}`);
+  }
 }
 
 /**
@@ -57,18 +62,14 @@ export function resolveClientSecrets(config: Config): Config {
   for (const ref of clients.secretsFromEnv) {
     const value = clients.readSecret(ref.variable);
     if (!value) throw new ConfigError(`${ref.where}: ${ref.field}: ${ref.variable} is not set`);
-    const problem = ref.field === 'client_secret_env' ? secretProblem(value) : undefined;
+    // A portal's verifier secret is the portal's to choose; client and webhook secrets are keys Portico relies on.
+    const problem = ref.field === 'legacy_link.verifier.secret_env' ? undefined : secretProblem(value);
     if (problem) throw new ConfigError(`${ref.where}: ${ref.field}: the value of ${ref.variable} ${problem}`);
     secrets.set(`${ref.clientId}\n${ref.field}`, value);
   }
   if (config.production) {
-    for (const client of clients.metadata) {
-      const id = String(client.client_id);
-      const secret = secrets.get(`${id}\nclient_secret_env`);
-      const verifier = secrets.get(`${id}\nlegacy_link.verifier.secret_env`);
-      if (secret && DEV_ONLY.test(secret)) throw new ConfigError(`${fileEntry(config, id)}: client_secret_env: the secret is marked dev-only; not allowed when NODE_ENV=production`);
-      if (verifier && DEV_ONLY.test(verifier)) throw new ConfigError(`${fileEntry(config, id)}: legacy_link.verifier.secret_env: the secret is marked dev-only; not allowed when NODE_ENV=production`);
-    }
+    const devOnly = clients.secretsFromEnv.find((ref) => DEV_ONLY.test(secrets.get(`${ref.clientId}\n${ref.field}`)!));
+    if (devOnly) throw new ConfigError(`${devOnly.where}: ${devOnly.field}: the secret is marked dev-only; not allowed when NODE_ENV=production`);
   }
   const metadata = clients.metadata.map((client) => {
     const secret = secrets.get(`${String(client.client_id)}\nclient_secret_env`);
@@ -77,7 +78,9 @@ export function resolveClientSecrets(config: Config): Config {
   const settings = new Map<string, PorticoClientSettings>();
   for (const [id, s] of clients.settings) {
     const secret = secrets.get(`${id}\nlegacy_link.verifier.secret_env`);
-    settings.set(id, secret && s.legacyLink?.verifier ? { ...s, legacyLink: { ...s.legacyLink, verifier: { ...s.legacyLink.verifier, secret } } } : s);
+    const withVerifier = secret && s.legacyLink?.verifier ? { ...s, legacyLink: { ...s.legacyLink, verifier: { ...s.legacyLink.verifier, secret } } } : s;
+    const webhooks = s.webhooks?.map((hook, i) => ({ ...hook, secret: secrets.get(`${id}\n${webhookSecretField(i)}`) }));
+    settings.set(id, webhooks ? { ...withVerifier, webhooks } : withVerifier);
   }
   const resolved: ClientsConfig = { ...clients, metadata, settings, resolved: true };
   return { ...config, clients: resolved };

@@ -5,6 +5,7 @@ import { SECRET_RULE, secretProblem } from './client-secrets.js';
 import { ACR_LEVELS, isAcr, type Acr } from './acr-levels.js';
 import { portalBrandingSchema, type PortalBranding } from './branding.js';
 import { ADMIN_SCOPES, isAdminScope, type AdminScope } from './admin-scopes.js';
+import { webhookSecretField, webhookSettings, webhooksSchema, type WebhookSettings } from './webhooks.js';
 
 /** A portal's own endpoint that checks its old credentials: POST JSON, bearer secret. */
 const verifierSchema = z
@@ -48,6 +49,8 @@ const clientSchema = z
     branding: portalBrandingSchema.optional(),
     /** An operators' tool: these admin API scopes, by client_credentials only (README "Admin API"). */
     admin_scopes: z.array(z.enum(ADMIN_SCOPES)).min(1).optional(),
+    /** Where this portal hears about account events, signed with each entry's secret (config/webhooks.ts). */
+    webhooks: webhooksSchema.optional(),
   })
   // Everything else is client metadata for oidc-provider, which must recognise each name
   // (oidc/validate-clients.ts refuses the ones it would silently drop).
@@ -78,6 +81,8 @@ export interface PorticoClientSettings {
   branding?: PortalBranding;
   /** Set for an admin client: the admin API scopes it may be given. */
   adminScopes?: AdminScope[];
+  /** Where events go (notify/webhooks.ts); absent when the portal takes none. */
+  webhooks?: WebhookSettings[];
 }
 
 /** A secret named by an environment variable, read only where it is used (client-secrets.ts). */
@@ -85,7 +90,7 @@ export interface SecretFromEnv {
   clientId: string;
   /** `file: client "id"`, for one-line errors. */
   where: string;
-  field: 'client_secret_env' | 'legacy_link.verifier.secret_env';
+  field: 'client_secret_env' | 'legacy_link.verifier.secret_env' | ReturnType<typeof webhookSecretField>;
   variable: string;
 }
 
@@ -157,7 +162,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
     if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0]!)}`);
     const admin = adminProblem(parsed.data, parsed.data.client_secret_env !== undefined);
     if (admin) throw new ConfigError(`${where}: ${admin}`);
-    const { first_party, require_second_step, minimum_acr, pkce_required, legacy_link, client_secret_env, branding, admin_scopes, ...oidc } = parsed.data;
+    const { first_party, require_second_step, minimum_acr, pkce_required, legacy_link, client_secret_env, branding, admin_scopes, webhooks, ...oidc } = parsed.data;
     if (minimum_acr !== undefined && !isAcr(minimum_acr)) throw new ConfigError(`${where}: minimum_acr: unknown level "${minimum_acr}" (known: ${ACR_LEVELS.join(', ')})`);
     if (settings.has(oidc.client_id)) throw new ConfigError(`${where}: client_id: used by another client`);
     if (client_secret_env) {
@@ -166,6 +171,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
     }
     const verifier = legacy_link?.verifier;
     if (verifier) secretsFromEnv.push({ clientId: oidc.client_id, where, field: 'legacy_link.verifier.secret_env', variable: verifier.secret_env });
+    webhooks?.forEach((hook, i) => secretsFromEnv.push({ clientId: oidc.client_id, where, field: webhookSecretField(i), variable: hook.secret_env }));
     metadata.push(oidc);
     settings.set(oidc.client_id, {
       clientName: oidc.client_name,
@@ -176,6 +182,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
       legacyLink: legacy_link && legacyLinkSettings(legacy_link),
       ...(branding ? { branding } : {}),
       ...(admin_scopes ? { adminScopes: [...new Set(admin_scopes)] } : {}),
+      ...(webhooks?.length ? { webhooks: webhookSettings(webhooks) } : {}),
     });
   });
   return { metadata, settings, secretsFromEnv, readSecret: (variable) => env[variable] || undefined };

@@ -3,6 +3,7 @@ import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { findAccountByLogin } from './accounts.js';
 import { operatorAudit, recordAudit, type AdminClient, type Operator, type StaffMember } from './audit.js';
+import { emitAccountEvent } from './account-events.js';
 import { endAllSessions } from './sessions.js';
 import { clearCodeFailures } from './code-failures.js';
 import { OPERATOR_LOCK, reenable } from './lockout.js';
@@ -112,7 +113,10 @@ async function apply(db: Db, account: Account, action: OperatorAction): Promise<
   switch (action) {
     case 'unlock':
     case 'enable': {
+      // Which it was decides what the portals hear: an operator's disable ends in `enabled`, a lock in `unlocked`.
+      const before = await db.selectFrom('accounts').select('lock_reason').where('id', '=', account.id).forUpdate().executeTakeFirst();
       const reenabled = await reenable(db, account.id);
+      if (reenabled) await emitAccountEvent(db, before?.lock_reason === OPERATOR_LOCK ? 'account.enabled' : 'account.unlocked', account.id);
       // A door closed by wrong one-time codes is a lock too (code-failures.ts): the help desk opens it.
       const opened = await clearCodeFailures(db, account.id, 'password');
       return reenabled || opened;
@@ -125,6 +129,7 @@ async function apply(db: Db, account: Account, action: OperatorAction): Promise<
         .where('status', '=', 'active')
         .returning('id')
         .executeTakeFirst();
+      if (done) await emitAccountEvent(db, 'account.disabled', account.id);
       return done !== undefined;
     }
     case 'end_sessions':

@@ -3,6 +3,7 @@ import { enqueueMail } from '../notify/outbox.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { recordAudit, type AuditOrigin } from './audit.js';
+import { emitAccountEvent } from './account-events.js';
 import { issueCode, latestCode, verifyCode, type CodeCheck, type IssueResult } from './one-time-codes.js';
 import { findVerifiedHolder, releaseAddress } from './registration/pending-ids.js';
 import { accessCodeSpec } from './second-step/access-code.js';
@@ -102,6 +103,7 @@ export async function switchEmail(trx: Db, account: Account, email: string, orig
   const now = new Date();
   await trx.updateTable('accounts').set({ email, email_verified_at: now, updated_at: now }).where('id', '=', account.id).execute();
   await releaseAddress(trx, account.id, email, origin);
+  await emitAccountEvent(trx, 'account.email_changed', account.id);
   await recordAudit(trx, { action: 'email.changed', actor: by.actor, accountId: account.id, ...(by.details ? { details: by.details } : {}), ...origin });
   await notify(trx, account, { email }, account.email);
 }

@@ -2,6 +2,8 @@ import type { Policy } from '../config/policy.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { recordAudit, type AuditOrigin } from './audit.js';
+import { emitAccountEvent } from './account-events.js';
+import { inTransaction } from './transaction.js';
 import { decoyKey, recordDecoyFailure, reserveDecoyAttempt } from './lockout-decoys.js';
 import { findAccountTakingAttempt, limitOf, LOCK_REASON, lockIfExhausted, recordFailure, recordSuccess, reenable, reserveAttempt, untilSettled, type Slot } from './lockout.js';
 import { checkPassword } from './password-policy.js';
@@ -75,8 +77,13 @@ export async function authenticate(
   const rehash = hasher.needsRehash(account.password_hash) ? await hasher.hash(password) : undefined;
   // "Last sign-in" is written when the whole chain completes (recordCompletedSignIn), not here.
   await recordSuccess(db, account.id, 'password', rehash ? { password_hash: rehash } : {});
-  if (taken.remembered && (await reenable(db, account.id, Object.values(LOCK_REASON)))) {
-    await recordAudit(db, { action: 'account.unlocked', actor: `account:${account.id}`, accountId: account.id, details: { method: 'remembered_device' }, ...origin });
+  // The portals hear of the unlock exactly when it happened: one transaction.
+  if (taken.remembered) {
+    await inTransaction(db, async (trx) => {
+      if (!(await reenable(trx, account.id, Object.values(LOCK_REASON)))) return;
+      await emitAccountEvent(trx, 'account.unlocked', account.id);
+      await recordAudit(trx, { action: 'account.unlocked', actor: `account:${account.id}`, accountId: account.id, details: { method: 'remembered_device' }, ...origin });
+    });
   }
   // Rules raised since this password was set: the new_password prompt asks for one that meets them.
   if (!account.must_change_password && checkPassword(policy.password, password, { username: account.username, email: account.email })) {

@@ -29,6 +29,8 @@ export async function purgeExpiredVerification(db: Db, now = new Date(), unverif
   // Forgotten devices go too: a revoked row can never match again.
   const devices = await db.deleteFrom('trusted_devices').where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)])).executeTakeFirst();
   await purgeIdempotencyKeys(db, now);
+  // A delivered webhook event is kept a week for questions from portals; a dead one stays for the operator.
+  await db.deleteFrom('webhook_outbox').where('status', '=', 'delivered').where('finished_at', '<', new Date(now.getTime() - 7 * 24 * GRACE_MS)).execute();
   const unverified = await purgeUnverified(db, unverifiedTtlDays, now);
   return { codes: Number(codes.numDeletedRows), flows, devices: Number(devices.numDeletedRows), unverified };
 }

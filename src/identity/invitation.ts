@@ -2,6 +2,7 @@ import { enqueueMail } from '../notify/outbox.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { insertAccount, isUniqueViolation, type NewAccountInput } from './accounts.js';
+import { emitAccountEvent } from './account-events.js';
 import { operatorAudit, recordAudit, type AdminClient, type Operator } from './audit.js';
 import { startFlow } from './flows/flow-record.js';
 import { invitationFlow } from './flows/invitation.js';
@@ -57,6 +58,7 @@ export async function createAccountByOperator(
     return await inTransaction(db, async (trx) => {
       if (await findVerifiedHolder(trx, user.email)) return 'taken' as const;
       const created = await insertAccount(trx, { ...user, passwordHash, emailVerified: !invite });
+      await emitAccountEvent(trx, 'account.created', created.id);
       await recordAudit(trx, {
         action: 'account.created',
         actor,

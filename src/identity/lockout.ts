@@ -3,6 +3,8 @@ import type { Policy } from '../config/policy.js';
 import { msg, translator } from '../i18n/index.js';
 import type { Db } from '../storage/database.js';
 import { recordAudit, type AuditOrigin } from './audit.js';
+import { emitAccountEvent } from './account-events.js';
+import { inTransaction } from './transaction.js';
 import { selectAccountByLogin, type Account } from './accounts.js';
 
 /**
@@ -163,19 +165,23 @@ export async function recordSuccess(db: Db, accountId: string, counter: Counter,
 }
 
 /** After a failure: locks the account if failures reached the limit. True if this call locked it. */
-export async function lockIfExhausted(db: Db, accountId: string, counter: Counter, max: number, origin: AuditOrigin = {}): Promise<boolean> {
+export function lockIfExhausted(db: Db, accountId: string, counter: Counter, max: number, origin: AuditOrigin = {}): Promise<boolean> {
   const reason = LOCK_REASON[counter];
-  const locked = await db
-    .updateTable('accounts')
-    .set({ status: 'disabled', lock_reason: reason, locked_at: new Date(), updated_at: new Date() })
-    .where('id', '=', accountId)
-    .where('status', '=', 'active')
-    .where(COLUMNS[counter].failures, '>=', max)
-    .returning('id')
-    .executeTakeFirst();
-  if (!locked) return false;
-  await recordAudit(db, { action: 'account.locked', actor: 'system', accountId, details: { reason }, ...origin });
-  return true;
+  // The lock, its event for the portals and its audit event land together.
+  return inTransaction(db, async (trx) => {
+    const locked = await trx
+      .updateTable('accounts')
+      .set({ status: 'disabled', lock_reason: reason, locked_at: new Date(), updated_at: new Date() })
+      .where('id', '=', accountId)
+      .where('status', '=', 'active')
+      .where(COLUMNS[counter].failures, '>=', max)
+      .returning('id')
+      .executeTakeFirst();
+    if (!locked) return false;
+    await emitAccountEvent(trx, 'account.locked', accountId);
+    await recordAudit(trx, { action: 'account.locked', actor: 'system', accountId, details: { reason }, ...origin });
+    return true;
+  });
 }
 
 /** Re-enables a locked or disabled account and clears every counter's failures. */

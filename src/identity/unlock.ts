@@ -4,6 +4,7 @@ import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
 import { findAccountById } from './accounts.js';
 import { recordAudit, type AuditOrigin } from './audit.js';
+import { emitAccountEvent } from './account-events.js';
 import { LOCK_REASON, reenable } from './lockout.js';
 import { consumeLink, issueCode, type CodeSpec, type LinkFailure } from './one-time-codes.js';
 import { inTransaction } from './transaction.js';
@@ -49,6 +50,7 @@ export function unlockByLink(db: Db, token: string, origin: AuditOrigin = {}): P
     const check = await consumeLink(trx, UNLOCK, token);
     if (!check.ok) return { ok: false, reason: check.reason === 'wrong' || check.reason === 'too_many_attempts' ? 'no_code' : check.reason };
     if (!(await reenable(trx, check.accountId, SELF_SERVICE_REASONS))) return { ok: false, reason: 'not_locked' };
+    await emitAccountEvent(trx, 'account.unlocked', check.accountId);
     await recordAudit(trx, { action: 'account.unlocked', actor: `account:${check.accountId}`, accountId: check.accountId, details: { method: 'email_link' }, ...origin });
     return { ok: true, account: (await findAccountById(trx, check.accountId))! };
   });

@@ -30,6 +30,13 @@ export const mailDeliveries = new Counter({
   registers: [registry],
 });
 
+export const webhookDeliveries = new Counter({
+  name: 'portico_webhook_deliveries_total',
+  help: 'Webhook events by outcome: delivered (every endpoint acknowledged), retry (will be tried again) or dead (given up)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
 export const dbQueries = new Histogram({
   name: 'portico_db_query_duration_seconds',
   help: 'Database statements of request work and how long they took (errors included)',
@@ -64,6 +71,8 @@ function sampledGauge(name: string, help: string): SampledGauge {
 }
 
 export const outboxPending = sampledGauge('portico_mail_outbox_pending', 'Mails queued and not yet sent or given up');
+export const webhookOutboxPending = sampledGauge('portico_webhook_outbox_pending', 'Webhook events not yet delivered nor given up');
+export const webhookOutboxOldestSeconds = sampledGauge('portico_webhook_outbox_oldest_seconds', 'How long the oldest undelivered webhook event has waited');
 export const poolConnections = sampledGauge('portico_db_pool_connections', 'PostgreSQL request-pool connections open');
 export const poolIdle = sampledGauge('portico_db_pool_idle', 'PostgreSQL request-pool connections idle');
 export const poolWaiting = sampledGauge('portico_db_pool_waiting', 'Queries waiting for a PostgreSQL request-pool connection');

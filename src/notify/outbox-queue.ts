@@ -10,14 +10,19 @@ import type { OutboxMail } from '../storage/schema.js';
  */
 
 /** Takes up to `limit` due mails, marks them 'sending' until now + lockMs, and counts the attempt. */
-export async function claimDueMails(db: Db, options: { limit: number; lockMs: number }): Promise<OutboxMail[]> {
-  const { rows } = await sql<OutboxMail>`
-    update mail_outbox
+export function claimDueMails(db: Db, options: { limit: number; lockMs: number }): Promise<OutboxMail[]> {
+  return claimDue<OutboxMail>(db, 'mail_outbox', options);
+}
+
+/** The same claim on any outbox table with status, attempts, next_attempt_at and locked_until (webhook_outbox too). */
+export async function claimDue<T>(db: Db, table: 'mail_outbox' | 'webhook_outbox', options: { limit: number; lockMs: number }): Promise<T[]> {
+  const { rows } = await sql<T>`
+    update ${sql.table(table)}
     set status = 'sending',
         attempts = attempts + 1,
         locked_until = now() + make_interval(secs => ${options.lockMs / 1000}::double precision)
     where id in (
-      select id from mail_outbox
+      select id from ${sql.table(table)}
       where (status = 'pending' and next_attempt_at <= now())
          or (status = 'sending' and locked_until < now())
       order by next_attempt_at

@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Db } from '../storage/database.js';
 import type { OutboxMail } from '../storage/schema.js';
 import { claimDueMails, markFailed, markSent, scheduleRetry } from './outbox-queue.js';
+import { backoffMs, startPoller } from './poller.js';
 import type { MailTransport, OutgoingMail } from './transport.js';
 
 export interface MailSenderOptions {
@@ -32,8 +33,7 @@ const MAX_RETRY_MS = 60 * 60_000;
 
 /** Delay before attempt n+1: 30 s, 1 min, 2 min ... capped at 1 h, with ±20 % jitter so retries spread out. */
 export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
-  const base = Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_MS);
-  return Math.round(base * (0.8 + 0.4 * random()));
+  return backoffMs(attempts, FIRST_RETRY_MS, MAX_RETRY_MS, random);
 }
 
 /** An error as a short line for last_error and the log: code and reply, never the message sent. */
@@ -65,10 +65,6 @@ export function startMailSender(options: MailSenderOptions): MailSender {
   const settings = { ...DEFAULTS, ...options };
   const { db, transport, log } = settings;
   const keep = { keepBody: transport.keepsSentBodies };
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  // One round at a time per process: a drain() during a poll waits for it, then runs.
-  let current: Promise<unknown> = Promise.resolve();
 
   const deliver = async (row: OutboxMail) => {
     const mail = { mailId: row.id, template: row.template, attempt: row.attempts };
@@ -100,38 +96,17 @@ export function startMailSender(options: MailSenderOptions): MailSender {
     log.info({ mail }, 'mail sent');
   };
 
-  const round = async () => {
-    while (!stopped) {
-      const rows = await claimDueMails(db, { limit: settings.batchSize, lockMs: settings.lockMs });
-      if (rows.length === 0) return;
-      const results = await Promise.allSettled(rows.map(deliver));
-      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failure) throw failure.reason;
-    }
-  };
-
-  const drain = (): Promise<void> => {
-    const run = current.then(round);
-    current = run.catch(() => {});
-    return run;
-  };
-
-  const poll = async () => {
-    await drain().catch((error: unknown) => log.warn({ reason: describeError(error) }, 'mail sender could not read the outbox'));
-    if (!stopped) schedule();
-  };
-  const schedule = () => {
-    timer = setTimeout(() => void poll(), settings.intervalMs);
-    timer.unref();
-  };
-  schedule();
+  const poller = startPoller({
+    intervalMs: settings.intervalMs,
+    claim: () => claimDueMails(db, { limit: settings.batchSize, lockMs: settings.lockMs }),
+    handle: deliver,
+    onError: (error) => log.warn({ reason: describeError(error) }, 'mail sender could not read the outbox'),
+  });
 
   return {
-    drain,
+    drain: poller.drain,
     stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await current;
+      await poller.stop();
       transport.close();
     },
   };

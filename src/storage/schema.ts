@@ -102,6 +102,25 @@ export interface MailOutboxTable {
   message_id: string;
 }
 
+export type WebhookStatus = 'pending' | 'sending' | 'delivered' | 'dead';
+
+export interface WebhookOutboxTable {
+  /** The event id receivers drop duplicates by (Portico-Event-Id). */
+  id: string;
+  created_at: Timestamp;
+  event_type: string;
+  /** The ID's `sub`. */
+  subject: string;
+  status: ColumnType<WebhookStatus, WebhookStatus | undefined, WebhookStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  locked_until: NullableTimestamp;
+  last_error: string | null;
+  /** JSON array of the endpoints (`<client_id> <url>`) that acknowledged it. */
+  delivered_to: ColumnType<string, string | undefined, string>;
+  finished_at: NullableTimestamp;
+}
+
 export interface OneTimeCodesTable {
   id: Generated<string>;
   account_id: string;
@@ -341,12 +360,14 @@ export interface Database {
   phone_outbox: PhoneOutboxTable;
   admin_idempotency_keys: AdminIdempotencyKeysTable;
   staff_roles: StaffRolesTable;
+  webhook_outbox: WebhookOutboxTable;
 }
 
 export type Account = Selectable<AccountsTable>;
 export type NewAccount = Insertable<AccountsTable>;
 export type AccountUpdate = Updateable<AccountsTable>;
 export type OutboxMail = Selectable<MailOutboxTable>;
+export type OutboxEvent = Selectable<WebhookOutboxTable>;
 export type OneTimeCode = Selectable<OneTimeCodesTable>;
 export type TrustedDevice = Selectable<TrustedDevicesTable>;
 export type FlowRow = Selectable<FlowsTable>;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../storage/database.js';
 import { isUniqueViolation } from '../accounts.js';
 import { operatorAudit, recordAudit, type Operator } from '../audit.js';
+import { emitAccountEvent } from '../account-events.js';
 import type { LegacyRecord, ParsedLine } from './import-file.js';
 
 export interface ImportSummary {
@@ -86,6 +87,7 @@ async function createImportedAccount(trx: Db, record: LegacyRecord & { email: st
     .insertInto('accounts')
     .values({ id, username: record.username, email: record.email, given_name: given, family_name: rest.join(' ') || '-', password_hash: record.password_hash, email_verified_at: new Date() })
     .execute();
+  await emitAccountEvent(trx, 'account.created', id);
   return id;
 }
 

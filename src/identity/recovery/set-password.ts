@@ -3,6 +3,7 @@ import { enqueueMail } from '../../notify/outbox.js';
 import type { Db } from '../../storage/database.js';
 import type { Account } from '../../storage/schema.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
+import { emitAccountEvent } from '../account-events.js';
 import { LOCK_REASON, reenable } from '../lockout.js';
 import { checkNewPassword } from '../password-policy.js';
 import { msg, type Msg } from '../../i18n/index.js';
@@ -63,7 +64,9 @@ export async function setPassword(
     // (a device remembered by whoever knew the old password must not outlive it).
     const devicesForgotten = await forgetDevices(trx, account.id);
     await clearCodeFailures(trx, account.id, 'password');
-    if (context.reason === 'recovery' && unlockRoute(policy.lockout, account) === 'self_service') await reenable(trx, account.id, Object.values(LOCK_REASON));
+    const unlocked = context.reason === 'recovery' && unlockRoute(policy.lockout, account) === 'self_service' && (await reenable(trx, account.id, Object.values(LOCK_REASON)));
+    if (unlocked) await emitAccountEvent(trx, 'account.unlocked', account.id);
+    await emitAccountEvent(trx, 'account.password_changed', account.id);
     if (context.endSessions) await endAllSessions(trx, account.id, now);
     await enqueueMail(trx, { to: account.email, template: 'password-changed', accountId: account.id, data: { givenName: account.given_name, signedOut: context.endSessions } });
     await recordAudit(trx, { action: 'password.changed', actor: `account:${account.id}`, accountId: account.id, details: { reason: context.reason, sessions_ended: context.endSessions, devices_forgotten: devicesForgotten, ...(context.barAnswers ? { proof: 'answers' } : {}) }, ...context.origin });

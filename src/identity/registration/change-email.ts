@@ -2,6 +2,7 @@ import type { Msg } from '../../i18n/index.js';
 import type { Db } from '../../storage/database.js';
 import { isUniqueViolation } from '../accounts.js';
 import { recordAudit } from '../audit.js';
+import { emitAccountEvent } from '../account-events.js';
 import { checkIssuable } from '../one-time-codes.js';
 import { inTransaction } from '../transaction.js';
 import type { VerificationContext } from './context.js';
@@ -43,6 +44,7 @@ async function moveAccountEmail(trx: Db, flow: VerificationFlow, accountId: stri
   // Only an ID that verified the address owns it; pending IDs may share it (pending-ids.ts).
   if (await findVerifiedHolder(trx, newEmail)) return decoyChange(trx, flow, newEmail, ctx);
   await trx.updateTable('accounts').set({ email: newEmail, updated_at: now }).where('id', '=', accountId).execute();
+  await emitAccountEvent(trx, 'account.email_changed', accountId);
   await recordAudit(trx, { action: 'account.email_changed', actor: `account:${accountId}`, accountId, details: { before_verification: true }, ...ctx.origin });
   const issued = await sendVerificationMail(trx, { ...account, email: newEmail }, ctx);
   if (!issued.ok) return refusalOutcome(issued);

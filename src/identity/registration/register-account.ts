@@ -3,6 +3,7 @@ import { msg } from '../../i18n/index.js';
 import type { Db } from '../../storage/database.js';
 import { insertAccount, isUniqueViolation, isUsernameTaken } from '../accounts.js';
 import { recordAudit } from '../audit.js';
+import { emitAccountEvent } from '../account-events.js';
 import { storeAcceptance } from '../terms.js';
 import type { PasswordHasher } from '../passwords.js';
 import type { RequestOrigin, MailLinks } from './context.js';
@@ -77,6 +78,7 @@ async function registerOnce(trx: Db, input: RegistrationInput, passwordHash: str
     accountType: input.accountType,
   });
   await acceptAtRegistration(trx, account.id, input, context, now);
+  await emitAccountEvent(trx, 'account.created', account.id);
   const owner = await findVerifiedHolder(trx, input.email);
   await recordAudit(trx, {
     action: 'account.registered',

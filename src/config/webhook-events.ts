@@ -1,0 +1,25 @@
+/*
+ * The events Portico tells portals about (webhooks in the clients file). Names are part of the
+ * contract with receivers: add new ones, never rename one.
+ */
+
+/** What happens to an ID. Each is emitted in the transaction of the change (identity/account-events.ts). */
+export const ACCOUNT_EVENT_TYPES = [
+  'account.created',
+  'account.email_changed',
+  'account.password_changed',
+  'account.locked',
+  'account.unlocked',
+  'account.disabled',
+  'account.enabled',
+  'account.deleted',
+] as const;
+
+/** Organisation membership changes: declared so that clients files may subscribe now; emitted once organisations exist. */
+export const MEMBERSHIP_EVENT_TYPES = ['organisation.member_added', 'organisation.member_removed', 'organisation.member_role_changed'] as const;
+
+export const WEBHOOK_EVENT_TYPES = [...ACCOUNT_EVENT_TYPES, ...MEMBERSHIP_EVENT_TYPES] as const;
+
+export type AccountEventType = (typeof ACCOUNT_EVENT_TYPES)[number];
+export type MembershipEventType = (typeof MEMBERSHIP_EVENT_TYPES)[number];
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
