@@ -2,11 +2,12 @@ import { get, type IncomingMessage } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { sql } from 'kysely';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_SCOPES } from '../../src/config/admin-scopes.js';
 import { Fuzzer, payloads, rawValues } from '../support/fuzz.js';
 import { exampleOf, mismatches, openApiProblems, operationsOf, pointer, refusedBy, wrongTypeFor, type Json, type Operation } from '../support/openapi-check.js';
-import { clients, usePortico, type TestPortico } from '../support/portico.js';
+import { clients, startPortico, type TestPortico } from '../support/portico.js';
+import { startPostgres, type PostgresService } from '../support/servers.js';
 import { RelyingParty } from '../support/rp.js';
 
 /*
@@ -24,9 +25,20 @@ const ops = [
 ] as const;
 const [opsA, opsB] = ops;
 
+// On PostgreSQL (a server of its own unless DATABASE_URL names one): two operators at once only
+// race over separate connections, not over PGlite's one.
+let pgServer: PostgresService | undefined;
 let portico: TestPortico;
-usePortico((p) => (portico = p), {
-  extraClients: ops.map((c) => ({ client_id: c.id, client_name: c.id, client_secret: c.secret, grant_types: ['client_credentials'], admin_scopes: [...ADMIN_SCOPES] })),
+beforeAll(async () => {
+  if (!process.env.DATABASE_URL) pgServer = await startPostgres();
+  portico = await startPortico({
+    ...(pgServer ? { databaseUrl: pgServer.url } : {}),
+    extraClients: ops.map((c) => ({ client_id: c.id, client_name: c.id, client_secret: c.secret, grant_types: ['client_credentials'], admin_scopes: [...ADMIN_SCOPES] })),
+  });
+});
+afterAll(async () => {
+  await portico?.stop();
+  await pgServer?.stop();
 });
 
 async function tokenOf(client: { id: string; secret: string }, scope?: string): Promise<string> {
@@ -319,7 +331,7 @@ describe('audit export', () => {
     const heapGrowth = peakHeap - start.heapUsed;
     const rssGrowth = peakRss - start.rss;
     console.log(
-      `audit export: ${lines} events (${bulk} inserted for it), ${mb(bytes)} MB streamed; live heap ${mb(start.heapUsed)} MB before, at most ${mb(peakHeap)} MB during (+${mb(heapGrowth)} MB), rss at most ${mb(rssGrowth)} MB (from ${mb(start.rss)} MB)`,
+      `audit export: ${lines} events (${bulk} inserted for it), ${mb(bytes)} MB streamed; live heap ${mb(start.heapUsed)} MB before, at most ${mb(peakHeap)} MB during (+${mb(heapGrowth)} MB), rss ${mb(start.rss)} MB before, at most ${mb(peakRss)} MB during (+${mb(rssGrowth)} MB)`,
     );
     // Holding the export would take its size again (and more as JS strings); a stream holds a batch.
     expect(bytes).toBeGreaterThan(30 << 20);
