@@ -81,10 +81,10 @@ function urlOf(o: Operation, id: string, query: Record<string, string> = {}, pat
   return `${portico.url}${BASE}${filled}${search ? `?${search}` : ''}`;
 }
 
-function call(o: Operation, url: string, token: string | undefined, body?: string, type = 'application/json'): Promise<Response> {
+function call(o: Operation, url: string, token: string | undefined, body?: string, type = 'application/json', headers: Record<string, string> = {}): Promise<Response> {
   return fetch(url, {
     method: o.method.toUpperCase(),
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': type } : {}) },
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': type } : {}), ...headers },
     body,
   });
 }
@@ -150,17 +150,18 @@ describe('a walk over every operation of the document', () => {
     }
   });
 
-  it('answers invalid requests (unknown field, wrong type, malformed JSON, wrong media type) with a 400 problem and changes nothing', async () => {
+  it('answers invalid requests (unknown field, wrong type, too long, malformed JSON, wrong media type) with a 400 problem and changes nothing', async () => {
     for (const o of operations) {
       const user = await portico.createUser();
       const before = await snapshot(user.id);
       const valid = o.body ? (exampleOf(o.body, KNOWN) as Json) : undefined;
       const refused: Array<[string, Response, number?]> = [[`?unknown`, await call(o, urlOf(o, user.id, { walk_unknown: '1' }), all, valid && JSON.stringify(valid))]];
-      for (const p of o.parameters.filter((p) => p.in === 'query' || p.in === 'path')) {
+      for (const p of o.parameters.filter((p) => ['query', 'path', 'header'].includes(p.in))) {
         const bad = refusedBy(p.schema);
         if (bad === undefined) continue;
-        const url = p.in === 'query' ? urlOf(o, user.id, { [p.name]: bad }) : urlOf(o, user.id, {}, { [p.name]: bad });
-        refused.push([`${p.in} ${p.name}=${bad.slice(0, 20)}`, await call(o, url, all, valid && JSON.stringify(valid))]);
+        const url = p.in === 'query' ? urlOf(o, user.id, { [p.name]: bad }) : p.in === 'path' ? urlOf(o, user.id, {}, { [p.name]: bad }) : urlOf(o, user.id);
+        const headers = p.in === 'header' ? { [p.name]: bad } : {};
+        refused.push([`${p.in} ${p.name}=${bad.slice(0, 20)}`, await call(o, url, all, valid && JSON.stringify(valid), 'application/json', headers)]);
       }
       const url = urlOf(o, user.id);
       if (o.body && valid) {
@@ -281,10 +282,13 @@ describe('audit export', () => {
   it('streams 100,000 events as JSON Lines without holding them: memory stays flat, far below the export\'s size', async () => {
     const db = portico.server.database.db;
     const EVENTS = 100_000;
-    // In bulk, by SQL: the test is about reading them out.
-    await sql`insert into audit_events (action, actor, account_id, details)
-      select 'bulk.export', 'operator:bulk', 'bulk-' || (g % 100), jsonb_build_object('n', g, 'note', repeat('x', 250))
-      from generate_series(1, ${EVENTS}) as g`.execute(db);
+    // In bulk, by SQL, past the server's statement timeout: the test is about reading them out.
+    await db.transaction().execute(async (trx) => {
+      await sql`set local statement_timeout = 0`.execute(trx);
+      await sql`insert into audit_events (action, actor, account_id, details)
+        select 'bulk.export', 'operator:bulk', 'bulk-' || (g % 100), jsonb_build_object('n', g, 'note', repeat('x', 250))
+        from generate_series(1, ${EVENTS}) as g`.execute(trx);
+    });
     // Every event (the newest-first keyset walks the primary key); over a connection of its own,
     // read as the bytes arrive.
     const o = operations.find((o) => o.op.operationId === 'audit_export')!;
@@ -294,9 +298,11 @@ describe('audit export', () => {
 
     const mb = (bytes: number) => (bytes / (1 << 20)).toFixed(1);
     // The live heap, after a full collection: what garbage not yet collected hides.
+    // Buffers (external, array buffers) are counted with it: a held export could sit there.
     const live = () => {
       gc();
-      return process.memoryUsage().heapUsed;
+      const m = process.memoryUsage();
+      return m.heapUsed + m.external;
     };
     const start = { ...process.memoryUsage(), heapUsed: live() };
     let peakHeap = start.heapUsed;
@@ -331,12 +337,13 @@ describe('audit export', () => {
     const heapGrowth = peakHeap - start.heapUsed;
     const rssGrowth = peakRss - start.rss;
     console.log(
-      `audit export: ${lines} events (${bulk} inserted for it), ${mb(bytes)} MB streamed; live heap ${mb(start.heapUsed)} MB before, at most ${mb(peakHeap)} MB during (+${mb(heapGrowth)} MB), rss ${mb(start.rss)} MB before, at most ${mb(peakRss)} MB during (+${mb(rssGrowth)} MB)`,
+      `audit export: ${lines} events (${bulk} inserted for it), ${mb(bytes)} MB streamed; live heap and buffers ${mb(start.heapUsed)} MB before, at most ${mb(peakHeap)} MB during (+${mb(heapGrowth)} MB), rss ${mb(start.rss)} MB before, at most ${mb(peakRss)} MB during (+${mb(rssGrowth)} MB)`,
     );
-    // Holding the export would take its size again (and more as JS strings); a stream holds a batch.
+    // Holding the export would take its size again (and more as JS strings); a stream holds a
+    // batch. RSS is printed, not bounded: a fresh process's allocator grows its spaces on the
+    // first large traffic and keeps them, whatever is live.
     expect(bytes).toBeGreaterThan(30 << 20);
     expect(heapGrowth).toBeLessThan(bytes / 10);
-    expect(rssGrowth).toBeLessThan(bytes / 2);
   }, 120_000);
 });
 
