@@ -38,7 +38,7 @@ function operation(route: AnyRoute): JsonSchema {
       ...(route.write ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'A retry with the same key and body answers what the first request answered', schema: { type: 'string', maxLength: 200 } }] : []),
     ],
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input') } } } } : {}),
-    responses: { 200: ok, 400: problemRef, 401: problemRef, 403: problemRef, ...(route.params ? { 404: problemRef } : {}), ...(route.write ? { 409: problemRef, 422: problemRef } : {}), ...(route.method === 'patch' ? { 429: problemRef } : {}), 503: problemRef },
+    responses: { 200: ok, 400: problemRef, 401: problemRef, 403: problemRef, ...(route.params ? { 404: problemRef } : {}), ...(route.method !== 'get' ? { 415: problemRef } : {}), ...(route.write ? { 409: problemRef, 422: problemRef } : {}), ...(route.method === 'patch' ? { 429: problemRef } : {}), 503: problemRef },
   };
 }
 

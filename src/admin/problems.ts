@@ -64,8 +64,9 @@ export function sendProblem(ctx: Context, problem: Problem): void {
   for (const [name, value] of Object.entries(problem.headers)) ctx.set(name, value);
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = { type: problemType(problem.kind), title, status, detail: problem.detail, ...problem.extensions };
-  // After the body: Koa sets the JSON type when the body is an object.
+  // A detail may quote what the caller sent; with <, > and & as JSON escapes, no reader that
+  // sniffs the answer as HTML finds markup in it, and JSON readers get the same text.
+  ctx.body = JSON.stringify({ type: problemType(problem.kind), title, status, detail: problem.detail, ...problem.extensions }).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   ctx.type = 'application/problem+json';
 }
 

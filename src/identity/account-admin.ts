@@ -177,10 +177,13 @@ export type SetTypeOutcome = { ok: true; changed: boolean } | { ok: false; decla
 export function setAccountType(db: Db, types: readonly AccountType[], account: Account, type: string, operator: string | Operator | AdminClient | StaffMember): Promise<SetTypeOutcome> {
   if (!declaredAccountType(types, type)) return Promise.resolve({ ok: false, declared: types.map((t) => t.id) });
   return inTransaction(db, async (trx) => {
+    // The type as it is now, the row held until the end: with two operators at once, the
+    // second's `from` is the first's `to`, not the type both read before either wrote.
+    const current = await trx.selectFrom('accounts').select('account_type').where('id', '=', account.id).forUpdate().executeTakeFirst();
     const done = await trx.updateTable('accounts').set({ account_type: type, updated_at: new Date() }).where('id', '=', account.id).where('account_type', '!=', type).returning('id').executeTakeFirst();
     const changed = done !== undefined;
     const { actor, details, clientId } = operatorAudit(operator);
-    await recordAudit(trx, { action: 'operator.set_type', actor, accountId: account.id, clientId, details: { ...details, from: account.account_type, to: type, changed } });
+    await recordAudit(trx, { action: 'operator.set_type', actor, accountId: account.id, clientId, details: { ...details, from: current?.account_type ?? account.account_type, to: type, changed } });
     return { ok: true, changed };
   });
 }

@@ -50,8 +50,9 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestMetrics());
   app.use(errorHandler(deps.renderer));
   app.use(securityHeaders({ secure: deps.config.issuer.startsWith('https:'), formTargets: portalOriginsOf(deps.config) }));
-  app.use(inputGuard());
+  // The admin API answers every refusal as a problem document, control characters included (its own check).
   app.use(deps.adminApi);
+  app.use(inputGuard());
   app.use(assets());
   app.use(brandAssets(deps.brands, deps.logos));
   app.use(brandContext(deps.brands));

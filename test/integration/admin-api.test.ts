@@ -79,7 +79,8 @@ describe('admin API authentication', () => {
   it('gives no access to tokens of other clients: a service client cannot get admin scopes, and its tokens and people\'s are refused', async () => {
     expect(await json(await tokenResponse(clients.service, 'admin:users:read'))).toMatchObject({ error: 'invalid_scope' });
     const service = await tokenOf(clients.service);
-    await expectProblem(await api('/users', service), 401, 'invalid-token');
+    // A live token, but of a client without the privilege: 403, as a missing scope.
+    await expectProblem(await api('/users', service), 403, 'insufficient-scope');
 
     const user = await portico.createUser();
     const rp = await RelyingParty.discover(portico.url);
