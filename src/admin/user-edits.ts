@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { translator } from '../i18n/index.js';
 import { Problem } from './problems.js';
 import { route, type AdminDeps, type AnyRoute } from './route.js';
 import { detail, idParams, noSuchUser, userDetail } from './users.js';
@@ -8,6 +9,9 @@ import { detail, idParams, noSuchUser, userDetail } from './users.js';
  * invitation to choose a password, never a password by mail) and the account page's address
  * rules (a verified address is one ID's only), with the admin client as the audit actor.
  */
+
+/** The API's words are English, as its problem titles are. */
+const english = translator('en');
 
 const username = z.string().trim().min(1).max(100).regex(/^\S+$/, 'must not contain spaces');
 const email = z.email().max(254);
@@ -37,10 +41,13 @@ const createUser = route({
   response: userDetail,
   handle: async ({ body, deps, client }) => {
     if (body.type !== undefined && !deps.admin.accountTypes().includes(body.type)) throw undeclaredType(deps, body.type);
-    const created = await deps.admin.createInvited(
-      { username: body.username, email: body.email, givenName: body.given_name, familyName: body.family_name, ...(body.type ? { accountType: body.type } : {}) },
-      { adminClient: client },
-    );
+    const user = { username: body.username, email: body.email, givenName: body.given_name, familyName: body.family_name, ...(body.type ? { accountType: body.type } : {}) };
+    const broken = deps.admin.inputProblems(user);
+    if (broken.length > 0) {
+      const errors = broken.map((p) => ({ in: 'body', field: p.field, message: english.msg(p.message) }));
+      throw new Problem('invalid-request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+    }
+    const created = await deps.admin.createInvited(user, { adminClient: client });
     if (created === 'taken') throw new Problem('already-exists', 'An ID with this username or email address already exists.');
     return detail(created);
   },

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { declaredAccountType } from '../identity/account-admin.js';
 import type { Operator } from '../identity/audit.js';
-import { createAccountByOperator, INVITATION_HOURS } from '../identity/invitation.js';
+import { createAccountByOperator, INVITATION_HOURS, operatorInputProblems } from '../identity/invitation.js';
 import { checkNewPassword } from '../identity/password-policy.js';
 import { translator } from '../i18n/index.js';
 import { PasswordHasher } from '../identity/passwords.js';
@@ -71,6 +71,11 @@ export const usersCreate: CommandSpec = {
     const types = ctx.config.policy.account_types;
     if (user.accountType && !declaredAccountType(types, user.accountType)) {
       ctx.err(`--type: unknown account type "${user.accountType}" (declared in account_types: ${types.map((t) => t.id).join(', ')})`);
+      return 1;
+    }
+    const broken = operatorInputProblems(ctx.config.policy, user)[0];
+    if (broken) {
+      ctx.err(`--${broken.field.replace('_', '-')}: ${translator('en').msg(broken.message)}`);
       return 1;
     }
     const invite = !args.includes('--password-stdin');

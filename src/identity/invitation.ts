@@ -10,6 +10,9 @@ import { randomToken } from './keyed-hash.js';
 import type { PasswordHasher } from './passwords.js';
 import { findVerifiedHolder } from './registration/pending-ids.js';
 import { inTransaction } from './transaction.js';
+import { checkName, checkUsername } from './registration/rules.js';
+import type { Policy } from '../config/policy.js';
+import type { Msg } from '../i18n/index.js';
 
 /*
  * An ID an operator creates without a password gets a mailed link to choose one
@@ -39,6 +42,20 @@ export async function sendInvitation(trx: Db, account: Account, issuer: string):
 }
 
 export type NewStaffCreatedAccount = Omit<NewAccountInput, 'passwordHash' | 'emailVerified' | 'birthYear'>;
+
+/**
+ * What an operator types is held to registration's rules for the username and names, as a
+ * person's own form is: the CLI and the admin API are other doors to the same IDs, and what
+ * they let in shows on the same pages and mails. Each broken field with its message.
+ */
+export function operatorInputProblems(policy: Policy, user: NewStaffCreatedAccount): Array<{ field: 'username' | 'given_name' | 'family_name'; message: Msg }> {
+  const problems = [
+    { field: 'username' as const, message: checkUsername(policy.registration.username, user.username) },
+    { field: 'given_name' as const, message: checkName(user.givenName, 'given') },
+    { field: 'family_name' as const, message: checkName(user.familyName, 'family') },
+  ];
+  return problems.filter((p): p is { field: typeof p.field; message: Msg } => p.message !== undefined);
+}
 
 /**
  * An ID an operator creates (the CLI, the admin API): with a password the operator vouches for

@@ -67,6 +67,11 @@ describe('POST /admin/api/v1/users', () => {
     expect(extra.status).toBe(400);
     const spaced = await send('POST', '/users', { username: `${n} x`, email: `${n}@example.com`, given_name: 'A', family_name: 'B' });
     expect(spaced.status).toBe(400);
+    // Registration's rules hold at this door too: no markup in a username, no digits in a name.
+    const markup = await send('POST', '/users', { username: `${n}<script>`, email: `${n}@example.com`, given_name: 'A', family_name: 'B' });
+    expect([markup.status, markup.body.errors]).toEqual([400, [{ in: 'body', field: 'username', message: expect.stringContaining('<') }]]);
+    const digits = await send('POST', '/users', { username: n, email: `${n}@example.com`, given_name: 'Call 555 0100', family_name: 'B' });
+    expect([digits.status, (digits.body.errors as Array<{ field: string }>)[0]?.field]).toEqual([400, 'given_name']);
     expect(await db.selectFrom('accounts').select('id').where('username', 'like', `${n}%`).execute()).toEqual([]);
   });
 });

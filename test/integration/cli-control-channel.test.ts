@@ -67,15 +67,15 @@ describe('operator commands while a server holds the embedded data directory', (
   });
 
   it('creates a user in the server with the password read by the CLI', async () => {
-    const args = ['users', 'create', '--username', 'ctl01', '--email', 'ctl@example.com', '--given-name', 'Cara', '--family-name', 'Lee', '--password-stdin'];
+    const args = ['users', 'create', '--username', 'ctl001', '--email', 'ctl@example.com', '--given-name', 'Cara', '--family-name', 'Lee', '--password-stdin'];
     const run = await portico(args, 'Correct7Horse\n');
-    expect(run).toMatchObject({ code: 0, err: '', out: expect.stringMatching(/^created ctl01 /) });
-    const account = await server.db.selectFrom('accounts').selectAll().where('username', '=', 'ctl01').executeTakeFirstOrThrow();
+    expect(run).toMatchObject({ code: 0, err: '', out: expect.stringMatching(/^created ctl001 /) });
+    const account = await server.db.selectFrom('accounts').selectAll().where('username', '=', 'ctl001').executeTakeFirstOrThrow();
     expect(account.email_verified_at).not.toBeNull();
     const audit = await server.db.selectFrom('audit_events').selectAll().where('account_id', '=', account.id).execute();
     expect(audit.map((e) => [e.action, e.actor])).toEqual([['account.created', `operator:${userInfo().username}`]]);
     expect(await viaSocket(args, 'Correct7Horse\n')).toEqual({ code: 1, out: '', err: 'portico: an ID with this username or email address already exists\n' });
-    const weak = await viaSocket([...args.slice(0, 3), 'ctl02', '--email', 'ctl2@example.com', ...args.slice(6)], 'short\n');
+    const weak = await viaSocket([...args.slice(0, 3), 'ctl002', '--email', 'ctl2@example.com', ...args.slice(6)], 'short\n');
     expect(weak).toMatchObject({ code: 1, out: '' });
     expect(weak.err).toMatch(/^portico: password refused: [^\n]+\n$/);
   });
@@ -84,9 +84,9 @@ describe('operator commands while a server holds the embedded data directory', (
     // Any program running as the server's user can open the socket and say it is anyone.
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
-    const args = ['users', 'create', '--username', 'ctl03', '--email', 'ctl3@example.com', '--given-name', 'Cara', '--family-name', 'Lee', '--password-stdin'];
+    const args = ['users', 'create', '--username', 'ctl003', '--email', 'ctl3@example.com', '--given-name', 'Cara', '--family-name', 'Lee', '--password-stdin'];
     expect(await sendToControlServer(dataDir, args, 'Correct7Horse', { io, operator: 'alice' })).toBe(0);
-    const account = await server.db.selectFrom('accounts').select('id').where('username', '=', 'ctl03').executeTakeFirstOrThrow();
+    const account = await server.db.selectFrom('accounts').select('id').where('username', '=', 'ctl003').executeTakeFirstOrThrow();
     const [event] = await server.db.selectFrom('audit_events').select(['actor', 'details']).where('account_id', '=', account.id).execute();
     expect(event!.actor).toBe(`operator:${userInfo().username}`);
     const details = typeof event!.details === 'string' ? JSON.parse(event!.details) : event!.details;

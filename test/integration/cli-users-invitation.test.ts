@@ -119,6 +119,14 @@ describe('portico users create, without a password', () => {
     expect(await invitations(created.email)).toEqual([]);
   });
 
+  it('holds the username and names to registration\'s rules, creating nothing', async () => {
+    const err: string[] = [];
+    const ctx: CommandContext = { config: portico.config, db: async () => db, out: () => {}, err: (l) => void err.push(l), operator: 'desk-ann' };
+    const code = await runCommand(['users', 'create', '--username', 'ann<b>', '--email', 'ann.b@example.com', '--given-name', 'Ann', '--family-name', 'Bee'], ctx);
+    expect([code, err]).toEqual([1, [expect.stringMatching(/^--username: .*</)]]);
+    expect(await db.selectFrom('accounts').select('id').where('email', '=', 'ann.b@example.com').execute()).toEqual([]);
+  });
+
   it('refuses --password-stdin with nothing on stdin', async () => {
     const refused = await create('');
     expect(refused).toMatchObject({ code: 2, err: 'no password on stdin (leave out --password-stdin to mail a link to set one)', account: undefined });

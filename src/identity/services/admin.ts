@@ -5,7 +5,7 @@ import { allAudit, searchAudit, type AuditFilter } from '../audit-search.js';
 import { operatorAudit, recordAudit, type AdminClient, type StaffMember } from '../audit.js';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../idempotency.js';
 import { editAccount, type AccountEdit, type EditOutcome } from '../account-edit.js';
-import { createAccountByOperator, type NewStaffCreatedAccount } from '../invitation.js';
+import { createAccountByOperator, operatorInputProblems, type NewStaffCreatedAccount } from '../invitation.js';
 import { mayActOn, staffRolesOf } from '../staff.js';
 import type { IdentityEnv } from './env.js';
 
@@ -38,6 +38,9 @@ export function adminService({ db, policy, hasher, issuer }: IdentityEnv) {
 
     /** The account types the policy declares, in its order. */
     accountTypes: () => policy.account_types.map((t) => t.id),
+
+    /** The fields of a new ID that registration's rules refuse (invitation.ts). */
+    inputProblems: (user: NewStaffCreatedAccount) => operatorInputProblems(policy, user),
 
     /** A new ID with an invitation to choose its password (invitation.ts); 'taken' when its username or verified address is another's. */
     async createInvited(user: NewStaffCreatedAccount, client: AdminClient): Promise<AccountReport | 'taken'> {
