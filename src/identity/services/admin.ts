@@ -11,7 +11,7 @@ import type { IdentityEnv } from './env.js';
  * What the admin API does: the help desk's own actions (account-admin.ts, which the CLI runs
  * too) with an admin client as the actor, and the searches behind its lists.
  */
-export function adminService({ db, policy }: IdentityEnv) {
+export function adminService({ db, policy, portals }: IdentityEnv) {
   return {
     searchAccounts: (query: AccountQuery) => searchAccounts(db, query),
 
@@ -25,7 +25,7 @@ export function adminService({ db, policy }: IdentityEnv) {
     async act(id: string, action: OperatorAction, client: AdminClient | StaffMember): Promise<{ changed: boolean } | undefined> {
       const account = await findAccountById(db, id);
       if (!account) return undefined;
-      return { changed: await operatorAction(db, account, action, client) };
+      return { changed: await operatorAction(db, account, action, client, portals) };
     },
 
     /** Gives the ID another declared type (account-admin.ts), audited; undefined when no account has this id. */
