@@ -1,5 +1,6 @@
 import { describeAccount, operatorAction, setAccountType, type AccountReport, type OperatorAction, type SetTypeOutcome } from '../account-admin.js';
 import { findAccountById } from '../accounts.js';
+import { deleteAccount } from '../erase-account.js';
 import { searchAccounts, type AccountQuery } from '../account-search.js';
 import { allAudit, searchAudit, type AuditFilter } from '../audit-search.js';
 import { operatorAudit, recordAudit, type AdminClient, type StaffMember } from '../audit.js';
@@ -26,6 +27,12 @@ export function adminService({ db, policy, portals }: IdentityEnv) {
       const account = await findAccountById(db, id);
       if (!account) return undefined;
       return { changed: await operatorAction(db, account, action, client, portals) };
+    },
+
+    /** Deletes the ID and everything about it (erase-account.ts); its pseudonym in the audit trail, or undefined when no account has this id. */
+    async erase(id: string, client: AdminClient | StaffMember): Promise<{ pseudonym: string } | undefined> {
+      const account = await findAccountById(db, id);
+      return account && { pseudonym: await deleteAccount(db, portals, account, client) };
     },
 
     /** Gives the ID another declared type (account-admin.ts), audited; undefined when no account has this id. */
