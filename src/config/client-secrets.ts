@@ -26,8 +26,8 @@ function fileEntry(config: Config, clientId: string): string {
  * What production refuses in the clients file before any secret is read: secrets written into
  * the file (they end up in images and repositories), and plain-http redirect URIs for web
  * clients, whose codes would cross the network in clear (RFC 9700 §2.6; OAuth 2.0 RFC 6749
- * §3.1.2.1), and plain-http back-channel logout URIs. Native clients keep their loopback redirects (RFC 8252 §7.3); oidc-provider
- * checks those.
+ * §3.1.2.1), and plain-http back-channel logout URIs. Native clients keep their loopback
+ * redirects (RFC 8252 §7.3); oidc-provider checks those.
  */
 function checkProductionEntries(config: Config): void {
   for (const client of config.clients.metadata) {
