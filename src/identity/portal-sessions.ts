@@ -11,7 +11,7 @@ export interface PortalSessions {
    * deliveries go on without the caller, and failures are logged, never thrown.
    */
   endAll(accountId: string): Promise<void>;
-  /** Removes the account's grants and every token issued under them from the protocol store. */
+  /** Removes the account's grants, every token issued under them and its index from the protocol store. */
   forgetGrants(accountId: string): Promise<void>;
 }
 

@@ -72,6 +72,7 @@ export function accountSessions(provider: () => Provider, adapter: AdapterFactor
         await grants.revokeByGrantId(grant.jti);
         await grants.destroy(grant.jti);
       }
+      await grants.forgetAccount(accountId);
     },
   };
 }

@@ -44,6 +44,18 @@ async function cli(args: string[]) {
   return { code, ...text };
 }
 
+/** With Redis as the protocol store: its keys whose name or payload mentions the account. */
+async function redisMentioning(accountId: string): Promise<string[]> {
+  const redis = portico.server.redis;
+  if (!redis) return [];
+  const found: string[] = [];
+  for (const key of await redis.keys('portico:oidc:*')) {
+    const payload = (await redis.type(key)) === 'hash' ? await redis.hget(key, 'payload') : null;
+    if (key.includes(accountId) || payload?.includes(accountId)) found.push(key.replace(/:[^:]+$/, ''));
+  }
+  return found;
+}
+
 /** Every table's rows whose text mentions one of `needles`, by table. */
 async function rowsMentioning(needles: string[]): Promise<Record<string, number>> {
   const tables = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db);
@@ -91,12 +103,15 @@ describe('deleting an ID', () => {
     expect(before.length).toBeGreaterThan(1);
     expect(Object.keys(await rowsMentioning([user.id, user.username, user.email]))).toEqual(expect.arrayContaining(['accounts', 'audit_events', 'security_answers', 'trusted_devices', 'mail_outbox']));
 
+    if (portico.server.redis) expect(await redisMentioning(user.id)).toEqual(expect.arrayContaining(['portico:oidc:Session', 'portico:oidc:Grant', 'portico:oidc:RefreshToken', 'portico:oidc:account']));
+
     const done = await cli(['users', 'delete', user.username, '--yes']);
     expect(done).toMatchObject({ code: 0, err: [] });
     const pseudonym = await erasedPseudonym(db, user.id);
     expect(done.out).toEqual([`deleted ${user.username}; its audit events now name ${pseudonym}`]);
 
     expect(await rowsMentioning([user.id, user.username, user.email])).toEqual({});
+    expect(await redisMentioning(user.id)).toEqual([]);
     const kept = await db.selectFrom('audit_events').selectAll().where('account_id', '=', pseudonym).execute();
     expect(kept.length).toBe(before.length + 1);
     expect(kept.find((e) => e.action === 'operator.delete')).toMatchObject({ actor: 'operator:test-operator' });

@@ -48,6 +48,9 @@ function describeAdapterContract(name: string, makeFactory: () => AdapterFactory
       expect(await adapter('AccessToken').findByAccount(account)).toEqual([]);
       await adapter('Session').destroy(s1);
       expect(await ids('Session', account)).toEqual([s2]);
+      await adapter('Session').forgetAccount(account);
+      expect(await ids('Session', account)).toEqual([]);
+      expect(await ids('Session', other)).toEqual([s3]);
     });
 
     it('returns undefined for an unknown id, uid or user code', async () => {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../../src/cli/commands.js';
 import { DEVICE_COOKIE, portalOrigin, startPortico, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
 import { oidc, RelyingParty } from '../support/rp.js';
 import { formAction, hiddenInput } from '../support/user-agent.js';
@@ -129,5 +130,19 @@ describe('back-channel logout', () => {
     expect(disabled.status).toBe(200);
 
     await expectOneTokenEach(user.id, sids);
+  });
+
+  it('does the same when `portico users end-sessions` runs inside the server, and tells no one twice', async () => {
+    for (const r of receivers) r.tokens.length = 0;
+    const user = await portico.createUser();
+    const { tokens } = await signInBoth(user.username, user.password);
+    const sids = tokens.map((t) => t.claims()!.sid as string | undefined);
+    const ctx = { out: () => {}, err: () => {}, config: portico.config, db: async () => portico.server.database.db, operator: 'test-operator', portals: portico.server.portals };
+    expect(await runCommand(['users', 'end-sessions', user.username], ctx)).toBe(0);
+    await expectOneTokenEach(user.id, sids);
+    // The sessions are gone from the store: ending them again sends nothing more.
+    expect(await runCommand(['users', 'end-sessions', user.username], ctx)).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receivers.map((r) => r.tokens.length)).toEqual([1, 1]);
   });
 });

@@ -204,6 +204,10 @@ export class RedisAdapter implements Adapter {
     return found.filter((p): p is AdapterPayload => p?.accountId === accountId);
   }
 
+  async forgetAccount(accountId: string): Promise<void> {
+    await this.redis.del(this.accountKey(accountId));
+  }
+
   /** A Grant written by this process must not then be read from what was prefetched before. */
   private dropPrefetched(id: string): void {
     if (this.name === 'Grant') this.grants.drop(id);

@@ -139,6 +139,11 @@ export class SqlAdapter implements Adapter {
     return payloads.filter((p): p is AdapterPayload => p?.accountId === accountId);
   }
 
+  async forgetAccount(accountId: string): Promise<void> {
+    if (unstorable(accountId)) return;
+    await this.db.deleteFrom('oidc_models').where('account_key', '=', accountModelKey(accountId)).execute();
+  }
+
   private async findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
     if (unstorable(value)) return undefined;
     const row = await this.db

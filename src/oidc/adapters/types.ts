@@ -30,6 +30,8 @@ export interface Adapter {
    * account (only models in accountModels are indexed by account; others find none).
    */
   findByAccount(accountId: string): Promise<AdapterPayload[]>;
+  /** Portico's own: drops what indexes the account's models, once they are gone (a deleted ID). */
+  forgetAccount(accountId: string): Promise<void>;
 }
 
 /**
