@@ -60,7 +60,10 @@ async function pseudonymiseAudit(trx: Trx, account: Account, pseudonym: string):
   }
 }
 
-/** Deletes every row about the account, the account last. */
+/**
+ * Deletes every row about the account, the account last. Rate-limit counters are left to
+ * expire: their keys are hashes of what was typed (web/rate-limits.ts), and they last minutes.
+ */
 async function deleteRows(trx: Trx, account: Account): Promise<void> {
   const id = account.id;
   const phones = (await trx.selectFrom('phone_numbers').select('e164').where('account_id', '=', id).execute()).map((p) => p.e164);
@@ -70,13 +73,12 @@ async function deleteRows(trx: Trx, account: Account): Promise<void> {
   for (const table of ['account_links', 'legacy_link_attempts', 'security_answers', 'trusted_devices', 'one_time_codes', 'authenticator_recovery_codes', 'authenticator_apps', 'passkeys', 'webauthn_challenges', 'phone_numbers', 'phone_pending', 'staff_roles'] as const) {
     await trx.deleteFrom(table).where('account_id', '=', id).execute();
   }
-  await trx.deleteFrom('flows').where((eb) => eb.or([eb('account_id', '=', id), mentions('data', account.username), mentions('data', account.email)])).execute();
+  // A flow begun before the account was known carries what was typed: the username as a whole JSON string.
+  await trx.deleteFrom('flows').where((eb) => eb.or([eb('account_id', '=', id), mentions('data', JSON.stringify(account.username)), mentions('data', account.email)])).execute();
   // Mail and texts sent to the person: their bodies carry the username and the codes.
   await trx.deleteFrom('mail_outbox').where((eb) => eb.or([eb('account_id', '=', id), eb(sql`lower(to_address)`, '=', account.email.toLowerCase())])).execute();
   await trx.deleteFrom('phone_outbox').where((eb) => (phones.length ? eb.or([eb('account_id', '=', id), eb('to_number', 'in', phones)]) : eb('account_id', '=', id))).execute();
   await trx.deleteFrom('code_failures').where('subject', '=', id).execute();
-  // Counters keyed by what was typed at sign-in or registration, when there is no Redis.
-  await trx.deleteFrom('rate_limits').where((eb) => eb.or([mentions('key', id), mentions('key', account.username), mentions('key', account.email)])).execute();
   // An admin client's stored answers to earlier writes name the account's id.
   await trx.deleteFrom('admin_idempotency_keys').where(mentions('response', id)).execute();
   // Sessions, grants and tokens, when the protocol store is this database (oidc/adapters/sql.ts).
