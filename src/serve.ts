@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     try {
       control = await startControlServer({
         dataDir: config.dataDir,
-        runCommand: (argv, io) => runCommand(argv, { ...io, config, db: async () => running.database.db, onKeysChanged: () => running.host.refresh() }),
+        runCommand: (argv, io) => runCommand(argv, { ...io, config, db: async () => running.database.db, onKeysChanged: () => running.host.refresh(), portals: running.portals }),
       });
     } catch (error) {
       log.warn({ err: error }, 'operator control socket not started; portico commands will refuse while this server runs');

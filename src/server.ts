@@ -20,6 +20,8 @@ import type { Poller } from './notify/poller.js';
 import { createPhoneGateway } from './notify/phone-gateway.js';
 import type { Logger } from './log.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
+import { accountSessions } from './oidc/account-sessions.js';
+import type { PortalSessions } from './identity/portal-sessions.js';
 import { purgeExpiredModels, sealModelPayloads } from './oidc/adapters/sql.js';
 import { ProviderHost } from './oidc/host.js';
 import { checkClients } from './oidc/validate-clients.js';
@@ -56,6 +58,8 @@ export interface RunningServer {
   database: DatabaseHandle;
   redis?: Redis;
   host: ProviderHost;
+  /** The protocol store's sessions per account, for commands run inside this server. */
+  portals: PortalSessions;
   mailer: MailSender;
   /** Delivers the portals' webhook events (drain() in tests). */
   webhooks: Poller;
@@ -168,12 +172,13 @@ export async function startServer(loaded: Config, log: Logger, options: ServerOp
       production: config.production,
       questions: new Map(config.policy.registration.security_questions.questions.map((q) => [q.id, q.translations ?? {}])),
     });
+    const adapter = createAdapterFactory({ db: database.db, redis });
     const host = await ProviderHost.start(
       {
         config,
         db: database.db,
         accounts: accounts.cache,
-        adapter: createAdapterFactory({ db: database.db, redis }),
+        adapter,
         cookieKeys: secrets,
         pages: createPageRenderer(renderer, log),
       },
@@ -190,9 +195,10 @@ export async function startServer(loaded: Config, log: Logger, options: ServerOp
     cleanup.unshift(() => clearInterval(purge));
     const hasher = new PasswordHasher(config.policy.argon2);
     const phone = createPhoneGateway(config, log);
+    const portals = accountSessions(() => host.provider, adapter, log);
     const flowDeps: FlowDeps = {
       config,
-      identity: createIdentity({ db: database.db, hasher, policy: config.policy, issuer: config.issuer, phone }),
+      identity: createIdentity({ db: database.db, hasher, policy: config.policy, issuer: config.issuer, phone, portals }),
       host,
       renderer,
       csrf: new Csrf(secrets[0]!),
@@ -233,7 +239,7 @@ export async function startServer(loaded: Config, log: Logger, options: ServerOp
       });
       for (const step of cleanup) await step();
     };
-    return { app, http, url: `http://127.0.0.1:${port}`, database, redis, host, mailer, webhooks, metricsUrl: metrics?.url, reloadClients, close };
+    return { app, http, url: `http://127.0.0.1:${port}`, database, redis, host, portals, mailer, webhooks, metricsUrl: metrics?.url, reloadClients, close };
   } catch (error) {
     for (const step of cleanup) await Promise.resolve(step()).catch(() => {});
     throw error;

@@ -34,7 +34,7 @@ export interface RouteInput<P, Q, B> {
  * document is generated from them (openapi.ts), so the two cannot disagree.
  */
 export interface RouteDef<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodObject | undefined, R extends z.ZodType | undefined> {
-  method: 'get' | 'post' | 'patch';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** Under /admin/api/v1, in OpenAPI's template syntax: /users/{id}. */
   path: string;
   operationId: string;

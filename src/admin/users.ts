@@ -172,4 +172,22 @@ export const userRoutes: AnyRoute[] = [
     handle: (input) => act(input, SECOND_STEP_RESETS[input.body.method]),
   }),
   setTypeRoute,
+  route({
+    method: 'delete',
+    path: '/users/{id}',
+    operationId: 'user_delete',
+    summary: 'Delete the ID for good: the account, its sessions, tokens, methods, devices, answers and links; its audit events keep only a pseudonym, which the answer gives',
+    scope: 'admin:users:write',
+    write: true,
+    params: idParams,
+    response: z.object({
+      deleted: z.literal(true),
+      pseudonym: z.string().describe('What names the ID in the audit trail from now on'),
+    }),
+    handle: async ({ params, deps, client }) => {
+      const done = await deps.admin.erase(params.id, { adminClient: client });
+      if (!done) throw noSuchUser(params.id);
+      return { deleted: true as const, pseudonym: done.pseudonym };
+    },
+  }),
 ];

@@ -11,6 +11,7 @@ import { firstLine } from './output.js';
 import { commandHelp, overview, type CommandSpec } from './spec.js';
 import { staffCommands } from './staff.js';
 import { usersHelpDesk } from './users-admin.js';
+import { usersDelete } from './users-delete.js';
 import { usersImport } from './users-import.js';
 import { usersCreate } from './users.js';
 
@@ -23,6 +24,7 @@ export const registry: readonly CommandSpec[] = [
   usersCreate,
   usersImport,
   ...usersHelpDesk,
+  usersDelete,
   ...staffCommands,
   legacyImport,
   linksList,

@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { Operator } from '../identity/audit.js';
+import type { PortalSessions } from '../identity/portal-sessions.js';
 import type { Db } from '../storage/database.js';
 
 /** Where a command writes, and what the operator typed that is not in argv. */
@@ -23,6 +24,8 @@ export interface CommandContext extends CommandIo {
   db(): Promise<Db>;
   /** Called after the signing keys changed, so a server in this process reloads them now. */
   onKeysChanged?(): unknown;
+  /** Set inside a server: its protocol store, so ending an ID's sessions tells the portals. */
+  portals?: PortalSessions;
 }
 
 /** A command: its arguments after the command name(s); resolves to the exit code. */

@@ -72,7 +72,7 @@ async function runHelpDesk(spec: CommandSpec, action: OperatorAction | 'show', a
     for (const line of reportLines(await describeAccount(db, account))) ctx.out(line);
     return 0;
   }
-  const changed = await operatorAction(db, account, action, operatorOf(ctx));
+  const changed = await operatorAction(db, account, action, operatorOf(ctx), ctx.portals);
   const [done, nothing] = SAID[action];
   ctx.out(changed ? `${done} ${account.username}` : `${account.username} ${nothing}`);
   return 0;

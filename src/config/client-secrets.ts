@@ -27,8 +27,8 @@ function fileEntry(config: Config, clientId: string): string {
  * What production refuses in the clients file before any secret is read: secrets written into
  * the file (they end up in images and repositories), and plain-http redirect URIs for web
  * clients, whose codes would cross the network in clear (RFC 9700 §2.6; OAuth 2.0 RFC 6749
- * §3.1.2.1). Native clients keep their loopback redirects (RFC 8252 §7.3); oidc-provider
- * checks those.
+ * §3.1.2.1), and plain-http back-channel logout URIs. Native clients keep their loopback
+ * redirects (RFC 8252 §7.3); oidc-provider checks those.
  */
 function checkProductionEntries(config: Config): void {
   for (const client of config.clients.metadata) {
@@ -36,6 +36,11 @@ function checkProductionEntries(config: Config): void {
     if (id === ACCOUNT_CLIENT_ID) continue;
     if (client.client_secret !== undefined) {
       throw new ConfigError(`${fileEntry(config, id)}: client_secret: not allowed when NODE_ENV=production; name an environment variable with client_secret_env`);
+    }
+    // Logout tokens name the person and the session: never in clear, native client or not.
+    const logout = client.backchannel_logout_uri;
+    if (typeof logout === 'string' && logout.toLowerCase().startsWith('http:')) {
+      throw new ConfigError(`${fileEntry(config, id)}: backchannel_logout_uri: ${logout}: needs https when NODE_ENV=production`);
     }
     if (client.application_type === 'native') continue;
     const uris = Array.isArray(client.redirect_uris) ? client.redirect_uris : [];

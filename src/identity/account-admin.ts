@@ -14,6 +14,7 @@ import { numberEnding } from './second-step/phone-number.js';
 import { phoneOf } from './second-step/phone.js';
 import { forgetDevices, listTrustedDevices } from './trusted-devices.js';
 import { inTransaction } from './transaction.js';
+import { noPortalSessions, type PortalSessions } from './portal-sessions.js';
 
 /*
  * What the help desk does to one account. Every action writes an audit
@@ -95,18 +96,24 @@ export function findForOperator(db: Db, login: string): Promise<Account | undefi
   return findAccountByLogin(db, login);
 }
 
+/** Actions after which no portal may keep the person signed in (back-channel logout). */
+const ENDS_SESSIONS: ReadonlySet<OperatorAction> = new Set(['disable', 'end_sessions']);
+
 /**
  * Runs one help-desk action; returns whether it changed anything (unlocking an active
  * account does not). `unlock` lifts a lock from failures or an operator; `enable` is its
- * synonym for accounts an operator disabled.
+ * synonym for accounts an operator disabled. Disabling and ending sessions then end the
+ * account's sessions in the protocol store and tell the portals, once the change is committed.
  */
-export function operatorAction(db: Db, account: Account, action: OperatorAction, operator: string | Operator | AdminClient | StaffMember): Promise<boolean> {
-  return inTransaction(db, async (trx) => {
+export async function operatorAction(db: Db, account: Account, action: OperatorAction, operator: string | Operator | AdminClient | StaffMember, portals: PortalSessions = noPortalSessions): Promise<boolean> {
+  const changed = await inTransaction(db, async (trx) => {
     const changed = await apply(trx, account, action);
     const { actor, details, clientId } = operatorAudit(operator);
     await recordAudit(trx, { action: `operator.${action}`, actor, accountId: account.id, clientId, details: { ...details, changed } });
     return changed;
   });
+  if (ENDS_SESSIONS.has(action)) await portals.endAll(account.id);
+  return changed;
 }
 
 async function apply(db: Db, account: Account, action: OperatorAction): Promise<boolean> {

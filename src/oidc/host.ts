@@ -71,6 +71,10 @@ export class ProviderHost {
   #install(keys: object[]): void {
     const provider = createProvider(this.deps, { keys });
     provider.on('server_error', (ctx: Context, error: Error) => this.#onServerError(ctx, error));
+    // RP-initiated logout's deliveries; the token is never logged, only the portal and the reason.
+    provider.on('backchannel.error', (_ctx: Context, error: Error, client: { clientId: string }) => {
+      this.log.warn({ client: client.clientId, reason: error.name === 'TimeoutError' ? 'timed out' : error.message }, 'back-channel logout not delivered');
+    });
     this.#provider = provider;
     this.#handler = provider.callback() as Handler;
   }

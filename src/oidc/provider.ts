@@ -58,6 +58,19 @@ export function clientMetadata(config: Pick<Config, 'clients'>): Record<string, 
   });
 }
 
+/**
+ * oidc-provider refuses outgoing requests to special-use addresses (SSRF protection) by its
+ * own dispatcher. Outside production a portal's back-channel logout receiver may be on the
+ * loopback (a developer's machine, the tests), so there the dispatcher is left out.
+ */
+function outgoingFetch(config: Pick<Config, 'production'>): NonNullable<Configuration['fetch']> {
+  if (config.production) return (url, options) => fetch(url, options);
+  return (url, options) => {
+    const { dispatcher: _ssrf, ...rest } = options as RequestInit & { dispatcher?: unknown };
+    return fetch(url, rest);
+  };
+}
+
 export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: object[] }): Configuration {
   const { config, pages } = deps;
   const secure = config.issuer.startsWith('https:');
@@ -88,6 +101,8 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
       introspection: { enabled: true, allowedPolicy: introspectionPolicy(deps.accounts) as never },
       revocation: { enabled: true, allowedPolicy: ownTokenOnly as never },
       userinfo: { enabled: true },
+      // Portals with a backchannel_logout_uri hear of every session end (account-sessions.ts too).
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: pages.logoutSource,
@@ -106,6 +121,7 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     renderError: pages.renderError,
+    fetch: outgoingFetch(config),
     ttl: ttls(config),
   };
 }

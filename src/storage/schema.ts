@@ -73,6 +73,8 @@ export interface OidcModelsTable {
   uid: string | null;
   expires_at: NullableTimestamp;
   consumed_at: NullableTimestamp;
+  /** storage/model-keys.ts accountModelKey of the payload's accountId (migration 0032). */
+  account_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface InstanceSettingsTable {

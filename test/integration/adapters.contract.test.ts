@@ -32,6 +32,27 @@ function describeAdapterContract(name: string, makeFactory: () => AdapterFactory
       expect(await adapter('Interaction').find(id)).toBeUndefined();
     });
 
+    it('finds the sessions and grants of one account, and no longer once destroyed', async () => {
+      const [account, other] = [unique('account'), unique('account')];
+      const [s1, s2, s3, g1] = [unique('session'), unique('session'), unique('session'), unique('grant')];
+      await adapter('Session').upsert(s1, { jti: s1, accountId: account, authorizations: { app: { sid: 'x' } } }, 60);
+      await adapter('Session').upsert(s2, { jti: s2, accountId: account }, 60);
+      await adapter('Session').upsert(s3, { jti: s3, accountId: other }, 60);
+      await adapter('Grant').upsert(g1, { jti: g1, accountId: account, clientId: 'app' }, 60);
+      await adapter('AccessToken').upsert(unique('at'), { accountId: account, grantId: g1 }, 60);
+      const ids = async (model: string, id: string) => (await adapter(model).findByAccount(id)).map((p) => p.jti).sort();
+      expect(await ids('Session', account)).toEqual([s1, s2].sort());
+      expect(await ids('Session', other)).toEqual([s3]);
+      expect(await ids('Grant', account)).toEqual([g1]);
+      // Only sessions and grants are indexed by account.
+      expect(await adapter('AccessToken').findByAccount(account)).toEqual([]);
+      await adapter('Session').destroy(s1);
+      expect(await ids('Session', account)).toEqual([s2]);
+      await adapter('Session').forgetAccount(account);
+      expect(await ids('Session', account)).toEqual([]);
+      expect(await ids('Session', other)).toEqual([s3]);
+    });
+
     it('returns undefined for an unknown id, uid or user code', async () => {
       expect(await adapter('AccessToken').find(unique('nothing'))).toBeUndefined();
       expect(await adapter('Session').findByUid(unique('nothing'))).toBeUndefined();

@@ -111,4 +111,15 @@ describe('in production (NODE_ENV=production)', () => {
     const native = file('native.json', [{ client_id: 'app', client_name: 'App', application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1/callback'] }]);
     expect(await check({ ...production, CLIENTS_FILE: native })).toMatchObject({ code: 0, err: '', out: expect.stringContaining('app  "App"') });
   });
+
+  it('checks backchannel_logout_uri: a URL, and https when NODE_ENV=production', async () => {
+    const notUrl = file('logout-not-url.json', [{ ...web, client_secret: '0123456789abcdef', backchannel_logout_uri: 'not a url' }]);
+    const http = file('logout-http.json', [{ ...web, client_secret_env: 'BILL_SECRET', backchannel_logout_uri: 'http://bill.example/logout' }]);
+    const typo = file('logout-typo.json', [{ ...web, client_secret: '0123456789abcdef', backchannel_logout_url: 'https://bill.example/logout' }]);
+    await expectBothRefuse({ CLIENTS_FILE: notUrl }, /: client "bill": backchannel_logout_uri must be a web uri\n$/);
+    await expectBothRefuse({ ...production, CLIENTS_FILE: http, BILL_SECRET: 'f3a9c1e07b6d42e5a8c9' }, /: client "bill": backchannel_logout_uri: http:\/\/bill\.example\/logout: needs https when NODE_ENV=production\n$/);
+    expect((await check({ CLIENTS_FILE: typo })).err).toMatch(/: client "bill": backchannel_logout_url: unknown field; did you mean backchannel_logout_uri\?\n$/);
+    const good = file('logout-good.json', [{ ...web, client_secret_env: 'BILL_SECRET', backchannel_logout_uri: 'https://bill.example/logout', backchannel_logout_session_required: true }]);
+    expect(await check({ ...production, CLIENTS_FILE: good, BILL_SECRET: 'f3a9c1e07b6d42e5a8c9' })).toMatchObject({ code: 0, err: '' });
+  });
 });

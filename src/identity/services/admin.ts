@@ -1,5 +1,6 @@
 import { describeAccount, operatorAction, setAccountType, type AccountReport, type OperatorAction, type SetTypeOutcome } from '../account-admin.js';
 import { findAccountById } from '../accounts.js';
+import { deleteAccount } from '../erase-account.js';
 import { searchAccounts, type AccountQuery } from '../account-search.js';
 import { allAudit, searchAudit, type AuditFilter } from '../audit-search.js';
 import { operatorAudit, recordAudit, type AdminClient, type StaffMember } from '../audit.js';
@@ -13,7 +14,7 @@ import type { IdentityEnv } from './env.js';
  * What the admin API does: the help desk's own actions (account-admin.ts, which the CLI runs
  * too) with an admin client as the actor, and the searches behind its lists.
  */
-export function adminService({ db, policy, hasher, issuer }: IdentityEnv) {
+export function adminService({ db, policy, hasher, issuer, portals }: IdentityEnv) {
   return {
     searchAccounts: (query: AccountQuery) => searchAccounts(db, query),
 
@@ -27,7 +28,13 @@ export function adminService({ db, policy, hasher, issuer }: IdentityEnv) {
     async act(id: string, action: OperatorAction, client: AdminClient | StaffMember): Promise<{ changed: boolean } | undefined> {
       const account = await findAccountById(db, id);
       if (!account) return undefined;
-      return { changed: await operatorAction(db, account, action, client) };
+      return { changed: await operatorAction(db, account, action, client, portals) };
+    },
+
+    /** Deletes the ID and everything about it (erase-account.ts); its pseudonym in the audit trail, or undefined when no account has this id. */
+    async erase(id: string, client: AdminClient | StaffMember): Promise<{ pseudonym: string } | undefined> {
+      const account = await findAccountById(db, id);
+      return account && { pseudonym: await deleteAccount(db, portals, account, client) };
     },
 
     /** Gives the ID another declared type (account-admin.ts), audited; undefined when no account has this id. */

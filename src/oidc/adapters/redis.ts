@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { GrantPrefetch } from './grant-prefetch.js';
 import {
+  accountModels,
   grantableModels,
   stringField,
   ttlSeconds,
@@ -27,28 +28,31 @@ import {
 export const DEFAULT_REDIS_PREFIX = 'portico:oidc:';
 
 const scripts = {
-  // KEYS: model key, grant index set, uid lookup, userCode lookup ('' = none).
-  // ARGV: payload JSON, TTL in ms (0 = none), id, grantId ('' = none). The grant index set
-  // must outlive its longest-lived member, else revokeByGrantId would miss that member.
+  // KEYS: model key, grant index set, uid lookup, userCode lookup, account index set ('' = none).
+  // ARGV: payload JSON, TTL in ms (0 = none), id, grantId ('' = none). An index set must
+  // outlive its longest-lived member, else revokeByGrantId or findByAccount would miss it.
   porticoUpsert: {
-    numberOfKeys: 4,
+    numberOfKeys: 5,
     lua: `
 local ttl = tonumber(ARGV[2])
+local function index(set)
+  if set == '' then return end
+  local existed = redis.call('EXISTS', set)
+  redis.call('SADD', set, KEYS[1])
+  if ttl <= 0 then
+    redis.call('PERSIST', set)
+  elseif existed == 0 then
+    redis.call('PEXPIRE', set, ttl)
+  else
+    local current = redis.call('PTTL', set)
+    if current >= 0 and current < ttl then redis.call('PEXPIRE', set, ttl) end
+  end
+end
 redis.call('HSET', KEYS[1], 'payload', ARGV[1])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'grantId', ARGV[4]) end
 if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
-if KEYS[2] ~= '' then
-  local existed = redis.call('EXISTS', KEYS[2])
-  redis.call('SADD', KEYS[2], KEYS[1])
-  if ttl <= 0 then
-    redis.call('PERSIST', KEYS[2])
-  elseif existed == 0 then
-    redis.call('PEXPIRE', KEYS[2], ttl)
-  else
-    local current = redis.call('PTTL', KEYS[2])
-    if current >= 0 and current < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
-  end
-end
+index(KEYS[2])
+index(KEYS[5])
 for i = 3, 4 do
   if KEYS[i] ~= '' then
     if ttl > 0 then redis.call('SET', KEYS[i], ARGV[3], 'PX', ttl) else redis.call('SET', KEYS[i], ARGV[3]) end
@@ -96,7 +100,7 @@ return #members`,
 };
 
 interface ScriptCommands {
-  porticoUpsert(key: string, grantKey: string, uidKey: string, userCodeKey: string, payload: string, ttlMs: number, id: string, grantId: string): Promise<number>;
+  porticoUpsert(key: string, grantKey: string, uidKey: string, userCodeKey: string, accountKey: string, payload: string, ttlMs: number, id: string, grantId: string): Promise<number>;
   porticoFindWithGrant(key: string, grantPrefix: string): Promise<[string[], string[]?, string?]>;
   porticoConsume(key: string, epochSeconds: number): Promise<number>;
   porticoFindByLookup(lookupKey: string, modelPrefix: string): Promise<string[]>;
@@ -142,6 +146,7 @@ export class RedisAdapter implements Adapter {
     const grantable = grantId !== null && grantableModels.has(this.name);
     const uid = stringField(payload.uid);
     const userCode = stringField(payload.userCode);
+    const accountId = accountModels.has(this.name) ? stringField(payload.accountId) : null;
     this.dropPrefetched(id);
     // HSET keeps a `consumed` mark across re-saves, as the reference adapter does.
     await this.redis.porticoUpsert(
@@ -149,6 +154,7 @@ export class RedisAdapter implements Adapter {
       grantable ? this.grantKey(grantId) : '',
       uid ? this.lookupKey('uid', uid) : '',
       userCode ? this.lookupKey('userCode', userCode) : '',
+      accountId ? this.accountKey(accountId) : '',
       JSON.stringify(payload),
       ttlMs,
       id,
@@ -190,6 +196,18 @@ export class RedisAdapter implements Adapter {
     await this.redis.porticoRevokeGrant(this.grantKey(grantId));
   }
 
+  async findByAccount(accountId: string): Promise<AdapterPayload[]> {
+    if (!accountModels.has(this.name)) return [];
+    // The set holds every indexed model of the account; members that expired are skipped.
+    const keys = (await this.redis.smembers(this.accountKey(accountId))).filter((key) => key.startsWith(this.key('')));
+    const found = await Promise.all(keys.map(async (key) => decode(await this.redis.hgetall(key))));
+    return found.filter((p): p is AdapterPayload => p?.accountId === accountId);
+  }
+
+  async forgetAccount(accountId: string): Promise<void> {
+    await this.redis.del(this.accountKey(accountId));
+  }
+
   /** A Grant written by this process must not then be read from what was prefetched before. */
   private dropPrefetched(id: string): void {
     if (this.name === 'Grant') this.grants.drop(id);
@@ -211,6 +229,10 @@ export class RedisAdapter implements Adapter {
 
   private lookupKey(field: 'uid' | 'userCode', value: string): string {
     return `${this.prefix}${field}:${this.name}:${value}`;
+  }
+
+  private accountKey(accountId: string): string {
+    return `${this.prefix}account:${accountId}`;
   }
 
   private grantKey(grantId: string): string {

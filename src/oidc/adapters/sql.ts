@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { Db } from '../../storage/database.js';
 import { isSealed, openSealedFrom, secretBoxFor } from '../../storage/secret-box.js';
 import type { Database, OidcModelsTable } from '../../storage/schema.js';
+import { accountModelKey, hashModelId } from '../../storage/model-keys.js';
 import {
+  accountModels,
   grantableModels,
   stringField,
   ttlSeconds,
@@ -29,7 +30,7 @@ type Row = Pick<Selectable<OidcModelsTable>, 'id' | 'payload' | 'consumed_at'>;
  * cookie): they are sealed whole with the keys-encryption key, the row's key as associated data.
  * Migration 0015 hashed the keys of rows written before; sealModelPayloads seals their payloads.
  */
-export const hashModelId = (value: string) => createHash('sha256').update(value).digest('base64url');
+export { hashModelId };
 
 const payloadAad = (model: string, hashedId: string) => `oidc_models:${model}:${hashedId}`;
 
@@ -61,6 +62,11 @@ async function decode(db: Db, model: string, row: Row | undefined): Promise<Adap
 
 const hashed = (value: string | null) => (value === null ? null : hashModelId(value));
 
+function accountOf(payload: AdapterPayload): string | null {
+  const accountId = stringField(payload.accountId);
+  return accountId === null ? null : accountModelKey(accountId);
+}
+
 export class SqlAdapter implements Adapter {
   constructor(
     private readonly name: string,
@@ -75,6 +81,8 @@ export class SqlAdapter implements Adapter {
       grant_id: grantableModels.has(this.name) ? stringField(payload.grantId) : null,
       user_code: hashed(stringField(payload.userCode)),
       uid: hashed(stringField(payload.uid)),
+      // Every model that names its account, so that deleting the ID removes them all at once.
+      account_key: accountOf(payload),
       expires_at: expiresAt(expiresIn),
     };
     // consumed_at is left as it was on conflict, as the Redis adapter keeps its `consumed` mark.
@@ -116,6 +124,24 @@ export class SqlAdapter implements Adapter {
     if (unstorable(grantId)) return;
     // Every grantable model of the grant, whichever model's adapter is asked (as in Redis).
     await this.db.deleteFrom('oidc_models').where('grant_id', '=', grantId).execute();
+  }
+
+  async findByAccount(accountId: string): Promise<AdapterPayload[]> {
+    if (unstorable(accountId) || !accountModels.has(this.name)) return [];
+    const rows = await this.db
+      .selectFrom('oidc_models')
+      .select(['id', 'payload', 'consumed_at'])
+      .where('model', '=', this.name)
+      .where('account_key', '=', accountModelKey(accountId))
+      .where(notExpired)
+      .execute();
+    const payloads = await Promise.all(rows.map((row) => decode(this.db, this.name, row)));
+    return payloads.filter((p): p is AdapterPayload => p?.accountId === accountId);
+  }
+
+  async forgetAccount(accountId: string): Promise<void> {
+    if (unstorable(accountId)) return;
+    await this.db.deleteFrom('oidc_models').where('account_key', '=', accountModelKey(accountId)).execute();
   }
 
   private async findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {

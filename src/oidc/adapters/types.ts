@@ -25,6 +25,13 @@ export interface Adapter {
   consume(id: string): Promise<void>;
   destroy(id: string): Promise<void>;
   revokeByGrantId(grantId: string): Promise<void>;
+  /**
+   * Portico's own, beyond the contract: the live payloads of this model that belong to the
+   * account (only models in accountModels are indexed by account; others find none).
+   */
+  findByAccount(accountId: string): Promise<AdapterPayload[]>;
+  /** Portico's own: drops what indexes the account's models, once they are gone (a deleted ID). */
+  forgetAccount(accountId: string): Promise<void>;
 }
 
 /**
@@ -44,6 +51,12 @@ export const grantableModels: ReadonlySet<string> = new Set([
   'DeviceCode',
   'BackchannelAuthenticationRequest',
 ]);
+
+/**
+ * Models indexed by their payload's accountId, so that ending or deleting an ID finds its
+ * sessions (to tell the portals) and grants (whose tokens revokeByGrantId removes).
+ */
+export const accountModels: ReadonlySet<string> = new Set(['Session', 'Grant']);
 
 /** Seconds to live, or undefined when the payload must not expire (never NaN, 0 or negative). */
 export function ttlSeconds(expiresIn: number | undefined): number | undefined {
