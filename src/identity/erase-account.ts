@@ -5,6 +5,7 @@ import type { Account, Database } from '../storage/schema.js';
 import { operatorAudit, recordAudit, type AdminClient, type Operator, type StaffMember } from './audit.js';
 import { codeHmacKey, keyedHash } from './keyed-hash.js';
 import { inTransaction } from './transaction.js';
+import { emitAccountEvent } from './account-events.js';
 import type { PortalSessions } from './portal-sessions.js';
 
 /*
@@ -98,6 +99,10 @@ export async function eraseAccount(db: Db, account: Account, operator: string | 
     await pseudonymiseAudit(trx, account, pseudonym);
     const { actor, details, clientId } = operatorAudit(operator);
     await recordAudit(trx, { action: 'operator.delete', actor, accountId: pseudonym, clientId, details });
+    // The one row left naming the ID: portals that were sent its data must hear that it is
+    // gone, so they can erase theirs (GDPR Art. 19). Its earlier events go with it.
+    await trx.deleteFrom('webhook_outbox').where('subject', '=', account.id).execute();
+    await emitAccountEvent(trx, 'account.deleted', account.id);
   });
   return pseudonym;
 }

@@ -110,7 +110,9 @@ describe('deleting an ID', () => {
     const pseudonym = await erasedPseudonym(db, user.id);
     expect(done.out).toEqual([`deleted ${user.username}; its audit events now name ${pseudonym}`]);
 
-    expect(await rowsMentioning([user.id, user.username, user.email])).toEqual({});
+    expect(await rowsMentioning([user.id, user.username, user.email])).toEqual({ webhook_outbox: 1 });
+    // ...which is the event telling portals of the deletion, by the subject they know.
+    expect(await db.selectFrom('webhook_outbox').select(['event_type', 'subject']).where('subject', '=', user.id).execute()).toEqual([{ event_type: 'account.deleted', subject: user.id }]);
     expect(await redisMentioning(user.id)).toEqual([]);
     const kept = await db.selectFrom('audit_events').selectAll().where('account_id', '=', pseudonym).execute();
     expect(kept.length).toBe(before.length + 1);
@@ -148,7 +150,9 @@ describe('deleting an ID', () => {
     expect(replay.status).toBe(200);
     expect(await replay.json()).toEqual({ deleted: true, pseudonym });
     expect((await remove(user.id)).status).toBe(404);
-    expect(await rowsMentioning([user.id, user.username, user.email])).toEqual({});
+    expect(await rowsMentioning([user.id, user.username, user.email])).toEqual({ webhook_outbox: 1 });
+    // ...which is the event telling portals of the deletion, by the subject they know.
+    expect(await db.selectFrom('webhook_outbox').select(['event_type', 'subject']).where('subject', '=', user.id).execute()).toEqual([{ event_type: 'account.deleted', subject: user.id }]);
     expect(await db.selectFrom('audit_events').select(['actor', 'client_id']).where('account_id', '=', pseudonym).where('action', '=', 'operator.delete').execute()).toEqual([{ actor: `client:${admin.id}`, client_id: admin.id }]);
     await cannotSignIn(user);
   });
