@@ -25,6 +25,7 @@ import * as m0027 from './0027_authenticator_app_replacement.js';
 import * as m0028 from './0028_account_type_notify.js';
 import * as m0029 from './0029_admin_idempotency.js';
 import * as m0030 from './0030_staff_roles.js';
+import * as m0034 from './0034_organizations.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -54,4 +55,5 @@ export const migrations: Record<string, Migration> = {
   '0028_account_type_notify': m0028,
   '0029_admin_idempotency': m0029,
   '0030_staff_roles': m0030,
+  '0034_organizations': m0034,
 };

@@ -9,6 +9,7 @@ import { ssoSessionSchema } from './policy-sso-session.js';
 import { pendingIdsSchema } from './policy-pending-ids.js';
 import { codeFailuresSchema, recoverySchema } from './policy-recovery.js';
 import { accountTypesSchema, undeclaredTypeProblem } from './policy-account-types.js';
+import { organizationsSchema } from './policy-organizations.js';
 
 /**
  * Account policy. Defaults match the portals Portico replaces (their public guides) and the
@@ -132,6 +133,7 @@ const policySchema = z
     recovery: recoverySchema,
     code_failures: codeFailuresSchema,
     account_types: accountTypesSchema,
+    organizations: organizationsSchema,
   })
   .strict()
   .superRefine((policy, ctx) => {
