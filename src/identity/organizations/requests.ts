@@ -62,7 +62,8 @@ export async function requestOrganization(db: Db, policy: OrganizationsPolicy, r
         .returning('id')
         .executeTakeFirst();
       if (created) {
-        const requestId = await insertRequest(trx, 'register', requester.id, id);
+        // A new organisation has no request yet: this insert cannot meet a pending one.
+        const requestId = (await insertRequest(trx, 'register', requester.id, id))!;
         await recordAudit(trx, { action: 'organization.requested', actor, accountId: requester.id, ...origin, details: { organization_id: id, request_id: requestId, tax_id_last4: last4 } });
         await enqueueMail(trx, { to: requester.email, template: 'org-request-received', accountId: requester.id, data: { givenName: requester.given_name, orgName: legalName, last4, join: false } });
         return { ok: true, kind: 'register', requestId, organizationId: id, created: true };
@@ -72,21 +73,28 @@ export async function requestOrganization(db: Db, policy: OrganizationsPolicy, r
       if (!found) throw new Error('organization vanished while being requested');
       if ('ok' in found) return found;
     }
-    return requestToJoin(trx, requester, found, last4, origin);
+    return requestToJoin(trx, hash, requester, found, last4, origin);
   });
 }
 
-async function insertRequest(trx: Db, kind: 'register' | 'join', accountId: string, organizationId: string): Promise<string> {
+/** The new request's id; undefined when the person's pending request to this organisation came first (a race of theirs). */
+async function insertRequest(trx: Db, kind: 'register' | 'join', accountId: string, organizationId: string): Promise<string | undefined> {
   const row = await trx
     .insertInto('organization_requests')
     .values({ id: randomUUID(), kind, account_id: accountId, organization_id: organizationId })
+    .onConflict((c) => c.columns(['account_id', 'organization_id']).where('status', '=', 'pending').doNothing())
     .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+    .executeTakeFirst();
+  return row?.id;
 }
 
-async function requestToJoin(trx: Db, requester: Account, org: { organizationId: string; legalName: string; status: string }, last4: string, origin: AuditOrigin): Promise<RequestOutcome> {
+async function requestToJoin(trx: Db, hash: string, requester: Account, org: { organizationId: string; legalName: string; status: string }, last4: string, origin: AuditOrigin): Promise<RequestOutcome> {
   const requestId = await insertRequest(trx, 'join', requester.id, org.organizationId);
+  if (!requestId) {
+    const mine = await existing(trx, hash, requester.id);
+    if (mine && 'ok' in mine) return mine;
+    throw new Error('a pending request blocked this one and then vanished');
+  }
   await recordAudit(trx, { action: 'organization.join_requested', actor: `account:${requester.id}`, accountId: requester.id, ...origin, details: { organization_id: org.organizationId, request_id: requestId, tax_id_last4: last4 } });
   await enqueueMail(trx, { to: requester.email, template: 'org-request-received', accountId: requester.id, data: { givenName: requester.given_name, orgName: org.legalName, last4, join: true } });
   // A pending organisation has no administrator yet: its join requests wait for the first one.
