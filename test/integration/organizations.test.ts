@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCommand } from '../../src/cli/commands.js';
 import type { CommandContext } from '../../src/cli/context.js';
 import { findAccountById } from '../../src/identity/accounts.js';
+import { openTaxId } from '../../src/identity/organizations/tax-id.js';
 import { PasswordHasher } from '../../src/identity/passwords.js';
 import { organizationsService, type OrganizationsService } from '../../src/identity/services/organizations.js';
 import { createLogger } from '../../src/log.js';
@@ -117,6 +118,9 @@ describe('requests to register an organisation', () => {
     expect(org).toMatchObject({ status: 'pending', legal_name: 'Lakeside Family Clinic' });
     expect(org.tax_id_sealed).not.toContain(digitsOf(taxId));
     expect(org.tax_id_hash).not.toContain(digitsOf(taxId));
+    // Sealed for this row: it opens here, with the keys-encryption key, and nowhere else.
+    expect(await openTaxId(db, org.id, org.tax_id_sealed)).toBe(digitsOf(taxId));
+    await expect(openTaxId(db, first.ok ? 'another-row' : '', org.tax_id_sealed)).rejects.toThrow('does not open');
     const audit = await db.selectFrom('audit_events').select(['action', 'actor', 'details']).where('account_id', '=', requester.id).where('action', '=', 'organization.requested').executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ actor: `account:${requester.id}`, details: { organization_id: org.id, tax_id_last4: digitsOf(taxId).slice(-4) } });
   });

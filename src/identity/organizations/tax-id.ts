@@ -61,3 +61,16 @@ export async function sealTaxId(db: Db, organizationId: string, digits: string):
 export function openTaxId(db: Db, organizationId: string, sealed: string): Promise<string> {
   return openSealedFrom(db, sealed, aad(organizationId));
 }
+
+/** Reseals with the current key the Tax IDs sealed with an older one (keys rotate-encryption); a row changed meanwhile is left. */
+export async function resealTaxIds(db: Db): Promise<number> {
+  const box = await secretBoxFor(db);
+  let changed = 0;
+  for (const row of await db.selectFrom('organizations').select(['id', 'tax_id_sealed']).execute()) {
+    if (!box.sealedWithOlderKey(row.tax_id_sealed)) continue;
+    const resealed = box.seal(box.open(row.tax_id_sealed, aad(row.id)), aad(row.id));
+    const result = await db.updateTable('organizations').set({ tax_id_sealed: resealed }).where('id', '=', row.id).where('tax_id_sealed', '=', row.tax_id_sealed).executeTakeFirst();
+    changed += Number(result.numUpdatedRows);
+  }
+  return changed;
+}
