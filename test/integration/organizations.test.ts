@@ -9,7 +9,8 @@ import { organizationsService, type OrganizationsService } from '../../src/ident
 import { createLogger } from '../../src/log.js';
 import type { Db } from '../../src/storage/database.js';
 import type { Account } from '../../src/storage/schema.js';
-import { startPortico, type TestPortico } from '../support/portico.js';
+import { DEVICE_COOKIE, startPortico, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
+import { hiddenInput, UserAgent } from '../support/user-agent.js';
 import { oidc, RelyingParty } from '../support/rp.js';
 import { TestSmtp } from '../support/smtp.js';
 import { waitUntil } from '../support/wait.js';
@@ -284,6 +285,50 @@ describe('users create --organization', () => {
     const refused = await cli('users', 'create', '--username', `late${n}`, '--email', `late.${n}@example.com`, '--given-name', 'Lee', '--family-name', 'Late', '--organization', pending.organizationId);
     expect(refused).toMatchObject({ code: 1, err: `--organization: no approved organisation with id "${pending.organizationId}"` });
     expect((await cli('users', 'create', '--username', `x${n}`, '--email', `x.${n}@example.com`, '--given-name', 'X', '--family-name', 'Y', '--organization', organizationId, '--role', 'owner')).code).toBe(2);
+  });
+});
+
+describe('the account page to register or join an organisation', () => {
+  async function openAccount(user: { username: string; password: string }, path: string) {
+    const agent = new UserAgent('http://127.0.0.1:9');
+    agent.cookies.set(DEVICE_COOKIE, TEST_DEVICE_TOKEN);
+    const signIn = await agent.follow(`${portico.url}${path}`);
+    const action = /action="([^"]+\/login)"/.exec(signIn.html!)![1]!;
+    const page = await agent.follow(new URL(action, signIn.url).toString(), { form: { csrf: hiddenInput(signIn.html!, 'csrf')!, login: user.username, password: user.password } });
+    return { agent, page };
+  }
+  const fieldError = (html: string, field: string) => new RegExp(`id="${field}-error">([^<]*)<`).exec(html)?.[1];
+
+  it('is linked from the overview of a type that needs an organisation only', async () => {
+    const member = await portico.createUser();
+    expect((await openAccount(member, '/account')).page.html).not.toContain('href="/account/organizations"');
+    const provider = await portico.createUser();
+    await db.updateTable('accounts').set({ account_type: 'provider' }).where('id', '=', provider.id).execute();
+    expect((await openAccount(provider, '/account')).page.html).toContain('href="/account/organizations"');
+  });
+
+  it('answers a wrong Tax ID beside the field, keeps the other fields, then takes the request and lists it by the last 4 digits', async () => {
+    const user = await portico.createUser();
+    await db.updateTable('accounts').set({ account_type: 'provider' }).where('id', '=', user.id).execute();
+    const { agent, page } = await openAccount(user, '/account/organizations');
+    expect(page.url).toBe(`${portico.url}/account/organizations`);
+    expect(page.html).toContain('You do not belong to an organization yet.');
+    const form = { legalName: 'Harbor Pediatrics', address: '3 Dock St, Duluth MN', phone: '218-555-0142' };
+    const refused = await agent.follow(`${portico.url}/account/organizations`, { form: { csrf: hiddenInput(page.html!, 'csrf')!, taxId: '07-1234567', ...form } });
+    expect(refused.response.status).toBe(400);
+    expect(fieldError(refused.html!, 'taxId')).toBe('This is not a valid Tax ID: check its first two digits.');
+    expect(refused.html).toContain('value="Harbor Pediatrics"');
+    expect(refused.html).not.toContain('1234567');
+    const taxId = newTaxId();
+    const sent = await agent.follow(`${portico.url}/account/organizations`, { form: { csrf: hiddenInput(page.html!, 'csrf')!, taxId, ...form } });
+    expect(sent.url).toBe(`${portico.url}/account/organizations`);
+    expect(sent.html).toContain('Your request was received.');
+    expect(sent.html).toContain(`Registration of Harbor Pediatrics (Tax ID ending in ${digitsOf(taxId).slice(-4)})`);
+    expect(sent.html).not.toContain(digitsOf(taxId));
+    expect(sent.html).not.toContain(taxId);
+    agent.headers['accept-language'] = 'es';
+    const spanish = await agent.follow(`${portico.url}/account/organizations`);
+    expect(spanish.html).toContain(`Registro de Harbor Pediatrics (identificación fiscal terminada en ${digitsOf(taxId).slice(-4)})`);
   });
 });
 

@@ -159,3 +159,16 @@ export function decideJoinRequest(db: Db, adminId: string, organizationId: strin
     return { ok: true, accountId: decided.account_id };
   });
 }
+
+/** The person's own pending requests, for their account page: the Tax ID as its last 4 digits. */
+export async function pendingRequestsOf(db: Db, accountId: string): Promise<Array<{ kind: 'register' | 'join'; name: string; last4: string }>> {
+  const rows = await db
+    .selectFrom('organization_requests')
+    .innerJoin('organizations', 'organizations.id', 'organization_requests.organization_id')
+    .select(['organization_requests.kind', 'organizations.legal_name', 'organizations.tax_id_last4'])
+    .where('organization_requests.account_id', '=', accountId)
+    .where('organization_requests.status', '=', 'pending')
+    .orderBy('organization_requests.created_at')
+    .execute();
+  return rows.map((r) => ({ kind: r.kind, name: r.legal_name, last4: r.tax_id_last4 }));
+}

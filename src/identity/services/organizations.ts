@@ -4,7 +4,7 @@ import type { OrganizationFields } from '../organizations/fields.js';
 import { acceptInvitation, cancel, findInvitation, invite, listInvitations, resend } from '../organizations/invitations.js';
 import { administers, changeRole, listMembers, organizationsOf, removeMember } from '../organizations/members.js';
 import { decideOrganization, listOrganizations, showOrganization, type OperatorActor } from '../organizations/operator.js';
-import { decideJoinRequest, pendingJoinRequests, requestOrganization } from '../organizations/requests.js';
+import { decideJoinRequest, pendingJoinRequests, pendingRequestsOf, requestOrganization } from '../organizations/requests.js';
 import type { OrgRole } from '../organizations/roles.js';
 import type { OrganizationStatus } from '../../storage/schema.js';
 import type { IdentityEnv } from './env.js';
@@ -24,6 +24,8 @@ export function organizationsService(env: IdentityEnv) {
     request: (requester: Account, fields: OrganizationFields, origin?: AuditOrigin) => requestOrganization(db, policy.organizations, requester, fields, origin),
     /** The approved organisations the person belongs to, with their roles. */
     of: (accountId: string) => organizationsOf(db, accountId),
+    /** The person's own requests still waiting. */
+    pendingOf: (accountId: string) => pendingRequestsOf(db, accountId),
     administers: (organizationId: string, accountId: string) => administers(db, organizationId, accountId),
     members: async (adminId: string, organizationId: string, search?: string) => ((await administers(db, organizationId, adminId)) ? listMembers(db, organizationId, search) : undefined),
     changeRole: (adminId: string, organizationId: string, memberId: string, role: OrgRole, origin?: AuditOrigin) => changeRole(db, adminId, organizationId, memberId, role, origin),
