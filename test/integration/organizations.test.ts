@@ -42,7 +42,15 @@ beforeAll(async () => {
   portico = await startPortico({
     logger: createLogger('trace', capture),
     env: { SMTP_URL: smtp.url, MAIL_FROM: 'Portico <no-reply@portico.test>' },
-    policy: { organizations: { invitations_per_admin_per_day: 5, join_requests_per_account_per_day: 30 } },
+    policy: {
+      organizations: { invitations_per_admin_per_day: 5, join_requests_per_account_per_day: 30 },
+      rate_limits: { registration: { per_ip: { points: 0 } } },
+      second_step: { require_security_questions: false },
+      account_types: [
+        { id: 'member', label: { en: 'Member', es: 'Afiliado' }, self_registration: true },
+        { id: 'provider', label: { en: 'Provider', es: 'Proveedor' }, self_registration: true, needs_organization: true, recovery: 'help_desk' },
+      ],
+    },
   });
   db = portico.server.database.db;
   orgs = organizationsService({ db, hasher: new PasswordHasher(portico.config.policy.argon2), policy: portico.config.policy, issuer: portico.config.issuer, phone: undefined as never });
@@ -298,6 +306,21 @@ describe('the account page to register or join an organisation', () => {
     return { agent, page };
   }
   const fieldError = (html: string, field: string) => new RegExp(`id="${field}-error">([^<]*)<`).exec(html)?.[1];
+
+  it('a self-registered provider is sent from "Your ID is ready" to register or join an organisation', async () => {
+    const agent = new UserAgent('http://127.0.0.1:9');
+    const n = `${Date.now().toString(36)}${seenDigits.size}`;
+    const email = `prov.${n}@example.com`;
+    const form = await agent.follow(`${portico.url}/register`);
+    const registration = { givenName: 'Paula', familyName: 'Provider', birthYear: '1980', email, username: `prov${n}`, password: 'Bright7Harbour', confirmPassword: 'Bright7Harbour', terms: 'yes', accountType: 'provider' };
+    const waiting = await agent.follow(`${portico.url}/register`, { form: { csrf: hiddenInput(form.html!, 'csrf')!, ...registration } });
+    expect(waiting.url).toBe(`${portico.url}/verify-email`);
+    const [mail] = await smtp.mailsTo(email);
+    const code = /\b(\d{10})\b/.exec(mail!.decoded)![1]!;
+    const done = await agent.follow(`${portico.url}/verify-email`, { form: { csrf: hiddenInput(waiting.html!, 'csrf')!, code } });
+    expect(done.html).toContain('Email address verified');
+    expect(done.html).toContain('<a class="button primary" href="/account/organizations">Register or join your organization</a>');
+  });
 
   it('is linked from the overview of a type that needs an organisation only', async () => {
     const member = await portico.createUser();
