@@ -27,6 +27,7 @@ import * as m0029 from './0029_admin_idempotency.js';
 import * as m0030 from './0030_staff_roles.js';
 import * as m0031 from './0031_webhook_outbox.js';
 import * as m0032 from './0032_model_accounts.js';
+import * as m0034 from './0034_organizations.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -58,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '0030_staff_roles': m0030,
   '0031_webhook_outbox': m0031,
   '0032_model_accounts': m0032,
+  '0034_organizations': m0034,
 };

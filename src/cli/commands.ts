@@ -7,6 +7,7 @@ import { keysRotateEncryption } from './keys-encryption.js';
 import { legacyImport } from './legacy.js';
 import { linksList, linksRemove } from './links.js';
 import { migrate } from './migrate.js';
+import { orgsCommands } from './orgs.js';
 import { firstLine } from './output.js';
 import { commandHelp, overview, type CommandSpec } from './spec.js';
 import { staffCommands } from './staff.js';
@@ -26,6 +27,7 @@ export const registry: readonly CommandSpec[] = [
   ...usersHelpDesk,
   usersDelete,
   ...staffCommands,
+  ...orgsCommands,
   legacyImport,
   linksList,
   linksRemove,

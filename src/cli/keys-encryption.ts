@@ -1,4 +1,5 @@
 import { CODE_HMAC_KEY_SETTING } from '../identity/keyed-hash.js';
+import { resealTaxIds } from '../identity/organizations/tax-id.js';
 import { resealAuthenticatorSecrets } from '../identity/second-step/authenticator-app.js';
 import { sealSigningKeys } from '../oidc/keys.js';
 import { sealModelPayloads } from '../oidc/adapters/sql.js';
@@ -14,14 +15,14 @@ const SECRET_SETTINGS = [CODE_HMAC_KEY_SETTING, 'cookie_secret'];
 
 /**
  * Reseals every secret at rest with KEYS_ENCRYPTION_KEY: signing keys, secret settings, the
- * protocol records of oidc_models and authenticator apps' secrets. Values sealed with KEYS_ENCRYPTION_KEY_PREVIOUS (or with the
+ * protocol records of oidc_models, authenticator apps' secrets and organisations' Tax IDs. Values sealed with KEYS_ENCRYPTION_KEY_PREVIOUS (or with the
  * development key this installation generated) are opened with it. Each row is rewritten only
  * if unchanged since read, so it is safe while servers run with both keys set; run it again
  * and it finds nothing to do.
  */
 export const keysRotateEncryption: CommandSpec = {
   path: ['keys', 'rotate-encryption'],
-  summary: 'reseal the secrets at rest (signing keys, code HMAC key, cookie secret, protocol records, authenticator apps) with KEYS_ENCRYPTION_KEY',
+  summary: 'reseal the secrets at rest (signing keys, code HMAC key, cookie secret, protocol records, authenticator apps, Tax IDs) with KEYS_ENCRYPTION_KEY',
   details: [
     'Values sealed with KEYS_ENCRYPTION_KEY_PREVIOUS (or the development key this installation generated) are opened with it.',
     'On the embedded database, while a server runs, the command runs inside it and uses the server\'s keys.',
@@ -41,6 +42,7 @@ async function rotateEncryption(args: string[], ctx: Parameters<CommandSpec['run
   const records = await sealModelPayloads(db, { reseal: true });
   ctx.out(`resealed ${keys} signing keys, ${settings} settings and ${records} protocol records with key ${box.currentId}`);
   ctx.out(`resealed ${await resealAuthenticatorSecrets(db)} authenticator app secrets`);
+  ctx.out(`resealed ${await resealTaxIds(db)} organisation Tax IDs`);
   ctx.out('once every process runs with the new KEYS_ENCRYPTION_KEY, remove KEYS_ENCRYPTION_KEY_PREVIOUS');
   return 0;
 }

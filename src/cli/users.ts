@@ -4,6 +4,7 @@ import { declaredAccountType } from '../identity/account-admin.js';
 import type { Operator } from '../identity/audit.js';
 import { createAccountByOperator, INVITATION_HOURS, operatorInputProblems } from '../identity/invitation.js';
 import { checkNewPassword } from '../identity/password-policy.js';
+import { isOrgRole, ORG_ROLES, type OrgRole } from '../identity/organizations/roles.js';
 import { translator } from '../i18n/index.js';
 import { PasswordHasher } from '../identity/passwords.js';
 import { parseFlags, UsageError } from './args.js';
@@ -17,6 +18,8 @@ const createFlags = {
   'family-name': { type: 'string' },
   'password-stdin': { type: 'boolean' },
   type: { type: 'string' },
+  organization: { type: 'string' },
+  role: { type: 'string' },
 } as const;
 
 const emailSchema = z.email();
@@ -28,6 +31,8 @@ export interface NewUserArgs {
   familyName: string;
   /** An account type of the policy; member when not given. */
   accountType?: string;
+  /** An approved organisation the new ID joins, with this role (member when not given). */
+  organization?: { id: string; role: OrgRole };
 }
 
 /** Checks the flags before anyone is asked for a password. */
@@ -37,7 +42,11 @@ export function parseCreateArgs(args: string[]): NewUserArgs {
   if (!username || !email || !givenName || !familyName) throw new UsageError(usageOf(usersCreate));
   if (/\s/.test(username)) throw new UsageError('--username: must not contain spaces');
   if (!emailSchema.safeParse(email).success) throw new UsageError(`--email: "${email}" is not an email address`);
-  return { username, email, givenName, familyName, ...(accountType ? { accountType } : {}) };
+  const organization = flags.organization?.trim();
+  const role = flags.role?.trim() ?? 'member';
+  if (flags.role !== undefined && !organization) throw new UsageError('--role: only with --organization');
+  if (!isOrgRole(role)) throw new UsageError(`--role: unknown role "${role}" (${ORG_ROLES.join(', ')})`);
+  return { username, email, givenName, familyName, ...(accountType ? { accountType } : {}), ...(organization ? { organization: { id: organization, role } } : {}) };
 }
 
 /** The operator for the audit log: as the server verified it, else this process's OS user. */
@@ -48,7 +57,7 @@ export function operatorOf(ctx: CommandContext): Operator {
 
 export const usersCreate: CommandSpec = {
   path: ['users', 'create'],
-  args: '--username U --email E --given-name G --family-name F [--type T] [--password-stdin]',
+  args: '--username U --email E --given-name G --family-name F [--type T] [--organization ID [--role R]] [--password-stdin]',
   summary: 'create an ID, and mail it a link to set its password',
   details: [
     `Without --password-stdin the ID has no usable password: a mail to the address carries a single-use link, valid ${INVITATION_HOURS} hours, to choose one; using it proves the address.`,
@@ -60,6 +69,8 @@ export const usersCreate: CommandSpec = {
     ['--given-name G', 'given name'],
     ['--family-name F', 'family name'],
     ['--type T', 'an account type the policy declares (default member)'],
+    ['--organization ID', 'an approved organisation (portico orgs list) the ID joins'],
+    ['--role R', `its role there: ${ORG_ROLES.join(' or ')} (default member)`],
     ['--password-stdin', 'read the password from stdin (one trailing newline is dropped) instead of mailing a link'],
   ],
   example: "echo 'Correct7Horse' | portico users create --username jsmith01 --email j.smith@example.com --given-name Jane --family-name Smith --password-stdin",
@@ -82,12 +93,18 @@ export const usersCreate: CommandSpec = {
     const hasher = new PasswordHasher(ctx.config.policy.argon2);
     const passwordHash = invite ? undefined : await checkedPasswordHash(ctx, user, hasher);
     if (!invite && passwordHash === undefined) return 1;
-    const account = await createAccountByOperator(await ctx.db(), user, { passwordHash, hasher, issuer: ctx.config.issuer, operator: operatorOf(ctx), via: 'cli' });
+    const db = await ctx.db();
+    if (user.organization && (await db.selectFrom('organizations').select('status').where('id', '=', user.organization.id).executeTakeFirst())?.status !== 'approved') {
+      ctx.err(`--organization: no approved organisation with id "${user.organization.id}"`);
+      return 1;
+    }
+    const account = await createAccountByOperator(db, user, { passwordHash, hasher, issuer: ctx.config.issuer, operator: operatorOf(ctx), via: 'cli', organization: user.organization });
     if (account === 'taken') {
       ctx.err('an ID with this username or email address already exists');
       return 1;
     }
-    ctx.out(`created ${account.username} (${account.id})${invite ? `; a link to set a password was mailed to ${account.email}` : ''}`);
+    const joined = user.organization ? `; member of ${user.organization.id} as ${user.organization.role}` : '';
+    ctx.out(`created ${account.username} (${account.id})${joined}${invite ? `; a link to set a password was mailed to ${account.email}` : ''}`);
     return 0;
   },
 };

@@ -17,17 +17,15 @@ const accountType = z
     label,
     /** Whether people may pick this type themselves on the registration page. */
     self_registration: z.boolean().default(false),
-    /** Kept for the organisations to come: such an ID will belong to one. */
+    /**
+     * Such an ID acts for an organisation: once its address is verified, "Your ID is ready"
+     * sends it to register or join one by Tax ID (/account/organizations).
+     */
     needs_organization: z.boolean().default(false),
     /** Whether forgot-password and forgot-username send codes (self_service) or send the help desk's words (help_desk). */
     recovery: z.enum(['self_service', 'help_desk']).default('self_service'),
   })
-  .strict()
-  // Registration cannot yet attach an organisation, so a type that needs one is given by the help desk.
-  .refine((t) => !(t.self_registration && t.needs_organization), {
-    message: 'a type that needs an organization cannot be self-registered yet (set self_registration to false)',
-    path: ['self_registration'],
-  });
+  .strict();
 
 export type AccountType = z.infer<typeof accountType>;
 

@@ -10,6 +10,7 @@ import { pendingIdsSchema } from './policy-pending-ids.js';
 import { codeFailuresSchema, recoverySchema } from './policy-recovery.js';
 import { accountTypesSchema, undeclaredTypeProblem } from './policy-account-types.js';
 import { webhooksPolicySchema } from './policy-webhooks.js';
+import { organizationsSchema } from './policy-organizations.js';
 
 /**
  * Account policy. Defaults match the portals Portico replaces (their public guides) and the
@@ -134,6 +135,7 @@ const policySchema = z
     code_failures: codeFailuresSchema,
     account_types: accountTypesSchema,
     webhooks: webhooksPolicySchema,
+    organizations: organizationsSchema,
   })
   .strict()
   .superRefine((policy, ctx) => {

@@ -1,3 +1,4 @@
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { ACCOUNT_CHANGES_CHANNEL, type AccountChange } from '../storage/account-changes.js';
 import type { DatabaseHandle, Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
@@ -8,13 +9,41 @@ import type { Account } from '../storage/schema.js';
  * columns; change both together.
  */
 export const TOKEN_ACCOUNT_COLUMNS = ['id', 'status', 'sessions_valid_after', 'username', 'email', 'email_verified_at', 'given_name', 'family_name', 'account_type'] as const;
-export type TokenAccount = Readonly<Pick<Account, (typeof TOKEN_ACCOUNT_COLUMNS)[number]>>;
+
+/** An approved organisation the account belongs to, as its membership row says (roles space-separated). */
+export interface TokenMembership {
+  id: string;
+  name: string;
+  roles: string;
+}
+
+/**
+ * The account's columns, and its approved organisations (the `organizations` claim): migration
+ * 0034 NOTIFYs the account when one of its memberships, or an organisation it belongs to, changes.
+ */
+export type TokenAccount = Readonly<Pick<Account, (typeof TOKEN_ACCOUNT_COLUMNS)[number]>> & { readonly organizations: readonly TokenMembership[] };
 
 const CACHED = new Set<string>(TOKEN_ACCOUNT_COLUMNS);
 const MAX_ENTRIES = 50_000;
 
 export function findTokenAccount(db: Db, id: string): Promise<TokenAccount | undefined> {
-  return db.selectFrom('accounts').select(TOKEN_ACCOUNT_COLUMNS).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('accounts')
+    .select(TOKEN_ACCOUNT_COLUMNS)
+    .select((eb) =>
+      jsonArrayFrom(
+        eb
+          .selectFrom('memberships')
+          .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+          .select(['organizations.id', 'organizations.legal_name as name', 'memberships.roles'])
+          .whereRef('memberships.account_id', '=', 'accounts.id')
+          .where('organizations.status', '=', 'approved')
+          .orderBy('organizations.legal_name')
+          .orderBy('organizations.id'),
+      ).as('organizations'),
+    )
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 interface Load {

@@ -10,6 +10,8 @@ import { randomToken } from './keyed-hash.js';
 import type { PasswordHasher } from './passwords.js';
 import { findVerifiedHolder } from './registration/pending-ids.js';
 import { inTransaction } from './transaction.js';
+import { addMember } from './organizations/members.js';
+import type { OrgRole } from './organizations/roles.js';
 import { checkName, checkUsername } from './registration/rules.js';
 import type { Policy } from '../config/policy.js';
 import type { Msg } from '../i18n/index.js';
@@ -66,7 +68,7 @@ export function operatorInputProblems(policy: Policy, user: NewStaffCreatedAccou
 export async function createAccountByOperator(
   db: Db,
   user: NewStaffCreatedAccount,
-  options: { passwordHash?: string; hasher: PasswordHasher; issuer: string; operator: Operator | AdminClient; via?: string },
+  options: { passwordHash?: string; hasher: PasswordHasher; issuer: string; operator: Operator | AdminClient; via?: string; organization?: { id: string; role: OrgRole } },
 ): Promise<Account | 'taken'> {
   const invite = options.passwordHash === undefined;
   const passwordHash = options.passwordHash ?? (await unusablePasswordHash(options.hasher));
@@ -83,6 +85,11 @@ export async function createAccountByOperator(
         clientId,
         details: { ...details, ...(options.via ? { via: options.via } : {}), ...(invite ? { invitation: true } : {}), ...(user.accountType ? { account_type: user.accountType } : {}) },
       });
+      if (options.organization) {
+        const { id, role } = options.organization;
+        await addMember(trx, id, created.id, role, actor);
+        await recordAudit(trx, { action: 'operator.org_member_added', actor, accountId: created.id, clientId, details: { ...details, organization_id: id, role } });
+      }
       if (invite) await sendInvitation(trx, created, options.issuer);
       return created;
     });

@@ -2,7 +2,8 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { predatesEpoch } from '../identity/sessions.js';
 import type { Db } from '../storage/database.js';
 import { assuranceFromToken } from './assurance-claims.js';
-import { accountClaims } from './claims.js';
+import { organizationsOf } from '../identity/organizations/members.js';
+import { accountClaims, organizationsClaim } from './claims.js';
 import { legacyClaims } from './legacy-claims.js';
 import { accountForRequest } from './request-account.js';
 import { signInTime } from './token-policy.js';
@@ -26,7 +27,11 @@ export function makeFindAccount(config: Config, db: Db, accounts: AccountCache) 
     return {
       accountId: account.id,
       // oidc-provider filters these by the granted scopes and claims.
-      claims: async () => ({ ...accountClaims(account), ...assuranceFromToken(token), ...(await legacyClaims(config, db, ctx, account.id)) }) as { sub: string },
+      claims: async () => {
+        // A token request read the memberships with the cached account; a sign-in reads them now.
+        const organizations = 'organizations' in account ? organizationsClaim(account.organizations) : await organizationsOf(db, account.id);
+        return { ...accountClaims(account, organizations), ...assuranceFromToken(token), ...(await legacyClaims(config, db, ctx, account.id)) } as { sub: string };
+      },
     };
   };
 }

@@ -16,7 +16,7 @@ import { ssoSessionTtl } from './sso-session.js';
 import { ADMIN_SCOPES } from '../config/admin-scopes.js';
 
 /** The scopes of people's sign-ins; the admin scopes are for admin clients only. */
-const PORTAL_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'account_type'];
+const PORTAL_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'account_type', 'organizations'];
 
 export interface ProviderDeps {
   config: Config;

@@ -1,6 +1,7 @@
 import {
   ColumnNode,
   DeleteQueryNode,
+  InsertQueryNode,
   TableNode,
   UpdateQueryNode,
   type KyselyPlugin,
@@ -40,7 +41,14 @@ export class AccountChanges {
 
 const tableName = (node: OperationNode | undefined) => (node && TableNode.is(node) ? node.table.identifier.name : undefined);
 
+/** Tables whose rows are part of what a token says of an account (the `organizations` claim). */
+const TOKEN_TABLES = new Set(['memberships', 'organizations']);
+
 function accountColumnsWritten(node: RootOperationNode): readonly string[] | 'all' | undefined {
+  // Which accounts a membership or organisation write concerns is not known here: all of them.
+  if (UpdateQueryNode.is(node) && TOKEN_TABLES.has(tableName(node.table) ?? '')) return 'all';
+  if (InsertQueryNode.is(node) && TOKEN_TABLES.has(tableName(node.into) ?? '')) return 'all';
+  if (DeleteQueryNode.is(node) && node.from.froms.some((from) => TOKEN_TABLES.has(tableName(from) ?? ''))) return 'all';
   if (UpdateQueryNode.is(node) && tableName(node.table) === 'accounts') {
     const updates = node.updates ?? [];
     // A column it cannot name might be any of them.

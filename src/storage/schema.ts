@@ -319,6 +319,63 @@ export interface StaffRolesTable {
   granted_by: string;
 }
 
+/** An organisation registered by Tax ID (migration 0034); the Tax ID only hashed, sealed and as its last 4 digits. */
+export interface OrganizationsTable {
+  id: string;
+  legal_name: string;
+  address: string;
+  phone: string;
+  tax_id_hash: string;
+  tax_id_sealed: string;
+  tax_id_last4: string;
+  status: ColumnType<OrganizationStatus, OrganizationStatus | undefined, OrganizationStatus>;
+  created_by: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+  reason: string | null;
+}
+
+export type OrganizationStatus = 'pending' | 'approved' | 'rejected' | 'suspended';
+
+/** Who belongs to which organisation, in which roles (space-separated). */
+export interface MembershipsTable {
+  account_id: string;
+  organization_id: string;
+  roles: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  added_by: string;
+}
+
+export interface OrganizationRequestsTable {
+  id: string;
+  kind: 'register' | 'join';
+  account_id: string;
+  organization_id: string;
+  status: ColumnType<'pending' | 'approved' | 'declined', 'pending' | 'approved' | 'declined' | undefined, 'pending' | 'approved' | 'declined'>;
+  reason: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+}
+
+export type OrgInvitationStatus = 'pending' | 'accepted' | 'expired' | 'cancelled';
+
+/** An invitation to join an organisation; the link's token only as its keyed hash. */
+export interface OrgInvitationsTable {
+  id: string;
+  organization_id: string;
+  email: string;
+  role: string;
+  inviter_account_id: string | null;
+  token_hash: string;
+  status: ColumnType<OrgInvitationStatus, OrgInvitationStatus | undefined, OrgInvitationStatus>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  sent_at: Timestamp;
+  expires_at: Timestamp;
+  accepted_by: string | null;
+}
+
 /** A text or call, sent or being sent: counted by the toll-fraud limits, shown on /dev/outbox. */
 export interface PhoneOutboxTable {
   id: string;
@@ -363,6 +420,10 @@ export interface Database {
   admin_idempotency_keys: AdminIdempotencyKeysTable;
   staff_roles: StaffRolesTable;
   webhook_outbox: WebhookOutboxTable;
+  organizations: OrganizationsTable;
+  memberships: MembershipsTable;
+  organization_requests: OrganizationRequestsTable;
+  org_invitations: OrgInvitationsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

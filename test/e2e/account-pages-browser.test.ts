@@ -10,7 +10,7 @@ import { RelyingParty } from '../support/rp.js';
  * that never touch.
  */
 
-const ACCOUNT_PAGES = ['/account', '/account/profile', '/account/email', '/account/password', '/account/security', '/account/sessions'];
+const ACCOUNT_PAGES = ['/account', '/account/profile', '/account/email', '/account/password', '/account/security', '/account/sessions', '/account/organizations'];
 
 describe('the account pages in a real browser', () => {
   let browser: Browser;

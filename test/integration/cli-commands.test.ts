@@ -83,7 +83,7 @@ describe('portico CLI on the embedded database', () => {
     expect(noPassword).toEqual({ code: 2, out: '', err: 'portico: no password on stdin (leave out --password-stdin to mail a link to set one)\n' });
     for (const missing of [bare, someFlags]) {
       expect(missing.code).toBe(2);
-      expect(missing.err).toMatch(/^portico: usage: portico users create --username U --email E --given-name G --family-name F \[--type T\] \[--password-stdin\]\n$/);
+      expect(missing.err).toMatch(/^portico: usage: portico users create --username U --email E --given-name G --family-name F \[--type T\] \[--organization ID \[--role R\]\] \[--password-stdin\]\n$/);
     }
     expect(badEmail).toEqual({ code: 2, out: '', err: 'portico: --email: "not-an-address" is not an email address\n' });
     expect(badRetire).toEqual({ code: 2, out: '', err: 'portico: --retire-after takes a whole number of seconds\n' });
@@ -146,7 +146,7 @@ describe('portico CLI on the embedded database', () => {
     expect(rotate!.out).toMatch(/\nexample:\n {2}portico keys rotate --retire-after \d+\n$/);
     expect(migrate).toMatchObject({ code: 0, err: '', out: expect.stringMatching(/^usage: portico migrate\n[^]*\noptions:\n {2}-h, --help +show this help\n[^]*\nexample:\n/) });
     expect(create).toMatchObject({ code: 0, err: '' });
-    expect(create!.out).toMatch(/^usage: portico users create --username U --email E --given-name G --family-name F \[--type T\] \[--password-stdin\]\n/);
+    expect(create!.out).toMatch(/^usage: portico users create --username U --email E --given-name G --family-name F \[--type T\] \[--organization ID \[--role R\]\] \[--password-stdin\]\n/);
     expect(create!.out).toMatch(/\n {2}--password-stdin +read the password from stdin/);
     expect(list).toMatchObject({ code: 0, err: '', out: expect.stringMatching(/^usage: portico keys list\n/) });
     // Not a lookup of a user named --help.

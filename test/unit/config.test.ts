@@ -196,9 +196,8 @@ describe('policy file', () => {
     expect(() => parsePolicy('p.json', policy({ id: 'dentist', label: 'Dentist' }))).toThrow(/^p\.json: account_types\[1\]\.label: /);
     expect(() => parsePolicy('p.json', policy({ id: 'dentist', label: { es: 'Dentista' } }))).toThrow(/^p\.json: account_types\[1\]\.label\.en: /);
     expect(() => parsePolicy('p.json', policy({ id: 'member', label: { en: 'Again' } }))).toThrow('p.json: account_types[1].id: "member" is declared twice');
-    expect(() => parsePolicy('p.json', policy({ id: 'clinic', label: { en: 'Clinic' }, self_registration: true, needs_organization: true }))).toThrow(
-      'p.json: account_types[1].self_registration: a type that needs an organization cannot be self-registered yet (set self_registration to false)',
-    );
+    // A self-registered type may need an organisation: it asks for one once its address is verified.
+    expect(parsePolicy('p.json', policy({ id: 'clinic', label: { en: 'Clinic' }, self_registration: true, needs_organization: true })).account_types[1]).toMatchObject({ self_registration: true, needs_organization: true });
     expect(() => parsePolicy('p.json', { account_types: [{ id: 'dentist', label: { en: 'Dentist' }, self_registration: true }] })).toThrow('p.json: account_types: must declare "member", the type of IDs created without one');
   });
 });

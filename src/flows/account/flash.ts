@@ -27,6 +27,7 @@ const NOTICES = [
   'account.phone.notice.added',
   'account.phone.notice.changed',
   'account.phone.notice.removed',
+  'account.notice.org_requested',
 ] as const;
 export type AccountNotice = (typeof NOTICES)[number];
 

@@ -31,7 +31,9 @@ async function pageData(deps: FlowDeps, place: AccountPlace, name: AccountPageNa
     case 'email': {
       const { pendingEmail } = await deps.identity.account.view(account, place.flow);
       const names = { givenName: account.given_name, familyName: account.family_name, username: account.username };
-      return { ...names, email: account.email, emailVerified: account.email_verified_at !== null, pendingEmail };
+      // Only the types that act for an organisation see its page in the overview.
+      const needsOrganization = deps.config.policy.account_types.some((t) => t.id === account.account_type && t.needs_organization);
+      return { ...names, email: account.email, emailVerified: account.email_verified_at !== null, pendingEmail, needsOrganization };
     }
     case 'profile':
       return { givenName: account.given_name, familyName: account.family_name };
@@ -41,6 +43,8 @@ async function pageData(deps: FlowDeps, place: AccountPlace, name: AccountPageNa
       return { sections: await securitySections(deps, place) };
     case 'sessions':
       return {};
+    case 'organizations':
+      return { organizations: await deps.identity.organizations.of(account.id), requests: await deps.identity.organizations.pendingOf(account.id) };
   }
 }
 

@@ -6,6 +6,7 @@ export const ACCOUNT_PAGES = {
   password: { path: '/account/password', view: 'account-password' },
   security: { path: '/account/security', view: 'account-security' },
   sessions: { path: '/account/sessions', view: 'account-sessions' },
+  organizations: { path: '/account/organizations', view: 'account-organizations' },
 } as const;
 export type AccountPageName = keyof typeof ACCOUNT_PAGES;
 

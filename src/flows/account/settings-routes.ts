@@ -15,6 +15,7 @@ const nameForm = z.object({ givenName: trimmed, familyName: trimmed });
 const passwordForm = z.object({ currentPassword: text, password: text, confirmPassword: text });
 const emailForm = z.object({ email: trimmed, confirmEmail: trimmed, currentPassword: text });
 const codeForm = z.object({ code: typedCodeField });
+const organizationForm = z.object({ taxId: trimmed, legalName: trimmed, address: trimmed, phone: trimmed });
 
 type Handler = (ctx: Context, deps: FlowDeps, place: AccountPlace) => Promise<void>;
 
@@ -77,6 +78,17 @@ async function signOutEverywhere(ctx: Context, deps: FlowDeps, place: AccountPla
   backTo(ctx, deps, place, 'sessions', 'account.notice.signed_out_elsewhere');
 }
 
+/** A request to register or join an organisation; the Tax ID is never typed back into the page. */
+async function requestOrganization(ctx: Context, deps: FlowDeps, place: AccountPlace): Promise<void> {
+  const form = organizationForm.parse(ctx.request.body ?? {});
+  const outcome = await deps.identity.organizations.request(place.account, form, place.origin);
+  const values = { legalName: form.legalName, address: form.address, phone: form.phone };
+  if (!outcome.ok && outcome.reason === 'invalid') return refuse(ctx, deps, place, 'organizations', { errors: outcome.errors, values });
+  if (!outcome.ok) return refuse(ctx, deps, place, 'organizations', { errors: { taxId: msg('org.request.limited') }, values }, 429);
+  if (outcome.kind === 'member') return refuse(ctx, deps, place, 'organizations', { errors: { taxId: msg('org.request.member') }, values });
+  backTo(ctx, deps, place, 'organizations', 'account.notice.org_requested');
+}
+
 /** The account page's forms; password, email and questions need a recent sign-in. */
 export function settingsRoutes(router: Router, deps: FlowDeps): void {
   const routes: Array<[string, Handler, boolean]> = [
@@ -87,6 +99,7 @@ export function settingsRoutes(router: Router, deps: FlowDeps): void {
     ['/account/questions', changeQuestions, true],
     ['/account/devices/forget', forget, false],
     ['/account/sign-out-everywhere', signOutEverywhere, false],
+    ['/account/organizations', requestOrganization, false],
   ];
   for (const [path, handler, sensitive] of routes) {
     router.post(path, async (ctx) => {

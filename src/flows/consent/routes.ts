@@ -12,6 +12,7 @@ const scopeDescriptions: Record<string, Msg> = {
   profile: msg('consent.scope.profile'),
   email: msg('consent.scope.email'),
   account_type: msg('consent.scope.account_type'),
+  organizations: msg('consent.scope.organizations'),
   offline_access: msg('consent.scope.offline_access'),
 };
 /** Scopes that let the portal act rather than see: listed under "will be able to". */

@@ -66,7 +66,7 @@ async function confirmLink(ctx: Context, deps: FlowDeps, token: string): Promise
     clearFlowCookie(ctx);
     await deps.identity.registration.verified(flow);
   }
-  renderDone(ctx, deps);
+  await renderDone(ctx, deps, accountId);
 }
 
 const tokenOf = (value: unknown) => (typeof value === 'string' ? value : '');

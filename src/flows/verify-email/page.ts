@@ -60,6 +60,9 @@ export function renderLinkConfirm(ctx: Context, deps: FlowDeps, token: string, o
   }, status);
 }
 
-export function renderDone(ctx: Context, deps: FlowDeps): void {
-  sendPage(ctx, deps.renderer, 'registration-done', { signInUrl: mailLinks(deps.config.issuer).signInUrl });
+/** "Your ID is ready"; an ID of a type that acts for an organisation is shown where to register or join it. */
+export async function renderDone(ctx: Context, deps: FlowDeps, accountId: string): Promise<void> {
+  const account = await deps.identity.signIn.account(accountId);
+  const needsOrganization = deps.config.policy.account_types.some((t) => t.id === account?.account_type && t.needs_organization);
+  sendPage(ctx, deps.renderer, 'registration-done', { signInUrl: mailLinks(deps.config.issuer).signInUrl, organizationUrl: needsOrganization ? '/account/organizations' : undefined });
 }

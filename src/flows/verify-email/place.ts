@@ -59,7 +59,7 @@ export async function completeVerification(ctx: Context, deps: FlowDeps, place: 
   const next = signingIn ? 'sign_in' : registration.afterVerification(Boolean(details));
   // Only a portal's sign-in goes on (`details` is there then). A request that lost the race to
   // end the flow outside a portal says the same "ready": the address is proved either way.
-  if (next === 'done' || !details) return renderDone(ctx, deps);
+  if (next === 'done' || !details) return renderDone(ctx, deps, accountId);
   if (!ended) throw new GoTo(interactionUrl(details.uid));
   const account = found?.account ?? (await signIn.account(accountId));
   if (!account || account.id !== accountId) throw new GoTo(interactionUrl(details.uid));

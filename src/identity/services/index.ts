@@ -11,6 +11,7 @@ import { passkeysService } from './passkeys.js';
 import { phoneService } from './phone.js';
 import { adminService } from './admin.js';
 import { invitationService } from './invitation.js';
+import { organizationsService } from './organizations.js';
 
 export type { IdentityEnv } from './env.js';
 
@@ -33,6 +34,7 @@ export function createIdentity(env: IdentityEnv) {
     phone: phoneService(env),
     admin: adminService(env),
     invitation: invitationService(env),
+    organizations: organizationsService(env),
   };
 }
 

@@ -1,0 +1,134 @@
+import type { Db } from '../../storage/database.js';
+import type { OrganizationStatus } from '../../storage/schema.js';
+import { enqueueMail } from '../../notify/outbox.js';
+import { operatorAudit, recordAudit, type AdminClient, type Operator, type StaffMember } from '../audit.js';
+import { inTransaction } from '../transaction.js';
+import { addMember } from './members.js';
+
+/*
+ * What operators see and decide of organisations (the CLI, later the admin API). They see the
+ * Tax ID as its last four digits like everyone else. Approving a pending organisation makes the
+ * person who asked for it its first administrator; approving or rejecting mails that person in
+ * their kept language. Deciding is one conditional UPDATE from `pending`: of two operators
+ * deciding at once, one does it and the other is told what the first decided.
+ */
+
+export type OperatorActor = string | Operator | AdminClient | StaffMember;
+
+export const ORGANIZATION_STATUSES: readonly OrganizationStatus[] = ['pending', 'approved', 'rejected', 'suspended'];
+export const isOrganizationStatus = (value: unknown): value is OrganizationStatus => ORGANIZATION_STATUSES.includes(value as OrganizationStatus);
+
+export interface OrganizationSummary {
+  id: string;
+  legalName: string;
+  taxIdLast4: string;
+  status: OrganizationStatus;
+  createdAt: Date;
+}
+
+export interface OrganizationDetail extends OrganizationSummary {
+  address: string;
+  phone: string;
+  createdBy: string;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  reason: string | null;
+  requester?: { accountId: string; username: string; email: string };
+  members: number;
+  pendingJoinRequests: number;
+}
+
+const summary = (r: { id: string; legal_name: string; tax_id_last4: string; status: OrganizationStatus; created_at: Date }): OrganizationSummary => ({
+  id: r.id,
+  legalName: r.legal_name,
+  taxIdLast4: r.tax_id_last4,
+  status: r.status,
+  createdAt: new Date(r.created_at),
+});
+
+/** Organisations, oldest first (the queue of requests to decide), optionally of one status. */
+export async function listOrganizations(db: Db, status?: OrganizationStatus, limit = 500): Promise<OrganizationSummary[]> {
+  let query = db.selectFrom('organizations').select(['id', 'legal_name', 'tax_id_last4', 'status', 'created_at']);
+  if (status) query = query.where('status', '=', status);
+  return (await query.orderBy('created_at').orderBy('id').limit(limit).execute()).map(summary);
+}
+
+export async function showOrganization(db: Db, id: string): Promise<OrganizationDetail | undefined> {
+  const row = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  const requester = await db
+    .selectFrom('organization_requests')
+    .innerJoin('accounts', 'accounts.id', 'organization_requests.account_id')
+    .select(['accounts.id', 'accounts.username', 'accounts.email'])
+    .where('organization_requests.organization_id', '=', id)
+    .where('organization_requests.kind', '=', 'register')
+    .orderBy('organization_requests.created_at')
+    .executeTakeFirst();
+  const count = async (table: 'memberships' | 'organization_requests') => {
+    let query = db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', id);
+    if (table === 'organization_requests') query = query.where('kind', '=', 'join').where('status', '=', 'pending');
+    return Number((await query.executeTakeFirstOrThrow()).n);
+  };
+  return {
+    ...summary(row),
+    address: row.address,
+    phone: row.phone,
+    createdBy: row.created_by,
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at && new Date(row.decided_at),
+    reason: row.reason,
+    ...(requester ? { requester: { accountId: requester.id, username: requester.username, email: requester.email } } : {}),
+    members: await count('memberships'),
+    pendingJoinRequests: await count('organization_requests'),
+  };
+}
+
+export type Decision = { ok: true; requesterId?: string } | { ok: false; reason: 'not_found' } | { ok: false; reason: 'decided'; status: OrganizationStatus };
+
+/** Approves or rejects a pending organisation; the reason is the rejection's, shown to the requester. */
+export function decideOrganization(db: Db, id: string, approve: boolean, operator: OperatorActor, reason?: string): Promise<Decision> {
+  return inTransaction(db, async (trx) => {
+    const { actor, details, clientId } = operatorAudit(operator);
+    const now = new Date();
+    const org = await trx
+      .updateTable('organizations')
+      .set({ status: approve ? 'approved' : 'rejected', decided_by: actor, decided_at: now, reason: approve ? null : (reason ?? null) })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .returning(['legal_name', 'tax_id_last4'])
+      .executeTakeFirst();
+    if (!org) {
+      const current = await trx.selectFrom('organizations').select('status').where('id', '=', id).executeTakeFirst();
+      return current ? { ok: false, reason: 'decided', status: current.status } : { ok: false, reason: 'not_found' };
+    }
+    const request = await trx
+      .updateTable('organization_requests')
+      .set({ status: approve ? 'approved' : 'declined', decided_by: actor, decided_at: now, reason: approve ? null : (reason ?? null) })
+      .where('organization_id', '=', id)
+      .where('kind', '=', 'register')
+      .where('status', '=', 'pending')
+      .returning('account_id')
+      .executeTakeFirst();
+    // Nobody can join an organisation that will not exist.
+    if (!approve) await trx.updateTable('organization_requests').set({ status: 'declined', decided_by: actor, decided_at: now }).where('organization_id', '=', id).where('status', '=', 'pending').execute();
+    const requester = request && (await trx.selectFrom('accounts').select(['id', 'email', 'given_name']).where('id', '=', request.account_id).executeTakeFirst());
+    if (requester && approve) await addMember(trx, id, requester.id, 'admin', actor);
+    await recordAudit(trx, {
+      action: approve ? 'operator.org_approve' : 'operator.org_reject',
+      actor,
+      clientId,
+      accountId: requester?.id ?? null,
+      details: { ...details, organization_id: id, tax_id_last4: org.tax_id_last4, ...(approve ? {} : { reason: reason ?? null }) },
+    });
+    if (requester) {
+      await enqueueMail(trx, {
+        to: requester.email,
+        template: approve ? 'org-approved' : 'org-rejected',
+        accountId: requester.id,
+        language: 'account',
+        data: { givenName: requester.given_name, orgName: org.legal_name, last4: org.tax_id_last4, reason: reason ?? '' },
+      });
+    }
+    return { ok: true, ...(requester ? { requesterId: requester.id } : {}) };
+  });
+}
