@@ -80,6 +80,9 @@ async function deleteRows(trx: Trx, account: Account): Promise<void> {
   await trx.deleteFrom('mail_outbox').where((eb) => eb.or([eb('account_id', '=', id), eb(sql`lower(to_address)`, '=', account.email.toLowerCase())])).execute();
   await trx.deleteFrom('phone_outbox').where((eb) => (phones.length ? eb.or([eb('account_id', '=', id), eb('to_number', 'in', phones)]) : eb('account_id', '=', id))).execute();
   await trx.deleteFrom('code_failures').where('subject', '=', id).execute();
+  // Memberships and requests go with the account (foreign keys, on delete cascade); invitations
+  // to the person's address, and the note of who accepted one, name them.
+  await trx.deleteFrom('org_invitations').where((eb) => eb.or([eb(sql`lower(email)`, '=', account.email.toLowerCase()), eb('accepted_by', '=', id)])).execute();
   // An admin client's stored answers to earlier writes name the account's id.
   await trx.deleteFrom('admin_idempotency_keys').where(mentions('response', id)).execute();
   // Sessions, grants and tokens, when the protocol store is this database (oidc/adapters/sql.ts).
