@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, startPostgres, startRedis, type RunningService } from '../test/support/servers.js';
@@ -21,6 +22,8 @@ import { seedAccounts } from './seed.js';
  * is baseline CPU over Portico's: the throughput ratio the two would have on equal cores.
  * PROTOCOL_CPU_REQUESTS (3000), PROTOCOL_CPU_WARMUP (500), PROTOCOL_CPU_ROUNDS (3),
  * PROTOCOL_CPU_CONNECTIONS (8), PROTOCOL_CPU_ONLY (comma-separated endpoints); BENCH_CPU_PROF=<dir> profiles Portico's worker.
+ * PROTOCOL_CPU_BEFORE=<git revision> adds that revision's Portico as a third contender, taking
+ * turns with the others: a change is compared under the same load, not in another run.
  */
 const root = path.resolve(import.meta.dirname, '..');
 const requests = Number(process.env.PROTOCOL_CPU_REQUESTS ?? 3000);
@@ -94,6 +97,14 @@ async function measure(side: Side, endpoint: string): Promise<{ total: number; j
   return { total: (sum(after) - sum(before)) / requests, javascript: (after.server.javascript - before.server.javascript) / requests };
 }
 
+/** Revision `rev` of this repository in `dir`, over this checkout's node_modules. */
+function checkout(rev: string, dir: string): string {
+  mkdirSync(dir);
+  execSync(`git archive ${JSON.stringify(rev)} | tar -x -C ${JSON.stringify(dir)}`, { cwd: root });
+  symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
+
 const stops: Array<() => Promise<void>> = [];
 const work = mkdtempSync(path.join(tmpdir(), 'portico-protocol-cpu-'));
 try {
@@ -116,6 +127,12 @@ try {
     side('Portico', portico.url, () => portico.server.pids(), logins),
     side('baseline', `http://127.0.0.1:${baselinePort}`, () => baseline.pids(), logins),
   ];
+  const before = process.env.PROTOCOL_CPU_BEFORE;
+  if (before) {
+    const earlier = await startBenchPortico({ root: checkout(before, path.join(work, 'before')), files, databaseUrl, redisUrl, workers: 1, keysEncryptionKey: portico.keysEncryptionKey });
+    stops.unshift(() => earlier.server.stop());
+    sides.splice(1, 0, side('before', earlier.url, () => earlier.server.pids(), logins));
+  }
   const best = new Map<string, { total: number; javascript: number }>();
   for (let round = 1; round <= rounds; round++) {
     for (const endpoint of endpoints) {
@@ -128,13 +145,13 @@ try {
       }
     }
   }
-  const f = (n: number) => n.toFixed(3).padStart(8);
-  process.stdout.write(`\nserver CPU per request, lowest of ${rounds} rounds of ${requests} (after ${warmup} warm-up), ${connections} connections; Portico on PostgreSQL + Redis, one worker\n`);
-  process.stdout.write(`${'endpoint'.padEnd(20)} ${'Portico'.padStart(8)} ${'baseline'.padStart(8)} ${'ratio'.padStart(6)}   JS thread: ${'Portico'.padStart(8)} ${'baseline'.padStart(8)}\n`);
+  const f = (n: number) => n.toFixed(3).padStart(9);
+  const r = (n: number) => n.toFixed(2).padStart(7);
+  process.stdout.write(`\nserver CPU ms per request, all threads, lowest of ${rounds} rounds of ${requests} (after ${warmup} warm-up), ${connections} connections; Portico on PostgreSQL + Redis, one worker; ratio = baseline / Portico\n`);
+  process.stdout.write(`${'endpoint'.padEnd(20)}${sides.map((s) => s.label.padStart(9)).join('')}${sides.filter((s) => s.label !== 'baseline').map((s) => `ratio ${s.label}`.padStart(16)).join('')}\n`);
   for (const endpoint of endpoints) {
-    const ours = best.get(`Portico ${endpoint}`)!;
-    const theirs = best.get(`baseline ${endpoint}`)!;
-    process.stdout.write(`${endpoint.padEnd(20)} ${f(ours.total)} ${f(theirs.total)} ${(theirs.total / ours.total).toFixed(2).padStart(6)}              ${f(ours.javascript)} ${f(theirs.javascript)}\n`);
+    const cpu = (label: string) => best.get(`${label} ${endpoint}`)!.total;
+    process.stdout.write(`${endpoint.padEnd(20)}${sides.map((s) => f(cpu(s.label))).join('')}${sides.filter((s) => s.label !== 'baseline').map((s) => r(cpu('baseline') / cpu(s.label)).padStart(16)).join('')}\n`);
   }
 } finally {
   for (const stop of stops) await stop().catch(() => {});
