@@ -134,12 +134,15 @@ try {
     sides.splice(1, 0, side('before', earlier.url, () => earlier.server.pids(), logins));
   }
   const best = new Map<string, { total: number; javascript: number }>();
+  // Each round's CPU per side: the ratios of one round's turns, taken minutes apart at most, vary less than lowest figures.
+  const perRound = new Map<string, number[]>();
   for (let round = 1; round <= rounds; round++) {
     for (const endpoint of endpoints) {
       for (const contender of sides) {
         const cpu = await measure(contender, endpoint);
         const key = `${contender.label} ${endpoint}`;
         const kept = best.get(key);
+        perRound.set(key, [...(perRound.get(key) ?? []), cpu.total]);
         best.set(key, { total: Math.min(cpu.total, kept?.total ?? Infinity), javascript: Math.min(cpu.javascript, kept?.javascript ?? Infinity) });
         process.stdout.write(`  round ${round} ${key}: ${cpu.total.toFixed(3)} ms/op (JavaScript thread ${cpu.javascript.toFixed(3)})\n`);
       }
@@ -147,11 +150,16 @@ try {
   }
   const f = (n: number) => n.toFixed(3).padStart(9);
   const r = (n: number) => n.toFixed(2).padStart(7);
-  process.stdout.write(`\nserver CPU ms per request, all threads, lowest of ${rounds} rounds of ${requests} (after ${warmup} warm-up), ${connections} connections; Portico on PostgreSQL + Redis, one worker; ratio = baseline / Portico\n`);
-  process.stdout.write(`${'endpoint'.padEnd(20)}${sides.map((s) => s.label.padStart(9)).join('')}${sides.filter((s) => s.label !== 'baseline').map((s) => `ratio ${s.label}`.padStart(16)).join('')}\n`);
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const others = sides.filter((s) => s.label !== 'baseline');
+  process.stdout.write(`\nserver CPU ms per request, all threads, lowest of ${rounds} rounds of ${requests} (after ${warmup} warm-up), ${connections} connections; Portico on PostgreSQL + Redis, one worker\n`);
+  process.stdout.write(`ratio = baseline / Portico from the lowest figures; median = the median of each round's own ratio\n`);
+  process.stdout.write(`${'endpoint'.padEnd(20)}${sides.map((s) => s.label.padStart(9)).join('')}${others.map((s) => `${`ratio ${s.label}`.padStart(16)}${'median'.padStart(8)}`).join('')}\n`);
   for (const endpoint of endpoints) {
     const cpu = (label: string) => best.get(`${label} ${endpoint}`)!.total;
-    process.stdout.write(`${endpoint.padEnd(20)}${sides.map((s) => f(cpu(s.label))).join('')}${sides.filter((s) => s.label !== 'baseline').map((s) => r(cpu('baseline') / cpu(s.label)).padStart(16)).join('')}\n`);
+    const rounds = (label: string) => perRound.get(`${label} ${endpoint}`)!;
+    const medianRatio = (label: string) => median(rounds('baseline').map((b, i) => b / rounds(label)[i]!));
+    process.stdout.write(`${endpoint.padEnd(20)}${sides.map((s) => f(cpu(s.label))).join('')}${others.map((s) => `${r(cpu('baseline') / cpu(s.label)).padStart(16)}${r(medianRatio(s.label)).padStart(8)}`).join('')}\n`);
   }
 } finally {
   for (const stop of stops) await stop().catch(() => {});
