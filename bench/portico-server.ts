@@ -9,6 +9,7 @@ export interface BenchPortico {
   url: string;
   /** The cookie key, so a scenario can sign a seeded session's cookie as Portico would. */
   cookieSecret: string;
+  keysEncryptionKey: string;
 }
 
 /**
@@ -22,8 +23,11 @@ export async function startBenchPortico(options: {
   redisUrl: string;
   workers: number;
   cpus?: string;
+  /** A second Portico on the same database must unseal what the first sealed. */
+  keysEncryptionKey?: string;
 }): Promise<BenchPortico> {
   const cookieSecret = randomBytes(32).toString('base64url');
+  const keysEncryptionKey = options.keysEncryptionKey ?? randomBytes(32).toString('base64');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const { files } = options;
@@ -33,7 +37,7 @@ export async function startBenchPortico(options: {
     // Production: templates are compiled once and cached (the eta renderer re-reads them otherwise).
     NODE_ENV: 'production',
     COOKIE_SECRETS: cookieSecret,
-    KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    KEYS_ENCRYPTION_KEY: keysEncryptionKey,
     ISSUER: url, HOST: '127.0.0.1', PORT: String(port),
     DATABASE_URL: options.databaseUrl, REDIS_URL: options.redisUrl, CLIENTS_FILE: files.clientsFile, POLICY_FILE: files.policyFile,
     // A log line per request is not what is measured here; warnings and errors still show.
@@ -41,5 +45,5 @@ export async function startBenchPortico(options: {
     // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it stops.
     ...(process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}` } : {}),
   }, /workers listening/, options.cpus);
-  return { server, url, cookieSecret };
+  return { server, url, cookieSecret, keysEncryptionKey };
 }

@@ -37,6 +37,39 @@ export interface AppDeps {
   adminApi: Koa.Middleware;
 }
 
+/**
+ * oidc-provider's JSON endpoints, by method and exact path: most of the traffic, and none of
+ * them needs what only pages need (assets, the brand and language contexts, the
+ * page routers), which answers none of these paths. They still get everything before that:
+ * request log and metrics, error handler, security headers, input guard, and the token rate
+ * limit after it. Its HTML endpoints (/auth, /session/end) and error pages take the full chain:
+ * they are rendered in the page's language.
+ */
+const PROTOCOL_JSON = new Set([
+  'GET /.well-known/openid-configuration',
+  'GET /jwks',
+  'POST /token',
+  'POST /token/introspection',
+  'POST /token/revocation',
+  'GET /me',
+  'POST /me',
+]);
+
+/** A fixed list of middleware run in turn as one (what koa-compose does for an app). */
+function inTurn(middleware: Koa.Middleware[]): Koa.Middleware {
+  return (ctx, next) => {
+    const at = (i: number): Promise<unknown> => {
+      if (i === middleware.length) return next();
+      try {
+        return Promise.resolve(middleware[i]!(ctx, () => at(i + 1)));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    return at(0);
+  };
+}
+
 /** Portico's Koa application: its own pages first, then oidc-provider at the issuer root. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
@@ -53,14 +86,17 @@ export function createApp(deps: AppDeps): Koa {
   // The admin API answers every refusal as a problem document, control characters included (its own check).
   app.use(deps.adminApi);
   app.use(inputGuard());
-  app.use(assets());
-  app.use(brandAssets(deps.brands, deps.logos));
-  app.use(brandContext(deps.brands));
-  app.use(localeMiddleware(new URL(deps.config.issuer).origin));
-  const health = healthRouter({ db: deps.db, redis: deps.redis });
-  app.use(ownPathsOnly(health));
-  app.use(ownPathsOnly(devOutboxRouter({ db: deps.db, renderer: deps.renderer, production: deps.config.production })));
-  app.use(ownPathsOnly(deps.pages));
+  // The page-only middleware: nothing in it answers oidc-provider's JSON endpoints.
+  const pagesOnly = inTurn([
+    assets(),
+    brandAssets(deps.brands, deps.logos),
+    brandContext(deps.brands),
+    localeMiddleware(new URL(deps.config.issuer).origin),
+    ownPathsOnly(healthRouter({ db: deps.db, redis: deps.redis })),
+    ownPathsOnly(devOutboxRouter({ db: deps.db, renderer: deps.renderer, production: deps.config.production })),
+    ownPathsOnly(deps.pages),
+  ]);
+  app.use((ctx, next) => (PROTOCOL_JSON.has(`${ctx.method} ${ctx.path}`) ? next() : pagesOnly(ctx, next)));
   app.use(tokenRateLimit(deps.limits));
   app.use((ctx) => deps.host.handle(ctx));
   return app;

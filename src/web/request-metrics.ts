@@ -15,6 +15,23 @@ export function routePattern(path: string, status: number): string {
     .join('/');
 }
 
+/**
+ * Route patterns of the paths seen, so the common ones (the protocol endpoints) are not split
+ * and matched again on every request. Bounded: made-up paths only ever fill it up to a clear.
+ */
+const patterns = new Map<string, string>();
+const MAX_PATTERNS = 1000;
+
+function patternOf(path: string, status: number): string {
+  if (status === 404) return 'unmatched';
+  let pattern = patterns.get(path);
+  if (pattern === undefined) {
+    if (patterns.size >= MAX_PATTERNS) patterns.clear();
+    patterns.set(path, (pattern = routePattern(path, status)));
+  }
+  return pattern;
+}
+
 /** Times every request to its end (oidc-provider writes its own responses) into portico_http_request_duration_seconds. */
 export function requestMetrics(): Middleware {
   return async (ctx, next) => {
@@ -22,7 +39,7 @@ export function requestMetrics(): Middleware {
     const { method, path } = ctx;
     ctx.res.once('close', () => {
       const status = ctx.res.statusCode;
-      httpRequests.observe({ method, route: routePattern(path, status), status: String(status) }, (performance.now() - started) / 1000);
+      httpRequests.observe({ method, route: patternOf(path, status), status: String(status) }, (performance.now() - started) / 1000);
     });
     await next();
   };
