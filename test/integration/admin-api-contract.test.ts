@@ -68,8 +68,8 @@ beforeAll(async () => {
 
 const label = (o: Operation) => `${o.method.toUpperCase()} ${o.path}`;
 const scopeOf = (o: Operation) => o.op.security![0]!.adminClient![0]!;
-/** What the schemas cannot say: a type the test policy declares. */
-const KNOWN = { type: 'provider' };
+/** What the schemas cannot say: a type the test policy declares, and names registration's rules take. */
+const KNOWN = { type: 'provider', given_name: 'Walker', family_name: 'Contract' };
 
 /** A lone surrogate as U+FFFD, as a URL encoder must send it. */
 const wellFormed = (text: string) => text.replace(/\p{Cs}/gu, '\ufffd');

@@ -224,8 +224,9 @@ let unique = 0;
 
 /**
  * A value a schema accepts, built from it: an enum's first value, a default, the smallest
- * length or number allowed, only the required properties. `known` gives values by property
- * name where a schema cannot say what the server accepts (a declared account type).
+ * length or number allowed, the required properties and those `known` names. `known` gives
+ * values by property name where a schema cannot say what the server accepts (a declared
+ * account type, a name registration's rules take).
  */
 export function exampleOf(schema: Json, known: Record<string, unknown> = {}, name = ''): unknown {
   if (name in known) return known[name];
@@ -256,7 +257,9 @@ export function exampleOf(schema: Json, known: Record<string, unknown> = {}, nam
     case 'object': {
       const properties = (schema.properties ?? {}) as Record<string, Json>;
       const required = (schema.required ?? []) as string[];
-      return Object.fromEntries(required.map((key) => [key, exampleOf(properties[key] ?? {}, known, key)]));
+      // The required properties, and the optional ones `known` names (an edit needs one field).
+      const keys = [...new Set([...required, ...Object.keys(properties).filter((key) => key in known)])];
+      return Object.fromEntries(keys.map((key) => [key, exampleOf(properties[key] ?? {}, known, key)]));
     }
     default:
       return null;

@@ -14,7 +14,7 @@ function context(db: () => Promise<never> = () => Promise.reject(new Error('conn
   return { ctx, lines };
 }
 
-const create = ['users', 'create', '--username', 'u1', '--email', 'u1@example.com', '--given-name', 'U', '--family-name', 'One'];
+const create = ['users', 'create', '--username', 'user01', '--email', 'u1@example.com', '--given-name', 'Una', '--family-name', 'One'];
 
 describe('command dispatch', () => {
   it('answers usage mistakes with one line and exit 2', async () => {
