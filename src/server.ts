@@ -5,7 +5,6 @@ import { createBrands, type Brands } from './web/brand.js';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import type Koa from 'koa';
 import { ConfigError, phoneGatewayProblem, type Config } from './config/index.js';
 import { ACCOUNT_CLIENT_ID } from './config/account-client.js';
@@ -30,7 +29,7 @@ import { createIdentity } from './identity/services/index.js';
 import { CODE_HMAC_KEY_SETTING, codeHmacKey } from './identity/keyed-hash.js';
 import { getOrCreateSecretSetting, sealSecretSettings } from './storage/instance-settings.js';
 import { migrateToLatest } from './storage/migrator.js';
-import { openRedis } from './storage/redis.js';
+import { openRedis, type RedisClient } from './storage/redis.js';
 import { bindMethods, createMethodRegistry, type SecondStepMethod } from './methods/index.js';
 import { createFlowRouter } from './flows/router.js';
 import type { FlowDeps } from './flows/deps.js';
@@ -51,7 +50,7 @@ export interface RunningServer {
   http: Server;
   url: string;
   database: DatabaseHandle;
-  redis?: Redis;
+  redis?: RedisClient;
   host: ProviderHost;
   mailer: MailSender;
   /** GET /metrics, when METRICS_PORT is set (and this is not a cluster worker). */
@@ -151,7 +150,7 @@ export async function startServer(loaded: Config, log: Logger, options: ServerOp
     await sealSecretsAtRest(database);
     const mailer = startMailSender({ db: database.db, transport: createTransport(config, log), log });
     cleanup.unshift(() => mailer.stop());
-    const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
+    const redis = config.redis ? openRedis(config.redis) : undefined;
     if (redis) cleanup.unshift(() => redis.quit().catch(() => redis.disconnect()));
     const secrets = await cookieSecrets(config, database);
     const accounts = await startAccountCache(database, config.accountCacheSeconds);
