@@ -75,5 +75,12 @@ function openCluster(where: Extract<RedisTarget, { kind: 'cluster' }>): Cluster 
     maxRedirections: 8,
     slotsRefreshTimeout: 2000,
   };
-  return new Cluster(where.nodes, options);
+  const cluster = new Cluster(where.nodes, options);
+  // The cluster client queues commands while it has no node for their slot, with no time
+  // limit: fine while it first connects, but later, with every node gone, requests would wait
+  // for the cluster to come back. From the first ready on they fail at once instead (503).
+  cluster.once('ready', () => {
+    cluster.options.enableOfflineQueue = false;
+  });
+  return cluster;
 }

@@ -97,16 +97,22 @@ export interface RedisSentinelService {
 const SENTINEL_NAME = 'portico';
 
 /**
+ * Writes only while a replica takes them too: the setting the README advises, without which the
+ * old primary goes on taking writes (lost when it rejoins as a replica) during a failover.
+ */
+const syncedWrites = ['--min-replicas-to-write', '1', '--min-replicas-max-lag', '5'];
+
+/**
  * A primary, one replica and three Sentinels (quorum 2), as a small production group would be.
  * Sentinel is `redis-server <conf> --sentinel`: it rewrites its config file, so each gets its own.
  */
 export async function startRedisSentinel(): Promise<RedisSentinelService> {
   const primaryPortAtStart = await freePort();
-  const primary = await spawnRedis(primaryPortAtStart, (dir) => ['--port', String(primaryPortAtStart), ...noPersistence, '--dir', dir]);
+  const primary = await spawnRedis(primaryPortAtStart, (dir) => ['--port', String(primaryPortAtStart), ...noPersistence, ...syncedWrites, '--dir', dir]);
   const processes: RedisProcess[] = [primary];
   try {
     const replicaPort = await freePort();
-    processes.push(await spawnRedis(replicaPort, (dir) => ['--port', String(replicaPort), ...noPersistence, '--dir', dir, '--replicaof', LOOPBACK, String(primary.port)]));
+    processes.push(await spawnRedis(replicaPort, (dir) => ['--port', String(replicaPort), ...noPersistence, ...syncedWrites, '--dir', dir, '--replicaof', LOOPBACK, String(primary.port)]));
     await waitUntil('the replica to sync', async () => (await ask<string>(replicaPort, 'INFO', 'replication').catch(() => '')).includes('master_link_status:up'), { timeoutMs: 30_000, intervalMs: 200 });
     processes.push(...(await startGroup(3, async () => {
       const port = await freePort();
