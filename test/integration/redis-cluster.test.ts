@@ -4,7 +4,7 @@ import { parseHostPorts } from '../../src/config/redis-target.js';
 import { createRedisAdapterFactory } from '../../src/oidc/adapters/redis.js';
 import { openRedis } from '../../src/storage/redis.js';
 import { describeAdapterContract, RUN, unique } from '../support/adapter-contract.js';
-import { startPortico, type TestPortico } from '../support/portico.js';
+import { clients, startPortico, type TestPortico } from '../support/portico.js';
 import { startRedisCluster, type RedisClusterService } from '../support/redis-groups.js';
 import { oidc, RelyingParty } from '../support/rp.js';
 
@@ -90,5 +90,20 @@ describe('Portico on a Redis Cluster', () => {
     const keys: string[] = [];
     for (const node of redis.nodes('master')) keys.push(...(await node.keys('portico:rl:*')));
     expect(keys.length).toBeGreaterThan(0);
+  });
+
+  it('answers 503 at once, without waiting for the cluster to come back, once every node is gone', async () => {
+    await cluster.stop();
+    const started = Date.now();
+    const response = await fetch(`${portico.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clients.service.id}:${clients.service.secret}`).toString('base64')}` },
+      body: 'grant_type=client_credentials',
+      signal: AbortSignal.timeout(15_000),
+    });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await fetch(`${portico.url}/readyz`, { signal: AbortSignal.timeout(15_000) })).status).toBe(503);
   });
 });
