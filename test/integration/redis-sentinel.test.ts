@@ -37,16 +37,17 @@ afterAll(async () => {
 interface Answer {
   status: number;
   at: string;
+  when?: number;
 }
 
 /** A portal whose every request (hosted pages and token calls) is time-boxed and its status noted. */
 async function observedPortal(answers: Answer[]): Promise<RelyingParty> {
   const rp = await RelyingParty.discover(portico.url);
   rp.browser.timeoutMs = REQUEST_LIMIT_MS;
-  rp.browser.onAnswer = (status, url) => answers.push({ status, at: new URL(url).pathname });
+  rp.browser.onAnswer = (status, url) => answers.push({ status, at: new URL(url).pathname, when: Date.now() });
   rp.config[oidc.customFetch] = async (url, options) => {
     const response = await fetch(url, { ...(options as RequestInit), signal: AbortSignal.timeout(REQUEST_LIMIT_MS) });
-    answers.push({ status: response.status, at: `${options.method} ${new URL(url).pathname}` });
+    answers.push({ status: response.status, at: `${options.method} ${new URL(url).pathname}`, when: Date.now() });
     return response;
   };
   return rp;
@@ -73,8 +74,10 @@ it('keeps sessions and refresh tokens across a failover, and answers every reque
         await rp.signIn(user.username, user.password);
         if (failedOver) signedInAfter++;
       } catch (error) {
-        // A journey cut short by a 503 is expected; one cut short by a hang is not.
+        // A journey cut short by a 503 is expected (and waited after, as Retry-After asks a
+        // portal to); one cut short by a hang is not.
         if ((error as Error).name === 'TimeoutError') hangs.push(error);
+        await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
   };
@@ -92,7 +95,9 @@ it('keeps sessions and refresh tokens across a failover, and answers every reque
   expect(hangs).toEqual([]);
   expect(unacceptable(answers)).toEqual([]);
   expect(signedInAfter).toBeGreaterThanOrEqual(2 * SIGN_INS_AT_ONCE);
-  console.info(`failover ${from} -> ${to}: ${answers.length} answers, ${answers.filter((a) => a.status === 503).length} of them 503`);
+  const refused = answers.filter((a) => a.status === 503).map((a) => a.when!);
+  const refusing = refused.length > 0 ? `over ${((Math.max(...refused) - Math.min(...refused)) / 1000).toFixed(1)} s` : '';
+  console.info(`failover ${from} -> ${to}: ${answers.length} answers, ${refused.length} of them 503 ${refusing}`);
 
   // The session made before the failover signs the person in without the form.
   const again = await before.authorizationRequest({ prompt: 'none' });

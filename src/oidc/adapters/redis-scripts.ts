@@ -100,14 +100,6 @@ for _, key in ipairs(members) do redis.call('DEL', key) end
 redis.call('DEL', KEYS[1])
 return #members`,
   },
-  // One key. KEYS[1] grant index set: its members, and the set is gone.
-  porticoTakeIndex: {
-    numberOfKeys: 1,
-    lua: `
-local members = redis.call('SMEMBERS', KEYS[1])
-redis.call('DEL', KEYS[1])
-return members`,
-  },
 };
 
 export interface ScriptCommands {
@@ -118,12 +110,11 @@ export interface ScriptCommands {
   porticoFindWithGrant(key: string, grantPrefix: string): Promise<[string[], string[]?, string?]>;
   porticoFindByLookup(lookupKey: string, modelPrefix: string): Promise<string[]>;
   porticoRevokeGrant(grantKey: string): Promise<number>;
-  porticoTakeIndex(grantKey: string): Promise<string[]>;
 }
 
 /** Registers the scripts once per client: ioredis sends EVALSHA, and the script only on NOSCRIPT. */
 export function withScripts(redis: RedisClient): RedisClient & ScriptCommands {
   const scripted = redis as RedisClient & Partial<ScriptCommands>;
-  if (!scripted.porticoTakeIndex) for (const [name, definition] of Object.entries(scripts)) redis.defineCommand(name, definition);
+  if (!scripted.porticoSave) for (const [name, definition] of Object.entries(scripts)) redis.defineCommand(name, definition);
   return scripted as RedisClient & ScriptCommands;
 }

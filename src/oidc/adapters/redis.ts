@@ -129,11 +129,14 @@ export class RedisAdapter implements Adapter {
       await this.redis.porticoRevokeGrant(this.grantKey(grantId));
       return;
     }
-    // The index is taken and removed in one step, then its tokens deleted one key each (each in
-    // its own slot; auto-pipelining sends them together). Stopped in between, the tokens left are
-    // those of a grant oidc-provider has destroyed, unusable as upsert explains.
-    const members = await this.redis.porticoTakeIndex(this.grantKey(grantId));
+    // The tokens first (each in its own slot; auto-pipelining sends them together), then the
+    // index forgets them: stopped in between, the index still names them for the next try, and
+    // a token indexed meanwhile stays indexed. One indexed and written across the read is missed,
+    // as upsert explains.
+    const index = this.grantKey(grantId);
+    const members = await this.redis.smembers(index);
     await Promise.all(members.map((member) => this.redis.del(member)));
+    if (members.length > 0) await this.redis.srem(index, ...members);
   }
 
   /** A Grant written by this process must not then be read from what was prefetched before. */
