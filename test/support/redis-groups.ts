@@ -87,8 +87,7 @@ export interface RedisSentinelService {
   /** The port of the primary the Sentinels name now. */
   primaryPort(): Promise<number>;
   /**
-   * SENTINEL FAILOVER (the replica is promoted once in sync; the old primary becomes its
-   * replica), and waits until every Sentinel names the new primary and it takes writes.
+   * SENTINEL FAILOVER (the replica is promoted; the old primary becomes its replica), and waits until every Sentinel names the new primary and it takes writes.
    */
   failover(): Promise<{ from: number; to: number }>;
   stop(): Promise<void>;
@@ -96,14 +95,18 @@ export interface RedisSentinelService {
 
 const SENTINEL_NAME = 'portico';
 
-/**
- * Writes only while a replica takes them too: the setting the README advises, without which the
- * old primary goes on taking writes (lost when it rejoins as a replica) during a failover.
- */
-const syncedWrites = ['--min-replicas-to-write', '1', '--min-replicas-max-lag', '5'];
+const REPLICAS = 1;
 
 /**
- * A primary, one replica and three Sentinels (quorum 2), as a small production group would be.
+ * Writes only while every replica takes them too, as the README advises: otherwise, during a
+ * failover, the old primary goes on taking writes (lost when it rejoins as a replica) while a
+ * replica not yet promoted or moved is still attached to it. (Tried with two replicas and one
+ * required: sign-ins under way were lost.)
+ */
+const syncedWrites = ['--min-replicas-to-write', String(REPLICAS), '--min-replicas-max-lag', '5'];
+
+/**
+ * A primary, a replica and three Sentinels (quorum 2).
  * Sentinel is `redis-server <conf> --sentinel`: it rewrites its config file, so each gets its own.
  */
 export async function startRedisSentinel(): Promise<RedisSentinelService> {
@@ -111,9 +114,12 @@ export async function startRedisSentinel(): Promise<RedisSentinelService> {
   const primary = await spawnRedis(primaryPortAtStart, (dir) => ['--port', String(primaryPortAtStart), ...noPersistence, ...syncedWrites, '--dir', dir]);
   const processes: RedisProcess[] = [primary];
   try {
-    const replicaPort = await freePort();
-    processes.push(await spawnRedis(replicaPort, (dir) => ['--port', String(replicaPort), ...noPersistence, ...syncedWrites, '--dir', dir, '--replicaof', LOOPBACK, String(primary.port)]));
-    await waitUntil('the replica to sync', async () => (await ask<string>(replicaPort, 'INFO', 'replication').catch(() => '')).includes('master_link_status:up'), { timeoutMs: 30_000, intervalMs: 200 });
+    processes.push(...(await startGroup(REPLICAS, async () => {
+      const port = await freePort();
+      return spawnRedis(port, (dir) => ['--port', String(port), ...noPersistence, ...syncedWrites, '--dir', dir, '--replicaof', LOOPBACK, String(primary.port)], `replica on port ${port}`);
+    })));
+    const synced = async (port: number) => (await ask<string>(port, 'INFO', 'replication').catch(() => '')).includes('master_link_status:up');
+    await waitUntil('the replicas to sync', async () => (await Promise.all(processes.slice(1).map((p) => synced(p.port)))).every(Boolean), { timeoutMs: 30_000, intervalMs: 200 });
     processes.push(...(await startGroup(3, async () => {
       const port = await freePort();
       return spawnRedis(port, (dir) => {
@@ -132,16 +138,16 @@ export async function startRedisSentinel(): Promise<RedisSentinelService> {
     await stopAll(processes);
     throw error;
   }
-  const sentinelPorts = processes.slice(2).map((p) => p.port);
+  const sentinelPorts = processes.slice(1 + REPLICAS).map((p) => p.port);
   const primaryPort = async (sentinel = sentinelPorts[0]!) => Number((await ask<string[]>(sentinel, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_NAME))[1]);
-  // FAILOVER needs a replica every Sentinel has seen, and the Sentinels must know each other.
+  // FAILOVER needs replicas every Sentinel has seen, and the Sentinels must know each other.
   const settled = () =>
-    waitUntil('the Sentinels to know the replica and each other', async () => {
+    waitUntil('the Sentinels to know the replicas and each other', async () => {
       const views = await Promise.all(sentinelPorts.map(async (port) => {
         const [primaryInfo] = await ask<Array<string[]>>(port, 'SENTINEL', 'MASTERS');
         const fields = new Map<string, string>();
         for (let i = 0; i + 1 < (primaryInfo ?? []).length; i += 2) fields.set(primaryInfo![i]!, primaryInfo![i + 1]!);
-        return Number(fields.get('num-slaves')) >= 1 && Number(fields.get('num-other-sentinels')) >= 2 && !/o_down|s_down/.test(fields.get('flags') ?? '');
+        return Number(fields.get('num-slaves')) >= REPLICAS && Number(fields.get('num-other-sentinels')) >= 2 && !/o_down|s_down/.test(fields.get('flags') ?? '');
       }).map((view) => view.catch(() => false)));
       return views.every(Boolean);
     }, { timeoutMs: 60_000, intervalMs: 250 });
