@@ -5,7 +5,6 @@ import { createBrands, type Brands } from './web/brand.js';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import type Koa from 'koa';
 import { ConfigError, phoneGatewayProblem, type Config } from './config/index.js';
 import { ACCOUNT_CLIENT_ID } from './config/account-client.js';
@@ -35,7 +34,7 @@ import { createIdentity } from './identity/services/index.js';
 import { CODE_HMAC_KEY_SETTING, codeHmacKey } from './identity/keyed-hash.js';
 import { getOrCreateSecretSetting, sealSecretSettings } from './storage/instance-settings.js';
 import { migrateToLatest } from './storage/migrator.js';
-import { openRedis } from './storage/redis.js';
+import { openRedis, type RedisClient } from './storage/redis.js';
 import { bindMethods, createMethodRegistry, type SecondStepMethod } from './methods/index.js';
 import { createFlowRouter } from './flows/router.js';
 import type { FlowDeps } from './flows/deps.js';
@@ -56,7 +55,7 @@ export interface RunningServer {
   http: Server;
   url: string;
   database: DatabaseHandle;
-  redis?: Redis;
+  redis?: RedisClient;
   host: ProviderHost;
   /** The protocol store's sessions per account, for commands run inside this server. */
   portals: PortalSessions;
@@ -163,7 +162,7 @@ export async function startServer(loaded: Config, log: Logger, options: ServerOp
     // Reads the clients in force at each delivery: a reload of the clients file applies at once.
     const webhooks = startWebhookSender({ db: database.db, log, issuer: config.issuer, targets: () => webhookTargets(config.clients), policy: config.policy.webhooks });
     cleanup.unshift(() => webhooks.stop());
-    const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
+    const redis = config.redis ? openRedis(config.redis) : undefined;
     if (redis) cleanup.unshift(() => redis.quit().catch(() => redis.disconnect()));
     const secrets = await cookieSecrets(config, database);
     const accounts = await startAccountCache(database, config.accountCacheSeconds);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, describeIssue } from './errors.js';
 import { parseKey } from './keys-encryption-key.js';
+import { redisTarget } from './redis-target.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -29,6 +30,14 @@ export const envSchema = z.object({
   PGLITE_TEMPLATE: z.string().min(1).optional(),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  /** Seed nodes of a Redis Cluster, host:port,host:port (instead of REDIS_URL). */
+  REDIS_CLUSTER_NODES: z.string().optional(),
+  /** Sentinels watching the primary named REDIS_SENTINEL_NAME, host:port,host:port (instead of REDIS_URL). */
+  REDIS_SENTINELS: z.string().optional(),
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: 'must be a Sentinel master name (letters, digits, . _ -)' }).optional(),
+  /** Secrets: never logged. The data nodes' password (cluster or Sentinel), and the Sentinels' own. */
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().min(3).default('Portico <no-reply@localhost>'),
   CLIENTS_FILE: z.string().min(1).default('config/clients.json'),
@@ -78,6 +87,7 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   }
   const twilio = [env.TWILIO_ACCOUNT_SID, env.TWILIO_AUTH_TOKEN, env.TWILIO_FROM_NUMBER].filter(Boolean).length;
   if (twilio > 0 && twilio < 3) throw new ConfigError('environment: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER: set all three or none');
+  redisTarget(env);
   for (const name of ['KEYS_ENCRYPTION_KEY', 'KEYS_ENCRYPTION_KEY_PREVIOUS'] as const) {
     if (env[name]) parseKey(env[name], `environment: ${name}`);
   }

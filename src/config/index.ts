@@ -6,6 +6,7 @@ import { ConfigError } from './errors.js';
 import { parseEnv, type Env } from './env.js';
 import { loadPolicy, type Policy } from './policy.js';
 import { withBreachCheckDefault } from './policy-password-breach.js';
+import { redisTarget, type RedisTarget } from './redis-target.js';
 
 export { ConfigError } from './errors.js';
 export { resolveClientSecrets } from './client-secrets.js';
@@ -23,6 +24,8 @@ export interface Config {
   pgliteTemplate?: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** Where Redis is (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS); unset: no Redis. */
+  redis?: RedisTarget;
   smtpUrl?: string;
   mailFrom: string;
   cookieSecrets?: string[];
@@ -100,6 +103,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     pgliteTemplate: env.PGLITE_TEMPLATE === undefined ? undefined : readableTemplate(env.PGLITE_TEMPLATE),
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redis: redisTarget(env),
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
     cookieSecrets: env.COOKIE_SECRETS,

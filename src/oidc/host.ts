@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import { isDependencyError, OUTAGE } from '../storage/dependency-errors.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
 import { postedParametersAsQuery } from './post-methods.js';
-import { createProvider, type ProviderDeps } from './provider.js';
+import { createProvider, OUTAGE_JSON, type ProviderDeps } from './provider.js';
 import { findClientToken, type ClientToken } from './admin-tokens.js';
 
 type Handler = (req: Context['req'], res: Context['res']) => Promise<void> | void;
@@ -93,7 +93,7 @@ export class ProviderHost {
     this.log.warn({ err: error }, 'dependency unavailable');
     ctx.status = 503;
     ctx.set('Retry-After', String(OUTAGE.retryAfterSeconds));
-    if (ctx.body && typeof ctx.body === 'object') ctx.body = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable. Try again shortly.' };
+    if (ctx.body && typeof ctx.body === 'object') ctx.body = OUTAGE_JSON;
   }
 
   /** Polls the key set so every process picks up `portico keys rotate` without a restart. */

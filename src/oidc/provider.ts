@@ -1,6 +1,7 @@
 import Provider, { type Configuration } from 'oidc-provider';
 import type { Config } from '../config/index.js';
 import type { Db } from '../storage/database.js';
+import { isDependencyError, OUTAGE } from '../storage/dependency-errors.js';
 import type { AdapterFactory } from './adapters/index.js';
 import type { AccountCache } from '../identity/account-cache.js';
 import { scopeClaims } from './claims.js';
@@ -126,11 +127,30 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
   };
 }
 
+/** What oidc-provider's JSON endpoints answer during an outage, with 503 and Retry-After. */
+export const OUTAGE_JSON = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable. Try again shortly.' } as const;
+
 export function createProvider(deps: ProviderDeps, jwks: { keys: object[] }): Provider {
   const provider = new Provider(deps.config.issuer, buildProviderConfiguration(deps, jwks));
   provider.proxy = deps.config.trustProxy;
   // Its ctx.ip is Koa's: the same trusted hops as Portico's own app (web/app.ts).
   provider.maxIpsCount = deps.config.trustProxyHops;
+  // oidc-provider saves a touched session after the route's own error handler has answered
+  // (ensureSessionSave in its lib/helpers/initialize_app.js), so a store failing at that moment
+  // (Redis refusing writes during a failover) would reach Koa's default handler: a 500. An
+  // outage answers 503 here as it does everywhere else. Outermost, so it sees what the rest throw.
+  provider.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (!isDependencyError(error)) throw error;
+      const oidcCtx = ctx as Parameters<PageRenderer['renderError']>[0];
+      if (ctx.accepts('json', 'html') === 'html') await deps.pages.renderError(oidcCtx, { error: 'server_error' }, error as Error);
+      else ctx.body = OUTAGE_JSON;
+      ctx.status = 503;
+      ctx.set('Retry-After', String(OUTAGE.retryAfterSeconds));
+    }
+  });
   // A path no route answers is a page for a browser (a mistyped address), not Koa's "Not Found".
   provider.use(async (ctx, next) => {
     await next();

@@ -1,7 +1,7 @@
 import { localeMiddleware } from './locale.js';
 import Koa from 'koa';
 import type Router from '@koa/router';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../storage/redis.js';
 import type { Logger } from '../log.js';
 import type { Config } from '../config/index.js';
 import type { ProviderHost } from '../oidc/host.js';
@@ -24,7 +24,7 @@ import { tokenRateLimit } from './token-rate-limit.js';
 export interface AppDeps {
   config: Config;
   db: Db;
-  redis?: Redis;
+  redis?: RedisClient;
   host: ProviderHost;
   renderer: Renderer;
   limits: RateLimits;

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { sql } from 'kysely';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../storage/redis.js';
 import type { Db } from '../storage/database.js';
 
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
@@ -23,7 +23,7 @@ const READYZ_KEY = 'portico:readyz';
  * writes too. A store that answers reads but refuses writes (a standby or a replica after a
  * failover) fails every sign-in, so it counts as unavailable.
  */
-export function healthRouter(stores: { db: Db; redis?: Redis }): Router {
+export function healthRouter(stores: { db: Db; redis?: RedisClient }): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');

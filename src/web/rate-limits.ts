@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../storage/redis.js';
 import { CompiledQuery } from 'kysely';
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateLimitedAction, RateLimitsPolicy } from '../config/policy-rate-limits.js';
@@ -16,7 +16,7 @@ export class TooManyAttempts extends Error {
 
 interface Stores {
   db: Db;
-  redis?: Redis;
+  redis?: RedisClient;
   /** Separates deployments (and test servers) that share one Redis or database. */
   namespace: string;
 }

@@ -231,10 +231,43 @@ function redisPing(port: number): Promise<boolean> {
   });
 }
 
-/** Starts redis-server (REDIS_SERVER or redis-server on PATH) without persistence. */
-export async function startRedis(): Promise<RedisService> {
+function redisBinary(): string {
   const binary = process.env.REDIS_SERVER ?? findExecutable('redis-server', ['/usr/bin', '/usr/local/bin']);
   if (!binary) throw new Error('redis-server not found: install Redis, set REDIS_SERVER, or set REDIS_URL');
+  return binary;
+}
+
+/** One member of a group of Redis processes (a cluster node, a replica, a Sentinel). */
+export interface RedisProcess {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * redis-server with `args` (a config file and --sentinel, or options) on `port`, in a temp
+ * directory of its own that `args` may name through `{dir}`; ready once it answers PING.
+ */
+export async function spawnRedis(port: number, args: (dir: string) => string[], label = `redis-server on port ${port}`): Promise<RedisProcess> {
+  const binary = redisBinary();
+  const dir = makeTempDir('portico-redis-');
+  try {
+    const child = await readyOrStopped(new Child(label, spawn(binary, args(dir), { stdio: ['ignore', 'pipe', 'pipe'] })), () => redisPing(port), 'answer PING', 'SIGTERM');
+    return {
+      port,
+      stop: async () => {
+        await child.stop('SIGTERM');
+        removeTempDir(dir);
+      },
+    };
+  } catch (error) {
+    removeTempDir(dir);
+    throw error;
+  }
+}
+
+/** Starts redis-server (REDIS_SERVER or redis-server on PATH) without persistence. */
+export async function startRedis(): Promise<RedisService> {
+  const binary = redisBinary();
   return startOnFreePort(async (port) => {
     const dir = makeTempDir('portico-redis-');
     const args = ['--port', String(port), '--bind', LOOPBACK, '--save', '', '--appendonly', 'no', '--dir', dir];

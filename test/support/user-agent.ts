@@ -8,6 +8,12 @@ export class UserAgent {
   /** Sent with every request, e.g. the X-Forwarded-For a proxy in front of Portico adds. */
   headers: Record<string, string> = {};
 
+  /** Each request's time limit in ms (a hang fails it with a TimeoutError); none unless set. */
+  timeoutMs?: number;
+
+  /** Told the status of every answer, e.g. to check that none was a 500. */
+  onAnswer?: (status: number, url: string) => void;
+
   constructor(private readonly stopAt: string) {}
 
   private store(response: Response): void {
@@ -30,7 +36,9 @@ export class UserAgent {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const response = await fetch(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const signal = this.timeoutMs === undefined ? undefined : AbortSignal.timeout(this.timeoutMs);
+    const response = await fetch(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual', signal });
+    this.onAnswer?.(response.status, url);
     this.store(response);
     return response;
   }

@@ -5,6 +5,7 @@ import { parseClients } from '../../src/config/clients.js';
 import { resolveClientSecrets } from '../../src/config/client-secrets.js';
 import type { Config } from '../../src/config/index.js';
 import { parseEnv } from '../../src/config/env.js';
+import { redisTarget } from '../../src/config/redis-target.js';
 import { parsePolicy } from '../../src/config/policy.js';
 
 /** What the server and `clients check` do before using the clients: read the secrets. */
@@ -152,6 +153,23 @@ describe('environment', () => {
     expect(parseEnv({}).TRUST_PROXY_HOPS).toBe(1);
     expect(parseEnv({ TRUST_PROXY_HOPS: '2' }).TRUST_PROXY_HOPS).toBe(2);
     expect(() => parseEnv({ TRUST_PROXY_HOPS: '0' })).toThrow('environment: TRUST_PROXY_HOPS: must be a whole number from 1 to 10');
+  });
+
+  it('reaches Redis one way: a URL, a cluster, or Sentinels with the primary they watch', () => {
+    expect(redisTarget(parseEnv({}))).toBeUndefined();
+    expect(redisTarget(parseEnv({ REDIS_URL: 'redis://r:6379' }))).toEqual({ kind: 'url', url: 'redis://r:6379' });
+    expect(redisTarget(parseEnv({ REDIS_CLUSTER_NODES: 'a:7000, [::1]:7001', REDIS_PASSWORD: 'pw' }))).toEqual({
+      kind: 'cluster', nodes: [{ host: 'a', port: 7000 }, { host: '::1', port: 7001 }], password: 'pw',
+    });
+    expect(redisTarget(parseEnv({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'portico', REDIS_SENTINEL_PASSWORD: 'spw' }))).toEqual({
+      kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }], name: 'portico', password: undefined, sentinelPassword: 'spw',
+    });
+    expect(() => parseEnv({ REDIS_URL: 'redis://r', REDIS_CLUSTER_NODES: 'a:1' })).toThrow('environment: REDIS_URL and REDIS_CLUSTER_NODES: set only one way to reach Redis');
+    expect(() => parseEnv({ REDIS_CLUSTER_NODES: 'a:1,b' })).toThrow('environment: REDIS_CLUSTER_NODES: "b" is not host:port');
+    expect(() => parseEnv({ REDIS_CLUSTER_NODES: 'a:70000' })).toThrow('environment: REDIS_CLUSTER_NODES: "a:70000" is not host:port');
+    expect(() => parseEnv({ REDIS_SENTINELS: 's:26379' })).toThrow(/^environment: REDIS_SENTINEL_NAME: required with REDIS_SENTINELS/);
+    expect(() => parseEnv({ REDIS_SENTINEL_NAME: 'portico' })).toThrow('environment: REDIS_SENTINEL_NAME: only with REDIS_SENTINELS');
+    expect(() => parseEnv({ REDIS_URL: 'redis://r', REDIS_PASSWORD: 'pw' })).toThrow(/^environment: REDIS_PASSWORD: only with REDIS_CLUSTER_NODES or REDIS_SENTINELS/);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../storage/redis.js';
 import type { Db } from '../../storage/database.js';
 import { createRedisAdapterFactory } from './redis.js';
 import { createSqlAdapterFactory } from './sql.js';
@@ -8,7 +8,7 @@ export type { Adapter, AdapterFactory, AdapterPayload } from './types.js';
 
 export interface AdapterStores {
   db: Db;
-  redis?: Redis;
+  redis?: RedisClient;
 }
 
 export interface AdapterOptions {

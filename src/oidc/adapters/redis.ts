@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../storage/redis.js';
 import { GrantPrefetch } from './grant-prefetch.js';
+import { withScripts, type ScriptCommands } from './redis-scripts.js';
 import {
   accountModels,
   grantableModels,
@@ -18,101 +19,20 @@ import {
  * - expiry is only set for a positive finite expiresIn (the example sends EXPIRE NaN otherwise);
  * - the grant index is a set whose TTL only ever grows, in the same round trip;
  * - `consume` of a missing key does not create a payload-less, never-expiring hash.
- * Every operation is one Lua script (EVALSHA), so one round trip and atomic, where the example
- * sends several commands in MULTI: a token endpoint request makes several of these calls, and
- * with one round trip each, ioredis's auto-pipelining can batch those of concurrent requests.
- * A token's hash also keeps its grantId, so finding the token reads its Grant in the same
- * script (grant-prefetch.ts).
+ * On one Redis, every operation is one Lua script (EVALSHA), so one round trip and atomic,
+ * where the example sends several commands in MULTI: a token endpoint request makes several of
+ * these calls, and with one round trip each, ioredis's auto-pipelining can batch those of
+ * concurrent requests. A token's hash also keeps its grantId, so finding the token reads its
+ * Grant in the same script (grant-prefetch.ts).
+ *
+ * On a Redis Cluster a script may touch one hash slot only, and the keys an operation needs
+ * cannot share one: a token is found by its own id, its uid or user code, and its grant's index
+ * by the grant id, none of which can be derived from the others. So there every call touches
+ * one key, in an order that is safe if the process stops between two of them (see upsert and
+ * revokeByGrantId), and lookups take two round trips. The key names are the same on both.
  */
 
 export const DEFAULT_REDIS_PREFIX = 'portico:oidc:';
-
-const scripts = {
-  // KEYS: model key, grant index set, uid lookup, userCode lookup, account index set ('' = none).
-  // ARGV: payload JSON, TTL in ms (0 = none), id, grantId ('' = none). An index set must
-  // outlive its longest-lived member, else revokeByGrantId or findByAccount would miss it.
-  porticoUpsert: {
-    numberOfKeys: 5,
-    lua: `
-local ttl = tonumber(ARGV[2])
-local function index(set)
-  if set == '' then return end
-  local existed = redis.call('EXISTS', set)
-  redis.call('SADD', set, KEYS[1])
-  if ttl <= 0 then
-    redis.call('PERSIST', set)
-  elseif existed == 0 then
-    redis.call('PEXPIRE', set, ttl)
-  else
-    local current = redis.call('PTTL', set)
-    if current >= 0 and current < ttl then redis.call('PEXPIRE', set, ttl) end
-  end
-end
-redis.call('HSET', KEYS[1], 'payload', ARGV[1])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'grantId', ARGV[4]) end
-if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
-index(KEYS[2])
-index(KEYS[5])
-for i = 3, 4 do
-  if KEYS[i] ~= '' then
-    if ttl > 0 then redis.call('SET', KEYS[i], ARGV[3], 'PX', ttl) else redis.call('SET', KEYS[i], ARGV[3]) end
-  end
-end
-return 1`,
-  },
-  // KEYS[1] model key; ARGV[1] epoch seconds. Marks only what exists.
-  porticoConsume: {
-    numberOfKeys: 1,
-    lua: `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
-return 1`,
-  },
-  // KEYS[1] token key; ARGV[1] Grant key prefix. The token's fields, then its grant's ({} if
-  // the token has no grantId field, as tokens saved before it was kept there).
-  porticoFindWithGrant: {
-    numberOfKeys: 1,
-    lua: `
-local grantId = redis.call('HGET', KEYS[1], 'grantId')
-local token = redis.call('HGETALL', KEYS[1])
-if not grantId then return {token} end
-return {token, redis.call('HGETALL', ARGV[1] .. grantId), grantId}`,
-  },
-  // KEYS[1] lookup key; ARGV[1] model key prefix. The payload the lookup points to, if any.
-  // That key is only known inside the script: fine on one Redis (as MULTI was), not on Cluster.
-  porticoFindByLookup: {
-    numberOfKeys: 1,
-    lua: `
-local id = redis.call('GET', KEYS[1])
-if not id then return {} end
-return redis.call('HGETALL', ARGV[1] .. id)`,
-  },
-  // KEYS[1] grant index set. A script runs alone, so no token can be indexed between the read
-  // and the deletes (the reason the MULTI version removed members one by one).
-  porticoRevokeGrant: {
-    numberOfKeys: 1,
-    lua: `
-local members = redis.call('SMEMBERS', KEYS[1])
-for _, key in ipairs(members) do redis.call('DEL', key) end
-redis.call('DEL', KEYS[1])
-return #members`,
-  },
-};
-
-interface ScriptCommands {
-  porticoUpsert(key: string, grantKey: string, uidKey: string, userCodeKey: string, accountKey: string, payload: string, ttlMs: number, id: string, grantId: string): Promise<number>;
-  porticoFindWithGrant(key: string, grantPrefix: string): Promise<[string[], string[]?, string?]>;
-  porticoConsume(key: string, epochSeconds: number): Promise<number>;
-  porticoFindByLookup(lookupKey: string, modelPrefix: string): Promise<string[]>;
-  porticoRevokeGrant(grantKey: string): Promise<number>;
-}
-
-/** Registers the scripts once per client: ioredis sends EVALSHA, and the script only on NOSCRIPT. */
-function withScripts(redis: Redis): Redis & ScriptCommands {
-  const scripted = redis as Redis & Partial<ScriptCommands>;
-  if (!scripted.porticoUpsert) for (const [name, definition] of Object.entries(scripts)) redis.defineCommand(name, definition);
-  return scripted as Redis & ScriptCommands;
-}
 
 function decode(data: Record<string, string>): AdapterPayload | undefined {
   if (data.payload === undefined) return undefined;
@@ -128,15 +48,18 @@ function fromPairs(list: string[]): Record<string, string> {
 }
 
 export class RedisAdapter implements Adapter {
-  private readonly redis: Redis & ScriptCommands;
+  private readonly redis: RedisClient & ScriptCommands;
+  /** One key per call (Redis Cluster), or one script per operation (one Redis). */
+  private readonly oneKeyPerCall: boolean;
 
   constructor(
     private readonly name: string,
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string = DEFAULT_REDIS_PREFIX,
     private readonly grants = new GrantPrefetch(),
   ) {
     this.redis = withScripts(redis);
+    this.oneKeyPerCall = redis.isCluster;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -147,19 +70,34 @@ export class RedisAdapter implements Adapter {
     const uid = stringField(payload.uid);
     const userCode = stringField(payload.userCode);
     const accountId = accountModels.has(this.name) ? stringField(payload.accountId) : null;
+    const lookups = [uid ? this.lookupKey('uid', uid) : '', userCode ? this.lookupKey('userCode', userCode) : ''];
+    const accountIndex = accountId ? this.accountKey(accountId) : '';
+    const key = this.key(id);
+    const json = JSON.stringify(payload);
     this.dropPrefetched(id);
-    // HSET keeps a `consumed` mark across re-saves, as the reference adapter does.
-    await this.redis.porticoUpsert(
-      this.key(id),
-      grantable ? this.grantKey(grantId) : '',
-      uid ? this.lookupKey('uid', uid) : '',
-      userCode ? this.lookupKey('userCode', userCode) : '',
-      accountId ? this.accountKey(accountId) : '',
-      JSON.stringify(payload),
-      ttlMs,
-      id,
-      grantable ? grantId : '',
-    );
+    if (!this.oneKeyPerCall) {
+      await this.redis.porticoUpsert(key, grantable ? this.grantKey(grantId) : '', lookups[0]!, lookups[1]!, accountIndex, json, ttlMs, id, grantable ? grantId : '');
+      return;
+    }
+    // The grant's index first, the token after: stopped in between, the index names a key that
+    // does not exist, which is harmless. The other order could leave a live token that no
+    // revocation finds. A revocation that runs between the two steps misses this token; that
+    // is safe because revocation also destroys the Grant (oidc-provider lib/helpers/revoke.js),
+    // and oidc-provider refuses any token whose Grant is gone: validateGrant in
+    // lib/helpers/grant_source.js for codes and refresh tokens, lib/shared/access_token.js for
+    // access tokens at userinfo, lib/actions/introspection.js for introspection. (Revoking an
+    // access token at /token/revocation keeps the Grant; there, as on one Redis, a token issued
+    // at the same moment as the revocation may outlive it.)
+    // The account's index likewise comes first: findByAccount skips what it names but cannot read.
+    await Promise.all([
+      grantable ? this.redis.porticoIndex(this.grantKey(grantId), key, ttlMs) : undefined,
+      accountIndex ? this.redis.porticoIndex(accountIndex, key, ttlMs) : undefined,
+    ]);
+    await Promise.all([
+      this.redis.porticoSave(key, json, ttlMs, grantable ? grantId : ''),
+      // A lookup written before its payload finds nothing yet: findByLookup checks the payload.
+      ...lookups.filter(Boolean).map((lookup) => (ttlMs > 0 ? this.redis.set(lookup, id, 'PX', ttlMs) : this.redis.set(lookup, id))),
+    ]);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -167,7 +105,8 @@ export class RedisAdapter implements Adapter {
       const prefetched = this.grants.take(id);
       if (prefetched) return decode(prefetched);
     }
-    if (!grantableModels.has(this.name)) return decode(await this.redis.hgetall(this.key(id)));
+    // On a cluster the Grant is read when oidc-provider asks for it: the same two round trips.
+    if (this.oneKeyPerCall || !grantableModels.has(this.name)) return decode(await this.redis.hgetall(this.key(id)));
     const [token, grant, grantId] = await this.redis.porticoFindWithGrant(this.key(id), this.modelKey('Grant', ''));
     if (grant && grantId) this.grants.put(grantId, fromPairs(grant));
     return decode(fromPairs(token));
@@ -193,7 +132,18 @@ export class RedisAdapter implements Adapter {
 
   async revokeByGrantId(grantId: string): Promise<void> {
     this.grants.drop(grantId);
-    await this.redis.porticoRevokeGrant(this.grantKey(grantId));
+    if (!this.oneKeyPerCall) {
+      await this.redis.porticoRevokeGrant(this.grantKey(grantId));
+      return;
+    }
+    // The tokens first (each in its own slot; auto-pipelining sends them together), then the
+    // index forgets them: stopped in between, the index still names them for the next try, and
+    // a token indexed meanwhile stays indexed. One indexed and written across the read is missed,
+    // as upsert explains.
+    const index = this.grantKey(grantId);
+    const members = await this.redis.smembers(index);
+    await Promise.all(members.map((member) => this.redis.del(member)));
+    if (members.length > 0) await this.redis.srem(index, ...members);
   }
 
   async findByAccount(accountId: string): Promise<AdapterPayload[]> {
@@ -214,9 +164,16 @@ export class RedisAdapter implements Adapter {
   }
 
   private async findByLookup(field: 'uid' | 'userCode', value: string): Promise<AdapterPayload | undefined> {
-    const payload = decode(fromPairs(await this.redis.porticoFindByLookup(this.lookupKey(field, value), this.key(''))));
+    const payload = decode(await this.readByLookup(this.lookupKey(field, value)));
     // A re-saved payload may have moved to another uid/userCode; the old lookup key is stale.
     return payload?.[field] === value ? payload : undefined;
+  }
+
+  /** The hash a lookup key points to: in one script, or (cluster) the lookup, then the hash. */
+  private async readByLookup(lookup: string): Promise<Record<string, string>> {
+    if (!this.oneKeyPerCall) return fromPairs(await this.redis.porticoFindByLookup(lookup, this.key('')));
+    const id = await this.redis.get(lookup);
+    return id === null ? {} : this.redis.hgetall(this.key(id));
   }
 
   private key(id: string): string {
@@ -240,7 +197,7 @@ export class RedisAdapter implements Adapter {
   }
 }
 
-export function createRedisAdapterFactory(redis: Redis, options: { prefix?: string } = {}): AdapterFactory {
+export function createRedisAdapterFactory(redis: RedisClient, options: { prefix?: string } = {}): AdapterFactory {
   const grants = new GrantPrefetch();
   return (name) => new RedisAdapter(name, redis, options.prefix, grants);
 }
