@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { freePort } from '../test/support/servers.js';
+import { freePort, startPostgres, startRedis, type RunningService } from '../test/support/servers.js';
 import type { writeConfigFiles } from './config-files.js';
 import { ServerProcess } from './processes.js';
 
@@ -46,4 +46,18 @@ export async function startBenchPortico(options: {
     ...(process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}` } : {}),
   }, /workers listening/, options.cpus);
   return { server, url, cookieSecret, keysEncryptionKey };
+}
+
+/**
+ * PostgreSQL and Redis for a bench run: DATABASE_URL / REDIS_URL when set (scratch servers of
+ * your own), else throwaway ones started here, whose stops are put first on `stops`.
+ */
+export async function benchStores(stops: Array<() => Promise<void>>): Promise<{ databaseUrl: string; redisUrl: string }> {
+  const service = async (envName: string, start: () => Promise<RunningService>) => {
+    if (process.env[envName]) return process.env[envName]!;
+    const started = await start();
+    stops.unshift(started.stop);
+    return started.url;
+  };
+  return { databaseUrl: await service('DATABASE_URL', startPostgres), redisUrl: await service('REDIS_URL', startRedis) };
 }

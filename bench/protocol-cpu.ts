@@ -2,11 +2,11 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, startPostgres, startRedis, type RunningService } from '../test/support/servers.js';
+import { freePort } from '../test/support/servers.js';
 import { writeConfigFiles } from './config-files.js';
 import { cpuSnapshot, type CpuSnapshot } from './cpu.js';
 import { Http } from './http.js';
-import { startBenchPortico } from './portico-server.js';
+import { benchStores, startBenchPortico } from './portico-server.js';
 import { ServerProcess } from './processes.js';
 import type { Operation, Scenario } from './scenarios/types.js';
 import { signIn } from './scenarios/sign-in.js';
@@ -108,14 +108,7 @@ function checkout(rev: string, dir: string): string {
 const stops: Array<() => Promise<void>> = [];
 const work = mkdtempSync(path.join(tmpdir(), 'portico-protocol-cpu-'));
 try {
-  const service = async (envName: string, start: () => Promise<RunningService>) => {
-    if (process.env[envName]) return process.env[envName]!;
-    const started = await start();
-    stops.unshift(started.stop);
-    return started.url;
-  };
-  const databaseUrl = await service('DATABASE_URL', startPostgres);
-  const redisUrl = await service('REDIS_URL', startRedis);
+  const { databaseUrl, redisUrl } = await benchStores(stops);
   const files = writeConfigFiles(work);
   const { logins } = await seedAccounts(databaseUrl, files.policy, connections);
   const portico = await startBenchPortico({ root, files, databaseUrl, redisUrl, workers: 1 });

@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus as cpuList, tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, startPostgres, startRedis, type RunningService } from '../test/support/servers.js';
+import { freePort } from '../test/support/servers.js';
 import { writeConfigFiles } from './config-files.js';
 import { cpuSets } from './cpu-sets.js';
 import { Http } from './http.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { runLoadProcess } from './load-process.js';
-import { startBenchPortico } from './portico-server.js';
+import { benchStores, startBenchPortico } from './portico-server.js';
 import { ServerProcess } from './processes.js';
 import { formatCpuTable, formatTable, perCore, ratio, rssGrowth, writeReport, type Measured, type Report, type Row } from './report.js';
 import { signIn } from './scenarios/sign-in.js';
@@ -99,14 +99,7 @@ const protocolScenarios: Array<[string, string, (url: string, logins: string[]) 
 const stops: Array<() => Promise<void>> = [];
 const work = mkdtempSync(path.join(tmpdir(), 'portico-bench-'));
 try {
-  const service = async (envName: string, start: () => Promise<RunningService>) => {
-    if (process.env[envName]) return process.env[envName]!;
-    const started = await start();
-    stops.unshift(started.stop);
-    return started.url;
-  };
-  const databaseUrl = await service('DATABASE_URL', startPostgres);
-  const redisUrl = await service('REDIS_URL', startRedis);
+  const { databaseUrl, redisUrl } = await benchStores(stops);
   const files = writeConfigFiles(work);
   // At least as many accounts as sign-ins in flight: parallel attempts on one account count
   // towards its lockout before the password is checked (identity/lockout.ts).

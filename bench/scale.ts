@@ -7,13 +7,12 @@ import { selectAccountByLogin } from '../src/identity/accounts.js';
 import { findAccountByEmail, selectAccountByEmail } from '../src/identity/registration/verification-mail.js';
 import { RedisAdapter } from '../src/oidc/adapters/redis.js';
 import { openDatabase, openMigrationDb, type Db } from '../src/storage/database.js';
-import { startPostgres, startRedis, type RunningService } from '../test/support/servers.js';
 import { writeConfigFiles } from './config-files.js';
 import { cpuSets } from './cpu-sets.js';
 import { DEVICE_COOKIE, DEVICE_TOKEN } from './fixtures.js';
 import { Http, Jar } from './http.js';
 import { runLoadProcess } from './load-process.js';
-import { startBenchPortico } from './portico-server.js';
+import { benchStores, startBenchPortico } from './portico-server.js';
 import { writeReport } from './report.js';
 import { formatCapacity, formatScale, type Lookup, type SizeResult } from './scale-report.js';
 import { bulkAccounts, copies, copyRefreshTokens, redisUsedBytes, scaleEmail, scaleUsername, tableSizes } from './scale-seed.js';
@@ -65,14 +64,7 @@ async function timeLookups(db: Db, accounts: number, lookup: (n: number) => Prom
 const stops: Array<() => Promise<void>> = [];
 const work = mkdtempSync(path.join(tmpdir(), 'portico-bench-scale-'));
 try {
-  const service = async (envName: string, start: () => Promise<RunningService>) => {
-    if (process.env[envName]) return process.env[envName]!;
-    const started = await start();
-    stops.unshift(started.stop);
-    return started.url;
-  };
-  const databaseUrl = await service('DATABASE_URL', startPostgres);
-  const redisUrl = await service('REDIS_URL', startRedis);
+  const { databaseUrl, redisUrl } = await benchStores(stops);
   const files = writeConfigFiles(work);
   const { logins, hash } = await seedAccounts(databaseUrl, files.policy, 16);
   const portico = await startBenchPortico({ root, files, databaseUrl, redisUrl, workers: cpus.serverCores, cpus: cpus.server });
