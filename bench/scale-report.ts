@@ -67,7 +67,7 @@ export function formatCapacity(last: SizeResult): string {
     const perSecond = (active * 0.25) / 3600;
     const cores = Math.max(1, Math.ceil((perSecond * cpuMs) / 1000 / 0.6));
     const redis = active * (last.redisBytesPerSession + last.redisBytesPerRefreshToken);
-    lines.push(`| ${(members / 1e6).toFixed(0)} million | ${perSecond.toFixed(0)} | ${cores} | ${(redis / 2 ** 30).toFixed(1)} GiB | ${((members * bytesPerAccount) / 2 ** 30).toFixed(1)} GiB |`);
+    lines.push(`| ${(members / 1e6).toFixed(0)} million | ${perSecond.toFixed(0)} | ${cores} | ${(redis / 2 ** 30).toFixed(1)} GiB | ${Number.isNaN(bytesPerAccount) ? '– (under 1 MiB measured)' : `${((members * bytesPerAccount) / 2 ** 30).toFixed(1)} GiB`} |`);
   }
   return lines.join('\n');
 }
