@@ -193,6 +193,41 @@ describe('the console\'s actions', () => {
     expect([onDesk.status, onDesk.headers.get('location')]).toEqual([303, `/admin/users/${desk.id}?done=end_sessions`]);
   });
 
+  it('lets only an operator delete an ID, with a reason and its username typed out', async () => {
+    const desk = await newUser();
+    const operator = await newUser();
+    const target = await newUser();
+    await run('staff', 'grant', desk.username, 'helpdesk');
+    await run('staff', 'grant', operator.username, 'operator');
+
+    const help = await openConsole(desk);
+    const deskView = await help.agent.follow(`${portico.url}/admin/users/${target.id}`);
+    expect(deskView.html).toContain(`href="/admin/users/${target.id}/disable"`);
+    expect(deskView.html).not.toContain(`href="/admin/users/${target.id}/delete"`);
+    expect((await help.agent.request(`${portico.url}/admin/users/${target.id}/delete`)).status).toBe(403);
+    const refused = await help.agent.request(`${portico.url}/admin/users/${target.id}/delete`, { form: { csrf: csrfOf(deskView), reason: 'Asked to be forgotten', username: target.username } });
+    expect(refused.status).toBe(403);
+    expect(await findAccountById(db, target.id)).toBeDefined();
+
+    const ops = await openConsole(operator);
+    const opView = await ops.agent.follow(`${portico.url}/admin/users/${target.id}`);
+    expect(opView.html).toContain(`href="/admin/users/${target.id}/delete"`);
+    const confirm = await ops.agent.follow(`${portico.url}/admin/users/${target.id}/delete`);
+    expect(confirm.html).toContain('<input id="username" name="username"');
+    const wrong = await ops.agent.follow(`${portico.url}/admin/users/${target.id}/delete`, { form: { csrf: csrfOf(confirm), reason: 'Asked to be forgotten', username: `${target.username}x` } });
+    expect(wrong.response.status).toBe(400);
+    expect(wrong.html).toContain('<p class="field-error" id="username-error">Type the username exactly as shown.</p>');
+    expect(await findAccountById(db, target.id)).toBeDefined();
+    expect(await consoleEvents(target.id)).toEqual([]);
+
+    const done = await ops.agent.follow(`${portico.url}/admin/users/${target.id}/delete`, { form: { csrf: csrfOf(confirm), reason: 'Asked to be forgotten, ticket 77', username: target.username } });
+    expect(done.url).toBe(`${portico.url}/admin/users?done=deleted`);
+    expect(done.html).toContain('<div class="notice" role="status">The ID was deleted.</div>');
+    expect(await findAccountById(db, target.id)).toBeUndefined();
+    const events = await db.selectFrom('audit_events').select(['actor', 'details']).where('action', '=', 'operator.delete').where('actor', '=', `account:${operator.id}`).execute();
+    expect(events).toMatchObject([{ details: { via: 'console', reason: 'Asked to be forgotten, ticket 77' } }]);
+  });
+
   it('pages through more than 50 results with a Next link', async () => {
     const staff = await newUser();
     await run('staff', 'grant', staff.username, 'helpdesk');

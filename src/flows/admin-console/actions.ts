@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { msg, type Msg } from '../../i18n/index.js';
 import { isOperatorAction, OPERATOR_ACTIONS, type AccountReport, type OperatorAction } from '../../identity/account-admin.js';
+import type { StaffRole } from '../../identity/staff.js';
 import { PageError } from '../../web/page-errors.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
@@ -12,19 +13,23 @@ import { loadStaffPlace, type StaffPlace } from './place.js';
  * The help desk's actions on one ID: the admin API's own (account-admin.ts OPERATOR_ACTIONS,
  * and set_type), each behind a confirmation page. GET asks "are you sure"; POST does it, with
  * a required reason that goes into the audit event. Both need a sign-in at most ten minutes
- * old, and staff may act only on the IDs staff.ts mayActOn allows.
+ * old, and staff may act only on the IDs staff.ts mayActOn allows. Deleting the ID is for
+ * operators only, and its confirmation also asks for the ID's username typed out.
  */
 
-export type ConsoleAction = OperatorAction | 'set_type';
+export type ConsoleAction = OperatorAction | 'set_type' | 'delete';
 
 /** Every action, in the order the user page lists them. */
-export const CONSOLE_ACTIONS: readonly ConsoleAction[] = [...OPERATOR_ACTIONS, 'set_type'];
+export const CONSOLE_ACTIONS: readonly ConsoleAction[] = [...OPERATOR_ACTIONS, 'set_type', 'delete'];
+
+/** Whether staff holding these roles may run the action (deletion cannot be undone: operators only). */
+export const roleMayRun = (roles: readonly StaffRole[], action: ConsoleAction) => action !== 'delete' || roles.includes('operator');
 
 /** In the address: set_type is /set-type. */
 export const actionSlug = (action: ConsoleAction) => action.replace(/_/g, '-');
 const actionOfSlug = (slug: unknown): ConsoleAction | undefined => {
   const action = typeof slug === 'string' ? slug.replace(/-/g, '_') : undefined;
-  return action === 'set_type' || isOperatorAction(action) ? action : undefined;
+  return action === 'set_type' || action === 'delete' || isOperatorAction(action) ? action : undefined;
 };
 
 export const REASON_MAX = 500;
@@ -42,6 +47,7 @@ export const ACTION_WORDS: Record<ConsoleAction, { label: string; help: string }
   reset_passkeys: { label: 'console.action.reset_passkeys', help: 'console.help.reset_passkeys' },
   reset_phone: { label: 'console.action.reset_phone', help: 'console.help.reset_phone' },
   set_type: { label: 'console.action.set_type', help: 'console.help.set_type' },
+  delete: { label: 'console.action.delete', help: 'console.help.delete' },
 };
 
 /**
@@ -62,16 +68,18 @@ export const NOTICES: Readonly<Record<string, string>> = {
   reset_passkeys: 'console.notice.reset_passkeys',
   reset_phone: 'console.notice.reset_phone',
   set_type: 'console.notice.set_type',
+  deleted: 'console.notice.deleted',
   unchanged: 'console.notice.unchanged',
 };
 
 const noticeOf = (action: ConsoleAction, changed: boolean) => (action === 'unlock' ? (changed ? 'unlocked' : 'not_locked') : changed ? action : 'unchanged');
 
 const idParam = z.string().uuid();
-const form = z.object({ reason: z.string().optional(), type: z.string().optional() });
+const form = z.object({ reason: z.string().optional(), type: z.string().optional(), username: z.string().optional() });
 
 export const noSuchUser = () => new PageError(404, msg('error.not_found_title'), msg('error.not_found'));
 const staffTarget = () => new PageError(403, msg('console.error.forbidden_title'), msg('console.error.staff_target'));
+const operatorsOnly = () => new PageError(403, msg('console.error.forbidden_title'), msg('console.error.operators_only'));
 
 interface Target {
   place: StaffPlace;
@@ -86,12 +94,15 @@ async function target(ctx: Context, deps: FlowDeps, post: boolean): Promise<Targ
   const action = actionOfSlug(ctx.params.action);
   const user = id.success && action ? await deps.identity.admin.describe(id.data) : undefined;
   if (!user || !action) throw noSuchUser();
+  if (!roleMayRun(place.roles, action)) throw operatorsOnly();
   if (!(await deps.identity.admin.staffMayActOn(place.session.accountId, user.id))) throw staffTarget();
   return { place, user, action };
 }
 
-function confirmPage(ctx: Context, deps: FlowDeps, { place, user, action }: Target, values: { reason?: string; type?: string }, errors: { reason?: Msg; type?: Msg } = {}): void {
-  const status = errors.reason || errors.type ? 400 : 200;
+type Fields = 'reason' | 'type' | 'username';
+
+function confirmPage(ctx: Context, deps: FlowDeps, { place, user, action }: Target, values: Partial<Record<Fields, string>>, errors: Partial<Record<Fields, Msg>> = {}): void {
+  const status = Object.keys(errors).length > 0 ? 400 : 200;
   sendPage(ctx, deps.renderer, 'console-confirm', { csrf: place.csrf, user, action, slug: actionSlug(action), words: ACTION_WORDS[action], reasonMax: REASON_MAX, types: deps.identity.admin.accountTypes(), values, errors }, status);
 }
 
@@ -112,14 +123,21 @@ async function perform(ctx: Context, deps: FlowDeps): Promise<void> {
   const posted = form.safeParse(ctx.request.body ?? {});
   const reason = (posted.success ? posted.data.reason ?? '' : '').trim();
   const type = posted.success ? posted.data.type : undefined;
+  const username = (posted.success ? posted.data.username ?? '' : '').trim();
   const types = deps.identity.admin.accountTypes();
   const errors = {
     ...(reasonError(reason) ? { reason: reasonError(reason) } : {}),
     ...(found.action === 'set_type' && !types.includes(type ?? '') ? { type: msg('console.type_unknown') } : {}),
+    ...(found.action === 'delete' && username !== found.user.username ? { username: msg('console.username_mismatch') } : {}),
   };
-  if (errors.reason || errors.type) return confirmPage(ctx, deps, found, { reason, type }, errors);
+  if (Object.keys(errors).length > 0) return confirmPage(ctx, deps, found, { reason, type, username }, errors);
 
   const staff = { staffAccount: found.place.session.accountId, reason };
+  if (found.action === 'delete') {
+    if (!(await deps.identity.admin.erase(found.user.id, staff))) throw noSuchUser();
+    ctx.status = 303;
+    return ctx.redirect('/admin/users?done=deleted');
+  }
   const outcome = found.action === 'set_type' ? await deps.identity.admin.setType(found.user.id, type!, staff) : await deps.identity.admin.act(found.user.id, found.action, staff);
   // Undeclared types were refused above; no outcome: the ID went meanwhile.
   if (!outcome || !('changed' in outcome)) throw noSuchUser();

@@ -6,7 +6,7 @@ import { msg } from '../../i18n/index.js';
 import { PageError } from '../../web/page-errors.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
-import { ACTION_WORDS, actionSlug, CONSOLE_ACTIONS, consoleActionRoutes, noSuchUser, NOTICES } from './actions.js';
+import { ACTION_WORDS, actionSlug, CONSOLE_ACTIONS, consoleActionRoutes, noSuchUser, NOTICES, roleMayRun } from './actions.js';
 import { clearConsoleSession, loadStaffPlace } from './place.js';
 
 /*
@@ -26,9 +26,11 @@ async function search(ctx: Context, deps: FlowDeps): Promise<void> {
   const query = searchQuery.parse(ctx.query);
   const q = (query.q ?? '').trim();
   const cursor = query.cursor || undefined;
+  // Only the deletion's notice comes here: the ID it names is gone.
+  const done = ctx.query.done === 'deleted' ? NOTICES.deleted : undefined;
   const page = q ? await deps.identity.admin.searchAccounts({ q, limit: SEARCH_LIMIT, cursor }).catch(badCursor) : undefined;
   const next = page?.nextCursor ? `/admin/users?${new URLSearchParams({ q, cursor: page.nextCursor }).toString()}` : undefined;
-  sendPage(ctx, deps.renderer, 'console-users', { csrf: place.csrf, q, results: page?.items, next, later: cursor !== undefined });
+  sendPage(ctx, deps.renderer, 'console-users', { csrf: place.csrf, done, q, results: page?.items, next, later: cursor !== undefined });
 }
 
 function badCursor(error: unknown): never {
@@ -44,7 +46,7 @@ async function showUser(ctx: Context, deps: FlowDeps): Promise<void> {
   const done = typeof ctx.query.done === 'string' && Object.hasOwn(NOTICES, ctx.query.done) ? NOTICES[ctx.query.done] : undefined;
   const mayAct = await deps.identity.admin.staffMayActOn(place.session.accountId, report.id);
   const trail = await deps.identity.admin.auditTrail(report.id, TRAIL_LIMIT);
-  const actions = mayAct ? CONSOLE_ACTIONS.map((action) => ({ slug: actionSlug(action), ...ACTION_WORDS[action] })) : [];
+  const actions = mayAct ? CONSOLE_ACTIONS.filter((action) => roleMayRun(place.roles, action)).map((action) => ({ slug: actionSlug(action), ...ACTION_WORDS[action] })) : [];
   sendPage(ctx, deps.renderer, 'console-user', { csrf: place.csrf, user: report, done, mayAct, actions, trail });
 }
 
