@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AdminScope } from '../config/admin-scopes.js';
 import type { ClientsConfig } from '../config/index.js';
 import type { AdminService } from '../identity/services/admin.js';
+import type { OrganizationsService } from '../identity/services/organizations.js';
 
 /** The clients in force, and a reload of the clients file (the server's, oidc/clients-reload.ts). */
 export interface ClientsControl {
@@ -11,9 +12,10 @@ export interface ClientsControl {
   reload(): Promise<{ ok: true; clients: number } | { ok: false; message: string }>;
 }
 
-/** What the routes run over: the admin service of the domain and the server's clients. */
+/** What the routes run over: the admin and organisations services of the domain and the server's clients. */
 export interface AdminDeps {
   admin: AdminService;
+  organizations: OrganizationsService;
   clients: ClientsControl;
 }
 

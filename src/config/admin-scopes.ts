@@ -3,9 +3,9 @@
  * clients file lists them under its `admin_scopes`, and only by the client_credentials grant.
  * admin:clients covers both listing the clients and reloading the file: a reload changes who
  * may sign in where, and listing them is of use to the same operators; the help desk's
- * admin:users:* tokens see neither.
+ * admin:users:* tokens see neither. admin:orgs lists organisations and decides their requests.
  */
-export const ADMIN_SCOPES = ['admin:users:read', 'admin:users:write', 'admin:audit:read', 'admin:clients'] as const;
+export const ADMIN_SCOPES = ['admin:users:read', 'admin:users:write', 'admin:audit:read', 'admin:clients', 'admin:orgs'] as const;
 
 export type AdminScope = (typeof ADMIN_SCOPES)[number];
 

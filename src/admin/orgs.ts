@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { ORGANIZATION_STATUSES, type OrganizationDetail, type OrganizationSummary } from '../identity/organizations/operator.js';
+import type { OrganizationStatus } from '../storage/schema.js';
+import { Problem } from './problems.js';
+import { route, type AnyRoute, type RouteInput } from './route.js';
+
+/*
+ * Organisations for operators over HTTP: the same list, report and decision as `portico orgs`
+ * (the organisations service), with the admin client as the actor of the audit event. The Tax
+ * ID leaves only as its last four digits, as everywhere else.
+ */
+
+const orgParams = z.object({ id: z.string().uuid().describe('The organisation\'s id') }).strict();
+const status = z.enum(ORGANIZATION_STATUSES as [OrganizationStatus, ...OrganizationStatus[]]);
+const date = z.iso.datetime();
+
+const orgSummary = z.object({
+  id: z.string(),
+  legal_name: z.string(),
+  tax_id_last4: z.string().describe('The last four digits of the Tax ID: all that is ever shown of it'),
+  status,
+  created_at: date,
+});
+
+const orgDetail = orgSummary.extend({
+  address: z.string(),
+  phone: z.string(),
+  created_by: z.string().describe('The audit actor who asked for it (account:<id>)'),
+  requester: z.object({ id: z.string(), username: z.string(), email: z.string() }).nullable().describe('The person who asked for it, while their ID exists'),
+  decided_by: z.string().nullable(),
+  decided_at: date.nullable(),
+  reason: z.string().nullable().describe('A rejection\'s reason, as the requester read it'),
+  members: z.number().int(),
+  pending_join_requests: z.number().int(),
+});
+
+const decision = z.object({ id: z.string(), status, requester_notified: z.boolean().describe('Whether the person who asked was mailed') });
+
+const summary = (o: OrganizationSummary): z.input<typeof orgSummary> => ({ id: o.id, legal_name: o.legalName, tax_id_last4: o.taxIdLast4, status: o.status, created_at: o.createdAt.toISOString() });
+
+const detail = (o: OrganizationDetail): z.input<typeof orgDetail> => ({
+  ...summary(o),
+  address: o.address,
+  phone: o.phone,
+  created_by: o.createdBy,
+  requester: o.requester ? { id: o.requester.accountId, username: o.requester.username, email: o.requester.email } : null,
+  decided_by: o.decidedBy,
+  decided_at: o.decidedAt ? o.decidedAt.toISOString() : null,
+  reason: o.reason,
+  members: o.members,
+  pending_join_requests: o.pendingJoinRequests,
+});
+
+const noSuchOrg = (id: string) => new Problem('not-found', `No organisation has the id "${id}".`);
+
+async function decide({ params, deps, client }: Pick<RouteInput<typeof orgParams, undefined, undefined>, 'params' | 'deps' | 'client'>, approve: boolean, reason?: string) {
+  const outcome = await deps.organizations.decide(params.id, approve, { adminClient: client }, reason);
+  if (!outcome.ok && outcome.reason === 'not_found') throw noSuchOrg(params.id);
+  if (!outcome.ok) throw new Problem('already-decided', `The organisation is already ${outcome.status}.`, { organization_status: outcome.status });
+  return { id: params.id, status: approve ? ('approved' as const) : ('rejected' as const), requester_notified: outcome.requesterId !== undefined };
+}
+
+export const orgRoutes: AnyRoute[] = [
+  route({
+    method: 'get',
+    path: '/orgs',
+    operationId: 'orgs_list',
+    summary: 'Organisations, oldest first (with status=pending: the requests to decide); at most `limit` of them',
+    scope: 'admin:orgs',
+    query: z.object({ status: status.optional(), limit: z.coerce.number().int().min(1).max(500).default(500).describe('At most this many (1 to 500)') }).strict(),
+    response: z.object({ items: z.array(orgSummary) }),
+    handle: async ({ query, deps }) => ({ items: (await deps.organizations.list(query.status)).slice(0, query.limit).map(summary) }),
+  }),
+  route({
+    method: 'get',
+    path: '/orgs/{id}',
+    operationId: 'org_show',
+    summary: 'One organisation: its details, who asked for it, its decision, its members and join requests waiting',
+    scope: 'admin:orgs',
+    params: orgParams,
+    response: orgDetail,
+    handle: async ({ params, deps }) => {
+      const org = await deps.organizations.show(params.id);
+      if (!org) throw noSuchOrg(params.id);
+      return detail(org);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/orgs/{id}/approve',
+    operationId: 'org_approve',
+    summary: 'Approve a pending organisation: the person who asked becomes its administrator and is mailed; audited as operator.org_approve',
+    scope: 'admin:orgs',
+    write: true,
+    params: orgParams,
+    response: decision,
+    handle: (input) => decide(input, true),
+  }),
+  route({
+    method: 'post',
+    path: '/orgs/{id}/reject',
+    operationId: 'org_reject',
+    summary: 'Reject a pending organisation with the reason its requester reads in the mail; audited as operator.org_reject',
+    scope: 'admin:orgs',
+    write: true,
+    params: orgParams,
+    body: z
+      .object({
+        reason: z
+          .string()
+          .trim()
+          .min(1)
+          .max(500)
+          .regex(/^[^\r\n]*$/)
+          .describe('Why, one line, as the requester will read it'),
+      })
+      .strict(),
+    response: decision,
+    handle: (input) => decide(input, false, input.body.reason),
+  }),
+];

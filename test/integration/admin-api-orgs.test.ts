@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { findAccountById } from '../../src/identity/accounts.js';
+import { requestOrganization } from '../../src/identity/organizations/requests.js';
+import type { Db } from '../../src/storage/database.js';
+import { usePortico, type TestPortico } from '../support/portico.js';
+
+/*
+ * The admin API's organisation routes (scope admin:orgs): the list, one organisation, and the
+ * operator's decision, as `portico orgs` does them, audited with the client as the actor; the
+ * Tax ID leaves only as its last four digits.
+ */
+
+const ops = { id: 'ops-orgs', secret: 'ops-orgs-secret-0123456789abcdef' };
+const desk = { id: 'ops-desk', secret: 'ops-desk-secret-0123456789abcdef' };
+
+let portico: TestPortico;
+let db: Db;
+usePortico((started, database) => ((portico = started), (db = database)), {
+  extraClients: [
+    { client_id: ops.id, client_name: 'Org desk', client_secret: ops.secret, grant_types: ['client_credentials'], admin_scopes: ['admin:orgs'] },
+    { client_id: desk.id, client_name: 'Help desk', client_secret: desk.secret, grant_types: ['client_credentials'], admin_scopes: ['admin:users:read', 'admin:users:write'] },
+  ],
+});
+
+async function tokenOf(client: { id: string; secret: string }, scope: string): Promise<string> {
+  const response = await fetch(`${portico.url}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  return body.access_token!;
+}
+
+/** Every answer's text, to look for a whole Tax ID in. */
+const answers: string[] = [];
+async function api(path: string, token: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${portico.url}/admin/api/v1${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  answers.push(text);
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+const typed = new Set<string>();
+/** A pending organisation asked for by a new person; its nine Tax ID digits are remembered. */
+async function pendingOrganization(legalName: string) {
+  const user = await portico.createUser();
+  const account = (await findAccountById(db, user.id))!;
+  let digits: string;
+  do digits = `12${String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0')}`;
+  while (typed.has(digits));
+  typed.add(digits);
+  const requested = await requestOrganization(db, portico.config.policy.organizations, account, { taxId: `${digits.slice(0, 2)}-${digits.slice(2)}`, legalName, address: '12 Shore Rd, Duluth MN 55802', phone: '218-555-0100' });
+  if (!requested.ok || requested.kind !== 'register') throw new Error(`request refused: ${JSON.stringify(requested)}`);
+  return { user, id: requested.organizationId, last4: digits.slice(-4) };
+}
+
+const decisions = (organizationId: string) =>
+  db.selectFrom('audit_events').select(['action', 'actor', 'client_id', 'details']).where('action', 'in', ['operator.org_approve', 'operator.org_reject']).where(({ eb, ref }) => eb(ref('details', '->>').key('organization_id' as never), '=', organizationId)).execute();
+
+describe('admin API organisations', () => {
+  it('lists, shows, approves and rejects as the CLI does, audited with the client as actor, showing only the Tax ID\'s last four digits', async () => {
+    const token = await tokenOf(ops, 'admin:orgs');
+    const first = await pendingOrganization('Lakeside Family Clinic');
+    const second = await pendingOrganization('Harbor Dental Group');
+
+    const pending = await api('/orgs?status=pending', token);
+    expect(pending.status).toBe(200);
+    expect(pending.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ id: first.id, status: 'pending', legal_name: 'Lakeside Family Clinic', tax_id_last4: first.last4 })]));
+    expect((await api('/orgs?status=pending&limit=1', token)).body.items).toHaveLength(1);
+
+    const shown = await api(`/orgs/${first.id}`, token);
+    expect(shown).toMatchObject({ status: 200, body: { id: first.id, tax_id_last4: first.last4, requester: { id: first.user.id, username: first.user.username }, members: 0, decided_by: null } });
+
+    const approved = await api(`/orgs/${first.id}/approve`, token, { method: 'POST' });
+    expect(approved).toEqual({ status: 200, body: { id: first.id, status: 'approved', requester_notified: true } });
+    expect((await api(`/orgs/${first.id}`, token)).body).toMatchObject({ status: 'approved', decided_by: `client:${ops.id}`, members: 1 });
+    expect(await decisions(first.id)).toMatchObject([{ action: 'operator.org_approve', actor: `client:${ops.id}`, client_id: ops.id, details: { via: 'admin_api', tax_id_last4: first.last4 } }]);
+    // Decided already: a 409 naming what it is, and nothing changes.
+    const again = await api(`/orgs/${first.id}/reject`, token, { method: 'POST', body: { reason: 'Too late' } });
+    expect(again).toMatchObject({ status: 409, body: { type: 'urn:portico:admin-api:problem:already-decided', status: 409, organization_status: 'approved' } });
+
+    const blank = await api(`/orgs/${second.id}/reject`, token, { method: 'POST', body: { reason: '  ' } });
+    expect(blank.status).toBe(400);
+    const rejected = await api(`/orgs/${second.id}/reject`, token, { method: 'POST', body: { reason: 'The Tax ID does not match the legal name.' } });
+    expect(rejected).toEqual({ status: 200, body: { id: second.id, status: 'rejected', requester_notified: true } });
+    expect((await api(`/orgs/${second.id}`, token)).body).toMatchObject({ status: 'rejected', reason: 'The Tax ID does not match the legal name.', decided_by: `client:${ops.id}` });
+    expect(await decisions(second.id)).toMatchObject([{ action: 'operator.org_reject', actor: `client:${ops.id}`, details: { reason: 'The Tax ID does not match the legal name.' } }]);
+
+    expect((await api('/orgs/00000000-0000-4000-8000-000000000000', token)).status).toBe(404);
+    expect((await api('/orgs?status=approved', token)).body.items).toEqual(expect.arrayContaining([expect.objectContaining({ id: first.id })]));
+  });
+
+  it('answers 403 to a token without admin:orgs and decides nothing', async () => {
+    const token = await tokenOf(desk, 'admin:users:read admin:users:write');
+    const org = await pendingOrganization('Northside Pharmacy');
+    for (const [path, method, body] of [['/orgs', 'GET'], [`/orgs/${org.id}`, 'GET'], [`/orgs/${org.id}/approve`, 'POST'], [`/orgs/${org.id}/reject`, 'POST', { reason: 'No' }]] as const) {
+      const refused = await api(path, token, { method, body });
+      expect(refused, `${method} ${path}`).toMatchObject({ status: 403, body: { type: 'urn:portico:admin-api:problem:insufficient-scope' } });
+    }
+    expect(await decisions(org.id)).toEqual([]);
+    expect((await api(`/orgs/${org.id}`, await tokenOf(ops, 'admin:orgs'))).body).toMatchObject({ status: 'pending' });
+  });
+
+  it('never answers a whole Tax ID', () => {
+    expect(typed.size).toBeGreaterThan(0);
+    for (const digits of typed) {
+      const dashed = `${digits.slice(0, 2)}-${digits.slice(2)}`;
+      for (const text of answers) expect(text.includes(digits) || text.includes(dashed)).toBe(false);
+    }
+  });
+});
