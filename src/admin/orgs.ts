@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ORGANIZATION_STATUSES, type OrganizationDetail, type OrganizationSummary } from '../identity/organizations/operator.js';
-import type { OrganizationStatus } from '../storage/schema.js';
 import { Problem } from './problems.js';
 import { route, type AnyRoute, type RouteInput } from './route.js';
 
@@ -9,6 +8,8 @@ import { route, type AnyRoute, type RouteInput } from './route.js';
  * (the organisations service), with the admin client as the actor of the audit event. The Tax
  * ID leaves only as its last four digits, as everywhere else.
  */
+
+type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
 
 const orgParams = z.object({ id: z.string().uuid().describe('The organisation\'s id') }).strict();
 const status = z.enum(ORGANIZATION_STATUSES as [OrganizationStatus, ...OrganizationStatus[]]);
