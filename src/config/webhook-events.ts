@@ -15,7 +15,7 @@ export const ACCOUNT_EVENT_TYPES = [
   'account.deleted',
 ] as const;
 
-/** Organisation membership changes: declared so that clients files may subscribe now; emitted once organisations exist. */
+/** Organisation membership changes, naming the member (emitted by identity/organizations/members.ts). */
 export const MEMBERSHIP_EVENT_TYPES = ['organisation.member_added', 'organisation.member_removed', 'organisation.member_role_changed'] as const;
 
 export const WEBHOOK_EVENT_TYPES = [...ACCOUNT_EVENT_TYPES, ...MEMBERSHIP_EVENT_TYPES] as const;

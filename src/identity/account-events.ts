@@ -15,7 +15,7 @@ export async function emitAccountEvent(db: Db, type: AccountEventType, accountId
   await emitEvent(db, type, accountId);
 }
 
-/** Any declared event; organisation membership changes come through here once organisations exist. */
+/** Any declared event; organisation membership changes come through here (organizations/members.ts). */
 export async function emitEvent(db: Db, type: WebhookEventType, subject: string): Promise<void> {
   await db.insertInto('webhook_outbox').values({ id: randomUUID(), event_type: type, subject }).execute();
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findAccountById } from '../../src/identity/accounts.js';
+import { addMember, changeRole, removeMember } from '../../src/identity/organizations/members.js';
 import { requestOrganization } from '../../src/identity/organizations/requests.js';
 import type { Db } from '../../src/storage/database.js';
 import { usePortico, type TestPortico } from '../support/portico.js';
@@ -105,6 +106,23 @@ describe('admin API organisations', () => {
     }
     expect(await decisions(org.id)).toEqual([]);
     expect((await api(`/orgs/${org.id}`, await tokenOf(ops, 'admin:orgs'))).body).toMatchObject({ status: 'pending' });
+  });
+
+  it('tells subscribed portals of each membership change, naming the member: added on approval, role changed, removed', async () => {
+    const token = await tokenOf(ops, 'admin:orgs');
+    const org = await pendingOrganization('Riverside Physio');
+    const member = await portico.createUser();
+    const events = (subject: string) => db.selectFrom('webhook_outbox').select('event_type').where('subject', '=', subject).where('event_type', 'like', 'organisation.%').orderBy('created_at').orderBy('id').execute();
+    expect((await api(`/orgs/${org.id}/approve`, token, { method: 'POST' })).status).toBe(200);
+    expect(await events(org.user.id)).toEqual([{ event_type: 'organisation.member_added' }]);
+
+    expect(await addMember(db, org.id, member.id, 'member', `account:${org.user.id}`)).toBe(true);
+    // Already a member: nothing changed, nothing told.
+    expect(await addMember(db, org.id, member.id, 'member', `account:${org.user.id}`)).toBe(false);
+    expect(await changeRole(db, org.user.id, org.id, member.id, 'member')).toEqual({ ok: true, changed: false });
+    expect(await changeRole(db, org.user.id, org.id, member.id, 'admin')).toEqual({ ok: true, changed: true });
+    expect(await removeMember(db, org.user.id, org.id, member.id)).toEqual({ ok: true });
+    expect((await events(member.id)).map((e) => e.event_type)).toEqual(['organisation.member_added', 'organisation.member_role_changed', 'organisation.member_removed']);
   });
 
   it('never answers a whole Tax ID', () => {

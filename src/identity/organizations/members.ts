@@ -1,4 +1,5 @@
 import type { Db } from '../../storage/database.js';
+import { emitEvent } from '../account-events.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
 import { inTransaction } from '../transaction.js';
 import { isAdminRoles, rolesOf, type OrgRole } from './roles.js';
@@ -7,6 +8,8 @@ import { isAdminRoles, rolesOf, type OrgRole } from './roles.js';
  * Members of an organisation, and what its administrators may change about them. Every change
  * is audited with the administrator as actor. An organisation never loses its last
  * administrator by a role change or a removal: someone must be left to manage its people.
+ * Each change also tells subscribed portals (organisation.member_*), in its own transaction,
+ * naming the member: they read the member's organisations claim again.
  */
 
 /** What the `organizations` claim says of one organisation. */
@@ -59,6 +62,7 @@ export async function addMember(trx: Db, organizationId: string, accountId: stri
     .onConflict((c) => c.columns(['account_id', 'organization_id']).doNothing())
     .returning('account_id')
     .executeTakeFirst();
+  if (added) await emitEvent(trx, 'organisation.member_added', accountId);
   return added !== undefined;
 }
 
@@ -105,7 +109,10 @@ export function changeRole(db: Db, adminId: string, organizationId: string, memb
     if (before === undefined) return { ok: false, reason: 'not_found' };
     if (role !== 'admin' && (await isLastAdmin(trx, organizationId, memberId))) return { ok: false, reason: 'last_admin' };
     const changed = before !== role;
-    if (changed) await trx.updateTable('memberships').set({ roles: role }).where('organization_id', '=', organizationId).where('account_id', '=', memberId).execute();
+    if (changed) {
+      await trx.updateTable('memberships').set({ roles: role }).where('organization_id', '=', organizationId).where('account_id', '=', memberId).execute();
+      await emitEvent(trx, 'organisation.member_role_changed', memberId);
+    }
     await recordAudit(trx, { action: 'organization.role_changed', actor: `account:${adminId}`, accountId: memberId, ...origin, details: { organization_id: organizationId, from: before, to: role, changed } });
     return { ok: true, changed };
   });
@@ -118,6 +125,7 @@ export function removeMember(db: Db, adminId: string, organizationId: string, me
     if (await isLastAdmin(trx, organizationId, memberId)) return { ok: false, reason: 'last_admin' };
     const removed = await trx.deleteFrom('memberships').where('organization_id', '=', organizationId).where('account_id', '=', memberId).returning('roles').executeTakeFirst();
     if (!removed) return { ok: false, reason: 'not_found' };
+    await emitEvent(trx, 'organisation.member_removed', memberId);
     await recordAudit(trx, { action: 'organization.member_removed', actor: `account:${adminId}`, accountId: memberId, ...origin, details: { organization_id: organizationId, roles: removed.roles } });
     return { ok: true };
   });
