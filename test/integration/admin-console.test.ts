@@ -276,7 +276,7 @@ describe('portico staff', () => {
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 describe.skipIf(!existsSync(chromium))('accessibility (axe-core, WCAG 2.1 AA)', () => {
-  it('the console search page, a user page and a refused confirmation have no violations', async () => {
+  it('the console search page, a user page and refused confirmations have no violations', async () => {
     const staff = await newUser();
     await run('staff', 'grant', staff.username, 'helpdesk');
     const { agent } = await openConsole(staff);
@@ -301,8 +301,17 @@ describe.skipIf(!existsSync(chromium))('accessibility (axe-core, WCAG 2.1 AA)', 
       await page.getByRole('button', { name: 'Change the account type' }).click();
       await page.getByText('Give a reason.').waitFor();
       expect(await accessibilityViolations(page)).toEqual([]);
+
+      // The deletion's confirmation (operators only), refused for a username typed wrong.
+      await run('staff', 'grant', staff.username, 'operator');
+      await page.goto(`${portico.url}/admin/users/${target.id}/delete`);
+      await page.getByLabel('Reason', { exact: true }).fill('Asked to be forgotten');
+      await page.getByRole('textbox', { name: /Type the username/ }).fill('not-the-username');
+      await page.getByRole('button', { name: 'Delete this ID' }).click();
+      await page.getByText('Type the username exactly as shown.').waitFor();
+      expect(await accessibilityViolations(page)).toEqual([]);
     } finally {
       await chrome.close();
     }
-  }, 180_000); // Three pages through axe in Chromium: slow on a busy machine.
+  }, 240_000); // Four pages through axe in Chromium: slow on a busy machine.
 });
