@@ -67,7 +67,7 @@ describe('admin API clients', () => {
       grant_types: ['authorization_code'],
       redirect_uris: ['https://env.example/cb'],
       post_logout_redirect_uris: [],
-      scopes: ['openid', 'offline_access', 'profile', 'email', 'account_type'],
+      scopes: ['openid', 'offline_access', 'profile', 'email', 'account_type', 'organizations'],
       admin_scopes: null,
       branding_display_name: 'The Env Portal',
       token_endpoint_auth_method: 'client_secret_basic',
