@@ -19,18 +19,20 @@ export type AuditOrigin = Pick<AuditEvent, 'ip' | 'userAgent' | 'clientId'>;
 export async function recordAudit(db: Db, event: AuditEvent): Promise<void> {
   // Counted when written: an event whose transaction then rolls back is counted all the same.
   auditEvents.inc({ action: event.action });
-  await db
-    .insertInto('audit_events')
-    .values({
-      action: event.action,
-      actor: event.actor,
-      account_id: event.accountId ?? null,
-      client_id: event.clientId ?? null,
-      ip: event.ip ?? null,
-      user_agent: event.userAgent?.slice(0, 400) ?? null,
-      details: JSON.stringify(event.details ?? {}),
-    })
-    .execute();
+  await db.insertInto('audit_events').values(auditRow(event)).execute();
+}
+
+/** The audit_events row an event is stored as (also written from inside one statement, account-events.ts). */
+export function auditRow(event: AuditEvent) {
+  return {
+    action: event.action,
+    actor: event.actor,
+    account_id: event.accountId ?? null,
+    client_id: event.clientId ?? null,
+    ip: event.ip ?? null,
+    user_agent: event.userAgent?.slice(0, 400) ?? null,
+    details: JSON.stringify(event.details ?? {}),
+  };
 }
 
 /** The newest event of one kind for an account (audit_events_account covers the lookup). */

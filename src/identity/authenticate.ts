@@ -1,11 +1,10 @@
 import type { Policy } from '../config/policy.js';
 import type { Db } from '../storage/database.js';
 import type { Account } from '../storage/schema.js';
-import { recordAudit, type AuditOrigin } from './audit.js';
-import { emitAccountEvent } from './account-events.js';
-import { inTransaction } from './transaction.js';
+import type { AuditOrigin } from './audit.js';
+import { changeAccountWithEvent } from './account-events.js';
 import { decoyKey, recordDecoyFailure, reserveDecoyAttempt } from './lockout-decoys.js';
-import { findAccountTakingAttempt, limitOf, LOCK_REASON, lockIfExhausted, recordFailure, recordSuccess, reenable, reserveAttempt, untilSettled, type Slot } from './lockout.js';
+import { findAccountTakingAttempt, limitOf, LOCK_REASON, lockIfExhausted, recordFailure, recordSuccess, reenableQuery, reserveAttempt, untilSettled, type Slot } from './lockout.js';
 import { checkPassword } from './password-policy.js';
 import type { PasswordHasher } from './passwords.js';
 import { isTrustedDevice } from './trusted-devices.js';
@@ -77,13 +76,11 @@ export async function authenticate(
   const rehash = hasher.needsRehash(account.password_hash) ? await hasher.hash(password) : undefined;
   // "Last sign-in" is written when the whole chain completes (recordCompletedSignIn), not here.
   await recordSuccess(db, account.id, 'password', rehash ? { password_hash: rehash } : {});
-  // The portals hear of the unlock exactly when it happened: one transaction.
+  // The portals hear of the unlock exactly when it happened: one statement, which changes
+  // nothing (and writes no event) for the ID that was not locked, nearly every time.
   if (taken.remembered) {
-    await inTransaction(db, async (trx) => {
-      if (!(await reenable(trx, account.id, Object.values(LOCK_REASON)))) return;
-      await emitAccountEvent(trx, 'account.unlocked', account.id);
-      await recordAudit(trx, { action: 'account.unlocked', actor: `account:${account.id}`, accountId: account.id, details: { method: 'remembered_device' }, ...origin });
-    });
+    const unlock = reenableQuery(db, account.id, Object.values(LOCK_REASON));
+    await changeAccountWithEvent(db, unlock, 'account.unlocked', { action: 'account.unlocked', actor: `account:${account.id}`, details: { method: 'remembered_device' }, ...origin });
   }
   // Rules raised since this password was set: the new_password prompt asks for one that meets them.
   if (!account.must_change_password && checkPassword(policy.password, password, { username: account.username, email: account.email })) {

@@ -2,9 +2,8 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Policy } from '../config/policy.js';
 import { msg, translator } from '../i18n/index.js';
 import type { Db } from '../storage/database.js';
-import { recordAudit, type AuditOrigin } from './audit.js';
-import { emitAccountEvent } from './account-events.js';
-import { inTransaction } from './transaction.js';
+import type { AuditOrigin } from './audit.js';
+import { changeAccountWithEvent } from './account-events.js';
 import { selectAccountByLogin, type Account } from './accounts.js';
 
 /**
@@ -167,30 +166,29 @@ export async function recordSuccess(db: Db, accountId: string, counter: Counter,
 /** After a failure: locks the account if failures reached the limit. True if this call locked it. */
 export function lockIfExhausted(db: Db, accountId: string, counter: Counter, max: number, origin: AuditOrigin = {}): Promise<boolean> {
   const reason = LOCK_REASON[counter];
-  // The lock, its event for the portals and its audit event land together.
-  return inTransaction(db, async (trx) => {
-    const locked = await trx
-      .updateTable('accounts')
-      .set({ status: 'disabled', lock_reason: reason, locked_at: new Date(), updated_at: new Date() })
-      .where('id', '=', accountId)
-      .where('status', '=', 'active')
-      .where(COLUMNS[counter].failures, '>=', max)
-      .returning('id')
-      .executeTakeFirst();
-    if (!locked) return false;
-    await emitAccountEvent(trx, 'account.locked', accountId);
-    await recordAudit(trx, { action: 'account.locked', actor: 'system', accountId, details: { reason }, ...origin });
-    return true;
-  });
+  const lock = db
+    .updateTable('accounts')
+    .set({ status: 'disabled', lock_reason: reason, locked_at: new Date(), updated_at: new Date() })
+    .where('id', '=', accountId)
+    .where('status', '=', 'active')
+    .where(COLUMNS[counter].failures, '>=', max)
+    .returning('id');
+  // The lock, its event for the portals and its audit event land together, in one statement.
+  return changeAccountWithEvent(db, lock, 'account.locked', { action: 'account.locked', actor: 'system', details: { reason }, ...origin });
 }
 
 /** Re-enables a locked or disabled account and clears every counter's failures. */
 export async function reenable(db: Db, accountId: string, onlyReasons?: string[]): Promise<boolean> {
+  return (await reenableQuery(db, accountId, onlyReasons).executeTakeFirst()) !== undefined;
+}
+
+/** reenable's UPDATE, to run inside a statement of its own (account-events.ts). */
+export function reenableQuery(db: Db, accountId: string, onlyReasons?: string[]) {
   let query = db
     .updateTable('accounts')
     .set({ status: 'active', lock_reason: null, locked_at: null, ...NO_FAILURES, updated_at: new Date() })
     .where('id', '=', accountId)
     .where('status', '=', 'disabled');
   if (onlyReasons) query = query.where('lock_reason', 'in', onlyReasons);
-  return (await query.returning('id').executeTakeFirst()) !== undefined;
+  return query.returning('id');
 }

@@ -45,6 +45,18 @@ const tableName = (node: OperationNode | undefined) => (node && TableNode.is(nod
 const TOKEN_TABLES = new Set(['memberships', 'organizations']);
 
 function accountColumnsWritten(node: RootOperationNode): readonly string[] | 'all' | undefined {
+  return ownColumnsWritten(node) ?? cteColumnsWritten(node);
+}
+
+/** A write inside a WITH (a change and its events in one statement, identity/account-events.ts). */
+function cteColumnsWritten(node: RootOperationNode): readonly string[] | 'all' | undefined {
+  const ctes = 'with' in node && node.with ? node.with.expressions : [];
+  const found = ctes.map((cte) => ownColumnsWritten(cte.expression as RootOperationNode)).filter((c) => c !== undefined);
+  if (found.length === 0) return undefined;
+  return found.includes('all') ? 'all' : (found as (readonly string[])[]).flat();
+}
+
+function ownColumnsWritten(node: RootOperationNode): readonly string[] | 'all' | undefined {
   // Which accounts a membership or organisation write concerns is not known here: all of them.
   if (UpdateQueryNode.is(node) && TOKEN_TABLES.has(tableName(node.table) ?? '')) return 'all';
   if (InsertQueryNode.is(node) && TOKEN_TABLES.has(tableName(node.into) ?? '')) return 'all';
@@ -62,7 +74,7 @@ function accountColumnsWritten(node: RootOperationNode): readonly string[] | 'al
  * Tells this process of its own account writes as soon as they are made, before NOTIFY
  * (which PostgreSQL delivers over another connection, a moment after the commit) arrives: a
  * request that follows "sign out everywhere" on the same server must not see the old account.
- * Raw `sql` writes and writes inside a WITH are not seen here; the trigger still NOTIFYs them.
+ * Raw `sql` writes are not seen here; the trigger still NOTIFYs them.
  */
 export function accountWritesPlugin(changes: AccountChanges): KyselyPlugin {
   const written = new WeakMap<QueryId, readonly string[] | 'all'>();

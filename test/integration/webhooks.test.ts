@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emitAccountEvent } from '../../src/identity/account-events.js';
+import { changeAccountWithEvent, emitAccountEvent } from '../../src/identity/account-events.js';
 import { operatorAction } from '../../src/identity/account-admin.js';
 import { findAccountById } from '../../src/identity/accounts.js';
-import { lockIfExhausted } from '../../src/identity/lockout.js';
+import { lockIfExhausted, reenableQuery } from '../../src/identity/lockout.js';
+import type { AccountChange } from '../../src/storage/account-changes.js';
 import { inTransaction } from '../../src/identity/transaction.js';
 import { startPortico, type TestPortico } from '../support/portico.js';
 import { freePort } from '../support/servers.js';
@@ -85,6 +86,32 @@ describe('webhooks', () => {
       throw new Error('the change failed');
     })).rejects.toThrow('the change failed');
     expect(await typesOf()).toEqual(['account.locked', 'account.unlocked']);
+  });
+
+  it('writes an event and its audit row only with a change that happened, and the process hears of it at once', async () => {
+    const user = await portico.createUser();
+    const types = async () => (await db.selectFrom('webhook_outbox').select('event_type').where('subject', '=', user.id).execute()).map((r) => r.event_type);
+    const audits = () => db.selectFrom('audit_events').select(['action', 'actor', 'ip', 'details']).where('account_id', '=', user.id).where('action', 'in', ['account.locked', 'account.unlocked']).execute();
+    const heard: AccountChange[] = [];
+    const unsubscribe = portico.server.database.accountChanges.subscribe((change) => heard.push(change));
+    try {
+      // One short of the limit, and an unlock of an ID that is not locked: nothing to tell.
+      await db.updateTable('accounts').set({ failed_password_count: 4 }).where('id', '=', user.id).execute();
+      expect(await lockIfExhausted(db, user.id, 'password', 5, { ip: '192.0.2.7' })).toBe(false);
+      expect(await changeAccountWithEvent(db, reenableQuery(db, user.id), 'account.unlocked', { action: 'account.unlocked', actor: 'system' })).toBe(false);
+      expect(await types()).toEqual([]);
+      expect(await audits()).toEqual([]);
+      heard.length = 0;
+      await db.updateTable('accounts').set({ failed_password_count: 5 }).where('id', '=', user.id).execute();
+      expect(await lockIfExhausted(db, user.id, 'password', 5, { ip: '192.0.2.7' })).toBe(true);
+      expect(await types()).toEqual(['account.locked']);
+      expect(await audits()).toEqual([{ action: 'account.locked', actor: 'system', ip: '192.0.2.7', details: { reason: 'failed_passwords' } }]);
+      // The lock was written inside a WITH: this process's account cache is told all the same.
+      expect(heard).toContainEqual(expect.objectContaining({ kind: 'written', columns: expect.arrayContaining(['status']) }));
+      expect((await findAccountById(db, user.id))?.status).toBe('disabled');
+    } finally {
+      unsubscribe();
+    }
   });
 
   it('retries an event its receiver answered 500 to, and delivers it once it answers 200', async () => {
