@@ -1,5 +1,6 @@
 import { localeMiddleware } from './locale.js';
 import Koa from 'koa';
+import compose from 'koa-compose';
 import type Router from '@koa/router';
 import type { RedisClient } from '../storage/redis.js';
 import type { Logger } from '../log.js';
@@ -55,21 +56,6 @@ const PROTOCOL_JSON = new Set([
   'POST /me',
 ]);
 
-/** A fixed list of middleware run in turn as one (what koa-compose does for an app). */
-function inTurn(middleware: Koa.Middleware[]): Koa.Middleware {
-  return (ctx, next) => {
-    const at = (i: number): Promise<unknown> => {
-      if (i === middleware.length) return next();
-      try {
-        return Promise.resolve(middleware[i]!(ctx, () => at(i + 1)));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    };
-    return at(0);
-  };
-}
-
 /** Portico's Koa application: its own pages first, then oidc-provider at the issuer root. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
@@ -87,7 +73,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(deps.adminApi);
   app.use(inputGuard());
   // The page-only middleware: nothing in it answers oidc-provider's JSON endpoints.
-  const pagesOnly = inTurn([
+  const pagesOnly = compose([
     assets(),
     brandAssets(deps.brands, deps.logos),
     brandContext(deps.brands),
