@@ -8,30 +8,22 @@ import type { Db } from '../../storage/database.js';
  * is made. Counted in the caller's transaction, just before the row that would pass the cap.
  */
 
-const DAY = sql<Date>`now() - interval '1 day'`;
+/** What each cap counts: whose rows, and when each row counted. */
+const COUNTED = {
+  invitations: { table: 'org_invitations', by: 'inviter_account_id', at: 'sent_at' },
+  requests: { table: 'organization_requests', by: 'account_id', at: 'created_at' },
+} as const;
+
+/** Whether this person's rows of that kind over the last 24 hours are still under the cap (0: no cap). */
+async function underDailyCap(trx: Db, counted: keyof typeof COUNTED, accountId: string, max: number): Promise<boolean> {
+  if (max === 0) return true;
+  const { table, by, at } = COUNTED[counted];
+  const { rows } = await sql<{ n: string }>`select count(*) as n from ${sql.table(table)} where ${sql.ref(by)} = ${accountId} and ${sql.ref(at)} > now() - interval '1 day'`.execute(trx);
+  return Number(rows[0]?.n ?? 0) < max;
+}
 
 /** Whether this administrator may send one more invitation today. */
-export async function mayInvite(trx: Db, policy: OrganizationsPolicy, adminId: string): Promise<boolean> {
-  const max = policy.invitations_per_admin_per_day;
-  if (max === 0) return true;
-  const row = await trx
-    .selectFrom('org_invitations')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('inviter_account_id', '=', adminId)
-    .where('sent_at', '>', DAY)
-    .executeTakeFirstOrThrow();
-  return Number(row.n) < max;
-}
+export const mayInvite = (trx: Db, policy: OrganizationsPolicy, adminId: string) => underDailyCap(trx, 'invitations', adminId, policy.invitations_per_admin_per_day);
 
 /** Whether this person may make one more request (to register or join) today. */
-export async function mayRequest(trx: Db, policy: OrganizationsPolicy, accountId: string): Promise<boolean> {
-  const max = policy.join_requests_per_account_per_day;
-  if (max === 0) return true;
-  const row = await trx
-    .selectFrom('organization_requests')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('account_id', '=', accountId)
-    .where('created_at', '>', DAY)
-    .executeTakeFirstOrThrow();
-  return Number(row.n) < max;
-}
+export const mayRequest = (trx: Db, policy: OrganizationsPolicy, accountId: string) => underDailyCap(trx, 'requests', accountId, policy.join_requests_per_account_per_day);
