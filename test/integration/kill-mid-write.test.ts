@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertAccount } from '../../src/identity/accounts.js';
 import { translator } from '../../src/i18n/index.js';
 import { PasswordHasher } from '../../src/identity/passwords.js';
-import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
+import type { DatabaseHandle } from '../../src/storage/database.js';
 import { clients } from '../support/portico.js';
-import { startPorticoProcess, type PorticoProcess } from '../support/portico-process.js';
-import { freePort, startPostgres, type RestartableService } from '../support/servers.js';
+import { killablePortico, type KillablePortico, type PorticoProcess } from '../support/portico-process.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -28,42 +24,28 @@ const REGISTRATIONS_PER_ROUND = 3;
 const NEW_PASSWORD = 'Fresh8Meadow';
 const OLD_PASSWORD = 'Correct7Horse';
 
-let pgServer: RestartableService;
+let killable: KillablePortico;
 let database: DatabaseHandle;
-let work: string;
-let port: number;
 let portico: PorticoProcess | undefined;
 const hasher = new PasswordHasher({ memory_kib: 19456, time_cost: 2, parallelism: 1 });
 
+// Every request here comes from one address: the per-address limits would otherwise stop the test.
+const generous = { per_ip: { points: 10_000 }, per_account: { points: 10_000 } };
+
 beforeAll(async () => {
-  pgServer = await startPostgres();
-  work = mkdtempSync(path.join(tmpdir(), 'portico-kill-'));
-  writeFileSync(path.join(work, 'clients.json'), JSON.stringify({
+  killable = await killablePortico({
     clients: [{ client_id: clients.service.id, client_name: 'Service C', client_secret: clients.service.secret, redirect_uris: [], response_types: [], grant_types: ['client_credentials'] }],
-  }));
-  // Every request here comes from one address: the per-address limits would otherwise stop the test.
-  const generous = { per_ip: { points: 10_000 }, per_account: { points: 10_000 } };
-  writeFileSync(path.join(work, 'policy.json'), JSON.stringify({ rate_limits: { registration: generous, recovery: generous, codes: generous } }));
-  port = await freePort();
-  database = await openDatabase({ databaseUrl: pgServer.url, dataDir: 'memory://' });
+    policy: { rate_limits: { registration: generous, recovery: generous, codes: generous } },
+  });
+  database = killable.database;
 });
 
 afterAll(async () => {
-  await portico?.stop('SIGKILL');
-  await database?.close();
-  await pgServer?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await killable?.close(portico);
 });
 
 /** `npm start`'s entry point as its own process, on the same port and database every time. */
-function startProcess(): Promise<PorticoProcess> {
-  return startPorticoProcess({
-    ISSUER: `http://127.0.0.1:${port}`,
-    DATABASE_URL: pgServer.url,
-    CLIENTS_FILE: path.join(work, 'clients.json'),
-    POLICY_FILE: path.join(work, 'policy.json'),
-  }, port);
-}
+const startProcess = () => killable.start();
 
 type Outcome = { status: number; html: string } | 'cut off';
 
@@ -183,7 +165,7 @@ describe('SIGKILL in the middle of a write', () => {
     {
       const registration = await openRegistration(portico);
       const reset = await openReset(portico);
-      const lock = new pg.Client({ connectionString: pgServer.url });
+      const lock = new pg.Client({ connectionString: killable.pgUrl });
       await lock.connect();
       try {
         await lock.query('begin');

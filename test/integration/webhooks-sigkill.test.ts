@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorAction } from '../../src/identity/account-admin.js';
 import { insertAccount } from '../../src/identity/accounts.js';
-import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
-import { startPorticoProcess, type PorticoProcess } from '../support/portico-process.js';
-import { freePort, startPostgres, type RestartableService } from '../support/servers.js';
+import type { DatabaseHandle } from '../../src/storage/database.js';
+import { killablePortico, type KillablePortico, type PorticoProcess } from '../support/portico-process.js';
 import { waitUntil } from '../support/wait.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -18,46 +14,30 @@ import { WebhookReceiver } from '../support/webhook-receiver.js';
  */
 
 const SECRET = 'portal-hook-secret-0123456789abcdef';
-let pgServer: RestartableService;
-let database: DatabaseHandle;
 let receiver: WebhookReceiver;
-let work: string;
-let port: number;
+let killable: KillablePortico;
+let database: DatabaseHandle;
 let portico: PorticoProcess | undefined;
 
 beforeAll(async () => {
   receiver = await WebhookReceiver.start(SECRET);
-  pgServer = await startPostgres();
-  work = mkdtempSync(path.join(tmpdir(), 'portico-hook-kill-'));
-  writeFileSync(path.join(work, 'clients.json'), JSON.stringify({
+  killable = await killablePortico({
     clients: [{
       client_id: 'hooked-portal', client_name: 'Hooked', client_secret: 'hooked-portal-secret-0123456789', redirect_uris: [], response_types: [], grant_types: ['client_credentials'],
       webhooks: [{ url: receiver.url, secret_env: 'PORTAL_HOOK_SECRET', events: ['account.disabled'] }],
     }],
-  }));
-  // A claim lasts 2 × timeout + 1 s (5 s here): the restarted process takes the event over after that.
-  writeFileSync(path.join(work, 'policy.json'), JSON.stringify({ webhooks: { timeout_seconds: 2, first_retry_seconds: 0.2, max_retry_minutes: 0.01, poll_interval_seconds: 0.1 } }));
-  port = await freePort();
-  database = await openDatabase({ databaseUrl: pgServer.url, dataDir: 'memory://' });
+    // A claim lasts 2 × timeout + 1 s (5 s here): the restarted process takes the event over after that.
+    policy: { webhooks: { timeout_seconds: 2, first_retry_seconds: 0.2, max_retry_minutes: 0.01, poll_interval_seconds: 0.1 } },
+  }, { PORTAL_HOOK_SECRET: SECRET });
+  database = killable.database;
 });
 
 afterAll(async () => {
-  await portico?.stop('SIGKILL');
-  await database?.close();
-  await pgServer?.stop();
+  await killable?.close(portico);
   await receiver?.down();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function startProcess(): Promise<PorticoProcess> {
-  return startPorticoProcess({
-    ISSUER: `http://127.0.0.1:${port}`,
-    DATABASE_URL: pgServer.url,
-    CLIENTS_FILE: path.join(work, 'clients.json'),
-    POLICY_FILE: path.join(work, 'policy.json'),
-    PORTAL_HOOK_SECRET: SECRET,
-  }, port);
-}
+const startProcess = () => killable.start();
 
 describe('SIGKILL between a change and its webhook delivery', () => {
   it('delivers the event after the restart, once', async () => {

@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { vi } from 'vitest';
-import { freePort } from './servers.js';
+import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
+import { freePort, startPostgres } from './servers.js';
 import { waitUntil } from './wait.js';
 
 /*
@@ -51,4 +55,42 @@ export async function startPorticoProcess(env: Record<string, string | undefined
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
   return { url, stop, signal: (signal) => void child.kill(signal), output: () => stdout };
+}
+
+/** A Portico process on its own PostgreSQL that a test kills and starts again, always on the same port and database. */
+export interface KillablePortico {
+  /** The PostgreSQL the processes share, as the test reads it. */
+  pgUrl: string;
+  database: DatabaseHandle;
+  /** Starts a new process with the files and environment given at set-up. */
+  start(): Promise<PorticoProcess>;
+  /** Kills whatever process is still running, then closes the database and removes the files. */
+  close(running?: PorticoProcess): Promise<void>;
+}
+
+/** Writes `clients` and `policy` to files in a fresh directory, starts a PostgreSQL, and opens it. */
+export async function killablePortico(files: { clients: unknown[]; policy: unknown }, env: Record<string, string> = {}): Promise<KillablePortico> {
+  const pgServer = await startPostgres();
+  const work = mkdtempSync(path.join(tmpdir(), 'portico-kill-'));
+  writeFileSync(path.join(work, 'clients.json'), JSON.stringify({ clients: files.clients }));
+  writeFileSync(path.join(work, 'policy.json'), JSON.stringify(files.policy));
+  const port = await freePort();
+  const database = await openDatabase({ databaseUrl: pgServer.url, dataDir: 'memory://' });
+  return {
+    pgUrl: pgServer.url,
+    database,
+    start: () => startPorticoProcess({
+      ISSUER: `http://127.0.0.1:${port}`,
+      DATABASE_URL: pgServer.url,
+      CLIENTS_FILE: path.join(work, 'clients.json'),
+      POLICY_FILE: path.join(work, 'policy.json'),
+      ...env,
+    }, port),
+    close: async (running) => {
+      await running?.stop('SIGKILL');
+      await database.close();
+      await pgServer.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
 }
