@@ -10,8 +10,9 @@ import { oidc, RelyingParty } from '../support/rp.js';
 
 /*
  * Portico on a Redis Cluster of three primaries and three replicas, started here from
- * redis-server in both passes of CI (whatever REDIS_URL says). Keys are spread over the slots
- * of all three primaries, so any call that touched two slots would fail with CROSSSLOT.
+ * redis-server whatever REDIS_URL says (CI runs this file once, in its PostgreSQL + Redis
+ * pass: vitest.config.ts). Keys are spread over the slots of all three primaries, so any call
+ * that touched two slots would fail with CROSSSLOT.
  */
 
 let cluster: RedisClusterService;

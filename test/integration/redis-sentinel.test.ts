@@ -5,7 +5,7 @@ import { oidc, RelyingParty } from '../support/rp.js';
 
 /*
  * Portico on a Redis found through Sentinel (a primary, a replica, three Sentinels, started
- * here from redis-server in both passes of CI), failing over while people sign in: what was
+ * here from redis-server, in CI's PostgreSQL + Redis pass), failing over while people sign in: what was
  * signed in before still works after, and every request meanwhile is answered in time with a
  * success, a redirect or a 503 (retry), never a 500 nor a 400 for a journey whose state was lost.
  * That last needs the primary to refuse writes its replica does not take (min-replicas-to-write,
