@@ -117,6 +117,9 @@ describe('admin API organisations', () => {
     expect(await api(`/orgs/${org.id}/reinstate`, token, { method: 'POST' })).toEqual({ status: 200, body: { id: org.id, status: 'approved' } });
     expect(await api(`/orgs/${org.id}/reinstate`, token, { method: 'POST' })).toMatchObject({ status: 409, body: { type: 'urn:portico:admin-api:problem:wrong-status', organization_status: 'approved' } });
     expect((await api('/orgs/00000000-0000-4000-8000-000000000000/reinstate', token, { method: 'POST' })).status).toBe(404);
+    // Subscribed portals heard it once per change, naming the member (the retried write emitted nothing more).
+    const told = await db.selectFrom('webhook_outbox').select('event_type').where('subject', '=', org.user.id).where('event_type', 'in', ['organisation.suspended', 'organisation.reinstated']).orderBy('created_at').orderBy('id').execute();
+    expect(told.map((e) => e.event_type)).toEqual(['organisation.suspended', 'organisation.reinstated']);
     expect(await decisions(org.id, ['operator.org_suspend', 'operator.org_reinstate'])).toMatchObject([
       { action: 'operator.org_suspend', actor: `client:${ops.id}`, client_id: ops.id, details: { via: 'admin_api', reason: 'Unpaid invoices.' } },
       { action: 'operator.org_reinstate', actor: `client:${ops.id}`, client_id: ops.id },

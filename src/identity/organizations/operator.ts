@@ -1,6 +1,7 @@
 import type { Db } from '../../storage/database.js';
 import type { OrganizationStatus } from '../../storage/schema.js';
 import { enqueueMail } from '../../notify/outbox.js';
+import { emitEvent } from '../account-events.js';
 import { operatorAudit, recordAudit, type AdminClient, type Operator, type StaffMember } from '../audit.js';
 import { inTransaction } from '../transaction.js';
 import { addMember } from './members.js';
@@ -143,7 +144,8 @@ export type StatusChange = { ok: true } | { ok: false; reason: 'not_found' } | {
  * reinstates a suspended one. Its members keep their memberships, but while it is suspended the
  * organizations claim leaves it out and its administrators can do nothing with it (every
  * administrator action checks the organisation is approved). The status change NOTIFYs its
- * members' cached accounts (migration 0034's trigger). One conditional UPDATE: of two operators
+ * members' cached accounts (migration 0034's trigger), and subscribed portals are told per
+ * member (organisation.suspended, organisation.reinstated). One conditional UPDATE: of two operators
  * at once, one changes it and the other is told its status.
  */
 export function suspendOrganization(db: Db, id: string, suspend: boolean, operator: OperatorActor, reason?: string): Promise<StatusChange> {
@@ -160,6 +162,9 @@ export function suspendOrganization(db: Db, id: string, suspend: boolean, operat
       const current = await trx.selectFrom('organizations').select('status').where('id', '=', id).executeTakeFirst();
       return current ? { ok: false, reason: 'wrong_status', status: current.status } : { ok: false, reason: 'not_found' };
     }
+    // Portals hear it per member, as of a membership change: the member's claim changed.
+    const members = await trx.selectFrom('memberships').select('account_id').where('organization_id', '=', id).orderBy('account_id').execute();
+    for (const m of members) await emitEvent(trx, suspend ? 'organisation.suspended' : 'organisation.reinstated', m.account_id);
     await recordAudit(trx, {
       action: suspend ? 'operator.org_suspend' : 'operator.org_reinstate',
       actor,
