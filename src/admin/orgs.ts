@@ -19,6 +19,7 @@ const orgSummary = z.object({
   id: z.string(),
   legal_name: z.string(),
   tax_id_last4: z.string().describe('The last four digits of the Tax ID: all that is ever shown of it'),
+  kind: z.string().describe('The account type of the person who asked for it (provider, employer, ...): what a portal\'s organization_types filters on'),
   status,
   created_at: date,
 });
@@ -30,14 +31,14 @@ const orgDetail = orgSummary.extend({
   requester: z.object({ id: z.string(), username: z.string(), email: z.string() }).nullable().describe('The person who asked for it, while their ID exists'),
   decided_by: z.string().nullable(),
   decided_at: date.nullable(),
-  reason: z.string().nullable().describe('A rejection\'s reason, as the requester read it'),
+  reason: z.string().nullable().describe('A rejection\'s reason, as the requester read it, or the reason of a suspension in force'),
   members: z.number().int(),
   pending_join_requests: z.number().int(),
 });
 
 const decision = z.object({ id: z.string(), status, requester_notified: z.boolean().describe('Whether the person who asked was mailed') });
 
-const summary = (o: OrganizationSummary): z.input<typeof orgSummary> => ({ id: o.id, legal_name: o.legalName, tax_id_last4: o.taxIdLast4, status: o.status, created_at: o.createdAt.toISOString() });
+const summary = (o: OrganizationSummary): z.input<typeof orgSummary> => ({ id: o.id, legal_name: o.legalName, tax_id_last4: o.taxIdLast4, kind: o.kind, status: o.status, created_at: o.createdAt.toISOString() });
 
 const detail = (o: OrganizationDetail): z.input<typeof orgDetail> => ({
   ...summary(o),
@@ -60,6 +61,31 @@ async function decide({ params, deps, client }: Pick<RouteInput<typeof orgParams
   if (!outcome.ok) throw new Problem('already-decided', `The organisation is already ${outcome.status}.`, { organization_status: outcome.status });
   return { id: params.id, status: approve ? ('approved' as const) : ('rejected' as const), requester_notified: outcome.requesterId !== undefined };
 }
+
+const statusChange = z.object({ id: z.string(), status });
+
+async function suspend({ params, deps, client }: Pick<RouteInput<typeof orgParams, undefined, undefined>, 'params' | 'deps' | 'client'>, suspending: boolean, reason?: string) {
+  const outcome = await deps.organizations.suspend(params.id, suspending, { adminClient: client }, reason);
+  if (!outcome.ok && outcome.reason === 'not_found') throw noSuchOrg(params.id);
+  if (!outcome.ok) {
+    const needed = suspending ? 'an approved one can be suspended' : 'a suspended one can be reinstated';
+    throw new Problem('wrong-status', `The organisation is ${outcome.status}; only ${needed}.`, { organization_status: outcome.status });
+  }
+  return { id: params.id, status: suspending ? ('suspended' as const) : ('approved' as const) };
+}
+
+const oneLineReason = (what: string) =>
+  z
+    .object({
+      reason: z
+        .string()
+        .trim()
+        .min(1)
+        .max(500)
+        .regex(/^[^\r\n]*$/)
+        .describe(what),
+    })
+    .strict();
 
 export const orgRoutes: AnyRoute[] = [
   route({
@@ -105,18 +131,31 @@ export const orgRoutes: AnyRoute[] = [
     scope: 'admin:orgs',
     write: true,
     params: orgParams,
-    body: z
-      .object({
-        reason: z
-          .string()
-          .trim()
-          .min(1)
-          .max(500)
-          .regex(/^[^\r\n]*$/)
-          .describe('Why, one line, as the requester will read it'),
-      })
-      .strict(),
+    body: oneLineReason('Why, one line, as the requester will read it'),
     response: decision,
     handle: (input) => decide(input, false, input.body.reason),
+  }),
+  route({
+    method: 'post',
+    path: '/orgs/{id}/suspend',
+    operationId: 'org_suspend',
+    summary: 'Suspend an approved organisation: it leaves its members\' organizations claim and its administrators can do nothing with it; audited as operator.org_suspend with the reason',
+    scope: 'admin:orgs',
+    write: true,
+    params: orgParams,
+    body: oneLineReason('Why, one line, kept with the organisation and in the audit log'),
+    response: statusChange,
+    handle: (input) => suspend(input, true, input.body.reason),
+  }),
+  route({
+    method: 'post',
+    path: '/orgs/{id}/reinstate',
+    operationId: 'org_reinstate',
+    summary: 'Reinstate a suspended organisation: approved again, as it was; audited as operator.org_reinstate',
+    scope: 'admin:orgs',
+    write: true,
+    params: orgParams,
+    response: statusChange,
+    handle: (input) => suspend(input, false),
   }),
 ];

@@ -1,4 +1,4 @@
-import { decideOrganization, isOrganizationStatus, listOrganizations, ORGANIZATION_STATUSES, showOrganization } from '../identity/organizations/operator.js';
+import { decideOrganization, isOrganizationStatus, listOrganizations, ORGANIZATION_STATUSES, showOrganization, suspendOrganization } from '../identity/organizations/operator.js';
 import { parseFlags, UsageError } from './args.js';
 import type { CommandContext } from './context.js';
 import { usageOf, type CommandSpec } from './spec.js';
@@ -26,7 +26,7 @@ export const orgsList: CommandSpec = {
     const { status } = parseFlags(args, { status: { type: 'string' } });
     const orgs = await listOrganizations(await ctx.db(), isOrganizationStatus(status) ? status : undefined);
     if (orgs.length === 0) ctx.out(status ? `no ${status} organisations` : 'no organisations');
-    for (const o of orgs) ctx.out(`${o.id}\t${o.status}\t${o.legalName}\t${last4(o.taxIdLast4)}\trequested ${o.createdAt.toISOString()}`);
+    for (const o of orgs) ctx.out(`${o.id}\t${o.status}\t${o.kind}\t${o.legalName}\t${last4(o.taxIdLast4)}\trequested ${o.createdAt.toISOString()}`);
     return 0;
   },
 };
@@ -55,6 +55,7 @@ export const orgsShow: CommandSpec = {
     const lines: Array<[string, string]> = [
       ['id', org.id],
       ['legal name', org.legalName],
+      ['kind', org.kind],
       ['tax id', last4(org.taxIdLast4)],
       ['address', org.address],
       ['phone', org.phone],
@@ -92,16 +93,20 @@ export const orgsApprove: CommandSpec = {
   run: (args, ctx) => decide(ctx, idOf(orgsApprove, args), true),
 };
 
-const rejectFlags = { reason: { type: 'string' } } as const;
+const reasonFlags = { reason: { type: 'string' } } as const;
 
-function parseReject(args: string[]): { id: string; reason: string } {
+/** `<id> --reason "..."`: `who` says who reads the reason, for the usage error. Throws UsageError. */
+function parseWithReason(spec: CommandSpec, args: string[], who: string): { id: string; reason: string } {
   const [id, ...rest] = args;
-  if (!id || id.startsWith('-')) throw new UsageError(usageOf(orgsReject));
-  const reason = parseFlags(rest, rejectFlags).reason?.trim();
-  if (!reason) throw new UsageError('--reason: say why, in words the requester will read in the mail');
+  if (!id || id.startsWith('-')) throw new UsageError(usageOf(spec));
+  const reason = parseFlags(rest, reasonFlags).reason?.trim();
+  if (!reason) throw new UsageError(`--reason: say why, in words ${who}`);
   if (reason.length > 500 || /[\r\n]/.test(reason)) throw new UsageError('--reason: one line of at most 500 characters');
   return { id, reason };
 }
+
+const parseReject = (args: string[]) => parseWithReason(orgsReject, args, 'the requester will read in the mail');
+const parseSuspend = (args: string[]) => parseWithReason(orgsSuspend, args, 'other operators will read in the audit log');
 
 export const orgsReject: CommandSpec = {
   path: ['orgs', 'reject'],
@@ -118,4 +123,40 @@ export const orgsReject: CommandSpec = {
   },
 };
 
-export const orgsCommands: CommandSpec[] = [orgsList, orgsShow, orgsApprove, orgsReject];
+async function suspend(ctx: CommandContext, id: string, suspending: boolean, reason?: string): Promise<number> {
+  const outcome = await suspendOrganization(await ctx.db(), id, suspending, operatorOf(ctx), reason);
+  if (!outcome.ok) {
+    ctx.err(outcome.reason === 'not_found' ? `no organisation with id "${id}"` : `the organisation is ${outcome.status}: only ${suspending ? 'an approved one can be suspended' : 'a suspended one can be reinstated'}`);
+    return 1;
+  }
+  ctx.out(suspending ? `suspended ${id}: its members no longer see it in their tokens` : `reinstated ${id}: it is approved again`);
+  return 0;
+}
+
+export const orgsSuspend: CommandSpec = {
+  path: ['orgs', 'suspend'],
+  args: '<id> --reason "..."',
+  summary: 'suspend an approved organisation: it leaves its members\' tokens and its administrators can do nothing with it',
+  details: ['Memberships are kept for a reinstatement. Writes the audit event operator.org_suspend naming the operator and the reason.'],
+  options: [['--reason R', 'why, one line, kept with the organisation and in the audit log']],
+  example: 'portico orgs suspend 2f1c9a7e-5d4b-4a8e-9c1f-0b6d3e2a7f10 --reason "The plan ended its contract."',
+  database: true,
+  checkArgs: (args) => void parseSuspend(args),
+  run: (args, ctx) => {
+    const { id, reason } = parseSuspend(args);
+    return suspend(ctx, id, true, reason);
+  },
+};
+
+export const orgsReinstate: CommandSpec = {
+  path: ['orgs', 'reinstate'],
+  args: '<id>',
+  summary: 'reinstate a suspended organisation: approved again, as it was',
+  details: ['Writes the audit event operator.org_reinstate naming the operator.'],
+  example: 'portico orgs reinstate 2f1c9a7e-5d4b-4a8e-9c1f-0b6d3e2a7f10',
+  database: true,
+  checkArgs: (args) => void idOf(orgsReinstate, args),
+  run: (args, ctx) => suspend(ctx, idOf(orgsReinstate, args), false),
+};
+
+export const orgsCommands: CommandSpec[] = [orgsList, orgsShow, orgsApprove, orgsReject, orgsSuspend, orgsReinstate];

@@ -6,6 +6,7 @@ import { ACR_LEVELS, isAcr, type Acr } from './acr-levels.js';
 import { portalBrandingSchema, type PortalBranding } from './branding.js';
 import { ADMIN_SCOPES, isAdminScope, type AdminScope } from './admin-scopes.js';
 import { webhookSecretField, webhookSettings, webhooksSchema, type WebhookSettings } from './webhooks.js';
+import { ACCOUNT_TYPE_ID, undeclaredTypeProblem, type AccountType } from './policy-account-types.js';
 
 /** A portal's own endpoint that checks its old credentials: POST JSON, bearer secret. */
 const verifierSchema = z
@@ -51,6 +52,8 @@ const clientSchema = z
     admin_scopes: z.array(z.enum(ADMIN_SCOPES)).min(1).optional(),
     /** Where this portal hears about account events, signed with each entry's secret (config/webhooks.ts). */
     webhooks: webhooksSchema.optional(),
+    /** The organisation kinds (account types) the organizations claim may name to this portal; absent: all. */
+    organization_types: z.array(ACCOUNT_TYPE_ID).min(1).optional(),
   })
   // Everything else is client metadata for oidc-provider, which must recognise each name
   // (oidc/validate-clients.ts refuses the ones it would silently drop).
@@ -83,6 +86,8 @@ export interface PorticoClientSettings {
   adminScopes?: AdminScope[];
   /** Where events go (notify/webhooks.ts); absent when the portal takes none. */
   webhooks?: WebhookSettings[];
+  /** organization_types: the organizations claim names only organisations of these kinds. */
+  organizationTypes?: string[];
 }
 
 /** A secret named by an environment variable, read only where it is used (client-secrets.ts). */
@@ -162,7 +167,7 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
     if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0]!)}`);
     const admin = adminProblem(parsed.data, parsed.data.client_secret_env !== undefined);
     if (admin) throw new ConfigError(`${where}: ${admin}`);
-    const { first_party, require_second_step, minimum_acr, pkce_required, legacy_link, client_secret_env, branding, admin_scopes, webhooks, ...oidc } = parsed.data;
+    const { first_party, require_second_step, minimum_acr, pkce_required, legacy_link, client_secret_env, branding, admin_scopes, webhooks, organization_types, ...oidc } = parsed.data;
     if (minimum_acr !== undefined && !isAcr(minimum_acr)) throw new ConfigError(`${where}: minimum_acr: unknown level "${minimum_acr}" (known: ${ACR_LEVELS.join(', ')})`);
     if (settings.has(oidc.client_id)) throw new ConfigError(`${where}: client_id: used by another client`);
     if (client_secret_env) {
@@ -183,9 +188,23 @@ export function parseClients(file: string, text: string, env: NodeJS.ProcessEnv)
       ...(branding ? { branding } : {}),
       ...(admin_scopes ? { adminScopes: [...new Set(admin_scopes)] } : {}),
       ...(webhooks?.length ? { webhooks: webhookSettings(webhooks) } : {}),
+      ...(organization_types ? { organizationTypes: [...new Set(organization_types)] } : {}),
     });
   });
   return { metadata, settings, secretsFromEnv, readSecret: (variable) => env[variable] || undefined };
+}
+
+/**
+ * The clients file names organisation kinds, the policy declares them: checked where both are
+ * read (oidc/validate-clients.ts), one line naming file, client and field, or undefined.
+ */
+export function organizationTypesProblem(file: string, clients: Pick<ClientsConfig, 'settings'>, types: readonly AccountType[]): string | undefined {
+  for (const [clientId, settings] of clients.settings) {
+    if (!settings.organizationTypes) continue;
+    const problem = undeclaredTypeProblem(types, { organization_types: settings.organizationTypes });
+    if (problem) return `${file}: client "${clientId}": organization_types: ${problem.message}`;
+  }
+  return undefined;
 }
 
 export function loadClients(file: string, env: NodeJS.ProcessEnv): ClientsConfig {

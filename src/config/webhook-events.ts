@@ -15,8 +15,12 @@ export const ACCOUNT_EVENT_TYPES = [
   'account.deleted',
 ] as const;
 
-/** Organisation membership changes, naming the member (emitted by identity/organizations/members.ts). */
-export const MEMBERSHIP_EVENT_TYPES = ['organisation.member_added', 'organisation.member_removed', 'organisation.member_role_changed'] as const;
+/**
+ * Changes to what a member's organizations claim says, naming the member: their membership
+ * (identity/organizations/members.ts), or their organisation suspended or reinstated, one event
+ * per member (identity/organizations/operator.ts).
+ */
+export const MEMBERSHIP_EVENT_TYPES = ['organisation.member_added', 'organisation.member_removed', 'organisation.member_role_changed', 'organisation.suspended', 'organisation.reinstated'] as const;
 
 export const WEBHOOK_EVENT_TYPES = [...ACCOUNT_EVENT_TYPES, ...MEMBERSHIP_EVENT_TYPES] as const;
 

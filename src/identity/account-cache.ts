@@ -15,6 +15,8 @@ export interface TokenMembership {
   id: string;
   name: string;
   roles: string;
+  /** The organisation's kind (an account type): portals limited by organization_types see only theirs. */
+  kind: string;
 }
 
 /**
@@ -35,7 +37,7 @@ export function findTokenAccount(db: Db, id: string): Promise<TokenAccount | und
         eb
           .selectFrom('memberships')
           .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
-          .select(['organizations.id', 'organizations.legal_name as name', 'memberships.roles'])
+          .select(['organizations.id', 'organizations.legal_name as name', 'memberships.roles', 'organizations.kind'])
           .whereRef('memberships.account_id', '=', 'accounts.id')
           .where('organizations.status', '=', 'approved')
           .orderBy('organizations.legal_name')

@@ -1,6 +1,5 @@
 import type { TokenAccount, TokenMembership } from '../identity/account-cache.js';
-import type { OrganizationClaim } from '../identity/organizations/members.js';
-import { rolesOf } from '../identity/organizations/roles.js';
+import { claimOf, type OrganizationClaim } from '../identity/organizations/members.js';
 
 /**
  * Which claims each scope releases (OIDC Core 5.4). Portico-specific claims (amr, acr,
@@ -8,7 +7,8 @@ import { rolesOf } from '../identity/organizations/roles.js';
  * policy declares them) has a scope of its own rather than riding on `profile`: a portal that
  * does not ask for it does not get it, and the consent page names it on its own line.
  * `organizations` likewise: the approved organisations the person belongs to, `[{ id, name,
- * roles }]`; a pending, rejected or suspended one is left out.
+ * roles }]`; a pending, rejected or suspended one is left out, and so is one whose kind the
+ * portal's organization_types (clients file) does not list.
  */
 export const scopeClaims = {
   openid: ['sub', 'acr', 'amr'],
@@ -18,7 +18,12 @@ export const scopeClaims = {
   organizations: ['organizations'],
 } as const;
 
-export const organizationsClaim = (memberships: readonly TokenMembership[]): OrganizationClaim[] => memberships.map((m) => ({ id: m.id, name: m.name, roles: rolesOf(m.roles) }));
+/**
+ * The claim for one portal. The account cache keeps every approved membership, whichever portal
+ * asked first: the portal's limit to kinds applies here, when the claim is released to it.
+ */
+export const organizationsClaim = (memberships: readonly TokenMembership[], kinds?: readonly string[]): OrganizationClaim[] =>
+  memberships.filter((m) => !kinds || kinds.includes(m.kind)).map(claimOf);
 
 /** The claims of an account; `organizations` as read with it (the token path) or apart (a sign-in). */
 export function accountClaims(account: Omit<TokenAccount, 'organizations'>, organizations: OrganizationClaim[]): Record<string, unknown> {

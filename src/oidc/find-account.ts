@@ -2,7 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { predatesEpoch } from '../identity/sessions.js';
 import type { Db } from '../storage/database.js';
 import { assuranceFromToken } from './assurance-claims.js';
-import { organizationsOf } from '../identity/organizations/members.js';
+import { membershipsOf } from '../identity/organizations/members.js';
 import { accountClaims, organizationsClaim } from './claims.js';
 import { legacyClaims } from './legacy-claims.js';
 import { accountForRequest } from './request-account.js';
@@ -29,7 +29,9 @@ export function makeFindAccount(config: Config, db: Db, accounts: AccountCache) 
       // oidc-provider filters these by the granted scopes and claims.
       claims: async () => {
         // A token request read the memberships with the cached account; a sign-in reads them now.
-        const organizations = 'organizations' in account ? organizationsClaim(account.organizations) : await organizationsOf(db, account.id);
+        const memberships = 'organizations' in account ? account.organizations : await membershipsOf(db, account.id);
+        const clientId = ctx?.oidc?.client?.clientId;
+        const organizations = organizationsClaim(memberships, clientId ? config.clients.settings.get(clientId)?.organizationTypes : undefined);
         return { ...accountClaims(account, organizations), ...assuranceFromToken(token), ...(await legacyClaims(config, db, ctx, account.id)) } as { sub: string };
       },
     };

@@ -328,6 +328,8 @@ export interface OrganizationsTable {
   tax_id_hash: string;
   tax_id_sealed: string;
   tax_id_last4: string;
+  /** The requester's account type when they asked (migration 0035): what organization_types in the clients file filters on. */
+  kind: string;
   status: ColumnType<OrganizationStatus, OrganizationStatus | undefined, OrganizationStatus>;
   created_by: string;
   created_at: ColumnType<Date, Date | undefined, never>;

@@ -36,10 +36,10 @@ async function tokenOf(client: { id: string; secret: string }, scope: string): P
 
 /** Every answer's text, to look for a whole Tax ID in. */
 const answers: string[] = [];
-async function api(path: string, token: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+async function api(path: string, token: string, init: { method?: string; body?: unknown; key?: string } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${portico.url}/admin/api/v1${path}`, {
     method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.key ? { 'idempotency-key': init.key } : {}) },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await response.text();
@@ -61,8 +61,8 @@ async function pendingOrganization(legalName: string) {
   return { user, id: requested.organizationId, last4: digits.slice(-4) };
 }
 
-const decisions = (organizationId: string) =>
-  db.selectFrom('audit_events').select(['action', 'actor', 'client_id', 'details']).where('action', 'in', ['operator.org_approve', 'operator.org_reject']).where(({ eb, ref }) => eb(ref('details', '->>').key('organization_id' as never), '=', organizationId)).execute();
+const decisions = (organizationId: string, actions = ['operator.org_approve', 'operator.org_reject']) =>
+  db.selectFrom('audit_events').select(['action', 'actor', 'client_id', 'details']).where('action', 'in', actions).where(({ eb, ref }) => eb(ref('details', '->>').key('organization_id' as never), '=', organizationId)).orderBy('occurred_at').execute();
 
 describe('admin API organisations', () => {
   it('lists, shows, approves and rejects as the CLI does, audited with the client as actor, showing only the Tax ID\'s last four digits', async () => {
@@ -97,10 +97,39 @@ describe('admin API organisations', () => {
     expect((await api('/orgs?status=approved', token)).body.items).toEqual(expect.arrayContaining([expect.objectContaining({ id: first.id })]));
   });
 
+  it('suspends and reinstates, answering 409 for the wrong status, replaying a retried write, audited with the client and the reason', async () => {
+    const token = await tokenOf(ops, 'admin:orgs');
+    const org = await pendingOrganization('Bayfront Imaging');
+    const suspendIt = (key?: string) => api(`/orgs/${org.id}/suspend`, token, { method: 'POST', body: { reason: 'Unpaid invoices.' }, key });
+    // Pending: neither applies.
+    expect(await suspendIt()).toMatchObject({ status: 409, body: { type: 'urn:portico:admin-api:problem:wrong-status', status: 409, organization_status: 'pending' } });
+    expect((await api(`/orgs/${org.id}/approve`, token, { method: 'POST' })).status).toBe(200);
+    expect((await api(`/orgs/${org.id}`, token)).body).toMatchObject({ kind: 'member', status: 'approved' });
+
+    expect((await api(`/orgs/${org.id}/suspend`, token, { method: 'POST', body: {} })).status).toBe(400);
+    expect(await suspendIt('suspend-bayfront')).toEqual({ status: 200, body: { id: org.id, status: 'suspended' } });
+    // The same key again: the first answer, not a 409, and no second audit event.
+    expect(await suspendIt('suspend-bayfront')).toEqual({ status: 200, body: { id: org.id, status: 'suspended' } });
+    expect(await suspendIt()).toMatchObject({ status: 409, body: { type: 'urn:portico:admin-api:problem:wrong-status', organization_status: 'suspended', detail: 'The organisation is suspended; only an approved one can be suspended.' } });
+    expect((await api(`/orgs/${org.id}`, token)).body).toMatchObject({ status: 'suspended', reason: 'Unpaid invoices.' });
+    expect((await api('/orgs?status=suspended', token)).body.items).toEqual(expect.arrayContaining([expect.objectContaining({ id: org.id, kind: 'member' })]));
+
+    expect(await api(`/orgs/${org.id}/reinstate`, token, { method: 'POST' })).toEqual({ status: 200, body: { id: org.id, status: 'approved' } });
+    expect(await api(`/orgs/${org.id}/reinstate`, token, { method: 'POST' })).toMatchObject({ status: 409, body: { type: 'urn:portico:admin-api:problem:wrong-status', organization_status: 'approved' } });
+    expect((await api('/orgs/00000000-0000-4000-8000-000000000000/reinstate', token, { method: 'POST' })).status).toBe(404);
+    // Subscribed portals heard it once per change, naming the member (the retried write emitted nothing more).
+    const told = await db.selectFrom('webhook_outbox').select('event_type').where('subject', '=', org.user.id).where('event_type', 'in', ['organisation.suspended', 'organisation.reinstated']).orderBy('created_at').orderBy('id').execute();
+    expect(told.map((e) => e.event_type)).toEqual(['organisation.suspended', 'organisation.reinstated']);
+    expect(await decisions(org.id, ['operator.org_suspend', 'operator.org_reinstate'])).toMatchObject([
+      { action: 'operator.org_suspend', actor: `client:${ops.id}`, client_id: ops.id, details: { via: 'admin_api', reason: 'Unpaid invoices.' } },
+      { action: 'operator.org_reinstate', actor: `client:${ops.id}`, client_id: ops.id },
+    ]);
+  });
+
   it('answers 403 to a token without admin:orgs and decides nothing', async () => {
     const token = await tokenOf(desk, 'admin:users:read admin:users:write');
     const org = await pendingOrganization('Northside Pharmacy');
-    for (const [path, method, body] of [['/orgs', 'GET'], [`/orgs/${org.id}`, 'GET'], [`/orgs/${org.id}/approve`, 'POST'], [`/orgs/${org.id}/reject`, 'POST', { reason: 'No' }]] as const) {
+    for (const [path, method, body] of [['/orgs', 'GET'], [`/orgs/${org.id}`, 'GET'], [`/orgs/${org.id}/approve`, 'POST'], [`/orgs/${org.id}/reject`, 'POST', { reason: 'No' }], [`/orgs/${org.id}/suspend`, 'POST', { reason: 'No' }], [`/orgs/${org.id}/reinstate`, 'POST']] as const) {
       const refused = await api(path, token, { method, body });
       expect(refused, `${method} ${path}`).toMatchObject({ status: 403, body: { type: 'urn:portico:admin-api:problem:insufficient-scope' } });
     }

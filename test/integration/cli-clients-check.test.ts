@@ -67,6 +67,13 @@ describe('clients check runs the validation start-up runs', () => {
     expect((await check({ CLIENTS_FILE: metadataTypo })).err).toMatch(/: post_logout_redirect_uri: unknown field; did you mean post_logout_redirect_uris\?\n$/);
   });
 
+  it('refuses organization_types naming a type the policy does not declare, and takes declared ones', async () => {
+    const dentist = file('dentist.json', [{ ...web, client_secret: '0123456789abcdef', organization_types: ['provider', 'dentist'] }]);
+    await expectBothRefuse({ CLIENTS_FILE: dentist }, /^portico: .*dentist\.json: client "bill": organization_types: unknown account type "dentist" \(declared in account_types: member, provider, employer, broker\)\n$/);
+    const declared = file('declared.json', [{ ...web, client_secret: '0123456789abcdef', organization_types: ['employer'] }]);
+    expect(await check({ CLIENTS_FILE: declared })).toMatchObject({ code: 0, err: '' });
+  });
+
   it('holds a secret from the environment to the rule for one written in the file', async () => {
     const inline = file('short-inline.json', [{ ...web, client_secret: 'x' }]);
     expect((await check({ CLIENTS_FILE: inline })).err).toMatch(/: client "bill": client_secret: must be at least 16 characters\n$/);

@@ -158,7 +158,7 @@ describe('the operator decides with the CLI', () => {
     const requested = await orgs.request(requester, fields(taxId, 'Northshore Dental'));
     if (!requested.ok || requested.kind !== 'register') throw new Error('not registered');
     const listed = await cli('orgs', 'list', '--status', 'pending');
-    expect(listed.out).toMatch(new RegExp(`^${requested.organizationId}\\tpending\\tNorthshore Dental\\tTax ID ending ${digitsOf(taxId).slice(-4)}\\t`, 'm'));
+    expect(listed.out).toMatch(new RegExp(`^${requested.organizationId}\\tpending\\tmember\\tNorthshore Dental\\tTax ID ending ${digitsOf(taxId).slice(-4)}\\t`, 'm'));
     const shown = await cli('orgs', 'show', requested.organizationId);
     expect(shown.out).toContain(`${requester.username} <${requester.email}>`);
     const approved = await cli('orgs', 'approve', requested.organizationId);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { withAccountClient } from '../../src/config/account-client.js';
-import { parseClients } from '../../src/config/clients.js';
+import { organizationTypesProblem, parseClients } from '../../src/config/clients.js';
 import { resolveClientSecrets } from '../../src/config/client-secrets.js';
 import type { Config } from '../../src/config/index.js';
 import { parseEnv } from '../../src/config/env.js';
@@ -93,6 +93,25 @@ describe('clients file', () => {
     expect(() => resolved(parseClients('c.json', JSON.stringify({ clients: [{ ...good, client_secret: undefined, client_secret_env: 'MISSING_SECRET' }] }), {}))).toThrow(
       'c.json: client "bill": client_secret_env: MISSING_SECRET is not set',
     );
+  });
+});
+
+describe('organization_types', () => {
+  const types = parsePolicy('p.json', {}).account_types;
+  it('keeps the kinds out of the metadata and in the client settings', () => {
+    const parsed = parseClients('c.json', JSON.stringify({ clients: [{ ...good, organization_types: ['employer', 'employer'] }] }), {});
+    expect(parsed.metadata[0]).not.toHaveProperty('organization_types');
+    expect(parsed.settings.get('bill')).toMatchObject({ organizationTypes: ['employer'] });
+    expect(organizationTypesProblem('c.json', parsed, types)).toBeUndefined();
+    expect(parseClients('c.json', JSON.stringify({ clients: [good] }), {}).settings.get('bill')).not.toHaveProperty('organizationTypes');
+  });
+
+  it('names file, client and field in one line for a malformed list or a type the policy does not declare', () => {
+    expect(clientsError({ clients: [{ ...good, organization_types: [] }] })).toMatch(/^config\/clients\.json: client "bill": organization_types: Too small/);
+    expect(clientsError({ clients: [{ ...good, organization_types: 'employer' }] })).toMatch(/^config\/clients\.json: client "bill": organization_types: /);
+    expect(clientsError({ clients: [{ ...good, organization_types: ['Employer'] }] })).toMatch(/^config\/clients\.json: client "bill": organization_types\[0\]: must be lowercase/);
+    const parsed = parseClients('config/clients.json', JSON.stringify({ clients: [good, { ...good, client_id: 'hr', organization_types: ['employer', 'dentist'] }] }), {});
+    expect(organizationTypesProblem('config/clients.json', parsed, types)).toBe('config/clients.json: client "hr": organization_types: unknown account type "dentist" (declared in account_types: member, provider, employer, broker)');
   });
 });
 

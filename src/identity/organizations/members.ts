@@ -1,4 +1,5 @@
 import type { Db } from '../../storage/database.js';
+import type { TokenMembership } from '../account-cache.js';
 import { emitEvent } from '../account-events.js';
 import { recordAudit, type AuditOrigin } from '../audit.js';
 import { inTransaction } from '../transaction.js';
@@ -21,18 +22,25 @@ export interface OrganizationClaim {
 
 export type Refusal = { ok: false; reason: 'forbidden' | 'not_found' | 'last_admin' };
 
-/** The approved organisations the account belongs to, for the token; by name. */
-export async function organizationsOf(db: Db, accountId: string): Promise<OrganizationClaim[]> {
-  const rows = await db
+/** The approved organisations the account belongs to, as the token path caches them; by name. */
+export function membershipsOf(db: Db, accountId: string): Promise<TokenMembership[]> {
+  return db
     .selectFrom('memberships')
     .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
-    .select(['organizations.id', 'organizations.legal_name', 'memberships.roles'])
+    .select(['organizations.id', 'organizations.legal_name as name', 'memberships.roles', 'organizations.kind'])
     .where('memberships.account_id', '=', accountId)
     .where('organizations.status', '=', 'approved')
     .orderBy('organizations.legal_name')
     .orderBy('organizations.id')
     .execute();
-  return rows.map((r) => ({ id: r.id, name: r.legal_name, roles: rolesOf(r.roles) }));
+}
+
+/** One membership as the claim says it (its kind stays inside: portals get id, name and roles). */
+export const claimOf = (m: TokenMembership): OrganizationClaim => ({ id: m.id, name: m.name, roles: rolesOf(m.roles) });
+
+/** The approved organisations the account belongs to, with their roles; by name. */
+export async function organizationsOf(db: Db, accountId: string): Promise<OrganizationClaim[]> {
+  return (await membershipsOf(db, accountId)).map(claimOf);
 }
 
 /** The roles of one account in one organisation; undefined when it is not a member. */

@@ -1,6 +1,7 @@
 import type { Db } from '../../storage/database.js';
 import type { OrganizationStatus } from '../../storage/schema.js';
 import { enqueueMail } from '../../notify/outbox.js';
+import { emitEvent } from '../account-events.js';
 import { operatorAudit, recordAudit, type AdminClient, type Operator, type StaffMember } from '../audit.js';
 import { inTransaction } from '../transaction.js';
 import { addMember } from './members.js';
@@ -22,6 +23,8 @@ export interface OrganizationSummary {
   id: string;
   legalName: string;
   taxIdLast4: string;
+  /** The requester's account type when they asked: provider, employer, ... */
+  kind: string;
   status: OrganizationStatus;
   createdAt: Date;
 }
@@ -38,17 +41,18 @@ export interface OrganizationDetail extends OrganizationSummary {
   pendingJoinRequests: number;
 }
 
-const summary = (r: { id: string; legal_name: string; tax_id_last4: string; status: OrganizationStatus; created_at: Date }): OrganizationSummary => ({
+const summary = (r: { id: string; legal_name: string; tax_id_last4: string; kind: string; status: OrganizationStatus; created_at: Date }): OrganizationSummary => ({
   id: r.id,
   legalName: r.legal_name,
   taxIdLast4: r.tax_id_last4,
+  kind: r.kind,
   status: r.status,
   createdAt: new Date(r.created_at),
 });
 
 /** Organisations, oldest first (the queue of requests to decide), optionally of one status. */
 export async function listOrganizations(db: Db, status?: OrganizationStatus, limit = 500): Promise<OrganizationSummary[]> {
-  let query = db.selectFrom('organizations').select(['id', 'legal_name', 'tax_id_last4', 'status', 'created_at']);
+  let query = db.selectFrom('organizations').select(['id', 'legal_name', 'tax_id_last4', 'kind', 'status', 'created_at']);
   if (status) query = query.where('status', '=', status);
   return (await query.orderBy('created_at').orderBy('id').limit(limit).execute()).map(summary);
 }
@@ -130,5 +134,44 @@ export function decideOrganization(db: Db, id: string, approve: boolean, operato
       });
     }
     return { ok: true, ...(requester ? { requesterId: requester.id } : {}) };
+  });
+}
+
+export type StatusChange = { ok: true } | { ok: false; reason: 'not_found' } | { ok: false; reason: 'wrong_status'; status: OrganizationStatus };
+
+/**
+ * Suspends an approved organisation (with the reason, kept on it and in the audit event) or
+ * reinstates a suspended one. Its members keep their memberships, but while it is suspended the
+ * organizations claim leaves it out and its administrators can do nothing with it (every
+ * administrator action checks the organisation is approved). The status change NOTIFYs its
+ * members' cached accounts (migration 0034's trigger), and subscribed portals are told per
+ * member (organisation.suspended, organisation.reinstated). One conditional UPDATE: of two operators
+ * at once, one changes it and the other is told its status.
+ */
+export function suspendOrganization(db: Db, id: string, suspend: boolean, operator: OperatorActor, reason?: string): Promise<StatusChange> {
+  return inTransaction(db, async (trx) => {
+    const { actor, details, clientId } = operatorAudit(operator);
+    const org = await trx
+      .updateTable('organizations')
+      .set({ status: suspend ? 'suspended' : 'approved', reason: suspend ? (reason ?? null) : null })
+      .where('id', '=', id)
+      .where('status', '=', suspend ? 'approved' : 'suspended')
+      .returning('tax_id_last4')
+      .executeTakeFirst();
+    if (!org) {
+      const current = await trx.selectFrom('organizations').select('status').where('id', '=', id).executeTakeFirst();
+      return current ? { ok: false, reason: 'wrong_status', status: current.status } : { ok: false, reason: 'not_found' };
+    }
+    // Portals hear it per member, as of a membership change: the member's claim changed.
+    const members = await trx.selectFrom('memberships').select('account_id').where('organization_id', '=', id).orderBy('account_id').execute();
+    for (const m of members) await emitEvent(trx, suspend ? 'organisation.suspended' : 'organisation.reinstated', m.account_id);
+    await recordAudit(trx, {
+      action: suspend ? 'operator.org_suspend' : 'operator.org_reinstate',
+      actor,
+      clientId,
+      accountId: null,
+      details: { ...details, organization_id: id, tax_id_last4: org.tax_id_last4, ...(suspend ? { reason: reason ?? null } : {}) },
+    });
+    return { ok: true };
   });
 }

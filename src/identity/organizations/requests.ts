@@ -57,7 +57,8 @@ export async function requestOrganization(db: Db, policy: OrganizationsPolicy, r
     if (!found) {
       const created = await trx
         .insertInto('organizations')
-        .values({ id, legal_name: legalName, address, phone, tax_id_hash: hash, tax_id_sealed: sealed, tax_id_last4: last4, created_by: actor })
+        // Its kind is the requester's type (provider, employer, ...): what portals may be limited to.
+        .values({ id, legal_name: legalName, address, phone, kind: requester.account_type, tax_id_hash: hash, tax_id_sealed: sealed, tax_id_last4: last4, created_by: actor })
         .onConflict((c) => c.column('tax_id_hash').doNothing())
         .returning('id')
         .executeTakeFirst();

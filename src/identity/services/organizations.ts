@@ -3,7 +3,7 @@ import type { AuditOrigin } from '../audit.js';
 import type { OrganizationFields } from '../organizations/fields.js';
 import { acceptInvitation, cancel, findInvitation, invite, listInvitations, resend } from '../organizations/invitations.js';
 import { administers, changeRole, listMembers, organizationsOf, removeMember } from '../organizations/members.js';
-import { decideOrganization, listOrganizations, showOrganization, type OperatorActor } from '../organizations/operator.js';
+import { decideOrganization, listOrganizations, showOrganization, suspendOrganization, type OperatorActor } from '../organizations/operator.js';
 import { decideJoinRequest, pendingJoinRequests, pendingRequestsOf, requestOrganization } from '../organizations/requests.js';
 import type { OrgRole } from '../organizations/roles.js';
 import type { OrganizationStatus } from '../../storage/schema.js';
@@ -41,6 +41,8 @@ export function organizationsService(env: IdentityEnv) {
     list: (status?: OrganizationStatus) => listOrganizations(db, status),
     show: (id: string) => showOrganization(db, id),
     decide: (id: string, approve: boolean, operator: OperatorActor, reason?: string) => decideOrganization(db, id, approve, operator, reason),
+    /** Suspends an approved organisation (true, with a reason) or reinstates a suspended one (false). */
+    suspend: (id: string, suspend: boolean, operator: OperatorActor, reason?: string) => suspendOrganization(db, id, suspend, operator, reason),
   };
 }
 
