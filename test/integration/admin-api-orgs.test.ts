@@ -97,6 +97,34 @@ describe('admin API organisations', () => {
     expect((await api('/orgs?status=approved', token)).body.items).toEqual(expect.arrayContaining([expect.objectContaining({ id: first.id })]));
   });
 
+  it('pages the pending requests oldest first with a cursor: every one once, a decision between pages skips none; a forged cursor is a 400 problem', async () => {
+    const token = await tokenOf(ops, 'admin:orgs');
+    const mine: string[] = [];
+    for (const name of ['Paging Clinic A', 'Paging Clinic B', 'Paging Clinic C', 'Paging Clinic D', 'Paging Clinic E']) mine.push((await pendingOrganization(name)).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await api(`/orgs?status=pending&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, token);
+      expect(page.status).toBe(200);
+      const items = page.body.items as Array<{ id: string; status: string }>;
+      expect(items.length).toBeLessThanOrEqual(2);
+      seen.push(...items.map((o) => o.id));
+      // Deciding a request already handed out moves the rest of the queue by nothing.
+      if (pages === 0) expect((await api(`/orgs/${items[0]!.id}/approve`, token, { method: 'POST' })).status).toBe(200);
+      cursor = page.body.next_cursor as string | null;
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBeGreaterThan(2);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.filter((id) => mine.includes(id))).toEqual(mine);
+
+    for (const forged of ['not-a-cursor', Buffer.from(JSON.stringify(['12', 'x', 'y'])).toString('base64url'), Buffer.from(JSON.stringify(['soon', 'x'])).toString('base64url')]) {
+      const refused = await api(`/orgs?cursor=${forged}`, token);
+      expect(refused, forged).toMatchObject({ status: 400, body: { type: 'urn:portico:admin-api:problem:invalid-request' } });
+    }
+  });
+
   it('answers 403 to a token without admin:orgs and decides nothing', async () => {
     const token = await tokenOf(desk, 'admin:users:read admin:users:write');
     const org = await pendingOrganization('Northside Pharmacy');

@@ -1,4 +1,6 @@
 import type { Db } from '../../storage/database.js';
+import { afterCreated, createdKey, createdMicros } from '../created-order.js';
+import { pageOf, type Page } from '../cursor.js';
 import type { OrganizationStatus } from '../../storage/schema.js';
 import { enqueueMail } from '../../notify/outbox.js';
 import { operatorAudit, recordAudit, type AdminClient, type Operator, type StaffMember } from '../audit.js';
@@ -51,6 +53,37 @@ export async function listOrganizations(db: Db, status?: OrganizationStatus, lim
   let query = db.selectFrom('organizations').select(['id', 'legal_name', 'tax_id_last4', 'status', 'created_at']);
   if (status) query = query.where('status', '=', status);
   return (await query.orderBy('created_at').orderBy('id').limit(limit).execute()).map(summary);
+}
+
+/** In a page: also who asked for it (their username, while their ID exists). */
+export interface OrganizationRow extends OrganizationSummary {
+  requester: string | null;
+}
+
+/**
+ * Organisations a page at a time, oldest first (the queue of requests, in the order they came),
+ * optionally of one status; the cursor is the last row's key, so a decision between pages
+ * neither repeats nor skips a request. Throws InvalidCursor.
+ */
+export async function pageOrganizations(db: Db, query: { status?: OrganizationStatus; limit: number; cursor?: string }): Promise<Page<OrganizationRow>> {
+  let select = db
+    .selectFrom('organizations')
+    .select(['id', 'legal_name', 'tax_id_last4', 'status', 'created_at', createdMicros])
+    .select((eb) =>
+      eb
+        .selectFrom('organization_requests')
+        .innerJoin('accounts', 'accounts.id', 'organization_requests.account_id')
+        .select('accounts.username')
+        .whereRef('organization_requests.organization_id', '=', 'organizations.id')
+        .where('organization_requests.kind', '=', 'register')
+        .orderBy('organization_requests.created_at')
+        .limit(1)
+        .as('requester'),
+    );
+  if (query.status) select = select.where('status', '=', query.status);
+  if (query.cursor) select = select.where(afterCreated(query.cursor, 'asc'));
+  const rows = await select.orderBy('organizations.created_at').orderBy('organizations.id').limit(query.limit + 1).execute();
+  return pageOf(rows, query.limit, createdKey, (row) => ({ ...summary(row), requester: row.requester ?? null }));
 }
 
 export async function showOrganization(db: Db, id: string): Promise<OrganizationDetail | undefined> {
