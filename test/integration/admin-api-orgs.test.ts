@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { findAccountById } from '../../src/identity/accounts.js';
 import { addMember, changeRole, removeMember } from '../../src/identity/organizations/members.js';
-import { requestOrganization } from '../../src/identity/organizations/requests.js';
 import type { Db } from '../../src/storage/database.js';
+import { pendingOrganization as newPending, typedTaxIds as typed } from '../support/organizations.js';
 import { usePortico, type TestPortico } from '../support/portico.js';
 
 /*
@@ -47,19 +46,7 @@ async function api(path: string, token: string, init: { method?: string; body?: 
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-const typed = new Set<string>();
-/** A pending organisation asked for by a new person; its nine Tax ID digits are remembered. */
-async function pendingOrganization(legalName: string) {
-  const user = await portico.createUser();
-  const account = (await findAccountById(db, user.id))!;
-  let digits: string;
-  do digits = `12${String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0')}`;
-  while (typed.has(digits));
-  typed.add(digits);
-  const requested = await requestOrganization(db, portico.config.policy.organizations, account, { taxId: `${digits.slice(0, 2)}-${digits.slice(2)}`, legalName, address: '12 Shore Rd, Duluth MN 55802', phone: '218-555-0100' });
-  if (!requested.ok || requested.kind !== 'register') throw new Error(`request refused: ${JSON.stringify(requested)}`);
-  return { user, id: requested.organizationId, last4: digits.slice(-4) };
-}
+const pendingOrganization = (legalName: string) => newPending(portico, db, legalName);
 
 const decisions = (organizationId: string) =>
   db.selectFrom('audit_events').select(['action', 'actor', 'client_id', 'details']).where('action', 'in', ['operator.org_approve', 'operator.org_reject']).where(({ eb, ref }) => eb(ref('details', '->>').key('organization_id' as never), '=', organizationId)).execute();
