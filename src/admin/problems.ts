@@ -21,6 +21,7 @@ const PROBLEMS = {
   'idempotency-key-reused': { status: 422, title: 'This Idempotency-Key was used with another request' },
   'idempotency-key-in-use': { status: 409, title: 'A request with this Idempotency-Key is still running' },
   'already-decided': { status: 409, title: 'The organisation was already approved or rejected' },
+  'not-dead': { status: 409, title: 'The webhook event is not dead-lettered: only those are replayed' },
   'already-exists': { status: 409, title: 'Another ID has this username or verified email address' },
   'email-taken': { status: 409, title: 'Another ID has verified this email address' },
   'too-many-requests': { status: 429, title: 'Too many codes were sent to this address; retry later' },
