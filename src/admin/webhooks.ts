@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { WEBHOOK_STATUSES, type WebhookEventSummary } from '../identity/webhook-events.js';
-import type { WebhookStatus } from '../storage/schema.js';
 import { cursorSchema, limitSchema, pageSchema } from './pages.js';
 import { Problem } from './problems.js';
 import { route, type AnyRoute } from './route.js';
@@ -9,6 +8,8 @@ import { route, type AnyRoute } from './route.js';
  * The webhook outbox over HTTP (scope admin:webhooks), as `portico webhooks`: its events newest
  * first, and the replay of a dead-lettered one once its portal's endpoint works again.
  */
+
+type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 
 const status = z.enum(WEBHOOK_STATUSES as [WebhookStatus, ...WebhookStatus[]]);
 const date = z.iso.datetime();
