@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addMember, changeRole, removeMember } from '../../src/identity/organizations/members.js';
 import type { Db } from '../../src/storage/database.js';
+import { adminToken } from '../support/admin-token.js';
 import { pendingOrganization as newPending, typedTaxIds as typed } from '../support/organizations.js';
 import { usePortico, type TestPortico } from '../support/portico.js';
 
@@ -22,16 +23,7 @@ usePortico((started, database) => ((portico = started), (db = database)), {
   ],
 });
 
-async function tokenOf(client: { id: string; secret: string }, scope: string): Promise<string> {
-  const response = await fetch(`${portico.url}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
-  });
-  const body = (await response.json()) as { access_token?: string };
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  return body.access_token!;
-}
+const tokenOf = (client: { id: string; secret: string }, scope: string) => adminToken(portico.url, client, scope);
 
 /** Every answer's text, to look for a whole Tax ID in. */
 const answers: string[] = [];

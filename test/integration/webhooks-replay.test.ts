@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorAction } from '../../src/identity/account-admin.js';
 import { findAccountById } from '../../src/identity/accounts.js';
+import { adminToken } from '../support/admin-token.js';
 import { runCli } from '../support/console.js';
 import { startPortico, type TestPortico } from '../support/portico.js';
 import { waitUntil } from '../support/wait.js';
@@ -39,16 +40,7 @@ afterAll(async () => {
   await receiver?.down();
 });
 
-async function tokenOf(client: { id: string; secret: string }, scope: string): Promise<string> {
-  const response = await fetch(`${portico.url}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
-  });
-  const body = (await response.json()) as { access_token?: string };
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  return body.access_token!;
-}
+const tokenOf = (client: { id: string; secret: string }, scope: string) => adminToken(portico.url, client, scope);
 
 async function api(path: string, token: string, method = 'GET'): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
   const response = await fetch(`${portico.url}/admin/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}` } });
