@@ -221,7 +221,7 @@ export async function startServer(loaded: Config, log: Logger, options: ServerOp
         return outcome;
       },
     };
-    const admin = adminApi({ config, admin: flowDeps.identity.admin, organizations: flowDeps.identity.organizations, clients, findToken: (value) => host.clientToken(value) });
+    const admin = adminApi({ config, admin: flowDeps.identity.admin, organizations: flowDeps.identity.organizations, webhooks: flowDeps.identity.webhooks, clients, findToken: (value) => host.clientToken(value) });
     const app = createApp({ ...flowDeps, db: database.db, redis, log, brands, logos, pages: createFlowRouter(flowDeps), adminApi: admin });
     const http = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {

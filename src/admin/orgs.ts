@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ORGANIZATION_STATUSES, type OrganizationDetail, type OrganizationSummary } from '../identity/organizations/operator.js';
+import { cursorSchema, limitSchema, pageSchema } from './pages.js';
 import { Problem } from './problems.js';
 import { route, type AnyRoute, type RouteInput } from './route.js';
 
@@ -92,11 +93,14 @@ export const orgRoutes: AnyRoute[] = [
     method: 'get',
     path: '/orgs',
     operationId: 'orgs_list',
-    summary: 'Organisations, oldest first (with status=pending: the requests to decide); at most `limit` of them',
+    summary: 'Organisations, oldest first (with status=pending: the requests to decide), a page at a time',
     scope: 'admin:orgs',
-    query: z.object({ status: status.optional(), limit: z.coerce.number().int().min(1).max(500).default(500).describe('At most this many (1 to 500)') }).strict(),
-    response: z.object({ items: z.array(orgSummary) }),
-    handle: async ({ query, deps }) => ({ items: (await deps.organizations.list(query.status)).slice(0, query.limit).map(summary) }),
+    query: z.object({ status: status.optional(), limit: limitSchema, cursor: cursorSchema }).strict(),
+    response: pageSchema(orgSummary),
+    handle: async ({ query, deps }) => {
+      const page = await deps.organizations.page(query);
+      return { items: page.items.map(summary), next_cursor: page.nextCursor ?? null };
+    },
   }),
   route({
     method: 'get',

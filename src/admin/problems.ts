@@ -22,6 +22,7 @@ const PROBLEMS = {
   'idempotency-key-in-use': { status: 409, title: 'A request with this Idempotency-Key is still running' },
   'already-decided': { status: 409, title: 'The organisation was already approved or rejected' },
   'wrong-status': { status: 409, title: 'The organisation is not in the status this action needs' },
+  'not-dead': { status: 409, title: 'The webhook event is not dead-lettered: only those are replayed' },
   'already-exists': { status: 409, title: 'Another ID has this username or verified email address' },
   'email-taken': { status: 409, title: 'Another ID has verified this email address' },
   'too-many-requests': { status: 429, title: 'Too many codes were sent to this address; retry later' },

@@ -4,6 +4,7 @@ import type { AdminScope } from '../config/admin-scopes.js';
 import type { ClientsConfig } from '../config/index.js';
 import type { AdminService } from '../identity/services/admin.js';
 import type { OrganizationsService } from '../identity/services/organizations.js';
+import type { WebhooksService } from '../identity/services/webhooks.js';
 
 /** The clients in force, and a reload of the clients file (the server's, oidc/clients-reload.ts). */
 export interface ClientsControl {
@@ -12,10 +13,11 @@ export interface ClientsControl {
   reload(): Promise<{ ok: true; clients: number } | { ok: false; message: string }>;
 }
 
-/** What the routes run over: the admin and organisations services of the domain and the server's clients. */
+/** What the routes run over: the admin, organisations and webhooks services of the domain and the server's clients. */
 export interface AdminDeps {
   admin: AdminService;
   organizations: OrganizationsService;
+  webhooks: WebhooksService;
   clients: ClientsControl;
 }
 

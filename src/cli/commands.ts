@@ -15,6 +15,7 @@ import { usersHelpDesk } from './users-admin.js';
 import { usersDelete } from './users-delete.js';
 import { usersImport } from './users-import.js';
 import { usersCreate } from './users.js';
+import { webhooksCommands } from './webhooks.js';
 
 /** Every operator command, in the order `portico help` lists them; each declares its help in its own file. */
 export const registry: readonly CommandSpec[] = [
@@ -28,6 +29,7 @@ export const registry: readonly CommandSpec[] = [
   usersDelete,
   ...staffCommands,
   ...orgsCommands,
+  ...webhooksCommands,
   legacyImport,
   linksList,
   linksRemove,

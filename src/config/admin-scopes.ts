@@ -4,8 +4,10 @@
  * admin:clients covers both listing the clients and reloading the file: a reload changes who
  * may sign in where, and listing them is of use to the same operators; the help desk's
  * admin:users:* tokens see neither. admin:orgs lists organisations and decides their requests.
+ * admin:webhooks lists the webhook outbox and replays dead-lettered events: it sends portals
+ * events again, which neither the help desk's nor the organisations' tokens should do.
  */
-export const ADMIN_SCOPES = ['admin:users:read', 'admin:users:write', 'admin:audit:read', 'admin:clients', 'admin:orgs'] as const;
+export const ADMIN_SCOPES = ['admin:users:read', 'admin:users:write', 'admin:audit:read', 'admin:clients', 'admin:orgs', 'admin:webhooks'] as const;
 
 export type AdminScope = (typeof ADMIN_SCOPES)[number];
 

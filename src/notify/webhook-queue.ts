@@ -54,3 +54,17 @@ export async function eventBacklog(db: Db): Promise<{ pending: number; oldestSec
   const oldest = row?.oldest ? new Date(row.oldest as Date | string).getTime() : undefined;
   return { pending: Number(row?.n ?? 0), oldestSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000) };
 }
+
+/**
+ * Dead-lettered events (of `ids`, or all) back in the queue as new: no attempts, due now, so
+ * the sender delivers them again. `delivered_to` stays: an endpoint that acknowledged the event
+ * before the others gave up is not sent it twice. Returns the events requeued.
+ */
+export async function requeueDead(db: Db, ids: readonly string[] | 'all'): Promise<Array<Pick<OutboxEvent, 'id' | 'event_type'>>> {
+  let update = db
+    .updateTable('webhook_outbox')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: sql<Date>`now()`, locked_until: null, finished_at: null, last_error: null })
+    .where('status', '=', 'dead');
+  if (ids !== 'all') update = update.where('id', 'in', ids.length > 0 ? [...ids] : ['']);
+  return update.returning(['id', 'event_type']).execute();
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { get, type IncomingMessage } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -96,6 +97,16 @@ async function organizationFor(o: Operation): Promise<string> {
   return id;
 }
 
+/** A dead-lettered webhook event to replay: what the webhook routes act on. */
+async function deadWebhook(): Promise<string> {
+  const id = randomUUID();
+  await portico.server.database.db.insertInto('webhook_outbox').values({ id, event_type: 'account.disabled', subject: id, status: 'dead', attempts: 3, last_error: 'walk: HTTP 500' }).execute();
+  return id;
+}
+
+/** The id a valid request of the operation acts on. */
+const subjectOf = async (o: Operation, userId: string) => (o.path.startsWith('/orgs/{id}') ? organizationFor(o) : o.path.startsWith('/webhooks/{id}') ? deadWebhook() : userId);
+
 /** A lone surrogate as U+FFFD, as a URL encoder must send it. */
 const wellFormed = (text: string) => text.replace(/\p{Cs}/gu, '\ufffd');
 
@@ -168,7 +179,7 @@ describe('a walk over every operation of the document', () => {
   it('answers a valid request as the document declares, with a body of the declared schema', async () => {
     for (const o of operations) {
       const user = await portico.createUser();
-      const response = await validRequest(o, o.path.startsWith('/orgs/{id}') ? await organizationFor(o) : user.id);
+      const response = await validRequest(o, await subjectOf(o, user.id));
       expect(response.status, `${label(o)}: a valid request`).toBeLessThan(300);
       const body = await expectDeclared(o, response);
       if (o.op.operationId === 'audit_export') expect(String(body).split('\n').filter(Boolean).every((line) => JSON.parse(line) !== null)).toBe(true);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { findAccountById } from '../../src/identity/accounts.js';
 import { addMember, changeRole, removeMember } from '../../src/identity/organizations/members.js';
-import { requestOrganization } from '../../src/identity/organizations/requests.js';
 import type { Db } from '../../src/storage/database.js';
+import { adminToken } from '../support/admin-token.js';
+import { pendingOrganization as newPending, typedTaxIds as typed } from '../support/organizations.js';
 import { usePortico, type TestPortico } from '../support/portico.js';
 
 /*
@@ -23,16 +23,7 @@ usePortico((started, database) => ((portico = started), (db = database)), {
   ],
 });
 
-async function tokenOf(client: { id: string; secret: string }, scope: string): Promise<string> {
-  const response = await fetch(`${portico.url}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
-  });
-  const body = (await response.json()) as { access_token?: string };
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  return body.access_token!;
-}
+const tokenOf = (client: { id: string; secret: string }, scope: string) => adminToken(portico.url, client, scope);
 
 /** Every answer's text, to look for a whole Tax ID in. */
 const answers: string[] = [];
@@ -47,19 +38,7 @@ async function api(path: string, token: string, init: { method?: string; body?: 
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-const typed = new Set<string>();
-/** A pending organisation asked for by a new person; its nine Tax ID digits are remembered. */
-async function pendingOrganization(legalName: string) {
-  const user = await portico.createUser();
-  const account = (await findAccountById(db, user.id))!;
-  let digits: string;
-  do digits = `12${String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0')}`;
-  while (typed.has(digits));
-  typed.add(digits);
-  const requested = await requestOrganization(db, portico.config.policy.organizations, account, { taxId: `${digits.slice(0, 2)}-${digits.slice(2)}`, legalName, address: '12 Shore Rd, Duluth MN 55802', phone: '218-555-0100' });
-  if (!requested.ok || requested.kind !== 'register') throw new Error(`request refused: ${JSON.stringify(requested)}`);
-  return { user, id: requested.organizationId, last4: digits.slice(-4) };
-}
+const pendingOrganization = (legalName: string) => newPending(portico, db, legalName);
 
 const decisions = (organizationId: string, actions = ['operator.org_approve', 'operator.org_reject']) =>
   db.selectFrom('audit_events').select(['action', 'actor', 'client_id', 'details']).where('action', 'in', actions).where(({ eb, ref }) => eb(ref('details', '->>').key('organization_id' as never), '=', organizationId)).orderBy('occurred_at').execute();
@@ -124,6 +103,34 @@ describe('admin API organisations', () => {
       { action: 'operator.org_suspend', actor: `client:${ops.id}`, client_id: ops.id, details: { via: 'admin_api', reason: 'Unpaid invoices.' } },
       { action: 'operator.org_reinstate', actor: `client:${ops.id}`, client_id: ops.id },
     ]);
+  });
+
+  it('pages the pending requests oldest first with a cursor: every one once, a decision between pages skips none; a forged cursor is a 400 problem', async () => {
+    const token = await tokenOf(ops, 'admin:orgs');
+    const mine: string[] = [];
+    for (const name of ['Paging Clinic A', 'Paging Clinic B', 'Paging Clinic C', 'Paging Clinic D', 'Paging Clinic E']) mine.push((await pendingOrganization(name)).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await api(`/orgs?status=pending&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, token);
+      expect(page.status).toBe(200);
+      const items = page.body.items as Array<{ id: string; status: string }>;
+      expect(items.length).toBeLessThanOrEqual(2);
+      seen.push(...items.map((o) => o.id));
+      // Deciding a request already handed out moves the rest of the queue by nothing.
+      if (pages === 0) expect((await api(`/orgs/${items[0]!.id}/approve`, token, { method: 'POST' })).status).toBe(200);
+      cursor = page.body.next_cursor as string | null;
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBeGreaterThan(2);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.filter((id) => mine.includes(id))).toEqual(mine);
+
+    for (const forged of ['not-a-cursor', Buffer.from(JSON.stringify(['12', 'x', 'y'])).toString('base64url'), Buffer.from(JSON.stringify(['soon', 'x'])).toString('base64url')]) {
+      const refused = await api(`/orgs?cursor=${forged}`, token);
+      expect(refused, forged).toMatchObject({ status: 400, body: { type: 'urn:portico:admin-api:problem:invalid-request' } });
+    }
   });
 
   it('answers 403 to a token without admin:orgs and decides nothing', async () => {

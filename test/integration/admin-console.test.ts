@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { runCommand } from '../../src/cli/commands.js';
-import type { CommandContext } from '../../src/cli/context.js';
 import { findAccountById } from '../../src/identity/accounts.js';
 import type { Db } from '../../src/storage/database.js';
-import { DEVICE_COOKIE, TEST_DEVICE_TOKEN, usePortico, type TestPortico } from '../support/portico.js';
+import { openConsole as openConsoleAs, runCli, type Page } from '../support/console.js';
+import { usePortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
-import { formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
+import { hiddenInput } from '../support/user-agent.js';
 
 /*
  * The help-desk console at /admin: signed in through the account pages' client with the second
@@ -22,33 +21,8 @@ usePortico((started, database) => ((portico = started), (db = database)));
 /** With security answers, so the sign-in after the emailed code asks for nothing more. */
 const newUser = () => portico.createUser({ withAnswers: true });
 
-type Page = Awaited<ReturnType<UserAgent['follow']>>;
-
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CommandContext = { config: portico.config, db: async () => db, out: (l) => void out.push(l), err: (l) => void err.push(l), operator: 'desk-ann' };
-  const code = await runCommand(argv, ctx);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-async function accessCode(email: string): Promise<string> {
-  const mail = await db.selectFrom('mail_outbox').select('text_body').where('to_address', '=', email).where('template', '=', 'access-code').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
-  return /^(\d{6})$/m.exec(mail.text_body)![1]!;
-}
-
-/** Opens /admin in a browser that remembers the test device: the console still asks for the emailed code. */
-async function openConsole(user: { username: string; email: string; password: string }): Promise<{ agent: UserAgent; page: Page }> {
-  const agent = new UserAgent('http://127.0.0.1:9');
-  agent.cookies.set(DEVICE_COOKIE, TEST_DEVICE_TOKEN);
-  const signIn = await agent.follow(`${portico.url}/admin`);
-  const action = /action="([^"]+\/login)"/.exec(signIn.html!)![1]!;
-  const step = await agent.follow(new URL(action, signIn.url).toString(), { form: { csrf: hiddenInput(signIn.html!, 'csrf')!, login: user.username, password: user.password } });
-  expect(step.url).toMatch(/\/access-code$/);
-  const codeAction = new URL(formAction(step.html!, /\/access-code$/)!, step.url).toString();
-  const page = await agent.follow(codeAction, { form: { csrf: hiddenInput(step.html!, 'csrf')!, code: await accessCode(user.email) } });
-  return { agent, page };
-}
+const run = (...argv: string[]) => runCli(portico, db, ...argv);
+const openConsole = (user: { username: string; email: string; password: string }) => openConsoleAs(portico, db, user);
 
 const consoleEvents = (accountId: string) => db.selectFrom('audit_events').select(['action', 'actor', 'client_id']).where('account_id', '=', accountId).where('action', 'like', 'operator.%').orderBy('id').execute();
 const lock = (accountId: string) =>

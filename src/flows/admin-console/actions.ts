@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { msg, type Msg } from '../../i18n/index.js';
+import { InvalidCursor } from '../../identity/cursor.js';
 import { isOperatorAction, OPERATOR_ACTIONS, type AccountReport, type OperatorAction } from '../../identity/account-admin.js';
 import type { StaffRole } from '../../identity/staff.js';
 import { PageError } from '../../web/page-errors.js';
@@ -77,6 +78,12 @@ const noticeOf = (action: ConsoleAction, changed: boolean) => (action === 'unloc
 const idParam = z.string().uuid();
 const form = z.object({ reason: z.string().optional(), type: z.string().optional(), username: z.string().optional() });
 
+/** A page of results whose cursor this console did not hand out. */
+export function badCursor(error: unknown): never {
+  if (error instanceof InvalidCursor) throw new PageError(400, msg('error.bad_request_title'), msg('console.error.bad_cursor'));
+  throw error;
+}
+
 export const noSuchUser = () => new PageError(404, msg('error.not_found_title'), msg('error.not_found'));
 const staffTarget = () => new PageError(403, msg('console.error.forbidden_title'), msg('console.error.staff_target'));
 const operatorsOnly = () => new PageError(403, msg('console.error.forbidden_title'), msg('console.error.operators_only'));
@@ -112,7 +119,7 @@ async function confirm(ctx: Context, deps: FlowDeps): Promise<void> {
 }
 
 /** The reason's fault, if any: required, and at most REASON_MAX characters. */
-function reasonError(reason: string): Msg | undefined {
+export function reasonError(reason: string): Msg | undefined {
   if (reason === '') return msg('console.reason_required');
   if (reason.length > REASON_MAX) return msg('console.reason_too_long', { max: REASON_MAX });
   return undefined;

@@ -3,20 +3,24 @@
  * rides in the account pages' pending sign-in (account/account-sign-in.ts), which the account
  * callback hands to the console when it names one of these.
  */
-export type ConsoleReturn = 'admin' | `admin-user-${string}`;
+export type ConsoleReturn = 'admin' | 'admin-orgs' | `admin-user-${string}` | `admin-org-${string}`;
 
-const USER_RETURN = /^admin-user-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const ONE_RETURN = new RegExp(`^admin-(user|org)-(${UUID})$`);
 
-export const isConsoleReturn = (value: unknown): value is ConsoleReturn => value === 'admin' || (typeof value === 'string' && USER_RETURN.test(value));
+export const isConsoleReturn = (value: unknown): value is ConsoleReturn => value === 'admin' || value === 'admin-orgs' || (typeof value === 'string' && ONE_RETURN.test(value));
 
 /** The console page a return names. */
 export function consolePath(back: ConsoleReturn): string {
-  const id = USER_RETURN.exec(back)?.[1];
-  return id ? `/admin/users/${id}` : '/admin/users';
+  const [, kind, id] = ONE_RETURN.exec(back) ?? [];
+  if (kind && id) return `/admin/${kind}s/${id}`;
+  return back === 'admin-orgs' ? '/admin/orgs' : '/admin/users';
 }
 
-/** The return for a console path: a user's page comes back to that user, anything else to the search. */
+/** The return for a console path: a user's or organisation's page comes back to it, the queue to the queue, anything else to the search. */
 export function consoleReturnOf(path: string): ConsoleReturn {
-  const back = `admin-user-${path.replace(/^\/admin\/users\//, '').split('/')[0] ?? ''}`;
-  return isConsoleReturn(back) ? back : 'admin';
+  const [, kind, id] = /^\/admin\/(user|org)s(?:\/([^/]+))?/.exec(path) ?? [];
+  const back = `admin-${kind}-${id}`;
+  if (isConsoleReturn(back)) return back;
+  return kind === 'org' ? 'admin-orgs' : 'admin';
 }

@@ -1,18 +1,16 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { InvalidCursor } from '../../identity/cursor.js';
-import { msg } from '../../i18n/index.js';
-import { PageError } from '../../web/page-errors.js';
 import { sendPage } from '../../web/render.js';
 import type { FlowDeps } from '../deps.js';
-import { ACTION_WORDS, actionSlug, CONSOLE_ACTIONS, consoleActionRoutes, noSuchUser, NOTICES, roleMayRun } from './actions.js';
+import { ACTION_WORDS, actionSlug, badCursor, CONSOLE_ACTIONS, consoleActionRoutes, noSuchUser, NOTICES, roleMayRun } from './actions.js';
+import { consoleOrgRoutes } from './orgs.js';
 import { clearConsoleSession, loadStaffPlace } from './place.js';
 
 /*
  * The help-desk console: server-rendered pages over the admin API's own services (a user
  * search, one user's report) and the help desk's actions, with the staff member's ID as the
- * audit actor; the actions themselves are in actions.ts.
+ * audit actor; the actions themselves are in actions.ts, organisation requests in orgs.ts.
  */
 
 const SEARCH_LIMIT = 50;
@@ -31,11 +29,6 @@ async function search(ctx: Context, deps: FlowDeps): Promise<void> {
   const page = q ? await deps.identity.admin.searchAccounts({ q, limit: SEARCH_LIMIT, cursor }).catch(badCursor) : undefined;
   const next = page?.nextCursor ? `/admin/users?${new URLSearchParams({ q, cursor: page.nextCursor }).toString()}` : undefined;
   sendPage(ctx, deps.renderer, 'console-users', { csrf: place.csrf, done, q, results: page?.items, next, later: cursor !== undefined });
-}
-
-function badCursor(error: unknown): never {
-  if (error instanceof InvalidCursor) throw new PageError(400, msg('error.bad_request_title'), msg('console.error.bad_cursor'));
-  throw error;
 }
 
 async function showUser(ctx: Context, deps: FlowDeps): Promise<void> {
@@ -65,5 +58,6 @@ export function consoleRoutes(router: Router, deps: FlowDeps): void {
   router.get('/admin/users', (ctx) => search(ctx, deps));
   router.get('/admin/users/:id', (ctx) => showUser(ctx, deps));
   router.post('/admin/sign-out', (ctx) => signOut(ctx, deps));
+  consoleOrgRoutes(router, deps);
   consoleActionRoutes(router, deps);
 }

@@ -1,4 +1,6 @@
 import type { Db } from '../../storage/database.js';
+import { afterCreated, createdKey, createdMicros } from '../created-order.js';
+import { pageOf, type Page } from '../cursor.js';
 import type { OrganizationStatus } from '../../storage/schema.js';
 import { enqueueMail } from '../../notify/outbox.js';
 import { emitEvent } from '../account-events.js';
@@ -57,6 +59,37 @@ export async function listOrganizations(db: Db, status?: OrganizationStatus, lim
   return (await query.orderBy('created_at').orderBy('id').limit(limit).execute()).map(summary);
 }
 
+/** In a page: also who asked for it (their username, while their ID exists). */
+export interface OrganizationRow extends OrganizationSummary {
+  requester: string | null;
+}
+
+/**
+ * Organisations a page at a time, oldest first (the queue of requests, in the order they came),
+ * optionally of one status; the cursor is the last row's key, so a decision between pages
+ * neither repeats nor skips a request. Throws InvalidCursor.
+ */
+export async function pageOrganizations(db: Db, query: { status?: OrganizationStatus; limit: number; cursor?: string }): Promise<Page<OrganizationRow>> {
+  let select = db
+    .selectFrom('organizations')
+    .select(['id', 'legal_name', 'tax_id_last4', 'kind', 'status', 'created_at', createdMicros])
+    .select((eb) =>
+      eb
+        .selectFrom('organization_requests')
+        .innerJoin('accounts', 'accounts.id', 'organization_requests.account_id')
+        .select('accounts.username')
+        .whereRef('organization_requests.organization_id', '=', 'organizations.id')
+        .where('organization_requests.kind', '=', 'register')
+        .orderBy('organization_requests.created_at')
+        .limit(1)
+        .as('requester'),
+    );
+  if (query.status) select = select.where('status', '=', query.status);
+  if (query.cursor) select = select.where(afterCreated(query.cursor, 'asc'));
+  const rows = await select.orderBy('organizations.created_at').orderBy('organizations.id').limit(query.limit + 1).execute();
+  return pageOf(rows, query.limit, createdKey, (row) => ({ ...summary(row), requester: row.requester ?? null }));
+}
+
 export async function showOrganization(db: Db, id: string): Promise<OrganizationDetail | undefined> {
   const row = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return undefined;
@@ -68,11 +101,14 @@ export async function showOrganization(db: Db, id: string): Promise<Organization
     .where('organization_requests.kind', '=', 'register')
     .orderBy('organization_requests.created_at')
     .executeTakeFirst();
-  const count = async (table: 'memberships' | 'organization_requests') => {
-    let query = db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', id);
-    if (table === 'organization_requests') query = query.where('kind', '=', 'join').where('status', '=', 'pending');
-    return Number((await query.executeTakeFirstOrThrow()).n);
-  };
+  const count = (rows: { n: string }) => Number(rows.n);
+  const members = db.selectFrom('memberships').select((eb) => eb.fn.countAll<string>().as('n')).where('organization_id', '=', id);
+  const joinRequests = db
+    .selectFrom('organization_requests')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('organization_id', '=', id)
+    .where('kind', '=', 'join')
+    .where('status', '=', 'pending');
   return {
     ...summary(row),
     address: row.address,
@@ -82,8 +118,8 @@ export async function showOrganization(db: Db, id: string): Promise<Organization
     decidedAt: row.decided_at && new Date(row.decided_at),
     reason: row.reason,
     ...(requester ? { requester: { accountId: requester.id, username: requester.username, email: requester.email } } : {}),
-    members: await count('memberships'),
-    pendingJoinRequests: await count('organization_requests'),
+    members: count(await members.executeTakeFirstOrThrow()),
+    pendingJoinRequests: count(await joinRequests.executeTakeFirstOrThrow()),
   };
 }
 

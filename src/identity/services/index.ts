@@ -12,6 +12,7 @@ import { phoneService } from './phone.js';
 import { adminService } from './admin.js';
 import { invitationService } from './invitation.js';
 import { organizationsService } from './organizations.js';
+import { webhooksService } from './webhooks.js';
 
 export type { IdentityEnv } from './env.js';
 
@@ -35,6 +36,7 @@ export function createIdentity(env: IdentityEnv) {
     admin: adminService(env),
     invitation: invitationService(env),
     organizations: organizationsService(env),
+    webhooks: webhooksService(env),
   };
 }
 

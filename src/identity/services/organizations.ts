@@ -3,7 +3,7 @@ import type { AuditOrigin } from '../audit.js';
 import type { OrganizationFields } from '../organizations/fields.js';
 import { acceptInvitation, cancel, findInvitation, invite, listInvitations, resend } from '../organizations/invitations.js';
 import { administers, changeRole, listMembers, organizationsOf, removeMember } from '../organizations/members.js';
-import { decideOrganization, listOrganizations, showOrganization, suspendOrganization, type OperatorActor } from '../organizations/operator.js';
+import { decideOrganization, listOrganizations, pageOrganizations, showOrganization, suspendOrganization, type OperatorActor } from '../organizations/operator.js';
 import { decideJoinRequest, pendingJoinRequests, pendingRequestsOf, requestOrganization } from '../organizations/requests.js';
 import type { OrgRole } from '../organizations/roles.js';
 import type { OrganizationStatus } from '../../storage/schema.js';
@@ -39,6 +39,8 @@ export function organizationsService(env: IdentityEnv) {
     findInvitation: (token: string | undefined) => findInvitation(db, token),
     acceptInvitation: (token: string, account: Pick<Account, 'id'>, origin?: AuditOrigin) => acceptInvitation(db, token, account, origin),
     list: (status?: OrganizationStatus) => listOrganizations(db, status),
+    /** A page of them, oldest first; throws InvalidCursor. */
+    page: (query: { status?: OrganizationStatus; limit: number; cursor?: string }) => pageOrganizations(db, query),
     show: (id: string) => showOrganization(db, id),
     decide: (id: string, approve: boolean, operator: OperatorActor, reason?: string) => decideOrganization(db, id, approve, operator, reason),
     /** Suspends an approved organisation (true, with a reason) or reinstates a suspended one (false). */
