@@ -137,6 +137,7 @@ describe('members', () => {
     const badRole = await post(agent, page, `/org/${organizationId}/members/${ana.id}/role`, { role: 'owner' });
     expect(badRole.response.status).toBe(400);
     expect(fieldError(badRole.html, `role-${ana.id}`)).toBe('Choose a role: administrator or member.');
+    expect(badRole.html).toContain(`name="return" value="/org/${organizationId}"`);
     expect(await roleOf(organizationId, ana.id)).toBe('member');
 
     const lastAdmin = await post(agent, page, `/org/${organizationId}/members/${admin.id}/remove`);

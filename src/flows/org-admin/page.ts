@@ -48,6 +48,8 @@ export async function renderOrgPage(ctx: Context, deps: FlowDeps, place: OrgPlac
     notice: takeFlash(ctx, deps, account.id),
     errors: messages.errors ?? {},
     values: messages.values ?? {},
+    // A refused post shows this page at the post's address: the language switch comes back here.
+    returnTo: orgPagePath(organization.id, page),
   }, status);
 }
 

@@ -27,6 +27,7 @@ export async function mailPasswordReset(db: Db, policy: Policy, issuer: string, 
   if (!member || member.status !== 'active') return { ok: false, reason: 'not_found' };
   if (recoversByHelpDesk(policy, member)) {
     await mailHelpDesk(db, policy, member, 'password', origin);
+    await recordAudit(db, { action: 'organization.password_reset_mailed', actor: `account:${admin.id}`, accountId: member.id, ...origin, details: { organization_id: organizationId, help_desk: true } });
     return { ok: true };
   }
   const since = new Date(Date.now() - policy.second_step.access_code.resend_throttle_seconds * 1000);
