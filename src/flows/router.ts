@@ -21,6 +21,7 @@ import { newPasswordStepRoutes, renderNewPassword } from './new-password/routes.
 import { linkLegacyRoutes, renderLinkLegacy } from './link-legacy/routes.js';
 import { abortRoutes } from './abort-routes.js';
 import { homeRoutes } from './home/routes.js';
+import { orgAdminRoutes } from './org-admin/routes.js';
 
 /**
  * The hosted pages. GET /interaction/:uid shows the step oidc-provider's policy asks for;
@@ -64,6 +65,7 @@ export function createFlowRouter(deps: FlowDeps): Router {
   invitationRoutes(router, deps);
   verifyEmailRoutes(router, deps);
   accountRoutes(router, deps);
+  orgAdminRoutes(router, deps);
   consoleRoutes(router, deps);
   legalRoutes(router, deps);
   secondStepRoutes(router, deps);

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessibilityViolations, launchBrowser, signInOnHostedPage, startTestPortal, trustedContext } from '../support/browser.js';
 import { clients, portalOrigin, startPortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
+import { findAccountById } from '../../src/identity/accounts.js';
+import { PasswordHasher } from '../../src/identity/passwords.js';
+import { organizationsService } from '../../src/identity/services/organizations.js';
 
 /*
  * The account pages as a person sees them in Chromium: axe-clean in English and Spanish, no
@@ -57,6 +60,41 @@ describe('the account pages in a real browser', () => {
         expect(await page.locator('html').getAttribute('lang')).toBe(lang);
         expect([path, lang, await accessibilityViolations(page)]).toEqual([path, lang, []]);
       }
+    }
+  }, 240_000);
+
+  it('has no accessibility violations on the organisation pages, lists filled and a change refused beside its member, in English and Spanish, and reflows them at 320 px', async () => {
+    const db = portico.server.database.db;
+    const orgs = organizationsService({ db, hasher: new PasswordHasher(portico.config.policy.argon2), policy: portico.config.policy, issuer: portico.config.issuer, phone: undefined as never, portals: portico.server.portals });
+    const fields = { taxId: `12-${String(Date.now() % 10_000_000).padStart(7, '0')}`, legalName: 'Lakeside Family Clinic', address: '12 Shore Rd', phone: '218-555-0100' };
+    const admin = await portico.createUser();
+    const requested = await orgs.request((await findAccountById(db, admin.id))!, fields);
+    if (!requested.ok) throw new Error('refused');
+    await orgs.decide(requested.organizationId, true, 'ops-test');
+    const asker = await portico.createUser();
+    await orgs.request((await findAccountById(db, asker.id))!, fields);
+    await orgs.invite((await findAccountById(db, admin.id))!, requested.organizationId, `invited.${Date.now()}@example.com`, 'member');
+    const page = await (await trustedContext(browser, portico.url)).newPage();
+    await page.goto(`${portico.url}/org`);
+    await signInOnHostedPage(page, admin.username, admin.password);
+    await page.getByRole('heading', { name: 'Members of Lakeside Family Clinic' }).waitFor();
+    const base = `${portico.url}/org/${requested.organizationId}`;
+    for (const lang of ['en', 'es']) {
+      await page.context().addCookies([{ name: 'portico_lang', value: lang, url: portico.url }]);
+      for (const path of ['', '/invitations', '/requests']) {
+        await page.goto(`${base}${path}`);
+        expect([path, lang, await accessibilityViolations(page)]).toEqual([path, lang, []]);
+      }
+    }
+    await page.goto(base);
+    await page.locator('form[action$="/remove"] button').first().click();
+    await page.locator('.field-error').waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    // And they reflow at 320 px, forms beside each member included.
+    await page.setViewportSize({ width: 320, height: 640 });
+    for (const path of ['', '/invitations', '/requests']) {
+      await page.goto(`${base}${path}`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(320);
     }
   }, 240_000);
 

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/log.js';
 import type { Db } from '../../src/storage/database.js';
 import type { Account } from '../../src/storage/schema.js';
 import { DEVICE_COOKIE, startPortico, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
-import { hiddenInput, UserAgent } from '../support/user-agent.js';
+import { hiddenInput, openSignedIn, UserAgent } from '../support/user-agent.js';
 import { oidc, RelyingParty } from '../support/rp.js';
 import { TestSmtp } from '../support/smtp.js';
 import { waitUntil } from '../support/wait.js';
@@ -297,14 +297,7 @@ describe('users create --organization', () => {
 });
 
 describe('the account page to register or join an organisation', () => {
-  async function openAccount(user: { username: string; password: string }, path: string) {
-    const agent = new UserAgent('http://127.0.0.1:9');
-    agent.cookies.set(DEVICE_COOKIE, TEST_DEVICE_TOKEN);
-    const signIn = await agent.follow(`${portico.url}${path}`);
-    const action = /action="([^"]+\/login)"/.exec(signIn.html!)![1]!;
-    const page = await agent.follow(new URL(action, signIn.url).toString(), { form: { csrf: hiddenInput(signIn.html!, 'csrf')!, login: user.username, password: user.password } });
-    return { agent, page };
-  }
+  const openAccount = (user: { username: string; password: string }, path: string) => openSignedIn(portico.url, user, path, { cookie: DEVICE_COOKIE, token: TEST_DEVICE_TOKEN });
   const fieldError = (html: string, field: string) => new RegExp(`id="${field}-error">([^<]*)<`).exec(html)?.[1];
 
   it('a self-registered provider is sent from "Your ID is ready" to register or join an organisation', async () => {

@@ -65,3 +65,16 @@ export function hiddenInput(html: string, name: string): string | undefined {
 export function formAction(html: string, pattern: RegExp): string | undefined {
   return [...html.matchAll(/<form[^>]*action="([^"]+)"/g)].map((m) => m[1]!).find((a) => pattern.test(a));
 }
+
+/**
+ * A browser signed in to Portico's own pages by opening `path` (they send it to sign in, and
+ * back): the device is the test's trusted one, so no second step is asked.
+ */
+export async function openSignedIn(baseUrl: string, user: { username: string; password: string }, path: string, device: { cookie: string; token: string }) {
+  const agent = new UserAgent('http://127.0.0.1:9');
+  agent.cookies.set(device.cookie, device.token);
+  const signIn = await agent.follow(`${baseUrl}${path}`);
+  const action = /action="([^"]+\/login)"/.exec(signIn.html!)![1]!;
+  const page = await agent.follow(new URL(action, signIn.url).toString(), { form: { csrf: hiddenInput(signIn.html!, 'csrf')!, login: user.username, password: user.password } });
+  return { agent, page };
+}

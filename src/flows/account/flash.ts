@@ -28,6 +28,14 @@ const NOTICES = [
   'account.phone.notice.changed',
   'account.phone.notice.removed',
   'account.notice.org_requested',
+  'orgadmin.notice.role_changed',
+  'orgadmin.notice.removed',
+  'orgadmin.notice.reset_sent',
+  'orgadmin.notice.invited',
+  'orgadmin.notice.resent',
+  'orgadmin.notice.cancelled',
+  'orgadmin.notice.approved',
+  'orgadmin.notice.declined',
 ] as const;
 export type AccountNotice = (typeof NOTICES)[number];
 

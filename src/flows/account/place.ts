@@ -8,7 +8,7 @@ import type { FlowDeps } from '../deps.js';
 import { requireForm } from '../interaction.js';
 import { providerSessionAccount } from '../../oidc/session-check.js';
 import { clearAccountSession, readAccountSession, setAccountSession, type AccountSession } from './account-session.js';
-import { accountSignInUrl } from './account-sign-in.js';
+import { accountSignInUrl, type SignInReturn } from './account-sign-in.js';
 import { pageOf } from './pages.js';
 
 export interface AccountPlace {
@@ -30,15 +30,17 @@ async function sameProviderSession(deps: FlowDeps, session: AccountSession): Pro
  * Who is on the account page. Not signed in, disabled, signed out everywhere since, or signed
  * out of the provider session (through any portal): sign in first. `sensitive` changes also
  * need a sign-in within the policy's recent_auth_minutes: the settings flow waits while the
- * person types the password again (prompt=login) and comes back to the page the form is on.
+ * person types the password again (prompt=login) and comes back to the page the form is on
+ * (`back`, when that is not an account page).
  */
-export async function loadAccountPlace(ctx: Context, deps: FlowDeps, options: { post?: boolean; sensitive?: boolean } = {}): Promise<AccountPlace> {
+export async function loadAccountPlace(ctx: Context, deps: FlowDeps, options: { post?: boolean; sensitive?: boolean; back?: SignInReturn } = {}): Promise<AccountPlace> {
+  const back = options.back ?? pageOf(ctx.path);
   const { account: service } = deps.identity;
   const cookie = readAccountSession(ctx, deps);
   const account = cookie && (await service.account(cookie.accountId));
   if (!cookie || !account || account.status !== 'active' || predatesEpoch(account.sessions_valid_after, cookie.authTime) || !(await sameProviderSession(deps, cookie))) {
     clearAccountSession(ctx);
-    throw new GoTo(accountSignInUrl(ctx, deps, pageOf(ctx.path)));
+    throw new GoTo(accountSignInUrl(ctx, deps, back));
   }
   if (options.post) requireForm(ctx, deps, accountBinding(account.id), msg('standalone.csrf.body'));
   const { expiresAt, ...session } = cookie;
@@ -49,7 +51,7 @@ export async function loadAccountPlace(ctx: Context, deps: FlowDeps, options: { 
   }
   if (options.sensitive && service.owesSignIn(flow, session.authTime)) {
     await service.reauthRequired(flow);
-    throw new GoTo(accountSignInUrl(ctx, deps, pageOf(ctx.path), { prompt: 'login' }));
+    throw new GoTo(accountSignInUrl(ctx, deps, back, { prompt: 'login' }));
   }
   return { session, account, flow, origin: { ip: ctx.ip, userAgent: ctx.get('user-agent'), clientId: 'portico-account' } };
 }

@@ -29,6 +29,9 @@ export const LISTED_DAYS = 7;
 const hashOf = async (db: Db, token: string) => keyedHash(await codeHmacKey(db), 'org-invitation', token);
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
+/** An address an invitation can go to; the pages check it too, to answer beside the field. */
+export const isInvitableEmail = (address: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address) && address.length <= 254;
+
 type Refused = { ok: false; reason: 'forbidden' | 'not_found' | 'limited' | 'invalid' };
 
 interface Sender {
@@ -51,7 +54,7 @@ export function invite(db: Db, sender: Sender, organizationId: string, email: st
   return inTransaction(db, async (trx) => {
     if (!(await administers(trx, organizationId, sender.admin.id))) return { ok: false, reason: 'forbidden' };
     const address = email.trim();
-    if (!isOrgRole(role) || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address) || address.length > 254) return { ok: false, reason: 'invalid' };
+    if (!isOrgRole(role) || !isInvitableEmail(address)) return { ok: false, reason: 'invalid' };
     if (!(await mayInvite(trx, sender.policy, sender.admin.id))) return { ok: false, reason: 'limited' };
     const token = randomToken();
     const now = new Date();

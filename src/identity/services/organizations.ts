@@ -3,6 +3,7 @@ import type { AuditOrigin } from '../audit.js';
 import type { OrganizationFields } from '../organizations/fields.js';
 import { acceptInvitation, cancel, findInvitation, invite, listInvitations, resend } from '../organizations/invitations.js';
 import { administers, changeRole, listMembers, organizationsOf, removeMember } from '../organizations/members.js';
+import { mailPasswordReset } from '../organizations/password-reset.js';
 import { decideOrganization, listOrganizations, pageOrganizations, showOrganization, suspendOrganization, type OperatorActor } from '../organizations/operator.js';
 import { decideJoinRequest, pendingJoinRequests, pendingRequestsOf, requestOrganization } from '../organizations/requests.js';
 import type { OrgRole } from '../organizations/roles.js';
@@ -30,6 +31,8 @@ export function organizationsService(env: IdentityEnv) {
     members: async (adminId: string, organizationId: string, search?: string) => ((await administers(db, organizationId, adminId)) ? listMembers(db, organizationId, search) : undefined),
     changeRole: (adminId: string, organizationId: string, memberId: string, role: OrgRole, origin?: AuditOrigin) => changeRole(db, adminId, organizationId, memberId, role, origin),
     removeMember: (adminId: string, organizationId: string, memberId: string, origin?: AuditOrigin) => removeMember(db, adminId, organizationId, memberId, origin),
+    /** Mails the member the way to their own forgot-password page (organizations/password-reset.ts). */
+    passwordReset: (admin: Admin, organizationId: string, memberId: string, origin?: AuditOrigin) => mailPasswordReset(db, policy, issuer, admin, organizationId, memberId, origin),
     joinRequests: (adminId: string, organizationId: string) => pendingJoinRequests(db, adminId, organizationId),
     decideJoin: (adminId: string, organizationId: string, requestId: string, approve: boolean, origin?: AuditOrigin) => decideJoinRequest(db, adminId, organizationId, requestId, approve, origin),
     invite: (admin: Admin, organizationId: string, email: string, role: string, origin?: AuditOrigin) => invite(db, sender(admin), organizationId, email, role, origin),
