@@ -8,6 +8,7 @@ import { hostCookie } from '../../web/cookies.js';
 import type { AccountSession } from './account-session.js';
 import { isAccountPage, type AccountPageName } from './pages.js';
 import { isConsoleReturn, type ConsoleReturn } from '../admin-console/returns.js';
+import { isInvitationReturn, type InvitationReturn } from '../org-invitation/returns.js';
 
 /*
  * The account pages as a relying party of their own provider: an authorization request with
@@ -18,15 +19,18 @@ import { isConsoleReturn, type ConsoleReturn } from '../admin-console/returns.js
 const pendingCookie = hostCookie('portico_account_login');
 const PENDING_TTL_MS = 15 * 60_000;
 
+/** An account page, a help-desk console page, or an organisation invitation's page. */
+export type SignInReturn = AccountPageName | ConsoleReturn | InvitationReturn;
+
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
 /**
  * Where to send the browser to sign in (/auth; the SSO session may answer at once, else the
  * sign-in page), with the state and PKCE verifier it must come back with set in a cookie, and
- * the account page (or help-desk console page) to return to (a name from a fixed list, never an
- * address).
+ * the account page (or help-desk console page, or invitation page) to return to (a name from a
+ * fixed shape, never an address).
  */
-export function accountSignInUrl(ctx: Context, deps: FlowDeps, page: AccountPageName | ConsoleReturn, extra: Record<string, string> = {}): string {
+export function accountSignInUrl(ctx: Context, deps: FlowDeps, page: SignInReturn, extra: Record<string, string> = {}): string {
   const state = randomBytes(16).toString('base64url');
   const verifier = randomBytes(32).toString('base64url');
   pendingCookie.set(ctx, `${state}.${verifier}.${page}`, PENDING_TTL_MS);
@@ -49,7 +53,7 @@ export function accountSignInUrl(ctx: Context, deps: FlowDeps, page: AccountPage
  * Redeems the callback's code once, with the page to return to and the assurance level the
  * sign-in reached (its acr); undefined when anything does not match.
  */
-export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise<{ session: AccountSession; page: AccountPageName | ConsoleReturn; acr?: string } | undefined> {
+export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise<{ session: AccountSession; page: SignInReturn; acr?: string } | undefined> {
   const [state, verifier, page] = (pendingCookie.get(ctx) ?? '').split('.');
   pendingCookie.clear(ctx);
   const { code, state: returned } = ctx.query;
@@ -59,6 +63,6 @@ export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise
   if (model.redirectUri !== accountRedirectUri(deps.config.issuer) || !model.codeChallenge || !hashesEqual(model.codeChallenge, s256(verifier))) return undefined;
   await model.consume();
   if (!model.accountId || typeof model.authTime !== 'number' || typeof model.sessionUid !== 'string') return undefined;
-  const back = isAccountPage(page) || isConsoleReturn(page) ? page : 'overview';
+  const back = isAccountPage(page) || isConsoleReturn(page) || isInvitationReturn(page) ? page : 'overview';
   return { session: { accountId: model.accountId, authTime: model.authTime, sessionUid: model.sessionUid }, page: back, acr: typeof model.acr === 'string' ? model.acr : undefined };
 }
