@@ -1,12 +1,10 @@
 import type { BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { runCommand } from '../../src/cli/commands.js';
 import { findAccountById } from '../../src/identity/accounts.js';
-import { PasswordHasher } from '../../src/identity/passwords.js';
-import { organizationsService } from '../../src/identity/services/organizations.js';
 import { accessibilityViolations, signInOnHostedPage, trustedContext } from '../support/browser.js';
 import { useBrowserHarness, type BrowserHarness } from '../support/harness.js';
 import { fillRegistration, newPerson } from '../support/journeys.js';
+import { approveByCli, organizationsOf } from '../support/organizations.js';
 import { clients, portalOrigin } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 
@@ -27,11 +25,11 @@ describe('accepting organisation invitations in a real browser', () => {
 
   async function approvedOrganization(legalName: string) {
     const { portico } = harness;
-    const orgs = organizationsService({ db: db(), hasher: new PasswordHasher(portico.config.policy.argon2), policy: portico.config.policy, issuer: portico.config.issuer, phone: undefined as never, portals: portico.server.portals });
+    const orgs = organizationsOf(portico);
     const admin = (await findAccountById(db(), (await portico.createUser({ givenName: 'Ada', familyName: 'Admin' })).id))!;
     const requested = await orgs.request(admin, { taxId: '12-3456789', legalName, address: '12 Shore Rd, Duluth MN 55802', phone: '218-555-0100' });
     if (!requested.ok) throw new Error('request refused');
-    expect(await runCommand(['orgs', 'approve', requested.organizationId], { config: portico.config, db: async () => db(), out: () => {}, err: () => {}, operator: 'ops-olga' })).toBe(0);
+    expect(await approveByCli(portico, requested.organizationId)).toBe(0);
     return { orgs, admin, organizationId: requested.organizationId };
   }
 

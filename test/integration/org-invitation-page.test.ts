@@ -1,14 +1,13 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand } from '../../src/cli/commands.js';
 import { findAccountById } from '../../src/identity/accounts.js';
-import { PasswordHasher } from '../../src/identity/passwords.js';
-import { organizationsService, type OrganizationsService } from '../../src/identity/services/organizations.js';
+import type { OrganizationsService } from '../../src/identity/services/organizations.js';
 import { createLogger } from '../../src/log.js';
 import type { Db } from '../../src/storage/database.js';
 import type { Account } from '../../src/storage/schema.js';
-import { DEVICE_COOKIE, startPortico, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
-import { TestSmtp } from '../support/smtp.js';
+import { DEVICE_COOKIE, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
+import { captureLog } from '../support/log-capture.js';
+import { approveByCli, organizationsOf, startWithSmtp } from '../support/organizations.js';
+import type { TestSmtp } from '../support/smtp.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
 /*
@@ -19,13 +18,7 @@ import { hiddenInput, UserAgent } from '../support/user-agent.js';
  * get their page. No token reaches a log line.
  */
 
-const lines: string[] = [];
-const capture = new Writable({
-  write(chunk, _encoding, done) {
-    lines.push(String(chunk));
-    done();
-  },
-});
+const { lines, stream: capture } = captureLog();
 
 let smtp: TestSmtp;
 let portico: TestPortico;
@@ -33,24 +26,21 @@ let db: Db;
 let orgs: OrganizationsService;
 const tokens = new Set<string>();
 
+let stop: (() => Promise<void>) | undefined;
+
 beforeAll(async () => {
-  smtp = await TestSmtp.start();
-  portico = await startPortico({
+  ({ smtp, portico, stop } = await startWithSmtp({
     logger: createLogger('trace', capture),
-    env: { SMTP_URL: smtp.url, MAIL_FROM: 'Portico <no-reply@portico.test>' },
     policy: {
       organizations: { invitations_per_admin_per_day: 50 },
       rate_limits: { registration: { per_ip: { points: 0 } } },
       second_step: { require_security_questions: false },
     },
-  });
+  }));
   db = portico.server.database.db;
-  orgs = organizationsService({ db, hasher: new PasswordHasher(portico.config.policy.argon2), policy: portico.config.policy, issuer: portico.config.issuer, phone: undefined as never, portals: portico.server.portals });
+  orgs = organizationsOf(portico);
 });
-afterAll(async () => {
-  await portico?.stop();
-  await smtp?.close();
-});
+afterAll(() => stop?.());
 
 let taxIds = 0;
 /** An approved organisation whose administrator is Ada Admin. */
@@ -59,8 +49,7 @@ async function approvedOrganization(legalName: string): Promise<{ admin: Account
   const taxId = `12-${String(Date.now() % 10_000_000 + ++taxIds).padStart(7, '0')}`;
   const requested = await orgs.request(admin, { taxId, legalName, address: '12 Shore Rd, Duluth MN 55802', phone: '218-555-0100' });
   if (!requested.ok || requested.kind !== 'register') throw new Error(`request refused: ${JSON.stringify(requested)}`);
-  const code = await runCommand(['orgs', 'approve', requested.organizationId], { config: portico.config, db: async () => db, out: () => {}, err: () => {}, operator: 'ops-olga' });
-  expect(code).toBe(0);
+  expect(await approveByCli(portico, requested.organizationId)).toBe(0);
   return { admin, organizationId: requested.organizationId };
 }
 
