@@ -103,6 +103,10 @@ describe('the invitation link', () => {
     expect(back.url).toBe(`${portico.url}/org/invitation?token=${token}`);
     expect(back.html).toContain(`You are signed in as ${user.username}.`);
     expect(await orgs.of(user.id)).toEqual([]);
+    // A join posted without the page's form token (another site's form) does nothing.
+    const forged = await agent.follow(`${portico.url}/org/invitation`, { form: { token } });
+    expect(forged.response.status).toBe(403);
+    expect(await orgs.of(user.id)).toEqual([]);
     const joined = await join(agent, back, token);
     expect(joined.response.status).toBe(200);
     expect(joined.html).toContain('You are now a member of Lakeside Family Clinic.');
