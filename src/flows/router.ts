@@ -8,6 +8,7 @@ import { isFirstParty } from './first-party.js';
 import { renderSignIn, signInRoutes } from './sign-in/routes.js';
 import { passkeySignInRoutes } from './sign-in/passkey-routes.js';
 import { invitationRoutes } from './invitation/routes.js';
+import { orgInvitationRoutes } from './org-invitation/routes.js';
 import { registerRoutes } from './register/routes.js';
 import { verifyEmailRoutes } from './verify-email/routes.js';
 import { accountRoutes } from './account/routes.js';
@@ -63,6 +64,7 @@ export function createFlowRouter(deps: FlowDeps): Router {
   consentRoutes(router, deps);
   registerRoutes(router, deps);
   invitationRoutes(router, deps);
+  orgInvitationRoutes(router, deps);
   verifyEmailRoutes(router, deps);
   accountRoutes(router, deps);
   orgAdminRoutes(router, deps);

@@ -1,18 +1,18 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCommand } from '../../src/cli/commands.js';
 import type { CommandContext } from '../../src/cli/context.js';
 import { findAccountById } from '../../src/identity/accounts.js';
 import { openTaxId } from '../../src/identity/organizations/tax-id.js';
-import { PasswordHasher } from '../../src/identity/passwords.js';
-import { organizationsService, type OrganizationsService } from '../../src/identity/services/organizations.js';
+import type { OrganizationsService } from '../../src/identity/services/organizations.js';
 import { createLogger } from '../../src/log.js';
 import type { Db } from '../../src/storage/database.js';
 import type { Account } from '../../src/storage/schema.js';
-import { DEVICE_COOKIE, startPortico, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
+import { DEVICE_COOKIE, TEST_DEVICE_TOKEN, type TestPortico } from '../support/portico.js';
 import { hiddenInput, openSignedIn, UserAgent } from '../support/user-agent.js';
 import { oidc, RelyingParty } from '../support/rp.js';
-import { TestSmtp } from '../support/smtp.js';
+import { captureLog } from '../support/log-capture.js';
+import { organizationsOf, startWithSmtp } from '../support/organizations.js';
+import type { TestSmtp } from '../support/smtp.js';
 import { waitUntil } from '../support/wait.js';
 
 /*
@@ -23,13 +23,7 @@ import { waitUntil } from '../support/wait.js';
  * Tax ID make one organisation; this file also runs on PostgreSQL in CI's second pass.
  */
 
-const lines: string[] = [];
-const capture = new Writable({
-  write(chunk, _encoding, done) {
-    lines.push(String(chunk));
-    done();
-  },
-});
+const { lines, stream: capture } = captureLog();
 
 let smtp: TestSmtp;
 let portico: TestPortico;
@@ -37,11 +31,11 @@ let db: Db;
 let orgs: OrganizationsService;
 const cliOutput: string[] = [];
 
+let stop: (() => Promise<void>) | undefined;
+
 beforeAll(async () => {
-  smtp = await TestSmtp.start();
-  portico = await startPortico({
+  ({ smtp, portico, stop } = await startWithSmtp({
     logger: createLogger('trace', capture),
-    env: { SMTP_URL: smtp.url, MAIL_FROM: 'Portico <no-reply@portico.test>' },
     policy: {
       organizations: { invitations_per_admin_per_day: 5, join_requests_per_account_per_day: 30 },
       rate_limits: { registration: { per_ip: { points: 0 } } },
@@ -51,14 +45,11 @@ beforeAll(async () => {
         { id: 'provider', label: { en: 'Provider', es: 'Proveedor' }, self_registration: true, needs_organization: true, recovery: 'help_desk' },
       ],
     },
-  });
+  }));
   db = portico.server.database.db;
-  orgs = organizationsService({ db, hasher: new PasswordHasher(portico.config.policy.argon2), policy: portico.config.policy, issuer: portico.config.issuer, phone: undefined as never, portals: portico.server.portals });
+  orgs = organizationsOf(portico);
 });
-afterAll(async () => {
-  await portico?.stop();
-  await smtp?.close();
-});
+afterAll(() => stop?.());
 
 /** Every Tax ID this file typed: none may appear whole anywhere. */
 const seenDigits = new Set<string>();

@@ -10,8 +10,8 @@ export function newPerson() {
   return { username: `newuser${id}`, email: `new.user.${id}@example.com`, password: `Blue${id}Sky` };
 }
 
-/** Fills "Create an ID" by its labels and submits it; waits for the verification page. */
-export async function fillRegistration(page: Page, person: ReturnType<typeof newPerson>): Promise<void> {
+/** Fills "Create an ID" by its labels and submits it; waits for the page headed `next` (the verification page). */
+export async function fillRegistration(page: Page, person: ReturnType<typeof newPerson>, next = 'Verify your email address'): Promise<void> {
   await page.getByLabel('First name').fill('Ana');
   await page.getByLabel('Last name').fill('Lima');
   await page.getByLabel('Year of birth').fill('1980');
@@ -23,7 +23,7 @@ export async function fillRegistration(page: Page, person: ReturnType<typeof new
   expect(await page.getByRole('group', { name: 'Security question 1' }).count()).toBe(0);
   await page.getByLabel('I agree to the Terms of Use and the Privacy Policy').check();
   await page.getByRole('button', { name: 'Create my ID' }).click();
-  await page.getByRole('heading', { name: 'Verify your email address' }).waitFor();
+  await page.getByRole('heading', { name: next }).waitFor();
 }
 
 /** The enrol step that follows the first verified sign-in. */

@@ -9,9 +9,10 @@ import type { AccountSession } from './account-session.js';
 import { isAccountPage, type AccountPageName } from './pages.js';
 import { isConsoleReturn, type ConsoleReturn } from '../admin-console/returns.js';
 import { isOrgReturn, type OrgReturn } from '../org-admin/returns.js';
+import { isInvitationReturn, type InvitationReturn } from '../org-invitation/returns.js';
 
-/** Where a sign-in comes back to: an account page, a console page or an organisation page. */
-export type SignInReturn = AccountPageName | ConsoleReturn | OrgReturn;
+/** Where a sign-in comes back to: an account page, a console page, an organisation page or an invitation's page. */
+export type SignInReturn = AccountPageName | ConsoleReturn | OrgReturn | InvitationReturn;
 
 /*
  * The account pages as a relying party of their own provider: an authorization request with
@@ -27,8 +28,8 @@ const s256 = (verifier: string) => createHash('sha256').update(verifier).digest(
 /**
  * Where to send the browser to sign in (/auth; the SSO session may answer at once, else the
  * sign-in page), with the state and PKCE verifier it must come back with set in a cookie, and
- * the account page (or help-desk console page) to return to (a name from a fixed list, never an
- * address).
+ * the account page (or help-desk console page, or invitation page) to return to (a name from a
+ * fixed shape, never an address).
  */
 export function accountSignInUrl(ctx: Context, deps: FlowDeps, page: SignInReturn, extra: Record<string, string> = {}): string {
   const state = randomBytes(16).toString('base64url');
@@ -63,6 +64,6 @@ export async function finishAccountSignIn(ctx: Context, deps: FlowDeps): Promise
   if (model.redirectUri !== accountRedirectUri(deps.config.issuer) || !model.codeChallenge || !hashesEqual(model.codeChallenge, s256(verifier))) return undefined;
   await model.consume();
   if (!model.accountId || typeof model.authTime !== 'number' || typeof model.sessionUid !== 'string') return undefined;
-  const back = isAccountPage(page) || isConsoleReturn(page) || isOrgReturn(page) ? page : 'overview';
+  const back = isAccountPage(page) || isConsoleReturn(page) || isOrgReturn(page) || isInvitationReturn(page) ? page : 'overview';
   return { session: { accountId: model.accountId, authTime: model.authTime, sessionUid: model.sessionUid }, page: back, acr: typeof model.acr === 'string' ? model.acr : undefined };
 }

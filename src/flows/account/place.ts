@@ -27,6 +27,20 @@ async function sameProviderSession(deps: FlowDeps, session: AccountSession): Pro
 }
 
 /**
+ * The account pages' session and its ID, while all still hold: the ID active, not signed out
+ * everywhere since, and the provider session alive with the same person. Otherwise the cookie
+ * goes and the answer is undefined (other pages, such as an invitation's, ask without sending
+ * anyone to sign in).
+ */
+export async function accountSignedIn(ctx: Context, deps: FlowDeps): Promise<{ cookie: AccountSession & { expiresAt: number }; account: Account } | undefined> {
+  const cookie = readAccountSession(ctx, deps);
+  const account = cookie && (await deps.identity.account.account(cookie.accountId));
+  if (cookie && account && account.status === 'active' && !predatesEpoch(account.sessions_valid_after, cookie.authTime) && (await sameProviderSession(deps, cookie))) return { cookie, account };
+  clearAccountSession(ctx);
+  return undefined;
+}
+
+/**
  * Who is on the account page. Not signed in, disabled, signed out everywhere since, or signed
  * out of the provider session (through any portal): sign in first. `sensitive` changes also
  * need a sign-in within the policy's recent_auth_minutes: the settings flow waits while the
@@ -36,12 +50,9 @@ async function sameProviderSession(deps: FlowDeps, session: AccountSession): Pro
 export async function loadAccountPlace(ctx: Context, deps: FlowDeps, options: { post?: boolean; sensitive?: boolean; back?: SignInReturn } = {}): Promise<AccountPlace> {
   const back = options.back ?? pageOf(ctx.path);
   const { account: service } = deps.identity;
-  const cookie = readAccountSession(ctx, deps);
-  const account = cookie && (await service.account(cookie.accountId));
-  if (!cookie || !account || account.status !== 'active' || predatesEpoch(account.sessions_valid_after, cookie.authTime) || !(await sameProviderSession(deps, cookie))) {
-    clearAccountSession(ctx);
-    throw new GoTo(accountSignInUrl(ctx, deps, back));
-  }
+  const signedIn = await accountSignedIn(ctx, deps);
+  if (!signedIn) throw new GoTo(accountSignInUrl(ctx, deps, back));
+  const { cookie, account } = signedIn;
   if (options.post) requireForm(ctx, deps, accountBinding(account.id), msg('standalone.csrf.body'));
   const { expiresAt, ...session } = cookie;
   const { id, flow } = await service.settings(session.flowId, account.id);

@@ -16,6 +16,8 @@ import { phoneRoutes } from './phone-routes.js';
 import { consoleSignedIn } from '../admin-console/place.js';
 import { isConsoleReturn } from '../admin-console/returns.js';
 import { isOrgReturn, orgPath } from '../org-admin/returns.js';
+import { invitationPath, isInvitationReturn } from '../org-invitation/returns.js';
+import { isAccountPage } from './pages.js';
 
 /** An account page, for whoever signed in; everyone else is sent to sign in first, and comes back to it. */
 async function showAccount(ctx: Context, deps: FlowDeps, name: AccountPageName): Promise<void> {
@@ -34,7 +36,7 @@ async function callback(ctx: Context, deps: FlowDeps): Promise<void> {
   const flowId = await deps.identity.account.signedIn(previous?.flowId, session.accountId);
   setAccountSession(ctx, deps, { ...session, flowId });
   ctx.status = 303;
-  ctx.redirect(isOrgReturn(page) ? orgPath(page) : ACCOUNT_PAGES[page ?? 'overview'].path);
+  ctx.redirect(isOrgReturn(page) ? orgPath(page) : isInvitationReturn(page) ? invitationPath(page) : ACCOUNT_PAGES[isAccountPage(page) ? page : 'overview'].path);
 }
 
 /** Ends the account pages' session, then Portico's own (oidc-provider's end_session page). */

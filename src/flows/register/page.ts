@@ -13,6 +13,10 @@ export interface RegisterPlace {
   signInUrl: string;
   cancelUrl?: string;
   clientName?: string;
+  /** Carried by the form besides its fields (an invitation's token). */
+  hidden?: Record<string, string>;
+  /** Whose invitation the page was opened from, said above the form. */
+  invitedTo?: string;
 }
 
 /** Labels for the error summary at the top of the page, which links to each field. */

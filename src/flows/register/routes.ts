@@ -34,16 +34,23 @@ function interactionPlace(deps: FlowDeps, details: InteractionDetails): Register
 /**
  * Validates and registers; on success the browser holds the verification flow and goes to the
  * waiting page, the registration's `verify_email` (identity/flows/registration.md). A taken
- * email answers exactly like success (identity/registration).
+ * email answers exactly like success (identity/registration). With an invitation's token and
+ * its address kept, the ID is verified and joined already: the organisation's id comes back
+ * for the invitation's page to say so. A refused form is shown again, and nothing comes back.
  */
-async function submit(ctx: Context, deps: FlowDeps, place: RegisterPlace, details?: InteractionDetails): Promise<void> {
+export async function submitRegistration(ctx: Context, deps: FlowDeps, place: RegisterPlace, from: { details?: InteractionDetails; invitationToken?: string } = {}): Promise<{ joined: string } | undefined> {
+  const { details } = from;
   const input = readRegistrationForm(ctx.request.body);
   await deps.limits.attempt('registration', ctx.ip, input.email);
   const floor = startFloor(REGISTRATION_FLOOR_MS);
-  const outcome = await deps.identity.registration.register(input, verificationRequest(ctx, deps, details?.params.client_id), details?.uid);
-  if (!outcome.ok) return renderRegister(ctx, deps, place, { values: keptValues(input), errors: outcome.errors }, 400);
+  const outcome = await deps.identity.registration.register(input, verificationRequest(ctx, deps, details?.params.client_id), details?.uid, from.invitationToken);
+  if (!outcome.ok) {
+    renderRegister(ctx, deps, place, { values: keptValues(input), errors: outcome.errors }, 400);
+    return undefined;
+  }
   // A new address and one that already has an ID (mailed its owner instead) answer alike.
   await floor();
+  if ('joined' in outcome) return { joined: outcome.joined };
   setFlowCookie(ctx, deps, outcome.flowId);
   throw new GoTo(details ? `/interaction/${details.uid}/verify-email` : '/verify-email');
 }
@@ -61,12 +68,12 @@ export function registerRoutes(router: Router, deps: FlowDeps): void {
   router.post('/register', async (ctx) => {
     const place = standalonePlace(ctx, deps);
     requireForm(ctx, deps, browserBinding(ctx, STANDALONE_BINDING), msg('standalone.csrf.body'));
-    await submit(ctx, deps, place);
+    await submitRegistration(ctx, deps, place);
   });
 
   router.get('/interaction/:uid/register', async (ctx) => renderRegister(ctx, deps, interactionPlace(deps, await loginInteraction(ctx, deps))));
   router.post('/interaction/:uid/register', async (ctx) => {
     const details = await loginInteraction(ctx, deps);
-    await submit(ctx, deps, interactionPlace(deps, details), details);
+    await submitRegistration(ctx, deps, interactionPlace(deps, details), { details });
   });
 }

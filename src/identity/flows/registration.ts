@@ -15,7 +15,8 @@ export const registrationFlow = defineFlow({
   // No record, so no lifetime: the verification flow's expiry is the registration's.
   ttlSeconds: 0,
   transitions: {
-    form: { registered: 'verify_email' },
+    // From an organisation's invitation link, with the invited address kept: proved by the link.
+    form: { registered: 'verify_email', registered_invited: 'done' },
     verify_email: { verified: 'done', verified_in_portal: 'sign_in' },
     done: {},
     sign_in: {},

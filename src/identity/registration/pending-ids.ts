@@ -44,7 +44,7 @@ export function recoverPendingId(db: Db, accountId: string, destination: string,
 }
 
 /** The address of a pending ID proved by something mailed to it (`method`); false when another ID owns it. */
-export async function claimPendingAddress(trx: Db, account: Account, destination: string, origin: AuditOrigin, method: 'recovery' | 'invitation'): Promise<boolean> {
+export async function claimPendingAddress(trx: Db, account: Account, destination: string, origin: AuditOrigin, method: 'recovery' | 'invitation' | 'org_invitation'): Promise<boolean> {
   if (account.email_verified_at) return true;
   if (account.email.toLowerCase() !== destination.toLowerCase() || (await findVerifiedHolder(trx, account.email))) return false;
   const now = new Date();

@@ -7,6 +7,7 @@ import { emitAccountEvent } from '../account-events.js';
 import { storeAcceptance } from '../terms.js';
 import type { PasswordHasher } from '../passwords.js';
 import type { RequestOrigin, MailLinks } from './context.js';
+import { joinAtRegistration } from './invited.js';
 import { findVerifiedHolder } from './pending-ids.js';
 import { registeredAccountType } from './rules.js';
 import { validateRegistration, type FieldErrors, type RegistrationInput } from './validate.js';
@@ -19,14 +20,17 @@ export interface RegistrationContext {
   origin: RequestOrigin;
   /** The authorization the person came from, to return to once the email is verified. */
   interactionUid?: string;
+  /** The organisation invitation's token the form came with (invited.ts); never stored or logged. */
+  invitationToken?: string;
   now?: Date;
 }
 
 /**
  * `flowId` identifies the browser's pending verification. A registration with an address that
- * already belongs to an ID gets one too, indistinguishable from a real one.
+ * already belongs to an ID gets one too, indistinguishable from a real one. `joined` is the
+ * organisation an invitation link made the new, already verified, ID a member of.
  */
-export type RegistrationOutcome = { ok: true; flowId: string } | { ok: false; errors: FieldErrors };
+export type RegistrationOutcome = { ok: true; flowId: string } | { ok: true; joined: string } | { ok: false; errors: FieldErrors };
 
 export const USERNAME_TAKEN = msg('username.taken');
 
@@ -87,6 +91,8 @@ async function registerOnce(trx: Db, input: RegistrationInput, passwordHash: str
     details: { terms_version: context.policy.registration.terms.version, account_type: account.account_type, email_owned_by_another: Boolean(owner) },
     ...context.origin,
   });
+  const joined = !owner && context.invitationToken ? await joinAtRegistration(trx, account, context.invitationToken, context.origin) : undefined;
+  if (joined) return { ok: true, joined };
   if (owner) {
     await notifyExistingOwner(trx, owner, verification);
     const flowId = await createFlow(trx, 'registered', { accountId: null, destination: input.email, interactionUid: context.interactionUid, ttlSeconds, now });

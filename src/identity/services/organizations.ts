@@ -2,6 +2,7 @@ import type { Account } from '../../storage/schema.js';
 import type { AuditOrigin } from '../audit.js';
 import type { OrganizationFields } from '../organizations/fields.js';
 import { acceptInvitation, cancel, findInvitation, invite, listInvitations, resend } from '../organizations/invitations.js';
+import { joinByLink } from '../organizations/invitation-link.js';
 import { administers, changeRole, listMembers, organizationsOf, removeMember } from '../organizations/members.js';
 import { mailPasswordReset } from '../organizations/password-reset.js';
 import { decideOrganization, listOrganizations, pageOrganizations, showOrganization, suspendOrganization, type OperatorActor } from '../organizations/operator.js';
@@ -41,6 +42,8 @@ export function organizationsService(env: IdentityEnv) {
     invitations: (adminId: string, organizationId: string) => listInvitations(db, adminId, organizationId),
     findInvitation: (token: string | undefined) => findInvitation(db, token),
     acceptInvitation: (token: string, account: Pick<Account, 'id'>, origin?: AuditOrigin) => acceptInvitation(db, token, account, origin),
+    /** The link's page: the signed-in ID joins, if its verified address is the invited one (invitation-link.ts). */
+    joinByLink: (token: string, account: Account, origin?: AuditOrigin) => joinByLink(db, token, account, origin),
     list: (status?: OrganizationStatus) => listOrganizations(db, status),
     /** A page of them, oldest first; throws InvalidCursor. */
     page: (query: { status?: OrganizationStatus; limit: number; cursor?: string }) => pageOrganizations(db, query),

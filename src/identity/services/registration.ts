@@ -34,7 +34,8 @@ export function registrationService(env: IdentityEnv) {
   });
   return {
     /** The form: field errors, or the unverified ID with its verification flow (the registration at `verify_email`). */
-    register: (input: RegistrationInput, request: VerificationRequest, interactionUid?: string) => registerAccount(db, hasher, input, { policy, ...request, interactionUid }),
+    register: (input: RegistrationInput, request: VerificationRequest, interactionUid?: string, invitationToken?: string) =>
+      registerAccount(db, hasher, input, { policy, ...request, interactionUid, invitationToken }),
     /** Where a registration goes once its address is proved: "ready", or on into the portal's sign-in. */
     afterVerification: (inPortal: boolean): RegistrationState => nextState(registrationFlow, 'verify_email', inPortal ? 'verified_in_portal' : 'verified'),
 
