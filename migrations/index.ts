@@ -28,6 +28,7 @@ import * as m0030 from './0030_staff_roles.js';
 import * as m0031 from './0031_webhook_outbox.js';
 import * as m0032 from './0032_model_accounts.js';
 import * as m0034 from './0034_organizations.js';
+import * as m0036 from './0036_identity_checks.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -60,4 +61,5 @@ export const migrations: Record<string, Migration> = {
   '0031_webhook_outbox': m0031,
   '0032_model_accounts': m0032,
   '0034_organizations': m0034,
+  '0036_identity_checks': m0036,
 };

@@ -1,6 +1,7 @@
 import { ACCOUNT_CLIENT_ID } from './account-client.js';
 import type { ClientsConfig, PorticoClientSettings } from './clients.js';
 import { ConfigError } from './errors.js';
+import { withCheckSecrets } from './policy-identity-check.js';
 import { webhookProductionProblem, webhookSecretField } from './webhooks.js';
 import type { Config } from './index.js';
 
@@ -54,7 +55,7 @@ function checkProductionEntries(config: Config): void {
 }
 
 /**
- * Reads the secrets the clients file names by environment variable, applying the same rules as
+ * Reads the secrets the clients file (and the policy's identity checks) name by environment variable, applying the same rules as
  * to secrets written in the file, and production's rules. Only the server (at start-up) and
  * `portico clients check` call this: other commands never need a portal's secret, so an
  * operator's shell without them can still run them. Throws ConfigError.
@@ -88,5 +89,14 @@ export function resolveClientSecrets(config: Config): Config {
     settings.set(id, webhooks ? { ...withVerifier, webhooks } : withVerifier);
   }
   const resolved: ClientsConfig = { ...clients, metadata, settings, resolved: true };
-  return { ...config, clients: resolved };
+  return { ...config, clients: resolved, policy: { ...config.policy, account_types: policySecrets(config) } };
+}
+
+/** The policy's identity checks call verifiers with secrets of their own, read alongside the portals'. */
+function policySecrets(config: Config): Config['policy']['account_types'] {
+  try {
+    return withCheckSecrets(config.policy.account_types, config.clients.readSecret);
+  } catch (error) {
+    throw new ConfigError(`${config.policyFile}: ${(error as Error).message}`);
+  }
 }

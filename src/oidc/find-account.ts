@@ -5,6 +5,7 @@ import { assuranceFromToken } from './assurance-claims.js';
 import { organizationsOf } from '../identity/organizations/members.js';
 import { accountClaims, organizationsClaim } from './claims.js';
 import { legacyClaims } from './legacy-claims.js';
+import { identityCheckClaims } from './identity-check-claims.js';
 import { accountForRequest } from './request-account.js';
 import { signInTime } from './token-policy.js';
 import type { Config } from '../config/index.js';
@@ -30,7 +31,7 @@ export function makeFindAccount(config: Config, db: Db, accounts: AccountCache) 
       claims: async () => {
         // A token request read the memberships with the cached account; a sign-in reads them now.
         const organizations = 'organizations' in account ? organizationsClaim(account.organizations) : await organizationsOf(db, account.id);
-        return { ...accountClaims(account, organizations), ...assuranceFromToken(token), ...(await legacyClaims(config, db, ctx, account.id)) } as { sub: string };
+        return { ...accountClaims(account, organizations), ...assuranceFromToken(token), ...(await legacyClaims(config, db, ctx, account.id)), ...(await identityCheckClaims(config, db, ctx, account.id)) } as { sub: string };
       },
     };
   };

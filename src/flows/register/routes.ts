@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { msg } from '../../i18n/index.js';
-import { GoTo } from '../../web/page-errors.js';
+import { GoTo, PageError } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
 import { clientName, interactionOf, requireForm, type InteractionDetails } from '../interaction.js';
 import { REGISTRATION_FLOOR_MS, startFloor } from '../response-floor.js';
@@ -41,6 +41,8 @@ async function submit(ctx: Context, deps: FlowDeps, place: RegisterPlace, detail
   await deps.limits.attempt('registration', ctx.ip, input.email);
   const floor = startFloor(REGISTRATION_FLOOR_MS);
   const outcome = await deps.identity.registration.register(input, verificationRequest(ctx, deps, details?.params.client_id), details?.uid);
+  // The plan's verifier did not answer: nothing was made, and the form cannot say more.
+  if (!outcome.ok && 'unavailable' in outcome) throw new PageError(503, msg('idcheck.unavailable_title'), msg('idcheck.unavailable'));
   if (!outcome.ok) return renderRegister(ctx, deps, place, { values: keptValues(input), errors: outcome.errors }, 400);
   // A new address and one that already has an ID (mailed its owner instead) answer alike.
   await floor();
