@@ -55,7 +55,7 @@ function checkProductionEntries(config: Config): void {
 }
 
 /**
- * Reads the secrets the clients file (and the policy's identity checks) name by environment variable, applying the same rules as
+ * Reads the secrets the clients file names by environment variable, applying the same rules as
  * to secrets written in the file, and production's rules. Only the server (at start-up) and
  * `portico clients check` call this: other commands never need a portal's secret, so an
  * operator's shell without them can still run them. Throws ConfigError.
@@ -89,14 +89,14 @@ export function resolveClientSecrets(config: Config): Config {
     settings.set(id, webhooks ? { ...withVerifier, webhooks } : withVerifier);
   }
   const resolved: ClientsConfig = { ...clients, metadata, settings, resolved: true };
-  return { ...config, clients: resolved, policy: { ...config.policy, account_types: policySecrets(config) } };
+  return { ...config, clients: resolved };
 }
 
-/** The policy's identity checks call verifiers with secrets of their own, read alongside the portals'. */
-function policySecrets(config: Config): Config['policy']['account_types'] {
-  try {
-    return withCheckSecrets(config.policy.account_types, config.clients.readSecret);
-  } catch (error) {
-    throw new ConfigError(`${config.policyFile}: ${(error as Error).message}`);
-  }
+/**
+ * The policy's identity checks call verifiers with secrets of their own, read where the
+ * portals' are (the server and `clients check`), from the same environment. Throws ConfigError.
+ */
+export function resolvePolicySecrets(config: Config): Config {
+  const account_types = withCheckSecrets(config.policy.account_types, config.clients.readSecret, config.policyFile);
+  return { ...config, policy: { ...config.policy, account_types } };
 }

@@ -10,7 +10,7 @@ import { withBreachCheckDefault } from './policy-password-breach.js';
 import { redisTarget, type RedisTarget } from './redis-target.js';
 
 export { ConfigError } from './errors.js';
-export { resolveClientSecrets } from './client-secrets.js';
+export { resolveClientSecrets, resolvePolicySecrets } from './client-secrets.js';
 export type { ClientsConfig, PorticoClientSettings } from './clients.js';
 export type { Policy } from './policy.js';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from './errors.js';
 import { httpVerifierSettings, httpVerifierShape, type HttpVerifier } from './http-verifier.js';
 import { policyLabel, type PolicyLabel } from './policy-label.js';
 
@@ -67,14 +68,14 @@ export function unknownPortalProblem(types: readonly { identity_check?: Identity
 
 /**
  * The types with each check's verifier secret read from the environment (by the server and
- * `clients check`, as portals' secrets are). Throws "field: message" for an unset variable.
+ * `clients check`, as portals' secrets are). Throws ConfigError for an unset variable.
  */
-export function withCheckSecrets<T extends { identity_check?: IdentityCheck }>(types: readonly T[], readSecret: (variable: string) => string | undefined): T[] {
+export function withCheckSecrets<T extends { identity_check?: IdentityCheck }>(types: readonly T[], readSecret: (variable: string) => string | undefined, file: string): T[] {
   return types.map((type, index) => {
     const check = type.identity_check;
     if (!check || check.verifier.secret) return type;
     const secret = readSecret(check.verifier.secretEnv);
-    if (!secret) throw new Error(`${checkPath(index)}.secret_env: ${check.verifier.secretEnv} is not set`);
+    if (!secret) throw new ConfigError(`${file}: ${checkPath(index)}.secret_env: ${check.verifier.secretEnv} is not set`);
     return { ...type, identity_check: { ...check, verifier: { ...check.verifier, secret } } };
   });
 }

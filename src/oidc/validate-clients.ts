@@ -1,5 +1,5 @@
 import Provider from 'oidc-provider';
-import { ConfigError, resolveClientSecrets, type Config } from '../config/index.js';
+import { ConfigError, resolveClientSecrets, resolvePolicySecrets, type Config } from '../config/index.js';
 import { porticoClientFields } from '../config/clients.js';
 import { generateSigningJwk, signingAlgorithms } from './keys.js';
 import { buildProviderConfiguration, clientMetadata, type ProviderDeps } from './provider.js';
@@ -103,13 +103,13 @@ async function unknownField(Client: ClientModel, metadata: Record<string, unknow
 }
 
 /**
- * Reads the secrets (config/client-secrets.ts), then refuses names oidc-provider would drop
+ * Reads the secrets (config/client-secrets.ts: the portals' and the policy's identity checks'), then refuses names oidc-provider would drop
  * and metadata it refuses (RFC 7591 §2), naming file, client and field in one line.
  * oidc-provider checks a static client only when it is first used: this checks them all now.
  * Returns the config with its secrets read. Throws ConfigError.
  */
 export async function checkClients(config: Config): Promise<Config> {
-  const resolved = resolveClientSecrets(config);
+  const resolved = resolvePolicySecrets(resolveClientSecrets(config));
   const { Client } = await validationProvider(resolved);
   // As the server hands them to oidc-provider, admin clients' scopes and defaults included.
   for (const metadata of clientMetadata(resolved)) {
