@@ -38,7 +38,9 @@ export const USERNAME_TAKEN = msg('username.taken');
  * the address, the account is created, so its username answers the same at sign-in (the
  * waiting page) either way; when an ID owns it, that owner is told instead and no code goes
  * out. The unique index on usernames settles races: the loser rolls back whole and is retried
- * once, which then sees the winner as a field error.
+ * once, which then sees the winner as a field error. A type with an identity check asks the
+ * plan's verifier once the form is valid, before anything is written: "no match" is a field
+ * error and a verifier that does not answer is `unavailable`, neither leaving a row behind.
  */
 export async function registerAccount(db: Db, hasher: PasswordHasher, input: RegistrationInput, context: RegistrationContext): Promise<RegistrationOutcome> {
   const errors = await validateRegistration(context.policy, input, context.now);
