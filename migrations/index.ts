@@ -29,6 +29,7 @@ import * as m0031 from './0031_webhook_outbox.js';
 import * as m0032 from './0032_model_accounts.js';
 import * as m0034 from './0034_organizations.js';
 import * as m0035 from './0035_organization_kind.js';
+import * as m0036 from './0036_identity_checks.js';
 
 /** Every migration, in order. Append new ones; never edit or remove one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -62,4 +63,5 @@ export const migrations: Record<string, Migration> = {
   '0032_model_accounts': m0032,
   '0034_organizations': m0034,
   '0035_organization_kind': m0035,
+  '0036_identity_checks': m0036,
 };

@@ -1,6 +1,7 @@
 import { ACCOUNT_CLIENT_ID } from './account-client.js';
 import type { ClientsConfig, PorticoClientSettings } from './clients.js';
 import { ConfigError } from './errors.js';
+import { withCheckSecrets } from './policy-identity-check.js';
 import { webhookProductionProblem, webhookSecretField } from './webhooks.js';
 import type { Config } from './index.js';
 
@@ -89,4 +90,13 @@ export function resolveClientSecrets(config: Config): Config {
   }
   const resolved: ClientsConfig = { ...clients, metadata, settings, resolved: true };
   return { ...config, clients: resolved };
+}
+
+/**
+ * The policy's identity checks call verifiers with secrets of their own, read where the
+ * portals' are (the server and `clients check`), from the same environment. Throws ConfigError.
+ */
+export function resolvePolicySecrets(config: Config): Config {
+  const account_types = withCheckSecrets(config.policy.account_types, config.clients.readSecret, config.policyFile);
+  return { ...config, policy: { ...config.policy, account_types } };
 }

@@ -5,18 +5,12 @@ import { SECRET_RULE, secretProblem } from './client-secrets.js';
 import { ACR_LEVELS, isAcr, type Acr } from './acr-levels.js';
 import { portalBrandingSchema, type PortalBranding } from './branding.js';
 import { ADMIN_SCOPES, isAdminScope, type AdminScope } from './admin-scopes.js';
+import { httpVerifierSettings, httpVerifierShape, type HttpVerifier } from './http-verifier.js';
 import { webhookSecretField, webhookSettings, webhooksSchema, type WebhookSettings } from './webhooks.js';
 import { ACCOUNT_TYPE_ID, undeclaredTypeProblem, type AccountType } from './policy-account-types.js';
 
-/** A portal's own endpoint that checks its old credentials: POST JSON, bearer secret. */
-const verifierSchema = z
-  .object({
-    type: z.literal('http'),
-    url: z.url({ protocol: /^https?$/ }),
-    secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name'),
-    timeout_ms: z.number().int().min(100).max(30_000).default(5000),
-  })
-  .strict();
+/** A portal's own endpoint that checks its old credentials (http-verifier.ts). */
+const verifierSchema = z.object(httpVerifierShape).strict();
 
 const legacyLinkSchema = z
   .object({
@@ -69,7 +63,7 @@ export interface LegacyLinkSettings {
   displayName: string;
   claim: string;
   /** Absent: the credentials imported with `portico legacy import`. */
-  verifier?: { url: string; secretEnv: string; timeoutMs: number; /** Read by resolveClientSecrets. */ secret?: string };
+  verifier?: HttpVerifier;
 }
 
 export interface PorticoClientSettings {
@@ -141,7 +135,7 @@ function adminProblem(client: { admin_scopes?: string[]; scope?: unknown; grant_
 function legacyLinkSettings(link: z.infer<typeof legacyLinkSchema>): LegacyLinkSettings {
   const settings: LegacyLinkSettings = { system: link.system, displayName: link.display_name, claim: link.claim ?? `${link.system}_subject` };
   if (!link.verifier) return settings;
-  return { ...settings, verifier: { url: link.verifier.url, secretEnv: link.verifier.secret_env, timeoutMs: link.verifier.timeout_ms } };
+  return { ...settings, verifier: httpVerifierSettings(link.verifier) };
 }
 
 /**

@@ -5,11 +5,12 @@ import { loadClients, type ClientsConfig } from './clients.js';
 import { ConfigError } from './errors.js';
 import { parseEnv, type Env } from './env.js';
 import { loadPolicy, type Policy } from './policy.js';
+import { unknownPortalProblem } from './policy-identity-check.js';
 import { withBreachCheckDefault } from './policy-password-breach.js';
 import { redisTarget, type RedisTarget } from './redis-target.js';
 
 export { ConfigError } from './errors.js';
-export { resolveClientSecrets } from './client-secrets.js';
+export { resolveClientSecrets, resolvePolicySecrets } from './client-secrets.js';
 export type { ClientsConfig, PorticoClientSettings } from './clients.js';
 export type { Policy } from './policy.js';
 
@@ -92,6 +93,10 @@ function readableTemplate(file: string): string {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parseEnv(source);
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+  const clients = readClientsFile(env.CLIENTS_FILE, issuer, source);
+  const policy = loadPolicy(env.POLICY_FILE);
+  const portalProblem = unknownPortalProblem(policy.account_types, new Set(clients.settings.keys()));
+  if (portalProblem) throw new ConfigError(`${env.POLICY_FILE}: ${portalProblem}`);
   return {
     env: env.NODE_ENV,
     production: env.NODE_ENV === 'production',
@@ -122,7 +127,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     clientsFile: env.CLIENTS_FILE,
     policyFile: env.POLICY_FILE,
     brandingDir: path.resolve(env.BRANDING_DIR),
-    clients: readClientsFile(env.CLIENTS_FILE, issuer, source),
-    policy: withBreachCheckDefault(loadPolicy(env.POLICY_FILE), env.NODE_ENV === 'production'),
+    clients,
+    policy: withBreachCheckDefault(policy, env.NODE_ENV === 'production'),
   };
 }

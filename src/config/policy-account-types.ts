@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { identityCheckSchema } from './policy-identity-check.js';
+import { labelText, policyLabel } from './policy-label.js';
 
 /** The id stored in accounts.account_type; the keys of lockout.unlock_by_account_type and second_step.account_types. */
 export const ACCOUNT_TYPE_ID = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be lowercase letters, digits or _ (at most 40), starting with a letter');
@@ -6,15 +8,12 @@ export const ACCOUNT_TYPE_ID = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must 
 /** The type an account has when nothing chose one (the column's default, migrations/0004). */
 export const DEFAULT_ACCOUNT_TYPE = 'member';
 
-const label = z
-  .object({ en: z.string().trim().min(1).max(80), es: z.string().trim().min(1).max(80).optional() })
-  .strict();
 
 const accountType = z
   .object({
     id: ACCOUNT_TYPE_ID,
     /** Shown on the registration page ("I am a…"), in the page's language; English when that one is missing. */
-    label,
+    label: policyLabel,
     /** Whether people may pick this type themselves on the registration page. */
     self_registration: z.boolean().default(false),
     /**
@@ -24,6 +23,8 @@ const accountType = z
     needs_organization: z.boolean().default(false),
     /** Whether forgot-password and forgot-username send codes (self_service) or send the help desk's words (help_desk). */
     recovery: z.enum(['self_service', 'help_desk']).default('self_service'),
+    /** Who may make such an ID: fields asked at registration, checked by the plan's verifier (policy-identity-check.ts). */
+    identity_check: identityCheckSchema.optional(),
   })
   .strict();
 
@@ -61,7 +62,7 @@ export const accountTypesSchema = z
 
 /** A type's label as the pages word policy texts: English, with its other languages. */
 export function accountTypeLabel(type: AccountType): { text: string; translations: { es?: string } } {
-  return { text: type.label.en, translations: type.label.es ? { es: type.label.es } : {} };
+  return labelText(type.label);
 }
 
 /** The types people may pick at registration, in the policy's order. */

@@ -5,6 +5,7 @@ import { assuranceFromToken } from './assurance-claims.js';
 import { membershipsOf } from '../identity/organizations/members.js';
 import { accountClaims, organizationsClaim } from './claims.js';
 import { legacyClaims } from './legacy-claims.js';
+import { identityCheckClaims } from './identity-check-claims.js';
 import { accountForRequest } from './request-account.js';
 import { signInTime } from './token-policy.js';
 import type { Config } from '../config/index.js';
@@ -32,7 +33,7 @@ export function makeFindAccount(config: Config, db: Db, accounts: AccountCache) 
         const memberships = 'organizations' in account ? account.organizations : await membershipsOf(db, account.id);
         const clientId = ctx?.oidc?.client?.clientId;
         const organizations = organizationsClaim(memberships, clientId ? config.clients.settings.get(clientId)?.organizationTypes : undefined);
-        return { ...accountClaims(account, organizations), ...assuranceFromToken(token), ...(await legacyClaims(config, db, ctx, account.id)) } as { sub: string };
+        return { ...accountClaims(account, organizations), ...assuranceFromToken(token), ...(await legacyClaims(config, db, ctx, account.id)), ...(await identityCheckClaims(config, db, ctx, account.id)) } as { sub: string };
       },
     };
   };

@@ -7,6 +7,7 @@ import type { AccountCache } from '../identity/account-cache.js';
 import { scopeClaims } from './claims.js';
 import { makeFindAccount } from './find-account.js';
 import { legacyClaimNames } from './legacy-claims.js';
+import { identityCheckClaimNames } from './identity-check-claims.js';
 import { ACR_VALUES } from '../identity/second-step/assurance.js';
 import { assuranceTokenClaims } from './assurance-claims.js';
 import { buildInteractionPolicy } from './interaction-policy.js';
@@ -80,7 +81,7 @@ export function buildProviderConfiguration(deps: ProviderDeps, jwks: { keys: obj
     clients: clientMetadata(config) as unknown as Configuration['clients'],
     jwks: jwks as Configuration['jwks'],
     findAccount: makeFindAccount(config, deps.db, deps.accounts) as unknown as Configuration['findAccount'],
-    claims: { ...scopeClaims, openid: [...scopeClaims.openid, ...legacyClaimNames(config)] } as unknown as Configuration['claims'],
+    claims: { ...scopeClaims, openid: [...scopeClaims.openid, ...legacyClaimNames(config), ...identityCheckClaimNames(config)] } as unknown as Configuration['claims'],
     scopes: [...PORTAL_SCOPES, ...ADMIN_SCOPES],
     acrValues: ACR_VALUES,
     extraTokenClaims: assuranceTokenClaims as unknown as Configuration['extraTokenClaims'],

@@ -1,5 +1,5 @@
 import Provider from 'oidc-provider';
-import { ConfigError, resolveClientSecrets, type Config } from '../config/index.js';
+import { ConfigError, resolveClientSecrets, resolvePolicySecrets, type Config } from '../config/index.js';
 import { organizationTypesProblem, porticoClientFields } from '../config/clients.js';
 import { generateSigningJwk, signingAlgorithms } from './keys.js';
 import { buildProviderConfiguration, clientMetadata, type ProviderDeps } from './provider.js';
@@ -103,16 +103,16 @@ async function unknownField(Client: ClientModel, metadata: Record<string, unknow
 }
 
 /**
- * Reads the secrets (config/client-secrets.ts), then refuses names oidc-provider would drop
- * and metadata it refuses (RFC 7591 §2), and organisation kinds the policy does not declare,
- * naming file, client and field in one line.
+ * Reads the secrets (config/client-secrets.ts: the portals' and the policy's identity checks'),
+ * then refuses names oidc-provider would drop and metadata it refuses (RFC 7591 §2), and
+ * organisation kinds the policy does not declare, naming file, client and field in one line.
  * oidc-provider checks a static client only when it is first used: this checks them all now.
  * Returns the config with its secrets read. Throws ConfigError.
  */
 export async function checkClients(config: Config): Promise<Config> {
   const types = organizationTypesProblem(config.clientsFile, config.clients, config.policy.account_types);
   if (types) throw new ConfigError(types);
-  const resolved = resolveClientSecrets(config);
+  const resolved = resolvePolicySecrets(resolveClientSecrets(config));
   const { Client } = await validationProvider(resolved);
   // As the server hands them to oidc-provider, admin clients' scopes and defaults included.
   for (const metadata of clientMetadata(resolved)) {

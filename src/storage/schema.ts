@@ -204,6 +204,14 @@ export interface AccountLinksTable {
   linked_at: Timestamp;
 }
 
+/** migrations/0036: the subject id an identity check answered when the ID was made. */
+export interface IdentityCheckSubjectsTable {
+  account_id: string;
+  account_type: string;
+  subject: string;
+  checked_at: Generated<Timestamp>;
+}
+
 export interface LegacyLinkAttemptsTable {
   account_id: string;
   system: string;
@@ -406,6 +414,7 @@ export interface Database {
   flows: FlowsTable;
   legacy_accounts: LegacyAccountsTable;
   account_links: AccountLinksTable;
+  identity_check_subjects: IdentityCheckSubjectsTable;
   legacy_link_attempts: LegacyLinkAttemptsTable;
   rate_limits: RateLimitsTable;
   sign_in_decoys: SignInDecoysTable;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/storage/database.js';
 import { portalOrigin, usePortico, type TestPortico } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
-import { formAction, hiddenInput } from '../support/user-agent.js';
+import { postForm, registerPage } from '../support/portal-forms.js';
 
 /*
  * Terms that ask for a signature (terms.require_signature): "Create an ID" asks for the typed
@@ -18,7 +18,6 @@ usePortico((started, database) => ((portico = started), (db = database)), {
   policy: { rate_limits: { registration: { per_ip: { points: 0 } } }, registration: { terms: { version: '2026-11', require_signature: true } } },
 });
 
-type Page = { url: string; html?: string; response: Response };
 
 let counter = 0;
 function validForm(overrides: Record<string, string> = {}): Record<string, string> {
@@ -38,18 +37,6 @@ function validForm(overrides: Record<string, string> = {}): Record<string, strin
 
 const fieldError = (html: string, field: string) => new RegExp(`id="${field}-error">([^<]*)<`).exec(html)?.[1];
 
-async function post(rp: RelyingParty, page: Page, pattern: RegExp, form: Record<string, string>): Promise<Page> {
-  const action = formAction(page.html!, pattern);
-  if (!action) throw new Error(`no form matching ${pattern} at ${page.url}`);
-  return rp.browser.follow(new URL(action, page.url).toString(), { form: { csrf: hiddenInput(page.html!, 'csrf')!, ...form } });
-}
-
-async function registerPage(rp: RelyingParty) {
-  const request = await rp.authorizationRequest();
-  const signIn = await rp.browser.follow(request.url);
-  const registerUrl = new URL(/href="(\/interaction\/[^"]+\/register)"/.exec(signIn.html!)![1]!, signIn.url).toString();
-  return { request, page: await rp.browser.follow(registerUrl) };
-}
 
 const accountByUsername = (username: string) =>
   db.selectFrom('accounts').selectAll().where(sql`lower(username)`, '=', username.toLowerCase()).executeTakeFirst();
@@ -62,12 +49,12 @@ describe('registration with terms that ask for a signature', () => {
     expect(page.html).toContain('Type your first and last name as your signature');
 
     const form = validForm();
-    const empty = await post(rp, page, /\/register$/, form);
+    const empty = await postForm(rp, page, /\/register$/, form);
     expect(empty.response.status).toBe(400);
     expect(fieldError(empty.html!, 'signature')).toBe('Type your first and last name as you entered them above.');
     expect(empty.html).toContain('href="#signature"');
 
-    const wrong = await post(rp, empty, /\/register$/, { ...form, signature: 'Someone Else' });
+    const wrong = await postForm(rp, empty, /\/register$/, { ...form, signature: 'Someone Else' });
     expect(wrong.response.status).toBe(400);
     expect(fieldError(wrong.html!, 'signature')).toBe('Type your first and last name as you entered them above.');
     expect(wrong.html).toContain('value="Someone Else"');
@@ -80,9 +67,9 @@ describe('registration with terms that ask for a signature', () => {
     const { request, page } = await registerPage(rp);
     const form = validForm({ signature: '  maria josé   NÚÑEZ ' });
     // The same rule as the later-version prompt: case and spacing do not matter; accents do.
-    const accentless = await post(rp, page, /\/register$/, { ...form, signature: 'Maria Jose Nunez' });
+    const accentless = await postForm(rp, page, /\/register$/, { ...form, signature: 'Maria Jose Nunez' });
     expect(fieldError(accentless.html!, 'signature')).toBeDefined();
-    const waiting = await post(rp, accentless, /\/register$/, { ...form, signature: '  maría josé   NÚÑEZ ' });
+    const waiting = await postForm(rp, accentless, /\/register$/, { ...form, signature: '  maría josé   NÚÑEZ ' });
     expect(waiting.url).toMatch(/\/interaction\/[^/]+\/verify-email$/);
 
     const account = (await accountByUsername(form.username!))!;
@@ -94,9 +81,9 @@ describe('registration with terms that ask for a signature', () => {
 
     const mail = await db.selectFrom('mail_outbox').select('text_body').where('to_address', '=', form.email!).where('template', '=', 'verify-email').executeTakeFirstOrThrow();
     const code = /^(\d{10})$/m.exec(mail.text_body)![1]!;
-    const enrol = await post(rp, waiting, /\/verify-email$/, { code });
+    const enrol = await postForm(rp, waiting, /\/verify-email$/, { code });
     expect(enrol.url).toMatch(/\/enrol-questions$/);
-    const back = await post(rp, enrol, /\/enrol-questions$/, { question1: 'first_pet', answer1: 'Rex the dog', question2: 'birth_city', answer2: 'Duluth' });
+    const back = await postForm(rp, enrol, /\/enrol-questions$/, { question1: 'first_pet', answer1: 'Rex the dog', question2: 'birth_city', answer2: 'Duluth' });
     // Straight back to the portal: no terms page between.
     expect(back.url.startsWith(portalOrigin)).toBe(true);
     expect(back.html ?? '').not.toContain('Please read and accept our terms');

@@ -28,9 +28,16 @@ const asRecord = (body: unknown) => (body && typeof body === 'object' ? body : {
 /** The question picker's pairs are read where the questions method lives. */
 export { readQuestionPairs } from '../../methods/question-pairs.js';
 
+/** Identity-check fields (identity/registration/identity-check.ts), by form name; only strings are kept. */
+function readCheckFields(body: Record<string, unknown>): Record<string, string> {
+  const posted = Object.entries(body).filter(([name]) => name.startsWith('idcheck-'));
+  return Object.fromEntries(posted.map(([name, value]) => [name, trimmed.parse(value)]));
+}
+
 export function readRegistrationForm(body: unknown): RegistrationInput {
-  const { terms, ...fields } = registrationForm.parse(asRecord(body));
-  return { ...fields, termsAccepted: terms === 'yes' };
+  const record = asRecord(body);
+  const { terms, ...fields } = registrationForm.parse(record);
+  return { ...fields, termsAccepted: terms === 'yes', checkFields: readCheckFields(record) };
 }
 
 /** What the page shows again after a refusal: everything but the passwords. */
@@ -43,6 +50,7 @@ export function keptValues(input: RegistrationInput): Record<string, string> {
     username: input.username,
     accountType: input.accountType ?? '',
     signature: input.signature ?? '',
+    ...input.checkFields,
   };
   if (input.termsAccepted) kept.terms = 'yes';
   return kept;

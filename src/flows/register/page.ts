@@ -5,6 +5,7 @@ import type { FlowDeps } from '../deps.js';
 import { passwordHints, usernameHints } from './rule-hints.js';
 import { msg, type Msg, type Text } from '../../i18n/index.js';
 import { accountTypeLabel, selfRegistrable } from '../../config/policy-account-types.js';
+import { checkGroups, checkLabels } from './check-fields.js';
 
 /** Where the form is: inside an authorization (back to the portal afterwards) or on its own. */
 export interface RegisterPlace {
@@ -33,8 +34,8 @@ const LABELS: Record<string, Msg> = {
   signature: msg('register.label.signature'),
 };
 
-function summary(errors: FieldErrors): Array<{ field: string; label: Text; message: Text }> {
-  return Object.entries(errors).map(([field, message]) => ({ field, label: LABELS[field] ?? field, message }));
+function summary(errors: FieldErrors, more: Record<string, Text>): Array<{ field: string; label: Text; message: Text }> {
+  return Object.entries(errors).map(([field, message]) => ({ field, label: LABELS[field] ?? more[field] ?? field, message }));
 }
 
 export function renderRegister(
@@ -48,6 +49,7 @@ export function renderRegister(
   // Asked only when there is a choice; with one self-registrable type the ID simply gets it.
   const offered = selfRegistrable(account_types);
   const errors = state.errors ?? {};
+  const identityChecks = checkGroups(account_types);
   sendPage(
     ctx,
     deps.renderer,
@@ -56,7 +58,8 @@ export function renderRegister(
       ...place,
       values: state.values ?? {},
       errors,
-      summary: summary(errors),
+      summary: summary(errors, checkLabels(identityChecks)),
+      identityChecks,
       usernameHints: usernameHints(registration.username),
       passwordHints: passwordHints(password),
       minimumAge: registration.minimum_age,

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { msg } from '../../i18n/index.js';
-import { GoTo } from '../../web/page-errors.js';
+import { GoTo, PageError } from '../../web/page-errors.js';
 import type { FlowDeps } from '../deps.js';
 import { clientName, interactionOf, requireForm, type InteractionDetails } from '../interaction.js';
 import { REGISTRATION_FLOOR_MS, startFloor } from '../response-floor.js';
@@ -44,6 +44,8 @@ export async function submitRegistration(ctx: Context, deps: FlowDeps, place: Re
   await deps.limits.attempt('registration', ctx.ip, input.email);
   const floor = startFloor(REGISTRATION_FLOOR_MS);
   const outcome = await deps.identity.registration.register(input, verificationRequest(ctx, deps, details?.params.client_id), details?.uid, from.invitationToken);
+  // The plan's verifier did not answer: nothing was made, and the form cannot say more.
+  if (!outcome.ok && 'unavailable' in outcome) throw new PageError(503, msg('idcheck.unavailable_title'), msg('idcheck.unavailable'));
   if (!outcome.ok) {
     renderRegister(ctx, deps, place, { values: keptValues(input), errors: outcome.errors }, 400);
     return undefined;

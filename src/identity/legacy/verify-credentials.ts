@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { LegacyLinkSettings } from '../../config/clients.js';
+import type { HttpVerifier } from '../../config/http-verifier.js';
+import { askVerifier } from '../http-verifier.js';
 import type { Db } from '../../storage/database.js';
 import type { PasswordHasher } from '../passwords.js';
 import { verifyLegacyHash } from './hashes.js';
@@ -31,22 +33,10 @@ const remoteAnswer = z.object({ subject: z.union([z.string().min(1).max(200), z.
  * POSTs {username, password} as JSON with the shared secret as a bearer token. 200 with a
  * subject: right; 401, 403 or 404: wrong; anything else, or no answer in time: unavailable.
  */
-async function checkRemote(verifier: NonNullable<LegacyLinkSettings['verifier']>, username: string, password: string): Promise<LegacyCheck> {
-  let response: Response;
-  try {
-    response = await fetch(verifier.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${verifier.secret}` },
-      body: JSON.stringify({ username, password }),
-      redirect: 'error',
-      signal: AbortSignal.timeout(verifier.timeoutMs),
-    });
-  } catch {
-    return { ok: false, reason: 'unavailable' };
-  }
-  if ([401, 403, 404].includes(response.status)) return { ok: false, reason: 'wrong' };
-  if (response.status !== 200) return { ok: false, reason: 'unavailable' };
-  const parsed = remoteAnswer.safeParse(await response.json().catch(() => undefined));
+async function checkRemote(verifier: HttpVerifier, username: string, password: string): Promise<LegacyCheck> {
+  const reply = await askVerifier(verifier, { username, password });
+  if (reply && [401, 403, 404].includes(reply.status)) return { ok: false, reason: 'wrong' };
+  const parsed = remoteAnswer.safeParse(reply?.status === 200 ? reply.body : undefined);
   return parsed.success ? { ok: true, subject: String(parsed.data.subject) } : { ok: false, reason: 'unavailable' };
 }
 

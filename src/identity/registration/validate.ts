@@ -3,6 +3,7 @@ import type { Msg } from '../../i18n/index.js';
 import { msg } from '../../i18n/index.js';
 import { checkNewPassword } from '../password-policy.js';
 import { signatureMatches } from '../terms.js';
+import { checkFieldErrors, checkValues } from './identity-check.js';
 import {
   checkBirthYear,
   checkEmail,
@@ -30,6 +31,8 @@ export interface RegistrationInput {
   signature?: string;
   /** The account type picked ("I am a…"); '' when the page did not ask. */
   accountType?: string;
+  /** What was typed in identity-check fields, by form name (identity-check.ts); only the chosen type's are read. */
+  checkFields?: Record<string, string>;
 }
 
 /** Field name -> message to show beside it. */
@@ -51,7 +54,15 @@ export async function validateRegistration(policy: Policy, input: RegistrationIn
     signature: rules.terms.require_signature ? checkSignature(input) : undefined,
     terms: checkTerms(input.termsAccepted),
   };
-  return Object.fromEntries(Object.entries(found).filter((entry): entry is [string, Msg] => entry[1] !== undefined));
+  const fields = Object.fromEntries(Object.entries(found).filter((entry): entry is [string, Msg] => entry[1] !== undefined));
+  return { ...fields, ...checkErrors(policy, 'error' in type ? undefined : type.type, input, now) };
+}
+
+/** The chosen type's identity-check fields, when it has a check. */
+function checkErrors(policy: Policy, accountType: string | undefined, input: RegistrationInput, now: Date): FieldErrors {
+  const check = policy.account_types.find((t) => t.id === accountType)?.identity_check;
+  if (!accountType || !check) return {};
+  return checkFieldErrors(accountType, check, checkValues(accountType, check, input.checkFields ?? {}), now);
 }
 
 /** The signature follows the later-version prompt's rule: the first and last name typed above. */
