@@ -1,36 +1,71 @@
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { findAccountById } from '../../src/identity/accounts.js';
 import { accessibilityViolations, signInOnHostedPage, trustedContext } from '../support/browser.js';
 import { useBrowserHarness, type BrowserHarness } from '../support/harness.js';
 import { fillRegistration, newPerson } from '../support/journeys.js';
-import { approveByCli, organizationsOf } from '../support/organizations.js';
+import { approveByCli } from '../support/organizations.js';
 import { clients, portalOrigin } from '../support/portico.js';
 import { RelyingParty } from '../support/rp.js';
 
 /*
- * Organisation invitations in Chromium, with mail from a real SMTP server: an administrator
- * invites two people; one accepts by creating an ID (the address the link proved is not
- * asked for again), one by signing in with the ID they have; a portal on openid-client asking
- * for the `organizations` scope then receives each one's membership with its role.
+ * An organisation's whole start in Chromium, with mail from a real SMTP server: a provider
+ * creates an ID and asks to register their organisation by Tax ID; an operator approves it
+ * with the CLI and the provider is mailed; the provider, now its administrator, invites two
+ * people on /org; one accepts by creating an ID (the address the link proved is not asked for
+ * again), one by signing in with the ID they have; a portal on openid-client asking for the
+ * `organizations` scope then receives each one's membership with its role.
  */
+
+// Providers may register themselves here, so that the journey can start on the public page.
+const ACCOUNT_TYPES = [
+  { id: 'member', label: { en: 'Member' }, self_registration: true },
+  { id: 'provider', label: { en: 'Provider' }, self_registration: true, needs_organization: true },
+];
 
 let harness: BrowserHarness;
 useBrowserHarness((started) => (harness = started), {
-  policy: { second_step: { require_security_questions: false }, rate_limits: { registration: { per_ip: { points: 0 } } } },
+  policy: { account_types: ACCOUNT_TYPES, second_step: { require_security_questions: false }, rate_limits: { registration: { per_ip: { points: 0 } } } },
 });
 
 describe('accepting organisation invitations in a real browser', () => {
   const db = () => harness.portico.server.database.db;
 
-  async function approvedOrganization(legalName: string) {
-    const { portico } = harness;
-    const orgs = organizationsOf(portico);
-    const admin = (await findAccountById(db(), (await portico.createUser({ givenName: 'Ada', familyName: 'Admin' })).id))!;
-    const requested = await orgs.request(admin, { taxId: '12-3456789', legalName, address: '12 Shore Rd, Duluth MN 55802', phone: '218-555-0100' });
-    if (!requested.ok) throw new Error('request refused');
-    expect(await approveByCli(portico, requested.organizationId)).toBe(0);
-    return { orgs, admin, organizationId: requested.organizationId };
+  /** The provider's part, in `page`: an ID, the organisation's request, the operator's approval, two invitations. */
+  async function providerInvites(page: Page, provider: ReturnType<typeof newPerson>, invitees: Array<{ email: string; role: 'member' | 'admin' }>) {
+    const { portico, smtp } = harness;
+    await page.goto(`${portico.url}/register`);
+    await page.getByRole('radio', { name: 'Provider' }).check();
+    await fillRegistration(page, provider);
+    const [activation] = await smtp.mailsTo(provider.email);
+    await page.getByLabel('Activation code').fill(/\b(\d{10})\b/.exec(activation!.decoded)![1]!);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('link', { name: 'Register or join your organization' }).click();
+    await signInOnHostedPage(page, provider.username, provider.password);
+    await page.getByLabel('Access code').fill(await accessCode(provider.email));
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    await page.getByLabel('Tax ID (EIN)').fill('12-3456789');
+    await page.getByLabel('Legal name').fill('Harbor Pediatrics');
+    await page.getByLabel('Address').fill('12 Shore Rd, Duluth MN 55802');
+    await page.getByLabel('Phone number').fill('218-555-0100');
+    await page.getByRole('button', { name: 'Send the request' }).click();
+    await page.getByText('Registration of Harbor Pediatrics (Tax ID ending in 6789)').waitFor();
+
+    const requested = await db().selectFrom('organizations').select('id').where('legal_name', '=', 'Harbor Pediatrics').executeTakeFirstOrThrow();
+    expect(await approveByCli(portico, requested.id)).toBe(0);
+    const approval = (await smtp.mailsTo(provider.email, 4)).find((m) => /is approved/.test(m.header('Subject') ?? ''));
+    expect(approval?.header('Subject')).toMatch(/^Harbor Pediatrics is approved on /);
+
+    await page.goto(`${portico.url}/org`);
+    await page.getByRole('link', { name: 'Invitations', exact: true }).click();
+    for (const invitee of invitees) {
+      await page.getByLabel('Email address').fill(invitee.email);
+      await page.getByLabel('Role').selectOption(invitee.role);
+      await page.getByRole('button', { name: 'Send the invitation' }).click();
+      await page.getByRole('status').getByText(`The invitation was sent to ${invitee.email}.`).waitFor();
+    }
+    expect(await accessibilityViolations(page)).toEqual([]);
+    return requested.id;
   }
 
   async function linkMailedTo(email: string): Promise<string> {
@@ -60,21 +95,24 @@ describe('accepting organisation invitations in a real browser', () => {
     return (await rp.exchange(page.url(), request)).claims();
   }
 
-  it('one invitee creates an ID, one signs in; the portal sees both memberships with their roles', async () => {
-    const { orgs, admin, organizationId } = await approvedOrganization('Harbor Pediatrics');
+  it('a provider registers the organisation, is approved, invites two people; one creates an ID, one signs in; the portal sees both memberships', async () => {
     const newcomer = newPerson();
     const known = await harness.portico.createUser();
-    expect((await orgs.invite(admin, organizationId, newcomer.email, 'member')).ok).toBe(true);
-    expect((await orgs.invite(admin, organizationId, known.email, 'admin')).ok).toBe(true);
+    const provider = newPerson();
+    const organizationId = await providerInvites(await (await harness.browser.newContext()).newPage(), provider, [
+      { email: newcomer.email, role: 'member' },
+      { email: known.email, role: 'admin' },
+    ]);
 
     // The newcomer: the link, "Create an ID and join", the address filled in, no code to type.
     const fresh = await harness.browser.newContext();
     const page = await fresh.newPage();
     await page.goto(await linkMailedTo(newcomer.email));
-    await page.getByText('Ada Admin invited you to join Harbor Pediatrics as member.').waitFor();
+    await page.getByText('Ana Lima invited you to join Harbor Pediatrics as member.').waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole('link', { name: 'Create an ID and join' }).click();
     await expect(page.getByLabel('Your email address').inputValue()).resolves.toBe(newcomer.email);
+    await page.getByRole('radio', { name: 'Member' }).check();
     await fillRegistration(page, newcomer, 'You joined Harbor Pediatrics');
     expect(await accessibilityViolations(page)).toEqual([]);
 
